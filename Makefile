@@ -1,0 +1,95 @@
+# nsjudge — see README.md. `make` builds build/nsjudge; `make check` installs
+# what is missing, builds and runs every test; `make up` runs the judge.
+
+CC      ?= gcc
+BUILD   ?= build
+WERROR  ?= 0
+
+PKGS_CORE = libseccomp libcap libnl-3.0 libnl-route-3.0 jansson
+PKGS_TEST = cmocka
+
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+HARDEN   = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+CFLAGS  ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARNINGS) $(HARDEN) -MMD -MP -Iinclude -Isrc \
+                   $(shell pkg-config --cflags $(PKGS_CORE) 2>/dev/null)
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+CLI_LDFLAGS = -static-pie -Wl,-z,relro,-z,now
+LIBS_STATIC = -Wl,--start-group -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -lpthread -lm -Wl,--end-group
+# The sandbox's libraries are linked statically: with -z now, resolving their
+# symbols at every start is a measurable part of a 3 ms CLI run.
+LIBS_CORE = -Wl,-Bstatic -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -Wl,-Bdynamic -lpthread -lm
+LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
+
+LIB_SRC = $(wildcard src/common/*.c src/sandbox/*.c src/judge/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB     = $(BUILD)/libnsjudge.a
+
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_BIN = $(BUILD)/tests/integration
+PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
+PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
+
+.PHONY: all deps rootfs check unit integration v2 asan bench clean
+all: $(BUILD)/nsjudge
+
+deps:
+	@scripts/deps.sh all
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The CLI is a static PIE: no dynamic loader at every start (0.3 ms of a
+# run). libnl's getprotobyname()/getaddrinfo() are never called, so the
+# linker's NSS warnings about them are filtered out.
+$(BUILD)/nsjudge: $(BUILD)/src/cmd/nsjudge.o $(LIB)
+	$(CC) $(CFLAGS) $(CLI_LDFLAGS) -o $@ $^ $(LIBS_STATIC) 2>&1 | { grep -v -e 'statically linked applications' -e ': in function' || true; }
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
+
+$(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/harness.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
+
+# Payloads run inside the sandbox: static, so they need nothing from the rootfs.
+$(BUILD)/payloads/%: tests/payloads/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -Wall -o $@ $< -lpthread
+
+rootfs:
+	@rootfs/build-python.sh
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
+	@$(INTEG_BIN)
+
+v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
+	@tests/v2/run.sh $(BUILD)
+
+check: deps
+	@$(MAKE) --no-print-directory all unit integration v2
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" all unit integration
+
+bench: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

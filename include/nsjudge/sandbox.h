@@ -1,0 +1,127 @@
+/* nsjudge sandbox: run one untrusted program in fresh Linux namespaces,
+ * under a fresh cgroup and a seccomp policy, and report why it ended.
+ *
+ * An nsj_sandbox_t is long-lived (it holds the compiled seccomp filter and
+ * the cgroup back end) and may be shared by threads; each nsj_run() call is
+ * independent. The process must ignore SIGPIPE (nsj_sandbox_new() does not
+ * change signal dispositions). Requires root. */
+#ifndef NSJUDGE_SANDBOX_H
+#define NSJUDGE_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "result.h"
+
+/* Inside every sandbox the program runs as this uid/gid (user "sandbox"). */
+#define NSJ_SANDBOX_UID 1000
+#define NSJ_SANDBOX_GID 1000
+
+typedef enum nsj_cgroup_mode {
+    NSJ_CGROUP_AUTO = 0,  /* v2 when it has memory, cpu and pids; else v1 */
+    NSJ_CGROUP_V2,
+    NSJ_CGROUP_V1,
+} nsj_cgroup_mode_t;
+
+typedef struct nsj_sandbox_opts {
+    const char *seccomp_policy;  /* policy file; NULL = NSJUDGE_SECCOMP or the default */
+    nsj_cgroup_mode_t cgroup_mode;
+    /* Where run cgroups are made, relative to each hierarchy's root. NULL =
+     * NSJUDGE_CGROUP_PARENT or "/nsjudge". "self" = the caller's own cgroup,
+     * which it then leaves for a "supervisor" leaf (systemd Delegate=yes). */
+    const char *cgroup_parent;
+    uint32_t host_uid;           /* host uid of the sandbox's root; program = +1; 0 = 100000 */
+} nsj_sandbox_opts_t;
+
+typedef struct nsj_limits {
+    uint64_t memory_bytes;   /* cgroup memory, no swap              [256 MiB] */
+    uint64_t cpu_ms;         /* CPU time of the whole cgroup        [5000] */
+    uint64_t wall_ms;        /* wall-clock time                     [10000] */
+    uint32_t pids;           /* tasks in the cgroup                 [32] */
+    uint32_t cpu_millis;     /* CPU bandwidth, 1000 = one core; 0 = none [500] */
+    uint64_t output_bytes;   /* cap on stdout and on stderr, each   [1 MiB] */
+    uint64_t tmp_bytes;      /* size of /tmp and of /dev/shm        [64 MiB] */
+    uint64_t fsize_bytes;    /* RLIMIT_FSIZE                        [64 MiB] */
+    uint32_t nofile;         /* RLIMIT_NOFILE                       [256] */
+    uint64_t stack_bytes;    /* RLIMIT_STACK                        [64 MiB] */
+} nsj_limits_t;
+
+typedef enum nsj_bind_flags {
+    NSJ_BIND_RW = 1 << 0,       /* writable (default read-only) */
+    NSJ_BIND_NOEXEC = 1 << 1,
+} nsj_bind_flags_t;
+
+typedef struct nsj_bind {
+    const char *host_path;      /* absolute directory on the host */
+    const char *sandbox_path;   /* absolute mount point; must exist in the rootfs */
+    unsigned flags;             /* nsj_bind_flags_t */
+} nsj_bind_t;
+
+/* A file made inside the sandbox, in a fresh read-only tmpfs (files_dir):
+ * nothing of the host is shared, and nothing needs removing afterwards. */
+typedef struct nsj_file {
+    const char *name;           /* plain file name */
+    const char *data;
+    size_t len;
+    unsigned mode;              /* 0644, or 0755 for executables */
+} nsj_file_t;
+
+typedef enum nsj_stream { NSJ_STDOUT = 1, NSJ_STDERR = 2 } nsj_stream_t;
+
+typedef struct nsj_run_spec {
+    const char *rootfs;              /* directory mounted read-only as / */
+    const nsj_bind_t *binds;         /* e.g. {artefact_dir, "/box", 0} */
+    size_t nbinds;
+    const nsj_file_t *files;         /* e.g. the submission's source */
+    size_t nfiles;
+    const char *files_dir;           /* where files appear; NULL = "/code" */
+    const char *const *argv;         /* argv[0] is an absolute path in the rootfs */
+    const char *const *envp;         /* NULL = nsj_default_env */
+    const char *cwd;                 /* NULL = "/tmp" */
+    /* stdin: stdin_fd >= 0 is read by the supervisor and fed to the program
+     * (a file or a live pipe); else the stdin_len bytes at stdin_data. */
+    const char *stdin_data;
+    size_t stdin_len;
+    int stdin_fd;
+    nsj_limits_t limits;
+    /* Optional live output: called from nsj_run()'s thread as chunks arrive
+     * (before they are capped into the result). */
+    void (*on_output)(void *ud, nsj_stream_t stream, const char *buf, size_t len);
+    void *ud;
+    /* Optional: when this fd becomes readable the run is killed and ends as
+     * runtime_error with evidence "cancelled". -1 = none. */
+    int cancel_fd;
+    /* Optional: kill after this long with no output and no input; 0 = off. */
+    uint64_t idle_ms;
+} nsj_run_spec_t;
+
+typedef struct nsj_sandbox nsj_sandbox_t;
+
+/* The clean environment every program gets unless the spec gives its own. */
+extern const char *const nsj_default_env[];
+
+/* Fill limits with the defaults in brackets above. */
+void nsj_limits_default(nsj_limits_t *l);
+
+/* Check limits for sane ranges; fills err and returns <0 when one is not. */
+int nsj_limits_validate(const nsj_limits_t *l, nsj_error_t *err);
+
+/* Initialise a spec: default limits, no binds, no stdin, no callbacks. */
+void nsj_run_spec_init(nsj_run_spec_t *spec);
+
+/* Compile the seccomp policy, detect the cgroup back end, check privileges. */
+int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_error_t *err);
+
+/* Free a sandbox made by nsj_sandbox_new(). */
+void nsj_sandbox_free(nsj_sandbox_t *sb);
+
+/* "v1" or "v2": the cgroup back end in use. */
+const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
+
+/* Run one program to completion. Always fills res (nsj_result_free() it).
+ * Returns 0 when a verdict was reached, <0 on internal_error (res->message
+ * says which step failed and why). */
+int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages nsjudge needs, only those missing (fast when
+# nothing is). Usage: scripts/deps.sh [build|test|all]
+set -eu
+build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
+       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
+# Servers for the pipeline, the python rootfs builder, and the cgroup-v2 VM.
+test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio"
+case "${1:-all}" in
+    build) want=$build ;;
+    *) want="$build $test" ;;
+esac
+missing=""
+for p in $want; do
+    s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$s" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing packages:$missing (run as root, or install them)" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends keeps the kernel image and qemu small (HOST-NOTES).
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

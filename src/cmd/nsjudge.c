@@ -1,0 +1,272 @@
+/* nsjudge: run one program in the sandbox and print a JSON result.
+ * Exit status: 0 a verdict was reached, 1 internal_error, 2 usage error. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "judge/languages.h"
+#include "judge/result_json.h"
+#include "nsjudge/sandbox.h"
+
+static const char usage_text[] =
+    "usage: nsjudge run [options] FILE\n"
+    "\n"
+    "Run FILE, the main source of a program, in a fresh sandbox and print one\n"
+    "JSON object: status, exit_code, signal, stdout, stderr, cpu_ms, wall_ms,\n"
+    "memory_kb, evidence. Exit status: 0 when a verdict was reached (whatever\n"
+    "it is), 1 on internal_error, 2 on a usage error.\n"
+    "\n"
+    "options (defaults in brackets):\n"
+    "  --lang NAME        language from etc/languages.conf [python]\n"
+    "  --rootfs DIR       root filesystem [$NSJUDGE_ROOTFS, else the language's rootfs/]\n"
+    "  --stdin FILE       feed FILE to the program's stdin; '-' = this stdin [empty]\n"
+    "  --time SEC         CPU time of all the program's processes [5]\n"
+    "  --wall SEC         wall-clock time [10]\n"
+    "  --memory SIZE      memory, no swap; k/m/g suffixes [256m]\n"
+    "  --pids N           processes and threads [32]\n"
+    "  --cpus FRACTION    CPU bandwidth in cores, 0 = unlimited [0.5]\n"
+    "  --output SIZE      cap on stdout and on stderr, each [1m]\n"
+    "  --cgroup MODE      auto, v1 or v2 [auto: v2 when usable]\n"
+    "  --seccomp FILE     seccomp policy [seccomp/default.policy]\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "statuses: ok, runtime_error, time_limit, memory_limit, output_limit,\n"
+    "syscall_blocked, internal_error. Needs root (namespaces and cgroups).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "nsjudge: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see nsjudge run --help)\n");
+    va_end(ap);
+    return 2;
+}
+
+static int cancel_pipe[2] = {-1, -1};
+static uint64_t t_start;
+
+/* NSJUDGE_TRACE=1: the CLI's phases, like the library's (stderr). */
+static void trace(const char *what)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *e = getenv("NSJUDGE_TRACE");
+        on = e && *e && strcmp(e, "0") != 0;
+    }
+    if (on)
+        fprintf(stderr, "nsjudge cli:   %8.3f ms  %s\n", (double)(util_now_ns() - t_start) / 1e6, what);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    if (write(cancel_pipe[1], "x", 1) < 0) {
+        /* nothing to do: the run is already being cancelled */
+    }
+    errno = saved;
+}
+
+/* The submission is read into memory and handed to the sandbox, which
+ * writes it into its own read-only tmpfs at /code: no host directory. */
+static int read_source(const char *path, char **data, size_t *len, unsigned *mode)
+{
+    nsj_error_t err;
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        fprintf(stderr, "nsjudge: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    if (util_read_whole_file(path, 64 << 20, data, len, &err) < 0) {
+        fprintf(stderr, "nsjudge: %s\n", err.msg);
+        return 2;
+    }
+    /* Executable sources (the binary language) keep their execute bit. */
+    *mode = (st.st_mode & S_IXUSR) ? 0755 : 0644;
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lang", required_argument, NULL, 'l'},   {"rootfs", required_argument, NULL, 'r'},
+        {"stdin", required_argument, NULL, 'i'},  {"time", required_argument, NULL, 't'},
+        {"wall", required_argument, NULL, 'w'},   {"memory", required_argument, NULL, 'm'},
+        {"pids", required_argument, NULL, 'p'},   {"cpus", required_argument, NULL, 'c'},
+        {"output", required_argument, NULL, 'o'}, {"cgroup", required_argument, NULL, 'g'},
+        {"seccomp", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *lang_name = "python", *rootfs = getenv("NSJUDGE_ROOTFS"), *stdin_path = NULL;
+    nsj_sandbox_opts_t sopts = {0};
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    uint64_t v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': lang_name = optarg; break;
+        case 'r': rootfs = optarg; break;
+        case 'i': stdin_path = optarg; break;
+        case 't':
+            if (util_parse_seconds_ms(optarg, &spec.limits.cpu_ms) < 0 || !spec.limits.cpu_ms)
+                return usage_error("--time: '%s' is not a positive number of seconds", optarg);
+            break;
+        case 'w':
+            if (util_parse_seconds_ms(optarg, &spec.limits.wall_ms) < 0 || !spec.limits.wall_ms)
+                return usage_error("--wall: '%s' is not a positive number of seconds", optarg);
+            break;
+        case 'm':
+            if (util_parse_size(optarg, &spec.limits.memory_bytes) < 0)
+                return usage_error("--memory: '%s' is not a size like 256m", optarg);
+            break;
+        case 'p':
+            if (util_parse_u64(optarg, 1000000, &v) < 0)
+                return usage_error("--pids: '%s' is not a whole number", optarg);
+            spec.limits.pids = (uint32_t)v;
+            break;
+        case 'c':
+            if (util_parse_millis(optarg, &spec.limits.cpu_millis) < 0)
+                return usage_error("--cpus: '%s' is not a number of cores like 0.5", optarg);
+            break;
+        case 'o':
+            if (util_parse_size(optarg, &spec.limits.output_bytes) < 0)
+                return usage_error("--output: '%s' is not a size like 1m", optarg);
+            break;
+        case 'g':
+            if (strcmp(optarg, "auto") == 0) sopts.cgroup_mode = NSJ_CGROUP_AUTO;
+            else if (strcmp(optarg, "v1") == 0) sopts.cgroup_mode = NSJ_CGROUP_V1;
+            else if (strcmp(optarg, "v2") == 0) sopts.cgroup_mode = NSJ_CGROUP_V2;
+            else return usage_error("--cgroup: '%s' is not auto, v1 or v2", optarg);
+            break;
+        case 's': sopts.seccomp_policy = optarg; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case ':': return usage_error("%s needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind == argc)
+        return usage_error("%s", "missing FILE");
+    if (optind + 1 < argc)
+        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    const char *file = argv[optind];
+    nsj_error_t err;
+    if (nsj_limits_validate(&spec.limits, &err) < 0)
+        return usage_error("%s", err.msg);
+
+    trace("options parsed");
+    language_table_t langs;
+    if (languages_load(NULL, &langs, &err) < 0) {
+        fprintf(stderr, "nsjudge: %s\n", err.msg);
+        return 2;
+    }
+    int rc = 2;
+    char rootfs_buf[4096];
+    char *source = NULL;
+    size_t source_len = 0;
+    unsigned source_mode = 0644;
+    int in_fd = -1;
+    nsj_sandbox_t *sb = NULL;
+    const language_t *lang = languages_find(&langs, lang_name);
+    if (!lang) {
+        usage_error("unknown language '%s'", lang_name);
+        goto out;
+    }
+    if (!rootfs || !*rootfs) {
+        if (languages_rootfs_path(lang, rootfs_buf, sizeof rootfs_buf, &err) < 0) {
+            fprintf(stderr, "nsjudge: %s\n", err.msg);
+            goto out;
+        }
+        rootfs = rootfs_buf;
+    } else if (!realpath(rootfs, rootfs_buf)) {
+        fprintf(stderr, "nsjudge: --rootfs %s: %s\n", rootfs, strerror(errno));
+        goto out;
+    } else {
+        rootfs = rootfs_buf;
+    }
+    if (stdin_path) {
+        in_fd = strcmp(stdin_path, "-") == 0 ? dup(0) : open(stdin_path, O_RDONLY | O_CLOEXEC);
+        if (in_fd < 0) {
+            fprintf(stderr, "nsjudge: --stdin %s: %s\n", stdin_path, strerror(errno));
+            goto out;
+        }
+        spec.stdin_fd = in_fd;
+    }
+    trace("languages loaded");
+    rc = read_source(file, &source, &source_len, &source_mode);
+    if (rc != 0)
+        goto out;
+    trace("source read");
+    if (nsj_sandbox_new(&sopts, &sb, &err) < 0) {
+        fprintf(stderr, "nsjudge: %s\n", err.msg);
+        rc = err.errnum == EPERM ? 2 : 1;
+        goto out;
+    }
+    trace("sandbox ready (policy, cgroup back end)");
+    if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        spec.cancel_fd = cancel_pipe[0];
+    }
+    nsj_file_t src = {.name = lang->source, .data = source, .len = source_len, .mode = source_mode};
+    spec.rootfs = rootfs;
+    spec.files = &src;
+    spec.nfiles = 1;
+    spec.files_dir = "/code";
+    spec.argv = (const char *const *)lang->run_argv;
+    spec.cwd = "/code";
+    nsj_result_t res;
+    int run_rc = nsj_run(sb, &spec, &res);
+    trace("run finished");
+    json_t *j = result_to_json(&res);
+    if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
+        fprintf(stderr, "nsjudge: could not encode the result\n");
+        rc = 1;
+    } else {
+        fputc('\n', stdout);
+        rc = run_rc < 0 ? 1 : 0;
+        if (res.verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(res.evidence, "cancelled") == 0)
+            rc = 130;
+    }
+    json_decref(j);
+    nsj_result_free(&res);
+    trace("result printed");
+out:
+    free(source);
+    if (in_fd >= 0)
+        close(in_fd);
+    nsj_sandbox_free(sb);
+    languages_free(&langs);
+    trace("cleaned up");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    t_start = util_now_ns();
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2)
+        return usage_error("%s", "missing command: run");
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    return usage_error("unknown command '%s'", argv[1]);
+}

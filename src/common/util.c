@@ -1,0 +1,272 @@
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+void util_freep(void *p)
+{
+    free(*(void **)p);
+}
+
+void util_closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno;
+        close(*fd);
+        errno = saved;
+    }
+    *fd = -1;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int util_write_file_at(int dirfd, const char *name, const char *s, nsj_error_t *err)
+{
+    cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nsj_error_set(err, errno, "open %s", name);
+    /* cgroup files want one write() per value. */
+    size_t len = strlen(s);
+    ssize_t n;
+    do
+        n = write(fd, s, len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return nsj_error_set(err, errno, "write %s=%s", name, s);
+    if ((size_t)n != len)
+        return nsj_error_set(err, EIO, "short write %s", name);
+    return 0;
+}
+
+ssize_t util_read_file_at(int dirfd, const char *name, char *buf, size_t cap)
+{
+    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t len = 0;
+    while (len + 1 < cap) {
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+int util_read_whole_file(const char *path, size_t max, char **out, size_t *lenp, nsj_error_t *err)
+{
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nsj_error_set(err, errno, "open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return nsj_error_set(err, errno, "stat %s", path);
+    if (!S_ISREG(st.st_mode))
+        return nsj_error_set(err, EINVAL, "%s is not a regular file", path);
+    if ((uint64_t)st.st_size > max)
+        return nsj_error_set(err, EFBIG, "%s is larger than %zu bytes", path, max);
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return nsj_error_set(err, ENOMEM, "read %s", path);
+    for (;;) {
+        if (len + 1 == cap) {
+            if (cap > max) {
+                free(buf);
+                return nsj_error_set(err, EFBIG, "%s is larger than %zu bytes", path, max);
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return nsj_error_set(err, ENOMEM, "read %s", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            return nsj_error_set(err, e, "read %s", path);
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    if (lenp)
+        *lenp = len;
+    return 0;
+}
+
+int util_kv_u64(const char *text, const char *key, uint64_t *out)
+{
+    size_t klen = strlen(key);
+    for (const char *line = text; line && *line;) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(line + klen + 1, &end, 10);
+            if (errno || end == line + klen + 1)
+                return -1;
+            *out = v;
+            return 0;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+int util_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parse "I[.F]" into value * 10^scale (scale digits of fraction kept, rest
+ * must be zero-free of meaning: extra digits are truncated). */
+static int parse_fixed(const char *s, unsigned scale, uint64_t max, uint64_t *out, const char **rest)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    uint64_t ip = 0;
+    const char *p = s;
+    while (isdigit((unsigned char)*p)) {
+        if (ip > (UINT64_MAX - 9) / 10)
+            return -1;
+        ip = ip * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    uint64_t mult = 1;
+    for (unsigned i = 0; i < scale; i++)
+        mult *= 10;
+    if (ip > max / mult)
+        return -1;
+    uint64_t frac = 0, fm = mult;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        while (isdigit((unsigned char)*p)) {
+            if (fm > 1) {
+                fm /= 10;
+                frac += (uint64_t)(*p - '0') * fm;
+            }
+            p++;
+        }
+    }
+    uint64_t v = ip * mult + frac;
+    if (v > max)
+        return -1;
+    *out = v;
+    *rest = p;
+    return 0;
+}
+
+int util_parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v;
+    const char *rest;
+    if (parse_fixed(s, 0, UINT64_MAX, &v, &rest) < 0)
+        return -1;
+    uint64_t mult = 1;
+    switch (*rest) {
+    case '\0': break;
+    case 'k': case 'K': mult = 1ULL << 10; rest++; break;
+    case 'm': case 'M': mult = 1ULL << 20; rest++; break;
+    case 'g': case 'G': mult = 1ULL << 30; rest++; break;
+    default: return -1;
+    }
+    if (*rest == 'b' || *rest == 'B')
+        rest++;
+    if (*rest != '\0')
+        return -1;
+    if (v > UINT64_MAX / mult)
+        return -1;
+    *out = v * mult;
+    return 0;
+}
+
+int util_parse_seconds_ms(const char *s, uint64_t *out)
+{
+    const char *rest;
+    uint64_t v;
+    /* At most ~1 year: anything larger is a typo, not a limit. */
+    if (parse_fixed(s, 3, 366ULL * 24 * 3600 * 1000, &v, &rest) < 0)
+        return -1;
+    if (*rest == 's')
+        rest++;
+    if (*rest != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int util_parse_millis(const char *s, uint32_t *out)
+{
+    const char *rest;
+    uint64_t v;
+    if (parse_fixed(s, 3, 1000ULL * 4096, &v, &rest) < 0 || *rest != '\0')
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+uint64_t util_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return (r < 0 && errno != ENOENT) ? -1 : 0;
+}
+
+int util_rm_rf(const char *path)
+{
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}

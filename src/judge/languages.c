@@ -1,0 +1,225 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/paths.h"
+#include "common/util.h"
+#include "languages.h"
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+static int copy_field(char *dst, size_t cap, const char *v)
+{
+    if (strlen(v) >= cap)
+        return -1;
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int split_words(char *v, char **argv, size_t max, size_t *argc)
+{
+    *argc = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (*argc == max)
+            return -1;
+        argv[(*argc)++] = w;
+    }
+    return 0;
+}
+
+static void lang_free(language_t *l)
+{
+    for (size_t i = 0; i < l->run_argc; i++)
+        free(l->run_argv[i]);
+    l->run_argc = 0;
+}
+
+static int finish(const language_t *l, const char *fname, nsj_error_t *err)
+{
+    if (!l->rootfs[0] || !l->source[0] || !l->run_argc)
+        return nsj_error_set(err, EINVAL, "%s: [%s] needs rootfs, source and run", fname, l->name);
+    if (l->run_argv[0][0] != '/')
+        return nsj_error_set(err, EINVAL, "%s: [%s] run must start with an absolute path", fname, l->name);
+    if (strchr(l->source, '/'))
+        return nsj_error_set(err, EINVAL, "%s: [%s] source must be a plain file name", fname, l->name);
+    return 0;
+}
+
+int languages_parse(const char *text, const char *fname, language_table_t *out, nsj_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    language_t *cur = NULL;
+    unsigned lineno = 0;
+    const char *p = text;
+    while (*p) {
+        lineno++;
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        char line[1024];
+        if (len >= sizeof line) {
+            nsj_error_set(err, EINVAL, "%s:%u: line too long", fname, lineno);
+            goto fail;
+        }
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p = eol ? eol + 1 : p + len;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (!end || end[1] != '\0' || end == s + 1) {
+                nsj_error_set(err, EINVAL, "%s:%u: bad section header", fname, lineno);
+                goto fail;
+            }
+            *end = '\0';
+            if (cur && finish(cur, fname, err) < 0)
+                goto fail;
+            if (languages_find(out, s + 1)) {
+                nsj_error_set(err, EINVAL, "%s:%u: language '%s' defined twice", fname, lineno, s + 1);
+                goto fail;
+            }
+            language_t *nl = realloc(out->langs, (out->n + 1) * sizeof *nl);
+            if (!nl) {
+                nsj_error_set(err, ENOMEM, "%s", fname);
+                goto fail;
+            }
+            out->langs = nl;
+            cur = &out->langs[out->n++];
+            memset(cur, 0, sizeof *cur);
+            if (copy_field(cur->name, sizeof cur->name, s + 1) < 0) {
+                nsj_error_set(err, EINVAL, "%s:%u: name too long", fname, lineno);
+                goto fail;
+            }
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            nsj_error_set(err, EINVAL, "%s:%u: expected 'key = value'", fname, lineno);
+            goto fail;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        if (!cur) {
+            nsj_error_set(err, EINVAL, "%s:%u: '%s' outside a [language] section", fname, lineno, key);
+            goto fail;
+        }
+        int bad = 0;
+        if (strcmp(key, "version") == 0) {
+            bad = copy_field(cur->version, sizeof cur->version, val);
+        } else if (strcmp(key, "rootfs") == 0) {
+            bad = copy_field(cur->rootfs, sizeof cur->rootfs, val) || strstr(val, "..") != NULL;
+        } else if (strcmp(key, "source") == 0) {
+            bad = copy_field(cur->source, sizeof cur->source, val);
+        } else if (strcmp(key, "aliases") == 0) {
+            char *w[LANG_MAX_ALIASES];
+            size_t n;
+            bad = split_words(val, w, LANG_MAX_ALIASES, &n);
+            for (size_t i = 0; !bad && i < n; i++)
+                bad = copy_field(cur->aliases[i], sizeof cur->aliases[i], w[i]);
+            cur->naliases = bad ? 0 : n;
+        } else if (strcmp(key, "run") == 0) {
+            char *w[LANG_MAX_ARGS];
+            size_t n;
+            lang_free(cur);
+            bad = split_words(val, w, LANG_MAX_ARGS, &n) || n == 0;
+            for (size_t i = 0; !bad && i < n; i++) {
+                cur->run_argv[i] = strdup(w[i]);
+                if (!cur->run_argv[i])
+                    bad = 1;
+                else
+                    cur->run_argc = i + 1;
+            }
+            cur->run_argv[cur->run_argc] = NULL;
+        } else {
+            nsj_error_set(err, EINVAL, "%s:%u: unknown key '%s' in [%s]", fname, lineno, key, cur->name);
+            goto fail;
+        }
+        if (bad) {
+            nsj_error_set(err, EINVAL, "%s:%u: bad value for '%s'", fname, lineno, key);
+            goto fail;
+        }
+    }
+    if (cur && finish(cur, fname, err) < 0)
+        goto fail;
+    if (out->n == 0) {
+        nsj_error_set(err, EINVAL, "%s: no languages defined", fname);
+        goto fail;
+    }
+    return 0;
+fail:
+    languages_free(out);
+    return -1;
+}
+
+int languages_load(const char *path, language_table_t *out, nsj_error_t *err)
+{
+    char found[4096];
+    if (!path)
+        path = getenv("NSJUDGE_LANGUAGES");
+    if (!path || !*path) {
+        if (paths_find_data("etc/languages.conf", found, sizeof found) < 0)
+            return nsj_error_set(err, ENOENT, "languages: etc/languages.conf not found (set NSJUDGE_LANGUAGES)");
+        path = found;
+    }
+    cleanup_free char *text = NULL;
+    if (util_read_whole_file(path, 1 << 20, &text, NULL, err) < 0)
+        return nsj_error_wrap(err, "languages");
+    return languages_parse(text, path, out, err);
+}
+
+void languages_free(language_table_t *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        lang_free(&t->langs[i]);
+    free(t->langs);
+    t->langs = NULL;
+    t->n = 0;
+}
+
+const language_t *languages_find(const language_table_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const language_t *l = &t->langs[i];
+        if (strcmp(l->name, name) == 0)
+            return l;
+        for (size_t a = 0; a < l->naliases; a++)
+            if (strcmp(l->aliases[a], name) == 0)
+                return l;
+    }
+    return NULL;
+}
+
+int languages_rootfs_path(const language_t *l, char *out, size_t cap, nsj_error_t *err)
+{
+    struct stat st;
+    if (l->rootfs[0] == '/') {
+        snprintf(out, cap, "%s", l->rootfs);
+    } else {
+        const char *dir = getenv("NSJUDGE_ROOTFS_DIR");
+        char rel[300];
+        snprintf(rel, sizeof rel, "rootfs/%s", l->rootfs);
+        if (dir && *dir)
+            snprintf(out, cap, "%s/%s", dir, l->rootfs);
+        else if (paths_find_data(rel, out, cap) < 0)
+            return nsj_error_set(err, ENOENT, "rootfs '%s' for %s not found (run make rootfs, or set NSJUDGE_ROOTFS_DIR)",
+                                 l->rootfs, l->name);
+    }
+    if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode))
+        return nsj_error_set(err, ENOENT, "rootfs %s for %s is not a directory (run make rootfs)", out, l->name);
+    return 0;
+}

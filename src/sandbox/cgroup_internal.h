@@ -1,0 +1,54 @@
+/* What cgroup.c shares with the two back ends. */
+#ifndef NSJ_CGROUP_INTERNAL_H
+#define NSJ_CGROUP_INTERNAL_H
+
+#include <limits.h>
+#include <stdatomic.h>
+
+#include "internal.h"
+
+typedef struct cgroup_ops {
+    int (*create)(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err);
+    int (*attach)(const cgroup_run_t *run, pid_t pid, nsj_error_t *err);
+    int (*cpu_ns)(const cgroup_run_t *run, uint64_t *ns);
+    int (*evidence)(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err);
+    int (*destroy)(cgroup_run_t *run, nsj_error_t *err);
+} cgroup_ops_t;
+
+enum { V1_MEMORY, V1_CPU, V1_CPUACCT, V1_PIDS, V1_NCTRL };
+
+struct cgroup_backend {
+    int version;
+    const cgroup_ops_t *ops;
+    atomic_uint seq;
+    /* v2: the parent directory of run cgroups. */
+    char v2_parent[PATH_MAX];
+    int v2_parent_fd;
+    int v2_have_clone_into;      /* kernel >= 5.7 */
+    /* v1: per controller, the parent directory inside its hierarchy; two
+     * controllers mounted together share one (dir index in ctrl_dir). */
+    char v1_parent[V1_NCTRL][PATH_MAX];
+    int v1_parent_fd[V1_NCTRL];
+    int v1_ctrl_dir[V1_NCTRL];   /* index into run->dirfd */
+    int v1_ndirs;
+    int v1_memsw;                /* memory.memsw.* exists (swap accounting) */
+};
+
+extern const cgroup_ops_t cgroup_v1_ops;
+extern const cgroup_ops_t cgroup_v2_ops;
+
+/* Prepare a v2 back end at mount/parent; <0 + err when unusable. */
+int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, nsj_error_t *err);
+/* Prepare a v1 back end from the hierarchies' mount points. */
+int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], const char *parent, nsj_error_t *err);
+
+/* Fill run->name with a fresh "run-<pid>-<seq>" name. */
+void cgroup_run_name(const cgroup_backend_t *be, cgroup_run_t *run);
+
+/* mkdir parent/name; if a stale empty one of ours is there, replace it. */
+int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);
+
+/* rmdir, retrying briefly while the kernel finishes releasing exited tasks. */
+int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);
+
+#endif

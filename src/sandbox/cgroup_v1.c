@@ -1,0 +1,221 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup_internal.h"
+#include "common/util.h"
+
+/* cgroup v1, for hybrid hosts. The files that tell the truth there:
+ * memory.oom_control's oom_kill line (failcnt is unreliable), pids.events,
+ * memory.max_usage_in_bytes for the peak, cpuacct.usage for CPU time.
+ * Swap: memory.memsw.limit_in_bytes = memory.limit_in_bytes. */
+
+int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], const char *parent, nsj_error_t *err)
+{
+    be->version = 1;
+    be->ops = &cgroup_v1_ops;
+    be->v1_ndirs = 0;
+    for (int i = 0; i < V1_NCTRL; i++) {
+        /* Controllers mounted together ("cpu,cpuacct") share a directory. */
+        int same = -1;
+        for (int j = 0; j < i; j++)
+            if (strcmp(mounts[i], mounts[j]) == 0)
+                same = j;
+        snprintf(be->v1_parent[i], PATH_MAX, "%s%s", mounts[i], parent);
+        if (same >= 0) {
+            be->v1_ctrl_dir[i] = be->v1_ctrl_dir[same];
+            be->v1_parent_fd[i] = -1;
+            continue;
+        }
+        be->v1_ctrl_dir[i] = be->v1_ndirs++;
+        if (mkdir(be->v1_parent[i], 0755) < 0 && errno != EEXIST)
+            return nsj_error_set(err, errno, "cgroup v1: mkdir %s", be->v1_parent[i]);
+        be->v1_parent_fd[i] = open(be->v1_parent[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (be->v1_parent_fd[i] < 0)
+            return nsj_error_set(err, errno, "cgroup v1: open %s", be->v1_parent[i]);
+    }
+    struct stat st;
+    char memsw[PATH_MAX + 40];
+    snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", be->v1_parent[V1_MEMORY]);
+    be->v1_memsw = stat(memsw, &st) == 0;
+    return 0;
+}
+
+/* The controller's directory fd in this run. */
+static int cdir(const cgroup_run_t *run, int ctrl)
+{
+    return run->dirfd[run->be->v1_ctrl_dir[ctrl]];
+}
+
+static void remove_dirs(cgroup_run_t *run)
+{
+    const cgroup_backend_t *be = run->be;
+    for (int i = 0; i < V1_NCTRL; i++) {
+        if (be->v1_parent_fd[i] < 0)
+            continue;
+        int d = be->v1_ctrl_dir[i];
+        if (run->dirfd[d] >= 0) {
+            close(run->dirfd[d]);
+            run->dirfd[d] = -1;
+            unlinkat(be->v1_parent_fd[i], run->name, AT_REMOVEDIR);
+        }
+    }
+    run->ndirs = 0;
+}
+
+static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
+{
+    for (int i = 0; i < V1_NCTRL; i++) {
+        if (be->v1_parent_fd[i] < 0)
+            continue;
+        if (cgroup_mkdir_run(be->v1_parent_fd[i], be->v1_parent[i], run->name, err) < 0)
+            goto fail;
+        int d = be->v1_ctrl_dir[i];
+        run->dirfd[d] = openat(be->v1_parent_fd[i], run->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (run->dirfd[d] < 0) {
+            nsj_error_set(err, errno, "cgroup v1: open %s/%s", be->v1_parent[i], run->name);
+            unlinkat(be->v1_parent_fd[i], run->name, AT_REMOVEDIR);
+            goto fail;
+        }
+        run->ndirs = be->v1_ndirs;
+    }
+    char v[64];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
+    /* limit first: memsw may never be below it. */
+    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0)
+        goto fail;
+    if (be->v1_memsw && util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0)
+        goto fail;
+    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_period_us", "100000", err) < 0)
+        goto fail;
+    if (l->cpu_millis)
+        snprintf(v, sizeof v, "%u", l->cpu_millis * 100);
+    else
+        snprintf(v, sizeof v, "-1");
+    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_quota_us", v, err) < 0)
+        goto fail;
+    snprintf(v, sizeof v, "%u", l->pids);
+    if (util_write_file_at(cdir(run, V1_PIDS), "pids.max", v, err) < 0)
+        goto fail;
+    /* Opened here, written by the child (see cgroup_join_self). */
+    for (int d = 0; d < run->ndirs; d++) {
+        run->joinfd[d] = openat(run->dirfd[d], "tasks", O_WRONLY | O_CLOEXEC);
+        if (run->joinfd[d] < 0) {
+            nsj_error_set(err, errno, "open tasks");
+            goto fail;
+        }
+        run->njoin = d + 1;
+    }
+    return 0;
+fail:
+    nsj_error_wrap(err, "cgroup v1 %s", run->name);
+    cgroup_close_join(run);
+    remove_dirs(run);
+    return -1;
+}
+
+static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%d", (int)pid);
+    for (int d = 0; d < run->ndirs; d++)
+        if (util_write_file_at(run->dirfd[d], "cgroup.procs", v, err) < 0)
+            return nsj_error_wrap(err, "cgroup v1: attach");
+    return 0;
+}
+
+static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+{
+    char buf[64];
+    if (util_read_file_at(cdir(run, V1_CPUACCT), "cpuacct.usage", buf, sizeof buf) <= 0)
+        return -1;
+    *ns = strtoull(buf, NULL, 10);
+    return 0;
+}
+
+static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
+{
+    char buf[1024];
+    if (v1_cpu_ns(run, &ev->cpu_ns) < 0)
+        return nsj_error_set(err, errno, "cgroup v1: read cpuacct.usage");
+    if (util_read_file_at(cdir(run, V1_MEMORY), "memory.oom_control", buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
+        return nsj_error_set(err, errno ? errno : ENOTSUP, "cgroup v1: read memory.oom_control oom_kill");
+    if (util_read_file_at(cdir(run, V1_PIDS), "pids.events", buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
+        return nsj_error_set(err, errno, "cgroup v1: read pids.events");
+    if (util_read_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
+        ev->peak_bytes = strtoull(buf, NULL, 10);
+    return 0;
+}
+
+/* Kill what cgroup.procs lists; returns how many were listed. */
+static int kill_listed(int dirfd)
+{
+    char buf[8192];
+    int n = 0;
+    if (util_read_file_at(dirfd, "cgroup.procs", buf, sizeof buf) <= 0)
+        return 0;
+    for (char *p = buf; *p;) {
+        char *end;
+        long pid = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (pid > 0) {
+            kill((pid_t)pid, SIGKILL);
+            n++;
+        }
+        p = end;
+        while (*p == '\n')
+            p++;
+    }
+    return n;
+}
+
+static int v1_destroy(cgroup_run_t *run, nsj_error_t *err)
+{
+    const cgroup_backend_t *be = run->be;
+    /* The sandbox's pid namespace is gone by now, which took every task
+     * with it; this loop is the second lock, bounded at 5 s. v1 has no
+     * cgroup.kill, and a fork bomb can outrun one pass, hence the loop. */
+    uint64_t deadline = util_now_ns() + 5000000000ULL;
+    for (;;) {
+        int n = 0;
+        for (int d = 0; d < run->ndirs; d++)
+            n += kill_listed(run->dirfd[d]);
+        if (n == 0)
+            break;
+        if (util_now_ns() >= deadline)
+            return nsj_error_set(err, EBUSY, "cgroup v1: %s still has tasks after kill", run->name);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    int rc = 0;
+    for (int i = 0; i < V1_NCTRL; i++) {
+        if (be->v1_parent_fd[i] < 0)
+            continue;
+        int d = be->v1_ctrl_dir[i];
+        close(run->dirfd[d]);
+        run->dirfd[d] = -1;
+        nsj_error_t e;
+        if (cgroup_rmdir_run(be->v1_parent_fd[i], be->v1_parent[i], run->name, &e) < 0 && rc == 0) {
+            *err = e;
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+const cgroup_ops_t cgroup_v1_ops = {
+    .create = v1_create,
+    .attach = v1_attach,
+    .cpu_ns = v1_cpu_ns,
+    .evidence = v1_evidence,
+    .destroy = v1_destroy,
+};

@@ -1,0 +1,248 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cgroup_internal.h"
+#include "common/util.h"
+
+static const char *const wanted[] = {"memory", "cpu", "pids"};
+
+/* Enable memory, cpu and pids for the children of dir (only those missing). */
+static int enable_controllers(const char *dir, nsj_error_t *err)
+{
+    cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return nsj_error_set(err, errno, "cgroup v2: open %s", dir);
+    char cur[512];
+    if (util_read_file_at(fd, "cgroup.subtree_control", cur, sizeof cur) < 0)
+        return nsj_error_set(err, errno, "cgroup v2: read %s/cgroup.subtree_control", dir);
+    for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
+        char padded[520];
+        snprintf(padded, sizeof padded, " %s", cur);
+        char *nl = strchr(padded, '\n');
+        if (nl)
+            *nl = ' ';
+        else
+            strcat(padded, " ");
+        char needle[16];
+        snprintf(needle, sizeof needle, " %s ", wanted[i]);
+        if (strstr(padded, needle))
+            continue;
+        char cmd[16];
+        snprintf(cmd, sizeof cmd, "+%s", wanted[i]);
+        if (util_write_file_at(fd, "cgroup.subtree_control", cmd, err) < 0)
+            return nsj_error_wrap(err, "cgroup v2: enable %s in %s (is the subtree delegated?)", wanted[i], dir);
+    }
+    return 0;
+}
+
+static int own_cgroup(char *out, size_t cap, nsj_error_t *err)
+{
+    char buf[4096];
+    if (util_read_file_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof buf) < 0)
+        return nsj_error_set(err, errno, "cgroup v2: read /proc/self/cgroup");
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (strncmp(line, "0::", 3) == 0) {
+            snprintf(out, cap, "%s", line + 3);
+            return 0;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return nsj_error_set(err, ENOENT, "cgroup v2: no '0::' line in /proc/self/cgroup");
+}
+
+static int kernel_at_least(int major, int minor)
+{
+    struct utsname u;
+    int ma = 0, mi = 0;
+    if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+        return 0;
+    return ma > major || (ma == major && mi >= minor);
+}
+
+int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, nsj_error_t *err)
+{
+    be->version = 2;
+    be->ops = &cgroup_v2_ops;
+    be->v2_have_clone_into = kernel_at_least(5, 7);
+    if (strcmp(parent, "self") == 0) {
+        /* systemd Delegate=yes: our unit's cgroup is ours, but v2 allows no
+         * processes in a cgroup whose controllers are enabled for children,
+         * so we move into a "supervisor" leaf first. */
+        char own[PATH_MAX];
+        if (own_cgroup(own, sizeof own, err) < 0)
+            return -1;
+        if (strcmp(own, "/") == 0)
+            own[0] = '\0';
+        snprintf(be->v2_parent, sizeof be->v2_parent, "%s%s", mount, own);
+        if (own[0]) {
+            char sup[PATH_MAX + 16];
+            snprintf(sup, sizeof sup, "%s/supervisor", be->v2_parent);
+            if (mkdir(sup, 0755) < 0 && errno != EEXIST)
+                return nsj_error_set(err, errno, "cgroup v2: mkdir %s", sup);
+            cleanup_close int sfd = open(sup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (sfd < 0 || util_write_file_at(sfd, "cgroup.procs", "0", err) < 0)
+                return nsj_error_wrap(err, "cgroup v2: move self into %s", sup);
+        }
+    } else {
+        snprintf(be->v2_parent, sizeof be->v2_parent, "%s%s", mount, parent);
+        char up[PATH_MAX];
+        snprintf(up, sizeof up, "%s", be->v2_parent);
+        char *slash = strrchr(up, '/');
+        if (slash && slash != up)
+            *slash = '\0';
+        if (enable_controllers(up, err) < 0)
+            return -1;
+        if (mkdir(be->v2_parent, 0755) < 0 && errno != EEXIST)
+            return nsj_error_set(err, errno, "cgroup v2: mkdir %s", be->v2_parent);
+    }
+    if (enable_controllers(be->v2_parent, err) < 0)
+        return -1;
+    be->v2_parent_fd = open(be->v2_parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (be->v2_parent_fd < 0)
+        return nsj_error_set(err, errno, "cgroup v2: open %s", be->v2_parent);
+    return 0;
+}
+
+static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
+{
+    if (cgroup_mkdir_run(be->v2_parent_fd, be->v2_parent, run->name, err) < 0)
+        return -1;
+    run->dirfd[0] = openat(be->v2_parent_fd, run->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (run->dirfd[0] < 0) {
+        nsj_error_set(err, errno, "cgroup v2: open %s/%s", be->v2_parent, run->name);
+        unlinkat(be->v2_parent_fd, run->name, AT_REMOVEDIR);
+        return -1;
+    }
+    run->ndirs = 1;
+    int fd = run->dirfd[0];
+    char v[64];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
+    if (util_write_file_at(fd, "memory.max", v, err) < 0)
+        goto fail;
+    /* No swap: a judge's memory limit is a hard limit. (Absent when the
+     * kernel has no swap accounting; then there is no swap to limit.) */
+    if (util_write_file_at(fd, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
+        goto fail;
+    if (l->cpu_millis)
+        snprintf(v, sizeof v, "%u 100000", l->cpu_millis * 100);
+    else
+        snprintf(v, sizeof v, "max 100000");
+    if (util_write_file_at(fd, "cpu.max", v, err) < 0)
+        goto fail;
+    snprintf(v, sizeof v, "%u", l->pids);
+    if (util_write_file_at(fd, "pids.max", v, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    nsj_error_wrap(err, "cgroup v2 %s", run->name);
+    close(run->dirfd[0]);
+    run->dirfd[0] = -1;
+    run->ndirs = 0;
+    unlinkat(be->v2_parent_fd, run->name, AT_REMOVEDIR);
+    return -1;
+}
+
+static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%d", (int)pid);
+    if (util_write_file_at(run->dirfd[0], "cgroup.procs", v, err) < 0)
+        return nsj_error_wrap(err, "cgroup v2: attach");
+    return 0;
+}
+
+static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+{
+    char buf[1024];
+    uint64_t us;
+    if (util_read_file_at(run->dirfd[0], "cpu.stat", buf, sizeof buf) < 0 || util_kv_u64(buf, "usage_usec", &us) < 0)
+        return -1;
+    *ns = us * 1000;
+    return 0;
+}
+
+static int v2_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
+{
+    char buf[1024];
+    int fd = run->dirfd[0];
+    if (v2_cpu_ns(run, &ev->cpu_ns) < 0)
+        return nsj_error_set(err, errno, "cgroup v2: read cpu.stat");
+    if (util_read_file_at(fd, "memory.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
+        return nsj_error_set(err, errno, "cgroup v2: read memory.events");
+    if (util_read_file_at(fd, "pids.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
+        return nsj_error_set(err, errno, "cgroup v2: read pids.events");
+    /* memory.peak exists from Linux 5.19; older kernels give no peak. */
+    if (util_read_file_at(fd, "memory.peak", buf, sizeof buf) > 0)
+        ev->peak_bytes = strtoull(buf, NULL, 10);
+    return 0;
+}
+
+static int populated(int dirfd)
+{
+    char buf[256];
+    uint64_t v = 1;
+    if (util_read_file_at(dirfd, "cgroup.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "populated", &v) < 0)
+        return -1;
+    return v != 0;
+}
+
+static void kill_listed(int dirfd)
+{
+    char buf[8192];
+    if (util_read_file_at(dirfd, "cgroup.procs", buf, sizeof buf) <= 0)
+        return;
+    for (char *p = buf; *p;) {
+        char *end;
+        long pid = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (pid > 0)
+            kill((pid_t)pid, SIGKILL);
+        p = end;
+        while (*p == '\n')
+            p++;
+    }
+}
+
+static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
+{
+    int fd = run->dirfd[0];
+    const cgroup_backend_t *be = run->be;
+    /* cgroup.kill (5.14+) kills every task, including ones forking right now. */
+    if (populated(fd) != 0) {
+        nsj_error_t ignored;
+        if (util_write_file_at(fd, "cgroup.kill", "1", &ignored) < 0)
+            kill_listed(fd);
+    }
+    /* Wait for "populated 0": cgroup.events signals changes with POLLPRI. */
+    cleanup_close int efd = openat(fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    uint64_t deadline = util_now_ns() + 5000000000ULL;
+    while (populated(fd) == 1) {
+        uint64_t now = util_now_ns();
+        if (now >= deadline)
+            return nsj_error_set(err, EBUSY, "cgroup v2: %s still has tasks after kill", run->name);
+        kill_listed(fd);
+        struct pollfd p = {.fd = efd, .events = POLLPRI};
+        poll(&p, 1, 10);
+    }
+    return cgroup_rmdir_run(be->v2_parent_fd, be->v2_parent, run->name, err);
+}
+
+const cgroup_ops_t cgroup_v2_ops = {
+    .create = v2_create,
+    .attach = v2_attach,
+    .cpu_ns = v2_cpu_ns,
+    .evidence = v2_evidence,
+    .destroy = v2_destroy,
+};

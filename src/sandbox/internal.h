@@ -1,0 +1,175 @@
+/* Internal interfaces between the sandbox's modules (one file per concern).
+ *
+ * Functions with a child_ prefix, and the userns_enter, mounts_setup_root,
+ * caps_ and limits_apply functions, run
+ * in the cloned child of a possibly multi-threaded parent: they may only use
+ * raw system calls and memory prepared by the parent (no malloc, no stdio,
+ * no locks), and report failure through a child_err_t. */
+#ifndef NSJ_SANDBOX_INTERNAL_H
+#define NSJ_SANDBOX_INTERNAL_H
+
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/capability.h>
+#include <sys/types.h>
+
+#include "nsjudge/sandbox.h"
+
+/* ---- child-side error report (travels over the sync socket) ---- */
+
+typedef struct child_err {
+    int err;           /* errno */
+    char text[240];    /* "step: detail" */
+} child_err_t;
+
+/* Record a failed step (errno taken from the caller) without allocating; returns -1. */
+int child_fail(child_err_t *ce, int errnum, const char *step, const char *detail);
+
+/* ---- cgroups: one run = one fresh cgroup (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
+
+typedef struct cgroup_evidence {
+    uint64_t cpu_ns;          /* CPU time of the whole cgroup */
+    uint64_t peak_bytes;      /* peak memory (0 when the kernel cannot tell) */
+    uint64_t oom_kills;       /* OOM kills inside the cgroup */
+    uint64_t pids_max_hits;   /* fork/clone refused by pids.max */
+} cgroup_evidence_t;
+
+typedef struct cgroup_backend cgroup_backend_t;
+
+#define CGROUP_MAX_DIRS 4     /* v1: memory, cpu, cpuacct, pids */
+
+typedef struct cgroup_run {
+    const cgroup_backend_t *be;
+    char name[64];                 /* run-<pid>-<seq> */
+    int dirfd[CGROUP_MAX_DIRS];    /* v2: [0] only; v1: one per hierarchy */
+    int ndirs;
+    int joinfd[CGROUP_MAX_DIRS];   /* v1: each hierarchy's "tasks", opened by the parent */
+    int njoin;
+} cgroup_run_t;
+
+/* Find the back end to use (v2 first) and prepare the parent cgroup. */
+int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backend_t **out, nsj_error_t *err);
+void cgroup_backend_close(cgroup_backend_t *be);
+const char *cgroup_backend_name(const cgroup_backend_t *be);
+
+/* Make the run's cgroup and write its limits. */
+int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err);
+/* The directory fd for clone3(CLONE_INTO_CGROUP), or -1 when the pid must be attached after clone. */
+int cgroup_clone_fd(const cgroup_run_t *run);
+/* How the cloned child gets into the run's cgroup. */
+typedef enum cgroup_join {
+    CGROUP_JOIN_AT_CLONE,   /* v2: clone3(CLONE_INTO_CGROUP) */
+    CGROUP_JOIN_SELF,       /* v1: the child writes "0" to joinfd[] (cgroup_join_self) */
+    CGROUP_JOIN_BY_PARENT,  /* v2 before Linux 5.7: cgroup_attach() after clone */
+} cgroup_join_t;
+cgroup_join_t cgroup_backend_join_method(const cgroup_backend_t *be);
+/* Parent: move pid into the run's cgroup (CGROUP_JOIN_BY_PARENT). */
+int cgroup_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err);
+/* Child: move itself into the run's cgroups through the fds the parent
+ * opened. Moving only oneself lets the kernel skip the global
+ * cgroup_threadgroup_rwsem write lock, whose RCU grace period costs
+ * 5-13 ms per run when a parent moves a child (measured on this host). */
+int cgroup_join_self(const int *fds, int n, child_err_t *ce);
+/* Parent: close the join fds once the child has its copies. */
+void cgroup_close_join(cgroup_run_t *run);
+/* CPU time used so far by the whole cgroup. */
+int cgroup_cpu_ns(const cgroup_run_t *run, uint64_t *ns);
+/* Read the kernel's evidence: OOM kills, pids.max refusals, peak memory, CPU. */
+int cgroup_read_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err);
+/* Kill everything left in the cgroup, confirm it is empty, remove it. */
+int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err);
+
+/* ---- seccomp (seccomp.c): policy file -> BPF, compiled once ---- */
+
+typedef struct seccomp_prog {
+    struct sock_filter *insns;
+    unsigned short len;
+} seccomp_prog_t;
+
+/* Parse a policy file and compile it to BPF for the native architecture. */
+int seccomp_policy_compile(const char *path, seccomp_prog_t *out, nsj_error_t *err);
+void seccomp_prog_free(seccomp_prog_t *p);
+/* Child: install the filter with a user-notification listener; returns the listener fd. */
+int seccomp_policy_load(const seccomp_prog_t *p, child_err_t *ce);
+/* Parent: read one notification; names the blocked syscall ("ptrace", "i386:getpid"). */
+int seccomp_notify_read(int listener, char *name, size_t cap, pid_t *pid);
+
+/* ---- user namespace (ns.c) ---- */
+
+/* Parent: map ns uid/gid 0 -> host_uid and 1000 -> host_uid+1 for pid. */
+int userns_write_maps(pid_t pid, uint32_t host_uid, nsj_error_t *err);
+/* Child: become ns root (mapped) and drop inherited supplementary groups. */
+int userns_enter(child_err_t *ce);
+/* Child: become the unprivileged sandbox user (uid/gid 1000). */
+int userns_become_sandbox_user(child_err_t *ce);
+
+/* ---- mounts (mounts.c) ---- */
+
+typedef struct mount_plan {
+    const char *rootfs;
+    const nsj_bind_t *binds;
+    size_t nbinds;
+    const nsj_file_t *files;
+    size_t nfiles;
+    const char *files_dir;    /* relative to the new root ("code") */
+    char tmp_opts[96];        /* tmpfs options for /tmp and /dev/shm */
+    char files_opts[96];      /* tmpfs options for files_dir */
+} mount_plan_t;
+
+/* Child: build the new root (proc, tmpfs, /dev, binds), pivot_root into it,
+ * detach the old root and make / read-only. */
+int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce);
+
+/* ---- capabilities (caps.c, libcap) ---- */
+
+/* Child: drop the bounding and ambient sets and lock securebits (needs CAP_SETPCAP). */
+int caps_drop_bounding(child_err_t *ce);
+/* Child: clear permitted, effective and inheritable sets. */
+int caps_clear(cap_t empty, child_err_t *ce);
+
+/* ---- network (net.c, libnl-route) ---- */
+
+/* Parent: bring up "lo" through a NETLINK_ROUTE socket created inside the sandbox's netns. */
+int net_bring_up_lo(int nl_fd, nsj_error_t *err);
+
+/* ---- rlimits (limits.c) ---- */
+
+typedef struct rlimit_plan {
+    int resource[8];
+    uint64_t value[8];
+    int n;
+} rlimit_plan_t;
+
+/* Parent: the rlimits a run gets from its limits. */
+void limits_plan(const nsj_limits_t *l, rlimit_plan_t *plan);
+/* Child: apply the plan. */
+int limits_apply(const rlimit_plan_t *plan, child_err_t *ce);
+
+/* ---- verdict (verdict.c): pure decision from the collected facts ---- */
+
+typedef enum kill_reason {
+    KILL_NONE = 0,
+    KILL_WALL,
+    KILL_CPU,
+    KILL_OUTPUT,
+    KILL_SECCOMP,
+    KILL_CANCEL,
+    KILL_IDLE,
+} kill_reason_t;
+
+typedef struct run_facts {
+    int internal_error;
+    kill_reason_t killed;
+    int have_status;          /* the program's wait status is known */
+    int status;               /* waitpid() status of the program */
+    cgroup_evidence_t cg;
+    uint64_t cpu_limit_ms, wall_limit_ms, wall_ms;
+    const char *blocked_syscall;
+    int out_over, err_over;   /* which stream overflowed */
+    uint64_t output_limit;
+} run_facts_t;
+
+/* Fill verdict, time_kind, exit_code, signal and evidence from the facts. */
+void verdict_decide(const run_facts_t *f, nsj_result_t *res);
+
+#endif

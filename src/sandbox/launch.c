@@ -1,0 +1,824 @@
+/* The launch sequence.
+ *
+ * Theory of operation
+ * -------------------
+ * A run is three processes: the supervisor (the caller's thread), the
+ * sandbox's init (pid 1 of a new pid namespace) and the program (pid 2).
+ *
+ *  parent                          init (cloned)              netns helper    program
+ *  ------                          -------------              ------------    -------
+ *  cgroup_create (limits written)
+ *  socketpair + pipes; seccomp
+ *    filter compiled once (cached)
+ *  clone3(CLONE_NEWUSER|NS|PID|    v1: join own cgroups
+ *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest
+ *    CGROUP], PIDFD)               fork ----------------->  unshare(NEWNET)
+ *  write uid/gid maps                                         netlink socket
+ *  sync 1: GO ------------------>  become ns root,          sync 2: send
+ *                                  clear groups              netlink + netns
+ *  sync 2: recv netlink + netns <----------------------------  fds, exit
+ *  bring lo up (libnl) while       v1: unshare cgroup ns
+ *    init builds the root          hostname; mounts;
+ *                                  pivot_root; old root
+ *                                  detached; / read-only;
+ *                                  drop bounding set
+ *  sync 3: NET_READY + netns --->  setns(netns)
+ *                                  fork ------------------------------------->  stdio = pipes, close
+ *                                  non-dumpable, drop caps,                       fds, setsid, rlimits,
+ *                                  wait for the program                           chdir, uid/gid 1000
+ *                                                                                 (caps gone),
+ *                                                                                 no_new_privs,
+ *  sync 4: recv listener fd  <------------------------------------------------  seccomp (last)
+ *                                                                                 execve
+ *  supervise: poll pidfd, timerfds, pipes,
+ *    seccomp listener, sync socket
+ *  sync 5: recv program's status <-  program exited: send
+ *                                  status, exit (the kernel
+ *                                  kills what is left)
+ *  reap init; evidence from the cgroup;
+ *  kill the cgroup, confirm empty, rmdir
+ *
+ * Why the helper: creating a network namespace costs ~0.5 ms, as much as
+ * building the root; done by a second process of the same user namespace
+ * (so the sandbox still owns it) the two overlap on separate CPUs.
+ *
+ * Why an init: as pid 1 the program would ignore its own default-action
+ * signals (abort() would end as SIGSEGV) and would have to reap orphans.
+ * With init as pid 1, killing init kills the whole namespace at once, which
+ * no fork bomb or setsid double-fork can outrun.
+ *
+ * The cloned child shares nothing with the parent but is a copy of a
+ * possibly multi-threaded process: until execve it uses raw system calls and
+ * memory the parent prepared (see internal.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/paths.h"
+#include "common/util.h"
+#include "run.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Own copy of the kernel's struct clone_args (v2, with .cgroup), so that no
+ * header version decides whether it has that field. */
+struct nsj_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+    uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* Fixed fd numbers in init and, until execve, in the program. */
+enum { FD_SOCK = 3, FD_IN = 4, FD_OUT = 5, FD_ERR = 6, FD_FIRST_FREE = 7 };
+
+/* ---------- child side ---------- */
+
+int child_fail(child_err_t *ce, int errnum, const char *step, const char *detail)
+{
+    size_t n = 0, cap = sizeof ce->text - 1;
+    for (const char *s = step; *s && n < cap; s++)
+        ce->text[n++] = *s;
+    if (detail && *detail) {
+        for (const char *s = ": "; *s && n < cap; s++)
+            ce->text[n++] = *s;
+        for (const char *s = detail; *s && n < cap; s++)
+            ce->text[n++] = *s;
+    }
+    ce->text[n] = '\0';
+    ce->err = errnum;
+    return -1;
+}
+
+static int child_send_fds(int sock, uint32_t type, int32_t status, const child_err_t *ce, const int *fds, int nfds)
+{
+    sync_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.status = status;
+    if (ce)
+        m.ce = *ce;
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+    union {
+        char buf[CMSG_SPACE(SYNC_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > SYNC_MAX_FDS)
+        return -1;
+    if (nfds > 0) {
+        memset(&u, 0, sizeof u);
+        mh.msg_control = u.buf;
+        mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    }
+    ssize_t n;
+    do
+        n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+static int child_send(int sock, uint32_t type, int32_t status, const child_err_t *ce, int fd)
+{
+    return child_send_fds(sock, type, status, ce, &fd, fd >= 0 ? 1 : 0);
+}
+
+/* Wait for a message of the given type; fds[] gets the fds passed with it
+ * (-1 where none), at most SYNC_MAX_FDS. */
+static int child_wait(int sock, uint32_t type, int *fds, child_err_t *ce)
+{
+    sync_msg_t m;
+    union {
+        char buf[CMSG_SPACE(SYNC_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof m || m.type != type)
+        return child_fail(ce, n < 0 ? errno : EPROTO, "sync", "unexpected message from supervisor");
+    if (fds) {
+        for (int i = 0; i < SYNC_MAX_FDS; i++)
+            fds[i] = -1;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            memcpy(fds, CMSG_DATA(c), (nfd > SYNC_MAX_FDS ? SYNC_MAX_FDS : nfd) * sizeof(int));
+        }
+    }
+    return 0;
+}
+
+static __attribute__((noreturn)) void child_die(int sock, const child_err_t *ce)
+{
+    child_send(sock, SYNC_ERROR, 0, ce, -1);
+    _exit(126);
+}
+
+static void reset_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    for (int s = 1; s < _NSIG; s++)
+        sigaction(s, &sa, NULL); /* EINVAL for KILL/STOP and glibc-reserved: fine */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int close_from(unsigned first, unsigned flags)
+{
+    if (syscall(SYS_close_range, first, ~0U, flags) == 0)
+        return 0;
+    /* Kernels before 5.9 (5.11 for CLOEXEC): walk the fd table. */
+    for (int fd = (int)first; fd < 65536; fd++) {
+        if (flags & CLOSE_RANGE_CLOEXEC)
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+        else
+            close(fd);
+    }
+    return 0;
+}
+
+static __attribute__((noreturn)) void program_main(const run_t *r)
+{
+    child_err_t ce = {0};
+    if (dup2(FD_IN, 0) < 0 || dup2(FD_OUT, 1) < 0 || dup2(FD_ERR, 2) < 0)
+        child_fail(&ce, errno, "dup2", "stdio"), child_die(FD_SOCK, &ce);
+    close_from(FD_IN, 0); /* FD_SOCK stays until execve (it is close-on-exec) */
+    /* Signal dispositions and mask, and the empty bounding set, come from init. */
+    if (setsid() < 0)
+        child_fail(&ce, errno, "setsid", NULL), child_die(FD_SOCK, &ce);
+    if (limits_apply(&r->rlimits, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (chdir(r->cwd) < 0)
+        child_fail(&ce, errno, "chdir", r->cwd), child_die(FD_SOCK, &ce);
+    /* Leaving uid 0 clears the permitted and effective sets... */
+    if (userns_become_sandbox_user(&ce) < 0)
+        child_die(FD_SOCK, &ce);
+    /* ...and this clears the inheritable one. */
+    if (caps_clear(r->sb->empty_caps, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        child_fail(&ce, errno, "prctl", "no_new_privs"), child_die(FD_SOCK, &ce);
+    /* seccomp last: nothing above has to get past the policy. */
+    int listener = seccomp_policy_load(&r->sb->prog, &ce);
+    if (listener < 0)
+        child_die(FD_SOCK, &ce);
+    /* sync 4: the listener lets the supervisor name any "kill" syscall. */
+    if (child_send(FD_SOCK, SYNC_LISTENER_FD, 0, NULL, listener) < 0)
+        child_fail(&ce, errno, "sync 4", "send seccomp listener"), child_die(FD_SOCK, &ce);
+    close(listener);
+    execve(r->spec->argv[0], (char *const *)r->spec->argv, (char *const *)r->envp);
+    child_fail(&ce, errno, "execve", r->spec->argv[0]);
+    child_die(FD_SOCK, &ce);
+}
+
+/* Runs as a child of init, sharing its user namespace (and capabilities
+ * there): the network namespace it makes is owned by the sandbox. */
+static __attribute__((noreturn)) void netns_helper_main(int sock)
+{
+    child_err_t ce = {0};
+    /* Hold nothing of the supervisor's but the sync socket. */
+    if (sock > 3)
+        syscall(SYS_close_range, 3, sock - 1, 0);
+    syscall(SYS_close_range, sock + 1, ~0U, 0);
+    if (unshare(CLONE_NEWNET) < 0)
+        child_fail(&ce, errno, "unshare", "network namespace"), child_die(sock, &ce);
+    int fds[2];
+    fds[0] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
+    fds[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (fds[0] < 0 || fds[1] < 0)
+        child_fail(&ce, errno, "netns helper", "netlink socket / ns fd"), child_die(sock, &ce);
+    /* sync 2 */
+    if (child_send_fds(sock, SYNC_NETNS, 0, NULL, fds, 2) < 0)
+        child_fail(&ce, errno, "sync 2", "send netns"), child_die(sock, &ce);
+    _exit(0);
+}
+
+static __attribute__((noreturn)) void init_main(const run_t *r)
+{
+    child_err_t ce = {0};
+    /* The netns helper first, as it is on the critical path (see the top of
+     * this file). Raw clone, not fork(): glibc's fork takes locks that other
+     * threads of the original process may have held at clone time. */
+    pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (helper == 0)
+        netns_helper_main(r->child_sock);
+    int helper_errno = helper < 0 ? errno : 0;
+    /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
+     * everything else this copy of the supervisor holds is closed now. */
+    int src[4] = {r->child_sock, r->in_r, r->out_w, r->err_w}, tmp[4];
+    for (int i = 0; i < 4; i++)
+        if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, FD_FIRST_FREE)) < 0)
+            _exit(125);
+    for (int i = 0; i < 4; i++)
+        if (dup3(tmp[i], FD_SOCK + i, O_CLOEXEC) < 0)
+            _exit(125);
+    close_from(FD_FIRST_FREE, 0);
+    reset_signals();
+    /* If the supervisor dies, so does the sandbox. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (helper < 0)
+        child_fail(&ce, helper_errno, "fork", "netns helper"), child_die(FD_SOCK, &ce);
+
+    /* sync 1: wait until our uid/gid maps exist; v1: join the run's
+     * cgroups (their fds come with the message) before anything is charged. */
+    int cgfds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_GO, cgfds, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(cgfds, SYNC_MAX_FDS, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    for (int i = 0; i < SYNC_MAX_FDS; i++)
+        if (cgfds[i] >= 0)
+            close(cgfds[i]);
+    if (userns_enter(&ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
+        child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
+    if (sethostname("sandbox", 7) < 0)
+        child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
+    if (mounts_setup_root(&r->mounts, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    /* Bounding set and securebits once, here: the program inherits them. */
+    if (caps_drop_bounding(&ce) < 0)
+        child_die(FD_SOCK, &ce);
+
+    /* sync 3: lo is up; join the network namespace it is in. */
+    int nsfd[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_NET_READY, nsfd, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    int netns = nsfd[0];
+    if (netns < 0 || setns(netns, CLONE_NEWNET) < 0)
+        child_fail(&ce, netns < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
+    close(netns);
+
+    /* Raw clone, not fork(): glibc's fork takes locks other threads of the
+     * original process may have held at clone time. */
+    pid_t prog = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (prog < 0)
+        child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
+    if (prog == 0)
+        program_main(r);
+
+    /* init from here on: nothing to do but wait, so hold nothing. */
+    close(0), close(1), close(2);
+    close(FD_IN), close(FD_OUT), close(FD_ERR);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* /proc/1/mem etc. closed to the program */
+    if (caps_clear(r->sb->empty_caps, &ce) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        child_die(FD_SOCK, &ce);
+    for (;;) {
+        int st;
+        pid_t p = (pid_t)syscall(SYS_wait4, -1, &st, __WALL, NULL);
+        if (p == prog) {
+            /* sync 5: report, then exit; the kernel kills what is left
+             * (other children, such as the netns helper, are just reaped). */
+            child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1);
+            _exit(0);
+        }
+        if (p < 0 && errno != EINTR)
+            _exit(124);
+    }
+}
+
+/* ---------- parent side ---------- */
+
+ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2])
+{
+    union {
+        char buf[CMSG_SPACE(SYNC_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    if (fd)
+        fd[0] = fd[1] = -1;
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return n;
+    int k = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+            if (fd && k < 2)
+                fd[k++] = got;
+            else
+                close(got);
+        }
+    }
+    if (n != (ssize_t)sizeof *m)
+        return -1;
+    return n;
+}
+
+void run_trace(const run_t *r, const char *phase)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *e = getenv("NSJUDGE_TRACE");
+        on = e && *e && strcmp(e, "0") != 0;
+    }
+    if (on)
+        fprintf(stderr, "nsjudge trace: %8.3f ms  %s\n", (double)(util_now_ns() - r->start_ns) / 1e6, phase);
+}
+
+static void set_msg(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_msg(run_t *r, const char *fmt, ...)
+{
+    if (r->msg[0])
+        return; /* keep the first, root cause */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* Wait (poll) for one set-up message from init; fails if init dies first. */
+static int setup_recv(run_t *r, uint32_t want, int fd[2])
+{
+    for (;;) {
+        sync_msg_t m;
+        ssize_t n = sync_recv(r->sock, &m, fd);
+        if (n > 0) {
+            if (m.type == SYNC_ERROR) {
+                set_msg(r, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
+                return -1;
+            }
+            if (m.type != want) {
+                set_msg(r, "sandbox set-up: sync protocol: got message %u, wanted %u", m.type, want);
+                return -1;
+            }
+            return 0;
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
+            set_msg(r, "sandbox set-up: init exited before sync %u", want);
+            return -1;
+        }
+        uint64_t now = util_now_ns(), deadline = r->start_ns + 10000000000ULL;
+        if (now >= deadline) {
+            set_msg(r, "sandbox set-up: no sync %u within 10 s", want);
+            return -1;
+        }
+        struct pollfd p = {.fd = r->sock, .events = POLLIN};
+        poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
+    }
+}
+
+static int parent_send(run_t *r, uint32_t type, int fd)
+{
+    if (child_send(r->sock, type, 0, NULL, fd) < 0) {
+        set_msg(r, "sandbox set-up: sync %u: %s", type, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static pid_t do_clone(run_t *r)
+{
+    /* No CLONE_NEWNET: the netns helper makes it (see the top). */
+    uint64_t ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+    int cgfd = r->join == CGROUP_JOIN_AT_CLONE ? cgroup_clone_fd(&r->cg) : -1;
+    struct nsj_clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = ns | CLONE_PIDFD;
+    a.pidfd = (uint64_t)(uintptr_t)&r->pidfd;
+    a.exit_signal = SIGCHLD;
+    if (cgfd >= 0) {
+        /* Born in its cgroup, so its cgroup namespace is rooted there. */
+        a.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
+        a.cgroup = (uint64_t)cgfd;
+    }
+    long pid = syscall(SYS_clone3, &a, sizeof a);
+    if (pid < 0 && errno == ENOSYS && r->join != CGROUP_JOIN_AT_CLONE) {
+        /* Before Linux 5.3: clone() with the pidfd returned in parent_tid. */
+        pid = syscall(SYS_clone, ns | CLONE_PIDFD | SIGCHLD, 0, &r->pidfd, 0, 0);
+    }
+    if (pid == 0)
+        init_main(r);
+    return (pid_t)pid;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
+{
+    struct stat st;
+    if (!s->rootfs || s->rootfs[0] != '/') {
+        snprintf(msg, cap, "rootfs must be an absolute path");
+        return -1;
+    }
+    if (stat(s->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(msg, cap, "rootfs %s: not a directory (build it: make rootfs)", s->rootfs);
+        return -1;
+    }
+    if (!s->argv || !s->argv[0] || s->argv[0][0] != '/') {
+        snprintf(msg, cap, "argv[0] must be an absolute path inside the rootfs");
+        return -1;
+    }
+    for (size_t i = 0; i < s->nbinds; i++) {
+        const nsj_bind_t *b = &s->binds[i];
+        char p[4096];
+        if (!b->host_path || b->host_path[0] != '/' || stat(b->host_path, &st) < 0) {
+            snprintf(msg, cap, "bind source %s: missing or not absolute", b->host_path ? b->host_path : "(null)");
+            return -1;
+        }
+        if (!b->sandbox_path || b->sandbox_path[0] != '/' || strstr(b->sandbox_path, "..") ||
+            strcmp(b->sandbox_path, "/") == 0) {
+            snprintf(msg, cap, "bind target %s: must be an absolute path below /", b->sandbox_path);
+            return -1;
+        }
+        snprintf(p, sizeof p, "%s%s", s->rootfs, b->sandbox_path);
+        if (stat(p, &st) < 0) {
+            snprintf(msg, cap, "bind target %s does not exist in the rootfs", b->sandbox_path);
+            return -1;
+        }
+    }
+    if (s->nfiles) {
+        const char *dir = s->files_dir ? s->files_dir : "/code";
+        char p[4096];
+        if (dir[0] != '/' || strcmp(dir, "/") == 0 || strstr(dir, "..")) {
+            snprintf(msg, cap, "files_dir %s: must be an absolute path below /", dir);
+            return -1;
+        }
+        snprintf(p, sizeof p, "%s%s", s->rootfs, dir);
+        if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(msg, cap, "files_dir %s does not exist in the rootfs", dir);
+            return -1;
+        }
+        for (size_t i = 0; i < s->nbinds; i++)
+            if (strcmp(s->binds[i].sandbox_path, dir) == 0) {
+                snprintf(msg, cap, "files_dir %s is also a bind target", dir);
+                return -1;
+            }
+        for (size_t i = 0; i < s->nfiles; i++) {
+            const char *n = s->files[i].name;
+            if (!n || !*n || strchr(n, '/') || strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strlen(n) > 255 ||
+                (!s->files[i].data && s->files[i].len)) {
+                snprintf(msg, cap, "file %zu: name must be a plain file name and data given", i);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void nsj_run_spec_init(nsj_run_spec_t *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    nsj_limits_default(&spec->limits);
+    spec->stdin_fd = -1;
+    spec->cancel_fd = -1;
+}
+
+int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
+{
+    nsj_result_init(res);
+    run_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
+        snprintf(res->message, sizeof res->message, "out of memory");
+        return -1;
+    }
+    r->sb = sb;
+    r->spec = spec;
+    r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
+    r->out.fd = r->err.fd = r->pidfd = r->listener = -1;
+    r->in_src = spec->stdin_fd;
+    r->in_data = spec->stdin_data;
+    r->in_len = spec->stdin_data ? spec->stdin_len : 0;
+    r->out.limit = r->err.limit = spec->limits.output_bytes;
+    r->envp = spec->envp ? spec->envp : nsj_default_env;
+    r->cwd = spec->cwd ? spec->cwd : "/tmp";
+    r->facts.cpu_limit_ms = spec->limits.cpu_ms;
+    r->facts.wall_limit_ms = spec->limits.wall_ms;
+    r->facts.output_limit = spec->limits.output_bytes;
+    int rc = -1, have_cg = 0;
+    nsj_error_t err;
+
+    if (nsj_limits_validate(&spec->limits, &err) < 0) {
+        set_msg(r, "limits: %s", err.msg);
+        goto done;
+    }
+    if (check_spec(spec, r->msg, sizeof r->msg) < 0)
+        goto done;
+    r->mounts.rootfs = spec->rootfs;
+    r->mounts.binds = spec->binds;
+    r->mounts.nbinds = spec->nbinds;
+    r->mounts.files = spec->files;
+    r->mounts.nfiles = spec->nfiles;
+    r->mounts.files_dir = (spec->files_dir ? spec->files_dir : "/code") + 1;
+    size_t fbytes = 0;
+    for (size_t i = 0; i < spec->nfiles; i++)
+        fbytes += (spec->files[i].len + 4095) & ~(size_t)4095;
+    snprintf(r->mounts.files_opts, sizeof r->mounts.files_opts, "size=%zu,nr_inodes=%zu,mode=755",
+             fbytes + 65536, spec->nfiles + 16);
+    snprintf(r->mounts.tmp_opts, sizeof r->mounts.tmp_opts, "size=%llu,nr_inodes=%llu,mode=1777",
+             (unsigned long long)spec->limits.tmp_bytes,
+             (unsigned long long)(spec->limits.tmp_bytes / 16384 + 64));
+    limits_plan(&spec->limits, &r->rlimits);
+
+    r->start_ns = util_now_ns();
+    run_trace(r, "start");
+    /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
+     * netns helper starts sooner), socket, pipes. */
+    r->join = cgroup_backend_join_method(sb->cg);
+    if (r->join == CGROUP_JOIN_AT_CLONE) {
+        if (cgroup_create(sb->cg, &spec->limits, &r->cg, &err) < 0) {
+            set_msg(r, "%s", err.msg);
+            goto done;
+        }
+        have_cg = 1;
+    }
+    int sv[2], p_in[2], p_out[2], p_err[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        set_msg(r, "socketpair: %s", strerror(errno));
+        goto done;
+    }
+    r->sock = sv[0], r->child_sock = sv[1];
+    if (pipe2(p_in, O_CLOEXEC) < 0) {
+        set_msg(r, "pipe: %s", strerror(errno));
+        goto done;
+    }
+    r->in_r = p_in[0], r->in_w = p_in[1];
+    if (pipe2(p_out, O_CLOEXEC) < 0) {
+        set_msg(r, "pipe: %s", strerror(errno));
+        goto done;
+    }
+    r->out.fd = p_out[0], r->out_w = p_out[1];
+    if (pipe2(p_err, O_CLOEXEC) < 0) {
+        set_msg(r, "pipe: %s", strerror(errno));
+        goto done;
+    }
+    r->err.fd = p_err[0], r->err_w = p_err[1];
+    fcntl(r->in_w, F_SETFL, O_NONBLOCK);
+    fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
+    fcntl(r->err.fd, F_SETFL, O_NONBLOCK);
+
+    /* 2. clone. */
+    r->last_io_ns = util_now_ns();
+    r->pid = do_clone(r);
+    run_trace(r, "cloned");
+    if (r->pid < 0) {
+        set_msg(r, "clone: %s", strerror(errno));
+        goto done;
+    }
+    close_fd(&r->child_sock);
+    close_fd(&r->in_r);
+    close_fd(&r->out_w);
+    close_fd(&r->err_w);
+
+    if (!have_cg) {
+        if (cgroup_create(sb->cg, &spec->limits, &r->cg, &err) < 0) {
+            set_msg(r, "%s", err.msg);
+            goto kill;
+        }
+        have_cg = 1;
+        run_trace(r, "cgroup created");
+    }
+
+    /* 3. maps (before init changes credentials: its uid_map is ours to
+     * write only while it is still dumpable), v1 cgroup join, sync 1. */
+    if (userns_write_maps(r->pid, sb->host_uid, &err) < 0) {
+        set_msg(r, "%s", err.msg);
+        goto kill;
+    }
+    if (r->join == CGROUP_JOIN_BY_PARENT && cgroup_attach(&r->cg, r->pid, &err) < 0) {
+        set_msg(r, "%s", err.msg);
+        goto kill;
+    }
+    /* sync 1 (v1: with the cgroups' tasks fds for init to join through) */
+    if (child_send_fds(r->sock, SYNC_GO, 0, NULL, r->cg.joinfd, r->cg.njoin) < 0) {
+        set_msg(r, "sandbox set-up: sync 1: %s", strerror(errno));
+        goto kill;
+    }
+    cgroup_close_join(&r->cg);
+    run_trace(r, "maps written, sync 1 sent");
+    /* sync 2 */
+    int nsfds[2];
+    if (setup_recv(r, SYNC_NETNS, nsfds) < 0)
+        goto kill;
+    if (nsfds[0] < 0 || nsfds[1] < 0) {
+        set_msg(r, "sandbox set-up: sync 2 lacks the netlink socket or the netns");
+        if (nsfds[0] >= 0)
+            close(nsfds[0]);
+        if (nsfds[1] >= 0)
+            close(nsfds[1]);
+        goto kill;
+    }
+    run_trace(r, "sync 2: netns received");
+    int lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
+    if (lo < 0) {
+        close(nsfds[1]);
+        set_msg(r, "%s", err.msg);
+        goto kill;
+    }
+    run_trace(r, "lo up");
+    /* sync 3 */
+    int sent = parent_send(r, SYNC_NET_READY, nsfds[1]);
+    close(nsfds[1]);
+    if (sent < 0)
+        goto kill;
+
+    /* 5. supervise until init is reaped (sync 4 and 5 arrive in the loop). */
+    rc = supervise(r);
+    goto collect;
+kill:
+    run_kill(r, KILL_NONE);
+    if (r->pidfd >= 0) {
+        siginfo_t si;
+        waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED);
+    } else {
+        waitpid(r->pid, NULL, 0);
+    }
+    r->end_ns = util_now_ns();
+collect:
+    run_trace(r, "sandbox ended");
+    if (rc < 0)
+        r->facts.internal_error = 1;
+    if (have_cg && cgroup_read_evidence(&r->cg, &r->facts.cg, &err) < 0) {
+        set_msg(r, "%s", err.msg);
+        r->facts.internal_error = 1;
+        rc = -1;
+    }
+done:
+    if (have_cg && cgroup_destroy(&r->cg, &err) < 0) {
+        set_msg(r, "cleanup: %s", err.msg);
+        r->facts.internal_error = 1;
+        rc = -1;
+    }
+    run_trace(r, "cgroup removed");
+    if (r->msg[0])
+        r->facts.internal_error = 1, rc = -1;
+    r->facts.wall_ms = r->end_ns > r->start_ns ? (r->end_ns - r->start_ns) / 1000000 : 0;
+    r->facts.blocked_syscall = r->blocked;
+    r->facts.out_over = r->out.over;
+    r->facts.err_over = r->err.over;
+    verdict_decide(&r->facts, res);
+    if (rc == 0 && res->verdict == NSJ_VERDICT_INTERNAL_ERROR) {
+        set_msg(r, "sandbox init ended without reporting the program's status");
+        rc = -1;
+    }
+    snprintf(res->message, sizeof res->message, "%s", r->msg);
+    res->cpu_ms = r->facts.cg.cpu_ns / 1000000;
+    res->wall_ms = r->facts.wall_ms;
+    res->memory_kb = r->facts.cg.peak_bytes / 1024;
+    res->out = r->out.data ? r->out.data : calloc(1, 1);
+    res->out_len = r->out.len;
+    res->err = r->err.data ? r->err.data : calloc(1, 1);
+    res->err_len = r->err.len;
+    res->out_truncated = r->out.over;
+    res->err_truncated = r->err.over;
+    close_fd(&r->sock);
+    close_fd(&r->child_sock);
+    close_fd(&r->in_r);
+    close_fd(&r->in_w);
+    close_fd(&r->out_w);
+    close_fd(&r->err_w);
+    close_fd(&r->out.fd);
+    close_fd(&r->err.fd);
+    close_fd(&r->listener);
+    close_fd(&r->pidfd);
+    free(r);
+    return rc;
+}
+
+/* ---------- the long-lived sandbox ---------- */
+
+int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_error_t *err)
+{
+    nsj_sandbox_opts_t none = {0};
+    if (!opts)
+        opts = &none;
+    if (geteuid() != 0)
+        return nsj_error_set(err, EPERM, "nsjudge needs root to create namespaces and cgroups");
+    nsj_sandbox_t *sb = calloc(1, sizeof *sb);
+    if (!sb)
+        return nsj_error_set(err, ENOMEM, "sandbox");
+    sb->host_uid = opts->host_uid ? opts->host_uid : 100000;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    sb->ncpus = n > 0 ? (unsigned)n : 1;
+
+    char policy[4096];
+    const char *path = opts->seccomp_policy;
+    if (!path)
+        path = getenv("NSJUDGE_SECCOMP");
+    if (!path || !*path) {
+        if (paths_find_data("seccomp/default.policy", policy, sizeof policy) < 0) {
+            nsj_error_set(err, ENOENT, "seccomp: default.policy not found (set NSJUDGE_SECCOMP)");
+            goto fail;
+        }
+        path = policy;
+    }
+    if (seccomp_policy_compile(path, &sb->prog, err) < 0)
+        goto fail;
+    if (cgroup_backend_open(opts->cgroup_mode, opts->cgroup_parent, &sb->cg, err) < 0)
+        goto fail;
+    sb->empty_caps = cap_init();
+    if (!sb->empty_caps) {
+        nsj_error_set(err, ENOMEM, "caps: cap_init");
+        goto fail;
+    }
+    *out = sb;
+    return 0;
+fail:
+    nsj_sandbox_free(sb);
+    return -1;
+}
+
+void nsj_sandbox_free(nsj_sandbox_t *sb)
+{
+    if (!sb)
+        return;
+    seccomp_prog_free(&sb->prog);
+    cgroup_backend_close(sb->cg);
+    if (sb->empty_caps)
+        cap_free(sb->empty_caps);
+    free(sb);
+}
+
+const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb)
+{
+    return cgroup_backend_name(sb->cg);
+}

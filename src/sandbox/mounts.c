@@ -1,0 +1,163 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Everything below runs in the child (see internal.h): raw syscalls only,
+ * and paths relative to the new root (we chdir into it first), so no
+ * strings need building after clone. */
+
+/* Kernel-wide /proc files masked with /dev/null, as container runtimes do:
+ * timer_list and sched_debug list the host's tasks to anyone. Writable
+ * kernel knobs (/proc/sys, sysrq-trigger) need no read-only remount here:
+ * their owners are ids that do not exist in the sandbox, and the program
+ * has no capabilities. Missing paths are skipped. */
+static const char *const proc_masked[] = {"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug"};
+
+/* Per-mount flags that a remount inside a user namespace must keep: the
+ * kernel locks them on mounts inherited from a more privileged namespace. */
+static unsigned long locked_flags(const char *path)
+{
+    struct statfs st;
+    if (statfs(path, &st) < 0)
+        return 0;
+    unsigned long f = 0;
+    if (st.f_flags & ST_NOSUID) f |= MS_NOSUID;
+    if (st.f_flags & ST_NODEV) f |= MS_NODEV;
+    if (st.f_flags & ST_NOEXEC) f |= MS_NOEXEC;
+    if (st.f_flags & ST_NOATIME) f |= MS_NOATIME;
+    if (st.f_flags & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (st.f_flags & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+static int bind_ro(const char *src, const char *dst, unsigned long extra, child_err_t *ce)
+{
+    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return child_fail(ce, errno, "mount bind", dst);
+    unsigned long fl = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | extra | locked_flags(dst);
+    if (mount(NULL, dst, NULL, fl, NULL) < 0)
+        return child_fail(ce, errno, "remount read-only", dst);
+    return 0;
+}
+
+/* The rootfs carries /dev (rootfs/make-dev.sh: five devices, no more). It
+ * gets its own read-only mount that, unlike the rest of the root, is not
+ * nodev; /dev/shm is a fresh tmpfs. */
+static int setup_dev(const mount_plan_t *plan, child_err_t *ce)
+{
+    if (mount("dev", "dev", NULL, MS_BIND, NULL) < 0)
+        return child_fail(ce, errno, "mount bind", "/dev");
+    if (mount(NULL, "dev", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | locked_flags("dev"),
+              NULL) < 0)
+        return child_fail(ce, errno, "remount read-only", "/dev");
+    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
+    return 0;
+}
+
+static int setup_proc(child_err_t *ce)
+{
+    /* Must happen before the old root is detached: the kernel only lets a
+     * user namespace mount proc while a full proc is visible in its mount
+     * namespace. hidepid=invisible hides init (uid 0) from the program. */
+    if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible") < 0 &&
+        mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return child_fail(ce, errno, "mount", "/proc");
+    for (size_t i = 0; i < sizeof proc_masked / sizeof proc_masked[0]; i++)
+        if (mount("dev/null", proc_masked[i], NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+            return child_fail(ce, errno, "mask", proc_masked[i]);
+    return 0;
+}
+
+/* The spec's files, written by init into a tmpfs that then becomes read-only. */
+static int setup_files(const mount_plan_t *plan, child_err_t *ce)
+{
+    const char *dir = plan->files_dir;
+    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, plan->files_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return child_fail(ce, errno, "open", dir);
+    for (size_t i = 0; i < plan->nfiles; i++) {
+        const nsj_file_t *f = &plan->files[i];
+        int fd = openat(dfd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, f->mode & 0755);
+        if (fd < 0) {
+            close(dfd);
+            return child_fail(ce, errno, "create", f->name);
+        }
+        for (size_t off = 0; off < f->len;) {
+            ssize_t n = write(fd, f->data + off, f->len - off);
+            if (n <= 0) {
+                int e = n < 0 ? errno : EIO;
+                close(fd), close(dfd);
+                return child_fail(ce, e, "write", f->name);
+            }
+            off += (size_t)n;
+        }
+        /* The umask did not apply to the mode we meant. */
+        if (fchmod(fd, f->mode & 0755) < 0) {
+            int e = errno;
+            close(fd), close(dfd);
+            return child_fail(ce, e, "chmod", f->name);
+        }
+        close(fd);
+    }
+    close(dfd);
+    if (mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        return child_fail(ce, errno, "remount read-only", dir);
+    return 0;
+}
+
+int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
+{
+    /* Nothing we mount may propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return child_fail(ce, errno, "make mounts private", "/");
+    /* pivot_root needs the new root to be a mount point. */
+    if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND, NULL) < 0)
+        return child_fail(ce, errno, "bind rootfs", plan->rootfs);
+    if (chdir(plan->rootfs) < 0)
+        return child_fail(ce, errno, "chdir", plan->rootfs);
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/tmp");
+    if (setup_dev(plan, ce) < 0)
+        return -1;
+    if (setup_proc(ce) < 0)
+        return -1;
+    if (plan->nfiles && setup_files(plan, ce) < 0)
+        return -1;
+    for (size_t i = 0; i < plan->nbinds; i++) {
+        const nsj_bind_t *b = &plan->binds[i];
+        const char *dst = b->sandbox_path + 1; /* relative to the new root */
+        if (b->flags & NSJ_BIND_RW) {
+            if (mount(b->host_path, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return child_fail(ce, errno, "mount bind", b->sandbox_path);
+            unsigned long fl = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | locked_flags(dst) |
+                               ((b->flags & NSJ_BIND_NOEXEC) ? MS_NOEXEC : 0);
+            if (mount(NULL, dst, NULL, fl, NULL) < 0)
+                return child_fail(ce, errno, "remount", b->sandbox_path);
+        } else if (bind_ro(b->host_path, dst, (b->flags & NSJ_BIND_NOEXEC) ? MS_NOEXEC : 0, ce) < 0) {
+            return -1;
+        }
+    }
+    /* pivot_root(".", ".") stacks the old root on the new one; detaching it
+     * leaves nothing of the host reachable by path. */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return child_fail(ce, errno, "pivot_root", plan->rootfs);
+    if (umount2(".", MNT_DETACH) < 0)
+        return child_fail(ce, errno, "detach old root", "/");
+    if (chdir("/") < 0)
+        return child_fail(ce, errno, "chdir", "/");
+    unsigned long fl = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | locked_flags("/");
+    if (mount(NULL, "/", NULL, fl, NULL) < 0)
+        return child_fail(ce, errno, "remount read-only", "/");
+    return 0;
+}

@@ -1,0 +1,93 @@
+/* One run's state, shared by launch.c (set-up, child side) and
+ * supervise.c (the event loop). */
+#ifndef NSJ_SANDBOX_RUN_H
+#define NSJ_SANDBOX_RUN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "internal.h"
+
+struct nsj_sandbox {
+    seccomp_prog_t prog;
+    cgroup_backend_t *cg;
+    cap_t empty_caps;
+    uint32_t host_uid;
+    unsigned ncpus;
+};
+
+/* The sync protocol between supervisor, the sandbox's init and the program.
+ * Numbered as in the theory of operation in launch.c; each side's code
+ * carries the same "sync N" comment. */
+enum sync_type {
+    SYNC_GO = 1,          /* 1: parent -> init: maps written, cgroup joined */
+    SYNC_NETNS = 2,       /* 2: netns helper -> parent: its netlink socket + netns fd */
+    SYNC_NET_READY = 3,   /* 3: parent -> init: lo is up; carries the netns fd */
+    SYNC_LISTENER_FD = 4, /* 4: program -> parent: seccomp listener, right before execve */
+    SYNC_EXIT = 5,        /* 5: init -> parent: the program's wait status */
+    SYNC_ERROR = 6,       /* any: a set-up step failed (child_err_t) */
+};
+
+#define SYNC_MAX_FDS 4
+
+typedef struct sync_msg {
+    uint32_t type;
+    int32_t status;
+    child_err_t ce;
+} sync_msg_t;
+
+typedef struct outbuf {
+    char *data;
+    size_t len, cap, limit;
+    int over;             /* bytes beyond limit arrived */
+    int fd;               /* read end, -1 at EOF */
+} outbuf_t;
+
+typedef struct run {
+    nsj_sandbox_t *sb;
+    const nsj_run_spec_t *spec;
+    cgroup_run_t cg;
+
+    /* prepared by the parent for the child (no allocation after clone) */
+    mount_plan_t mounts;
+    rlimit_plan_t rlimits;
+    const char *const *envp;
+    const char *cwd;
+    cgroup_join_t join;      /* how init gets into the run's cgroup */
+
+    /* fds: parent ends, then the child's ends (closed in the parent after clone) */
+    int sock, child_sock;
+    int in_w, in_r;
+    outbuf_t out, err;
+    int out_w, err_w;
+    int pidfd, listener;
+    pid_t pid;
+
+    /* stdin feeding */
+    const char *in_data;
+    size_t in_len, in_off;
+    char in_buf[65536];
+    int in_src;              /* spec->stdin_fd, -1 when done or unused */
+
+    uint64_t start_ns, end_ns, last_io_ns;
+    run_facts_t facts;
+    char blocked[64];
+    int have_exit_msg;
+    int init_reaped;
+    char msg[512];           /* internal error text */
+} run_t;
+
+/* NSJUDGE_TRACE=1: print each phase's time since the run started to stderr. */
+void run_trace(const run_t *r, const char *phase);
+
+/* Kill the sandbox (its init; the pid namespace takes the rest) once, recording why. */
+void run_kill(run_t *r, kill_reason_t why);
+
+/* Event loop: feed stdin, drain output, enforce limits, until init is reaped
+ * and output is at EOF. <0 on an internal error (r->msg says why). */
+int supervise(run_t *r);
+
+/* Read one sync message (and up to two fds passed with it, else -1). */
+ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2]);
+
+#endif
