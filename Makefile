@@ -30,7 +30,7 @@ LIB     = $(BUILD)/libnsjudge.a
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-INTEG_BIN = $(BUILD)/tests/integration
+INTEG_BIN = $(BUILD)/tests/test_integration
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
@@ -64,7 +64,7 @@ $(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integrati
 # Payloads run inside the sandbox: static, so they need nothing from the rootfs.
 $(BUILD)/payloads/%: tests/payloads/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -static -Wall -o $@ $< -lpthread
+	$(CC) -O2 -static -Wall -o $@ $< -lpthread 2>&1 | { grep -v -e 'statically linked applications' -e ': in function' || true; }
 
 rootfs:
 	@rootfs/build-python.sh
@@ -72,8 +72,11 @@ rootfs:
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
+# Tests find the checkout (policy, languages, rootfs, payloads) through these.
+TEST_ENV = NSJUDGE_HOME=$(CURDIR) BUILD=$(BUILD) NSJUDGE_CACHE_DIR=$(CURDIR)/$(BUILD)/cache
+
 integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
-	@$(INTEG_BIN)
+	@$(TEST_ENV) $(INTEG_BIN)
 
 v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 	@tests/v2/run.sh $(BUILD)

@@ -410,6 +410,26 @@ static void set_msg(run_t *r, const char *fmt, ...)
     va_end(ap);
 }
 
+/* After a failed set-up step: if a child reported its own failure, that is
+ * the root cause ("sync 3: Broken pipe" is only its consequence). */
+static void prefer_child_error(run_t *r)
+{
+    for (;;) {
+        sync_msg_t m;
+        int fds[2];
+        ssize_t n = sync_recv(r->sock, &m, fds);
+        for (int i = 0; i < 2; i++)
+            if (n > 0 && fds[i] >= 0)
+                close(fds[i]);
+        if (n <= 0)
+            return;
+        if (m.type == SYNC_ERROR) {
+            snprintf(r->msg, sizeof r->msg, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
+            return;
+        }
+    }
+}
+
 /* Wait (poll) for one set-up message from init; fails if init dies first. */
 static int setup_recv(run_t *r, uint32_t want, int fd[2])
 {
@@ -705,6 +725,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     rc = supervise(r);
     goto collect;
 kill:
+    prefer_child_error(r);
     run_kill(r, KILL_NONE);
     if (r->pidfd >= 0) {
         siginfo_t si;

@@ -516,12 +516,12 @@ int seccomp_notify_read(int listener, char *name, size_t cap, pid_t *pid)
         seccomp_notify_free(req, resp);
         return -1;
     }
-    uint32_t arch = req->data.arch;
+    uint32_t arch = req->data.arch, native = seccomp_arch_native();
     int nr = req->data.nr;
     *pid = (pid_t)req->pid;
     char *sys = NULL;
     const char *prefix = "";
-    if (arch == SCMP_ARCH_NATIVE && (nr & X32_SYSCALL_BIT)) {
+    if (arch == native && (nr & X32_SYSCALL_BIT)) {
         prefix = "x32:";
         sys = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, nr);
         if (!sys)
@@ -529,7 +529,7 @@ int seccomp_notify_read(int listener, char *name, size_t cap, pid_t *pid)
     } else {
         if (arch == AUDIT_ARCH_I386)
             prefix = "i386:";
-        else if (arch != SCMP_ARCH_NATIVE)
+        else if (arch != native)
             prefix = "foreign-arch:";
         sys = seccomp_syscall_resolve_num_arch(arch, nr);
     }

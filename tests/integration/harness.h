@@ -1,0 +1,65 @@
+/* Integration-test harness: real kernel, real sandbox, real payloads.
+ *
+ * Environment (the Makefile sets the first two):
+ *   NSJUDGE_HOME      the checkout (seccomp policy, languages, build/)
+ *   NSJUDGE_ROOTFS    the rootfs for payloads (default: rootfs/python)
+ *   NSJUDGE_TEST_CGROUP  auto | v1 | v2 (default auto) */
+#ifndef NSJ_IT_HARNESS_H
+#define NSJ_IT_HARNESS_H
+
+#include <stdbool.h>
+
+#include "../common/require.h"
+#include "nsjudge/sandbox.h"
+
+typedef struct it_env {
+    nsj_sandbox_t *sb;
+    char home[4096];
+    char rootfs[4096];
+    char probe_path[4096];
+    char *probe;              /* the probe payload, read once */
+    size_t probe_len;
+    bool have_python;         /* rootfs has /usr/bin/python3 */
+    char unavailable[512];    /* why the sandbox could not be made, if so */
+} it_env_t;
+
+extern it_env_t it;
+
+/* Make the shared sandbox once; records why not (tests then REQUIRE it). */
+void it_global_setup(void);
+void it_global_teardown(void);
+
+/* Skip (or fail under NSJUDGE_TESTS_MUST_RUN=1) when there is no sandbox. */
+#define IT_REQUIRE_SANDBOX() REQUIRE(it.sb != NULL, "%s", it.unavailable)
+#define IT_REQUIRE_PYTHON() \
+    REQUIRE(it.sb != NULL && it.have_python, "python rootfs not built (make rootfs): %s", it.unavailable)
+
+/* Run the probe with args (NULL-terminated) and limits (NULL = defaults). */
+int it_probe(nsj_result_t *res, const nsj_limits_t *lim, const char *arg, ...) __attribute__((sentinel));
+/* The same, with stdin bytes. */
+int it_probe_stdin(nsj_result_t *res, const nsj_limits_t *lim, const char *in, size_t inlen, const char *arg, ...)
+    __attribute__((sentinel));
+/* Run Python source as /code/main.py. */
+int it_python(nsj_result_t *res, const nsj_limits_t *lim, const char *src, const char *in);
+
+/* Does the output contain this line (exactly)? */
+bool it_has_line(const char *out, const char *line);
+/* Count lines of out. */
+int it_count_lines(const char *out);
+
+/* Print a result (on failure diagnostics). */
+void it_dump(const char *what, const nsj_result_t *r);
+
+/* Run build/nsjudge with args; captures stdout and stderr; returns exit status. */
+int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...) __attribute__((sentinel));
+
+/* Processes on the host owned by the sandbox's host uids (100000, 100001). */
+int it_count_sandbox_processes(void);
+/* Run cgroups ("run-*") left anywhere under /sys/fs/cgroup. */
+int it_count_run_cgroups(void);
+/* Lines of /proc/self/mountinfo. */
+int it_count_mounts(void);
+/* Open fds of this process. */
+int it_count_fds(void);
+
+#endif

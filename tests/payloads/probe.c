@@ -1,0 +1,405 @@
+/* probe: the integration tests' payload, built static so it runs in any
+ * rootfs. One command per test idea; each prints what it observed as
+ * "key=value" lines (or "ESCAPED ..." when it got out of something).
+ *
+ *   probe hello                      print "hello"
+ *   probe exit N | segv | abort      end that way
+ *   probe spin [N]                   burn CPU in N processes
+ *   probe sleep SEC                  sleep
+ *   probe memhog MIB                 allocate and touch MIB mebibytes
+ *   probe forkbomb                   fork forever
+ *   probe flood out|err|both         write forever
+ *   probe daemon                     setsid double-fork, then exit 0
+ *   probe stopped                    a SIGSTOPped child, then exit 0
+ *   probe killall                    kill(-1, SIGKILL) and report
+ *   probe syscall NAME               try a syscall, print NAME=ok|ERRNO
+ *   probe i386 | x32                 a syscall through a foreign entry point
+ *   probe status                     uid, gid, caps, no_new_privs, seccomp, hostname
+ *   probe fds | env | pids | ifaces  what the program can see
+ *   probe connect IP PORT            TCP connect, print result
+ *   probe write PATH                 create a file, print result
+ *   probe fill PATH MIB              write MIB mebibytes, print how many fit
+ *   probe execat PATH                copy self to PATH and exec it
+ *   probe exists PATH...             print PATH=yes|no
+ *   probe echo                       copy stdin to stdout
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+    const char *n = strerrorname_np(e);
+    return n ? n : "E?";
+}
+
+static void report(const char *name, long rc)
+{
+    if (rc < 0)
+        printf("%s=%s\n", name, ename(errno));
+    else
+        printf("%s=ok\n", name);
+}
+
+static int try_syscall(const char *n)
+{
+    long rc;
+    errno = 0;
+    if (!strcmp(n, "ptrace")) rc = syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+    else if (!strcmp(n, "mount")) rc = mount("none", "/tmp", "tmpfs", 0, NULL);
+    else if (!strcmp(n, "umount2")) rc = umount2("/tmp", MNT_DETACH);
+    else if (!strcmp(n, "unshare")) rc = unshare(CLONE_NEWNS);
+    else if (!strcmp(n, "unshare_user")) rc = unshare(CLONE_NEWUSER);
+    else if (!strcmp(n, "setns")) rc = setns(0, 0);
+    else if (!strcmp(n, "clone3")) {
+        struct { unsigned long long f[11]; } a = {{0}};
+        a.f[4] = SIGCHLD; /* exit_signal */
+        rc = syscall(SYS_clone3, &a, 88);
+        if (rc == 0)
+            _exit(0);
+        if (rc > 0)
+            waitpid((pid_t)rc, NULL, 0);
+    } else if (!strcmp(n, "clone_newuser") || !strcmp(n, "clone_newnet")) {
+        long fl = (!strcmp(n, "clone_newuser") ? CLONE_NEWUSER : CLONE_NEWNET) | SIGCHLD;
+        rc = syscall(SYS_clone, fl, 0, 0, 0, 0);
+        if (rc == 0)
+            _exit(0);
+        if (rc > 0)
+            waitpid((pid_t)rc, NULL, 0);
+    } else if (!strcmp(n, "clone_plain")) {
+        rc = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (rc == 0)
+            _exit(0);
+        if (rc > 0)
+            waitpid((pid_t)rc, NULL, 0);
+    } else if (!strcmp(n, "keyctl")) rc = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
+    else if (!strcmp(n, "add_key")) rc = syscall(SYS_add_key, "user", "k", "v", 1, KEY_SPEC_SESSION_KEYRING);
+    else if (!strcmp(n, "io_uring_setup")) rc = syscall(SYS_io_uring_setup, 4, calloc(1, 256));
+    else if (!strcmp(n, "userfaultfd")) rc = syscall(SYS_userfaultfd, 0);
+    else if (!strcmp(n, "bpf")) rc = syscall(SYS_bpf, 0, NULL, 0);
+    else if (!strcmp(n, "perf_event_open")) rc = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+    else if (!strcmp(n, "personality_query")) rc = personality(0xffffffff);
+    else if (!strcmp(n, "personality_set")) rc = personality(PER_BSD);
+    else if (!strcmp(n, "chroot")) rc = chroot("/tmp");
+    else if (!strcmp(n, "pivot_root")) rc = syscall(SYS_pivot_root, "/tmp", "/tmp");
+    else if (!strcmp(n, "fsopen")) rc = syscall(SYS_fsopen, "tmpfs", 0);
+    else if (!strcmp(n, "open_tree")) rc = syscall(SYS_open_tree, AT_FDCWD, "/tmp", 1 /* OPEN_TREE_CLONE */);
+    else if (!strcmp(n, "kexec_load")) rc = syscall(SYS_kexec_load, 0, 0, NULL, 0);
+    else if (!strcmp(n, "init_module")) rc = syscall(SYS_init_module, NULL, 0, "");
+    else if (!strcmp(n, "reboot")) rc = syscall(SYS_reboot, 0, 0, 0, NULL);
+    else if (!strcmp(n, "swapon")) rc = syscall(SYS_swapon, "/tmp/x", 0);
+    else if (!strcmp(n, "settimeofday")) rc = syscall(SYS_settimeofday, NULL, NULL);
+    else if (!strcmp(n, "clock_settime")) {
+        struct timespec ts = {0, 0};
+        rc = syscall(SYS_clock_settime, CLOCK_REALTIME, &ts);
+    } else if (!strcmp(n, "syslog")) rc = syscall(SYS_syslog, 3, NULL, 0);
+    else if (!strcmp(n, "acct")) rc = syscall(SYS_acct, NULL);
+    else if (!strcmp(n, "open_by_handle_at")) rc = syscall(SYS_open_by_handle_at, AT_FDCWD, NULL, 0);
+    else if (!strcmp(n, "process_vm_readv")) rc = syscall(SYS_process_vm_readv, getpid(), NULL, 0, NULL, 0, 0);
+    else if (!strcmp(n, "sethostname")) rc = sethostname("x", 1);
+    else if (!strcmp(n, "setuid0")) rc = setuid(0);
+    else if (!strcmp(n, "getpid")) rc = syscall(SYS_getpid);
+    else {
+        printf("unknown syscall test %s\n", n);
+        return 2;
+    }
+    report(n, rc);
+    return 0;
+}
+
+/* Read a "Key:\tvalue" line of /proc/self/status. */
+static void status_field(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t n = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, n) && line[n] == ':') {
+            char *v = line + n + 1;
+            v += strspn(v, " \t");
+            printf("%s=%s", key, v);
+        }
+    if (f)
+        fclose(f);
+}
+
+static int cmd_status(void)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host);
+    printf("uid=%d\ngid=%d\nhostname=%s\npid=%d\n", (int)getuid(), (int)getgid(), host, (int)getpid());
+    status_field("CapEff");
+    status_field("CapPrm");
+    status_field("CapBnd");
+    status_field("CapAmb");
+    status_field("NoNewPrivs");
+    status_field("Seccomp");
+    status_field("Groups");
+    return 0;
+}
+
+static int list_dir(const char *path, int numeric_only)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        printf("error=%s\n", ename(errno));
+        return 1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && (!numeric_only || (e->d_name[0] >= '0' && e->d_name[0] <= '9')))
+            printf("%s\n", e->d_name);
+    closedir(d);
+    return 0;
+}
+
+static int cmd_ifaces(void)
+{
+    struct if_nameindex *ifs = if_nameindex();
+    if (!ifs) {
+        printf("error=%s\n", ename(errno));
+        return 1;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    for (struct if_nameindex *i = ifs; i->if_index; i++) {
+        struct ifreq r;
+        memset(&r, 0, sizeof r);
+        snprintf(r.ifr_name, sizeof r.ifr_name, "%s", i->if_name);
+        int up = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP);
+        printf("iface=%s %s\n", i->if_name, up ? "up" : "down");
+    }
+    if_freenameindex(ifs);
+    return 0;
+}
+
+static int cmd_connect(const char *ip, int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        printf("connect=%s\n", ename(errno));
+        return 0;
+    }
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        printf("connect=ok\nESCAPED connected to %s:%d\n", ip, port);
+    else
+        printf("connect=%s\n", ename(errno));
+    return 0;
+}
+
+static int cmd_fill(const char *path, long mib)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        printf("fill=%s\n", ename(errno));
+        return 0;
+    }
+    static char buf[1 << 20];
+    memset(buf, 'x', sizeof buf);
+    long done = 0;
+    signal(SIGXFSZ, SIG_IGN);
+    for (; done < mib; done++)
+        if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf) {
+            printf("fill_error=%s\n", ename(errno));
+            break;
+        }
+    printf("fill_mib=%ld\n", done);
+    close(fd);
+    return 0;
+}
+
+static int cmd_execat(const char *path)
+{
+    int in = open("/proc/self/exe", O_RDONLY), out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (in < 0 || out < 0) {
+        printf("copy=%s\n", ename(errno));
+        return 0;
+    }
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            break;
+    close(out);
+    char *argv[] = {(char *)path, "hello", NULL};
+    execv(path, argv);
+    printf("exec=%s\n", ename(errno));
+    return 0;
+}
+
+static void i386_getpid(void)
+{
+    long rc;
+    __asm__ volatile("int $0x80" : "=a"(rc) : "a"(20) : "memory");
+    printf("i386=%ld\nESCAPED i386 syscall ran\n", rc);
+}
+
+static void x32_getpid(void)
+{
+    long rc;
+    __asm__ volatile("syscall" : "=a"(rc) : "a"(0x40000000L | 39) : "rcx", "r11", "memory");
+    printf("x32=%ld\nESCAPED x32 syscall ran\n", rc);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fprintf(stderr, "usage: probe COMMAND ...\n");
+        return 2;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "hello")) {
+        puts("hello");
+        return 0;
+    }
+    if (!strcmp(c, "exit") && argc > 2)
+        return atoi(argv[2]);
+    if (!strcmp(c, "segv")) {
+        volatile int *p = NULL;
+        return *p;
+    }
+    if (!strcmp(c, "abort"))
+        abort();
+    if (!strcmp(c, "spin")) {
+        int n = argc > 2 ? atoi(argv[2]) : 1;
+        for (int i = 1; i < n; i++)
+            if (fork() == 0)
+                break;
+        for (volatile unsigned long x = 0;; x++)
+            ;
+    }
+    if (!strcmp(c, "sleep") && argc > 2) {
+        sleep((unsigned)atoi(argv[2]));
+        return 0;
+    }
+    if (!strcmp(c, "memhog") && argc > 2) {
+        long mib = atol(argv[2]);
+        for (long i = 0; i < mib; i++) {
+            char *p = malloc(1 << 20);
+            if (!p) {
+                printf("malloc failed at %ld MiB\n", i);
+                return 3;
+            }
+            memset(p, (int)i, 1 << 20);
+        }
+        printf("allocated=%ld\n", mib);
+        return 0;
+    }
+    if (!strcmp(c, "forkbomb")) {
+        for (;;)
+            fork();
+    }
+    if (!strcmp(c, "flood") && argc > 2) {
+        static char buf[65536];
+        memset(buf, 'y', sizeof buf);
+        int o = strcmp(argv[2], "err") != 0, e = strcmp(argv[2], "out") != 0;
+        for (;;) {
+            if (o && write(1, buf, sizeof buf) < 0)
+                return 1;
+            if (e && write(2, buf, sizeof buf) < 0)
+                return 1;
+        }
+    }
+    if (!strcmp(c, "daemon")) {
+        if (fork() == 0) {
+            setsid();
+            if (fork() == 0) {
+                for (int fd = 0; fd < 3; fd++)
+                    close(fd);
+                for (;;)
+                    pause();
+            }
+            _exit(0);
+        }
+        wait(NULL);
+        puts("daemonized");
+        return 0;
+    }
+    if (!strcmp(c, "stopped")) {
+        pid_t p = fork();
+        if (p == 0) {
+            raise(SIGSTOP);
+            for (;;)
+                pause();
+        }
+        puts("stopped child left behind");
+        return 0;
+    }
+    if (!strcmp(c, "killall")) {
+        int rc = kill(-1, SIGKILL);
+        printf("kill=%s\n", rc < 0 ? ename(errno) : "ok");
+        return 0;
+    }
+    if (!strcmp(c, "syscall") && argc > 2)
+        return try_syscall(argv[2]);
+    if (!strcmp(c, "i386")) {
+        i386_getpid();
+        return 0;
+    }
+    if (!strcmp(c, "x32")) {
+        x32_getpid();
+        return 0;
+    }
+    if (!strcmp(c, "status"))
+        return cmd_status();
+    if (!strcmp(c, "fds"))
+        return list_dir("/proc/self/fd", 0);
+    if (!strcmp(c, "pids"))
+        return list_dir("/proc", 1);
+    if (!strcmp(c, "env")) {
+        extern char **environ;
+        for (char **e = environ; *e; e++)
+            puts(*e);
+        return 0;
+    }
+    if (!strcmp(c, "ifaces"))
+        return cmd_ifaces();
+    if (!strcmp(c, "connect") && argc > 3)
+        return cmd_connect(argv[2], atoi(argv[3]));
+    if (!strcmp(c, "write") && argc > 2) {
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        printf("write=%s\n", fd < 0 ? ename(errno) : "ok");
+        return 0;
+    }
+    if (!strcmp(c, "fill") && argc > 3)
+        return cmd_fill(argv[2], atol(argv[3]));
+    if (!strcmp(c, "execat") && argc > 2)
+        return cmd_execat(argv[2]);
+    if (!strcmp(c, "exists")) {
+        for (int i = 2; i < argc; i++)
+            printf("%s=%s\n", argv[i], access(argv[i], F_OK) == 0 ? "yes" : "no");
+        return 0;
+    }
+    if (!strcmp(c, "echo")) {
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(0, buf, sizeof buf)) > 0)
+            if (write(1, buf, (size_t)n) != n)
+                return 1;
+        return 0;
+    }
+    fprintf(stderr, "probe: unknown command %s\n", c);
+    return 2;
+}
