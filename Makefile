@@ -70,7 +70,7 @@ rootfs:
 	@rootfs/build-python.sh
 
 unit: $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN)
+	@$(TEST_ENV) tests/run-unit.sh $(UNIT_BIN)
 
 # Tests find the checkout (policy, languages, rootfs, payloads) through these.
 TEST_ENV = NSJUDGE_HOME=$(CURDIR) BUILD=$(BUILD) NSJUDGE_CACHE_DIR=$(CURDIR)/$(BUILD)/cache
@@ -84,10 +84,13 @@ v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 check: deps
 	@$(MAKE) --no-print-directory all unit integration v2
 
+# ASan cannot live in a static binary: the asan CLI links dynamically.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDFLAGS="-fsanitize=address,undefined" all unit integration
+	    LDFLAGS="-fsanitize=address,undefined" \
+	    CLI_LDFLAGS="-pie -Wl,-z,relro,-z,now -fsanitize=address,undefined" \
+	    LIBS_STATIC='$(LIBS_CORE)' all unit integration
 
 bench: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
 	@bench/run.sh $(BUILD)

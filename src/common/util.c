@@ -204,9 +204,10 @@ static int parse_fixed(const char *s, unsigned scale, uint64_t max, uint64_t *ou
 
 int util_parse_size(const char *s, uint64_t *out)
 {
+    /* Thousandths, so "1.5m" means 1.5 MiB; a fraction of a byte is dropped. */
     uint64_t v;
     const char *rest;
-    if (parse_fixed(s, 0, UINT64_MAX, &v, &rest) < 0)
+    if (parse_fixed(s, 3, UINT64_MAX / 1000, &v, &rest) < 0)
         return -1;
     uint64_t mult = 1;
     switch (*rest) {
@@ -222,7 +223,7 @@ int util_parse_size(const char *s, uint64_t *out)
         return -1;
     if (v > UINT64_MAX / mult)
         return -1;
-    *out = v * mult;
+    *out = v * mult / 1000;
     return 0;
 }
 

@@ -364,7 +364,7 @@ static int trusted(int fd)
 
 static int cache_load(const char *path, seccomp_prog_t *out)
 {
-    char dir[4096];
+    char dir[4200];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)
@@ -390,7 +390,7 @@ static int cache_load(const char *path, seccomp_prog_t *out)
 
 static void cache_store(const char *path, const seccomp_prog_t *p)
 {
-    char dir[4096], tmp[4200];
+    char dir[4200], tmp[4300];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)

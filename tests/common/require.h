@@ -23,7 +23,7 @@ static inline int tests_must_run(void)
 #define REQUIRE(cond, ...)                                                        \
     do {                                                                          \
         if (!(cond)) {                                                            \
-            char why_[512];                                                       \
+            char why_[4096];                                                       \
             snprintf(why_, sizeof why_, __VA_ARGS__);                             \
             if (tests_must_run())                                                 \
                 fail_msg("required but unavailable (NSJUDGE_TESTS_MUST_RUN=1): %s", why_); \

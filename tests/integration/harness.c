@@ -24,11 +24,11 @@ void it_global_setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
     snprintf(it.home, sizeof it.home, "%s", env_or("NSJUDGE_HOME", "."));
-    char def_rootfs[4200];
-    snprintf(def_rootfs, sizeof def_rootfs, "%s/rootfs/python", it.home);
+    char def_rootfs[2040];
+    snprintf(def_rootfs, sizeof def_rootfs, "%.2000s/rootfs/python", it.home);
     snprintf(it.rootfs, sizeof it.rootfs, "%s", env_or("NSJUDGE_ROOTFS", def_rootfs));
     snprintf(it.probe_path, sizeof it.probe_path, "%s/%s/payloads/probe", it.home, env_or("BUILD", "build"));
-    char py[4200];
+    char py[2100];
     snprintf(py, sizeof py, "%s/usr/bin/python3", it.rootfs);
     it.have_python = access(py, X_OK) == 0;
 

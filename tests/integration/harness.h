@@ -14,13 +14,13 @@
 
 typedef struct it_env {
     nsj_sandbox_t *sb;
-    char home[4096];
-    char rootfs[4096];
-    char probe_path[4096];
+    char home[2048];
+    char rootfs[2048];
+    char probe_path[2560];
     char *probe;              /* the probe payload, read once */
     size_t probe_len;
     bool have_python;         /* rootfs has /usr/bin/python3 */
-    char unavailable[512];    /* why the sandbox could not be made, if so */
+    char unavailable[3072];    /* why the sandbox could not be made, if so */
 } it_env_t;
 
 extern it_env_t it;

@@ -805,7 +805,7 @@ static void cli_internal_error(void **state)
     /* A rootfs without Python: the sandbox cannot start the program. */
     char dir[] = "/tmp/nsjudge-it-rootfs-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char cmd[4096];
+    char cmd[8192];
     snprintf(cmd, sizeof cmd, "mkdir -p %s/code %s/tmp %s/proc && cp -a %s/dev %s/dev", dir, dir, dir, it.rootfs, dir);
     assert_int_equal(system(cmd), 0);
     /* mkdtemp made it 0700: the sandbox's root (an unmapped host uid to the

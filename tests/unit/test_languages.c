@@ -1,0 +1,85 @@
+/* Unit tests: the language table file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "judge/languages.h"
+
+static void expect_error(const char *text, const char *needle)
+{
+    language_table_t t;
+    nsj_error_t err;
+    assert_int_equal(languages_parse(text, "l.conf", &t, &err), -1);
+    if (!strstr(err.msg, needle))
+        fail_msg("error '%s' lacks '%s'", err.msg, needle);
+}
+
+static void parse_and_find(void **state)
+{
+    (void)state;
+    const char *text = "# table\n[python]\naliases = py python3\nversion = Python 3.11\nrootfs = python\n"
+                       "source = main.py\nrun = /usr/bin/python3 /code/main.py\n\n[other]\nrootfs=/abs\n"
+                       "source=a\nrun=/bin/a  -x\n";
+    language_table_t t;
+    nsj_error_t err;
+    assert_int_equal(languages_parse(text, "l.conf", &t, &err), 0);
+    assert_int_equal(t.n, 2);
+    const language_t *l = languages_find(&t, "py");
+    assert_non_null(l);
+    assert_string_equal(l->name, "python");
+    assert_string_equal(l->version, "Python 3.11");
+    assert_int_equal(l->run_argc, 2);
+    assert_string_equal(l->run_argv[1], "/code/main.py");
+    assert_null(l->run_argv[2]);
+    assert_ptr_equal(languages_find(&t, "python3"), l);
+    assert_null(languages_find(&t, "cobol"));
+    l = languages_find(&t, "other");
+    assert_int_equal(l->run_argc, 2);
+    assert_string_equal(l->run_argv[1], "-x");
+    languages_free(&t);
+}
+
+static void errors(void **state)
+{
+    (void)state;
+    expect_error("[p]\nrootfs=x\nsource=m\nrun=/x\ncolour = blue\n", "l.conf:5: unknown key 'colour' in [p]");
+    expect_error("rootfs = x\n", "l.conf:1: 'rootfs' outside");
+    expect_error("[p]\nrun /x\n", "l.conf:2: expected 'key = value'");
+    expect_error("[p\n", "l.conf:1: bad section header");
+    expect_error("[p]\nrootfs=x\nsource=m\n", "[p] needs rootfs, source and run");
+    expect_error("[p]\nrootfs=x\nsource=m\nrun=python3 x\n", "absolute path");
+    expect_error("[p]\nrootfs=x\nsource=a/b\nrun=/x\n", "plain file name");
+    expect_error("[p]\nrootfs=../x\nsource=m\nrun=/x\n", "l.conf:2: bad value for 'rootfs'");
+    expect_error("[p]\nrootfs=x\nsource=m\nrun=/x\n[p]\n", "defined twice");
+    expect_error("# nothing\n", "no languages");
+}
+
+static void shipped_table(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *home = getenv("NSJUDGE_HOME");
+    snprintf(path, sizeof path, "%s/etc/languages.conf", home ? home : ".");
+    language_table_t t;
+    nsj_error_t err;
+    if (languages_load(path, &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    const language_t *py = languages_find(&t, "python");
+    assert_non_null(py);
+    assert_string_equal(py->run_argv[0], "/usr/bin/python3");
+    assert_string_equal(py->source, "main.py");
+    languages_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_and_find), cmocka_unit_test(errors), cmocka_unit_test(shipped_table),
+    };
+    return cmocka_run_group_tests_name("languages", tests, NULL, NULL);
+}

@@ -1,0 +1,78 @@
+/* Unit tests: size, time and fraction parsing; key/value lookup. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+
+static void sizes(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(util_parse_size("256", &v), 0), assert_int_equal(v, 256);
+    assert_int_equal(util_parse_size("64k", &v), 0), assert_int_equal(v, 64 << 10);
+    assert_int_equal(util_parse_size("256m", &v), 0), assert_int_equal(v, 256 << 20);
+    assert_int_equal(util_parse_size("1G", &v), 0), assert_int_equal(v, 1ULL << 30);
+    assert_int_equal(util_parse_size("1.5m", &v), 0), assert_int_equal(v, 1536 << 10);
+    assert_int_equal(util_parse_size("2MB", &v), 0), assert_int_equal(v, 2 << 20);
+    static const char *const bad[] = {"", "m", "-1", "1x", "1mm", "1.m", " 1", "99999999999999999999",
+                                      "20000000000000g"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(util_parse_size(bad[i], &v), -1);
+}
+
+static void seconds(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(util_parse_seconds_ms("5", &v), 0), assert_int_equal(v, 5000);
+    assert_int_equal(util_parse_seconds_ms("0.5", &v), 0), assert_int_equal(v, 500);
+    assert_int_equal(util_parse_seconds_ms("1.25s", &v), 0), assert_int_equal(v, 1250);
+    assert_int_equal(util_parse_seconds_ms("0.0005", &v), 0), assert_int_equal(v, 0);
+    static const char *const bad[] = {"", "-1", "1e3", "abc", "1,5", "999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(util_parse_seconds_ms(bad[i], &v), -1);
+}
+
+static void fractions(void **state)
+{
+    (void)state;
+    uint32_t v;
+    assert_int_equal(util_parse_millis("0.5", &v), 0), assert_int_equal(v, 500);
+    assert_int_equal(util_parse_millis("2", &v), 0), assert_int_equal(v, 2000);
+    assert_int_equal(util_parse_millis("0", &v), 0), assert_int_equal(v, 0);
+    assert_int_equal(util_parse_millis("half", &v), -1);
+    assert_int_equal(util_parse_millis("5000", &v), -1);
+}
+
+static void integers(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(util_parse_u64("32", 100, &v), 0), assert_int_equal(v, 32);
+    assert_int_equal(util_parse_u64("101", 100, &v), -1);
+    assert_int_equal(util_parse_u64("-1", 100, &v), -1);
+    assert_int_equal(util_parse_u64("3x", 100, &v), -1);
+}
+
+static void key_values(void **state)
+{
+    (void)state;
+    const char *text = "low 0\nhigh 0\nmax 3\noom 2\noom_kill 1\n";
+    uint64_t v;
+    assert_int_equal(util_kv_u64(text, "oom_kill", &v), 0), assert_int_equal(v, 1);
+    assert_int_equal(util_kv_u64(text, "oom", &v), 0), assert_int_equal(v, 2);
+    assert_int_equal(util_kv_u64(text, "max", &v), 0), assert_int_equal(v, 3);
+    assert_int_equal(util_kv_u64(text, "missing", &v), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sizes), cmocka_unit_test(seconds), cmocka_unit_test(fractions),
+        cmocka_unit_test(integers), cmocka_unit_test(key_values),
+    };
+    return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
