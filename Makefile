@@ -34,7 +34,7 @@ INTEG_BIN = $(BUILD)/tests/test_integration
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
-.PHONY: all deps rootfs check unit integration v2 asan bench clean
+.PHONY: all deps rootfs check unit integration v2 asan bench bench-sandbox clean
 all: $(BUILD)/nsjudge
 
 deps:
@@ -81,8 +81,12 @@ integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
 v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 	@tests/v2/run.sh $(BUILD)
 
+# Each part of the system adds its test and bench steps in mk/*.mk.
+CHECK_STEPS = all unit integration v2
+BENCH_STEPS = bench-sandbox
+
 check: deps
-	@$(MAKE) --no-print-directory all unit integration v2
+	@$(MAKE) --no-print-directory $(CHECK_STEPS)
 
 # ASan cannot live in a static binary: the asan CLI links dynamically.
 asan:
@@ -92,10 +96,14 @@ asan:
 	    CLI_LDFLAGS="-pie -Wl,-z,relro,-z,now -fsanitize=address,undefined" \
 	    LIBS_STATIC='$(LIBS_CORE)' all unit integration
 
-bench: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
-	@bench/run.sh $(BUILD)
+bench:
+	@$(MAKE) --no-print-directory $(BENCH_STEPS)
+
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
+	@bench/sandbox.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan
 
+-include $(wildcard mk/*.mk)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

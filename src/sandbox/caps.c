@@ -17,7 +17,8 @@ int caps_drop_bounding(child_err_t *ce)
     for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
         if (cap_drop_bound(c) < 0 && errno != EINVAL)
             return child_fail(ce, errno, "caps", "drop bounding set");
-    if (cap_reset_ambient() < 0)
+    /* One call; libcap's cap_reset_ambient() asks about each cap first. */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
         return child_fail(ce, errno, "caps", "clear ambient set");
     return 0;
 }

@@ -7,22 +7,23 @@
  *
  *  parent                          init (cloned)              netns helper    program
  *  ------                          -------------              ------------    -------
- *  cgroup_create (limits written)
+ *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
  *    filter compiled once (cached)
- *  clone3(CLONE_NEWUSER|NS|PID|    v1: join own cgroups
- *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest
- *    CGROUP], PIDFD)               fork ----------------->  unshare(NEWNET)
- *  write uid/gid maps                                         netlink socket
- *  sync 1: GO ------------------>  become ns root,          sync 2: send
- *                                  clear groups              netlink + netns
- *  sync 2: recv netlink + netns <----------------------------  fds, exit
- *  bring lo up (libnl) while       v1: unshare cgroup ns
- *    init builds the root          hostname; mounts;
+ *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
+ *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
+ *    CGROUP], PIDFD)               reset signals            sync 2: send
+ *  write uid/gid maps                                         netlink + netns
+ *  sync 1: GO ------------------>  become ns root,            fds, exit
+ *  v1: cgroup_create (limits)      clear groups
+ *  sync 2: recv netlink + netns <----------------------------
+ *  bring lo up (libnl)             hostname; mounts;
  *                                  pivot_root; old root
  *                                  detached; / read-only;
  *                                  drop bounding set
- *  sync 3: NET_READY + netns --->  setns(netns)
+ *  sync 3: NET_READY + netns --->  v1: join cgroups (tasks
+ *    (+ v1 tasks fds)              fds), unshare cgroup ns;
+ *                                  setns(netns)
  *                                  fork ------------------------------------->  stdio = pipes, close
  *                                  non-dumpable, drop caps,                       fds, setsid, rlimits,
  *                                  wait for the program                           chdir, uid/gid 1000
@@ -38,9 +39,11 @@
  *  reap init; evidence from the cgroup;
  *  kill the cgroup, confirm empty, rmdir
  *
- * Why the helper: creating a network namespace costs ~0.5 ms, as much as
- * building the root; done by a second process of the same user namespace
- * (so the sandbox still owns it) the two overlap on separate CPUs.
+ * Overlap is the point of this order: the network namespace (~0.5 ms) is
+ * made by a helper in the sandbox's user namespace (so the sandbox still
+ * owns it) while init builds its root, and on v1 the parent creates the
+ * cgroup meanwhile too. Nothing of the program exists before it is in its
+ * cgroup and namespaces.
  *
  * Why an init: as pid 1 the program would ignore its own default-action
  * signals (abort() would end as SIGSEGV) and would have to reap orphans.
@@ -184,13 +187,31 @@ static __attribute__((noreturn)) void child_die(int sock, const child_err_t *ce)
     _exit(126);
 }
 
-static void reset_signals(void)
+/* Parent: the signals whose disposition is not the default (SigIgn and
+ * SigCgt of /proc/self/status), so the child resets those few rather than
+ * making 64 calls. All of them when that cannot be read. */
+static uint64_t signals_to_reset(void)
+{
+    char buf[4096];
+    uint64_t ign = ~0ULL, cgt = 0;
+    if (util_read_file_at(AT_FDCWD, "/proc/self/status", buf, sizeof buf) > 0) {
+        const char *i = strstr(buf, "\nSigIgn:"), *c = strstr(buf, "\nSigCgt:");
+        if (i && c) {
+            ign = strtoull(i + 9, NULL, 16);
+            cgt = strtoull(c + 9, NULL, 16);
+        }
+    }
+    return ign | cgt;
+}
+
+static void reset_signals(uint64_t which)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
-    for (int s = 1; s < _NSIG; s++)
-        sigaction(s, &sa, NULL); /* EINVAL for KILL/STOP and glibc-reserved: fine */
+    for (int s = 1; s < _NSIG && s <= 64; s++)
+        if (which & (1ULL << (s - 1)))
+            sigaction(s, &sa, NULL); /* EINVAL for KILL/STOP and glibc-reserved: fine */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -286,26 +307,17 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         if (dup3(tmp[i], FD_SOCK + i, O_CLOEXEC) < 0)
             _exit(125);
     close_from(FD_FIRST_FREE, 0);
-    reset_signals();
+    reset_signals(r->sig_reset);
     /* If the supervisor dies, so does the sandbox. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (helper < 0)
         child_fail(&ce, helper_errno, "fork", "netns helper"), child_die(FD_SOCK, &ce);
 
-    /* sync 1: wait until our uid/gid maps exist; v1: join the run's
-     * cgroups (their fds come with the message) before anything is charged. */
-    int cgfds[SYNC_MAX_FDS];
-    if (child_wait(FD_SOCK, SYNC_GO, cgfds, &ce) < 0)
+    /* sync 1: wait until our uid/gid maps exist. */
+    if (child_wait(FD_SOCK, SYNC_GO, NULL, &ce) < 0)
         child_die(FD_SOCK, &ce);
-    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(cgfds, SYNC_MAX_FDS, &ce) < 0)
-        child_die(FD_SOCK, &ce);
-    for (int i = 0; i < SYNC_MAX_FDS; i++)
-        if (cgfds[i] >= 0)
-            close(cgfds[i]);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
-    if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
-        child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
     if (sethostname("sandbox", 7) < 0)
         child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
     if (mounts_setup_root(&r->mounts, &ce) < 0)
@@ -314,14 +326,22 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (caps_drop_bounding(&ce) < 0)
         child_die(FD_SOCK, &ce);
 
-    /* sync 3: lo is up; join the network namespace it is in. */
-    int nsfd[SYNC_MAX_FDS];
-    if (child_wait(FD_SOCK, SYNC_NET_READY, nsfd, &ce) < 0)
+    /* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
+     * namespace; v1: fds[1..] are the cgroups' tasks files to join through
+     * (their creation overlapped with our mounts). Join before the program
+     * exists, then root our cgroup namespace there. */
+    int fds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_NET_READY, fds, &ce) < 0)
         child_die(FD_SOCK, &ce);
-    int netns = nsfd[0];
-    if (netns < 0 || setns(netns, CLONE_NEWNET) < 0)
-        child_fail(&ce, netns < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
-    close(netns);
+    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + 1, SYNC_MAX_FDS - 1, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
+        child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
+    if (fds[0] < 0 || setns(fds[0], CLONE_NEWNET) < 0)
+        child_fail(&ce, fds[0] < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
+    for (int i = 0; i < SYNC_MAX_FDS; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
 
     /* Raw clone, not fork(): glibc's fork takes locks other threads of the
      * original process may have held at clone time. */
@@ -589,6 +609,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     r->in_data = spec->stdin_data;
     r->in_len = spec->stdin_data ? spec->stdin_len : 0;
     r->out.limit = r->err.limit = spec->limits.output_bytes;
+    r->sig_reset = signals_to_reset();
     r->envp = spec->envp ? spec->envp : nsj_default_env;
     r->cwd = spec->cwd ? spec->cwd : "/tmp";
     r->facts.cpu_limit_ms = spec->limits.cpu_ms;
@@ -669,6 +690,19 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     close_fd(&r->out_w);
     close_fd(&r->err_w);
 
+    /* 3. maps (before init changes credentials: its uid_map is ours to
+     * write only while it is still dumpable), sync 1. */
+    if (userns_write_maps(r->pid, sb->host_uid, &err) < 0) {
+        set_msg(r, "%s", err.msg);
+        goto kill;
+    }
+    /* sync 1 */
+    if (parent_send(r, SYNC_GO, -1) < 0)
+        goto kill;
+    run_trace(r, "maps written, sync 1 sent");
+
+    /* 4. v1 (and v2 before 5.7): the cgroup, made while init builds its
+     * root; init joins it at sync 3, before the program exists. */
     if (!have_cg) {
         if (cgroup_create(sb->cg, &spec->limits, &r->cg, &err) < 0) {
             set_msg(r, "%s", err.msg);
@@ -677,24 +711,10 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
         have_cg = 1;
         run_trace(r, "cgroup created");
     }
-
-    /* 3. maps (before init changes credentials: its uid_map is ours to
-     * write only while it is still dumpable), v1 cgroup join, sync 1. */
-    if (userns_write_maps(r->pid, sb->host_uid, &err) < 0) {
-        set_msg(r, "%s", err.msg);
-        goto kill;
-    }
     if (r->join == CGROUP_JOIN_BY_PARENT && cgroup_attach(&r->cg, r->pid, &err) < 0) {
         set_msg(r, "%s", err.msg);
         goto kill;
     }
-    /* sync 1 (v1: with the cgroups' tasks fds for init to join through) */
-    if (child_send_fds(r->sock, SYNC_GO, 0, NULL, r->cg.joinfd, r->cg.njoin) < 0) {
-        set_msg(r, "sandbox set-up: sync 1: %s", strerror(errno));
-        goto kill;
-    }
-    cgroup_close_join(&r->cg);
-    run_trace(r, "maps written, sync 1 sent");
     /* sync 2 */
     int nsfds[2];
     if (setup_recv(r, SYNC_NETNS, nsfds) < 0)
@@ -715,11 +735,17 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
         goto kill;
     }
     run_trace(r, "lo up");
-    /* sync 3 */
-    int sent = parent_send(r, SYNC_NET_READY, nsfds[1]);
+    /* sync 3: the netns, then (v1) the cgroups' tasks fds */
+    int ready[SYNC_MAX_FDS] = {nsfds[1]};
+    for (int i = 0; i < r->cg.njoin; i++)
+        ready[1 + i] = r->cg.joinfd[i];
+    int sent = child_send_fds(r->sock, SYNC_NET_READY, 0, NULL, ready, 1 + r->cg.njoin);
     close(nsfds[1]);
-    if (sent < 0)
+    cgroup_close_join(&r->cg);
+    if (sent < 0) {
+        set_msg(r, "sandbox set-up: sync 3: %s", strerror(errno));
         goto kill;
+    }
 
     /* 5. supervise until init is reaped (sync 4 and 5 arrive in the loop). */
     rc = supervise(r);

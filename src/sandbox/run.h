@@ -28,7 +28,7 @@ enum sync_type {
     SYNC_ERROR = 6,       /* any: a set-up step failed (child_err_t) */
 };
 
-#define SYNC_MAX_FDS 4
+#define SYNC_MAX_FDS 5  /* netns + four v1 hierarchies */
 
 typedef struct sync_msg {
     uint32_t type;
@@ -54,6 +54,7 @@ typedef struct run {
     const char *const *envp;
     const char *cwd;
     cgroup_join_t join;      /* how init gets into the run's cgroup */
+    uint64_t sig_reset;      /* signals init resets to SIG_DFL (bit s-1) */
 
     /* fds: parent ends, then the child's ends (closed in the parent after clone) */
     int sock, child_sock;

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Runs the portable integration tests on a real cgroup-v2 host: a qemu guest
+# booting Debian's cloud kernel with cgroup v1 disabled (this host is hybrid,
+# so the v2 back end cannot be exercised here). See HOST-NOTES.md.
+# usage: tests/v2/run.sh BUILD_DIR    (BUILD_DIR relative to the repo root)
+# Exit 0 only if both guest passes succeeded and no run-* cgroup was left.
+set -eu
+cd "$(dirname "$0")/../.."
+build=${1:?usage: tests/v2/run.sh BUILD_DIR}
+out=$build/v2
+root=$out/root
+
+missing=""
+for p in qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio; do
+    s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$s" = installed ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "v2: missing packages:$missing (run scripts/deps.sh all as root)" >&2
+    exit 1
+fi
+# The rootfs's /dev needs mknod, and the image must hold root-owned files.
+if [ "$(id -u)" != 0 ]; then
+    echo "v2: must run as root (mknod for the sandbox rootfs's /dev)" >&2
+    exit 1
+fi
+for f in "$build/tests/test_integration" "$build/payloads/probe"; do
+    [ -x "$f" ] || { echo "v2: $f not built (make $f)" >&2; exit 1; }
+done
+# Newest cloud kernel if several are installed.
+kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+[ -n "$kernel" ] || { echo "v2: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 1; }
+
+mkdir -p "$out"
+# The helper that reports the verdict to qemu: rebuilt only when changed.
+if [ ! -x "$out/debug-exit" ] || [ tests/v2/debug-exit.c -nt "$out/debug-exit" ]; then
+    gcc -O2 -static -Wall -o "$out/debug-exit" tests/v2/debug-exit.c
+fi
+
+# --- initramfs, regenerated each time (well under a second) ---
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run} \
+         "$root"/nsjudge/{build/tests,build/payloads,seccomp,etc}
+chmod 755 "$root"   # else the kernel unpacks / as 700 and the sandbox's
+chmod 1777 "$root/tmp"  # unmapped root cannot walk down to its rootfs
+cp /bin/busybox "$root/bin/busybox"
+# `busybox --list` names busybox itself: linking it over the binary loops.
+"$root/bin/busybox" --list-full | while read -r a; do
+    [ "$a" = bin/busybox ] || [ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
+done
+# The kernel opens /dev/console before running /init (devtmpfs comes later).
+mknod -m 600 "$root/dev/console" c 5 1
+cp tests/v2/init "$root/init"
+cp "$out/debug-exit" "$root/debug-exit"
+
+cp "$build/tests/test_integration" "$root/nsjudge/build/tests/"
+cp "$build/payloads/probe" "$root/nsjudge/build/payloads/"
+cp seccomp/default.policy "$root/nsjudge/seccomp/"
+cp etc/languages.conf "$root/nsjudge/etc/"
+# Its shared libraries and loader, at the paths ldd reports (copied, not
+# symlinked: Debian's /lib is a link to usr/lib, the image has no such link).
+for lib in $(ldd "$build/tests/test_integration" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+
+# The sandbox's minimal rootfs: the tests copy their static probe into /code.
+min=$root/nsjudge/rootfs/min
+mkdir -p "$min"/{proc,tmp,code,box,var/tmp,etc}
+chmod 1777 "$min/tmp" "$min/var/tmp"
+rootfs/make-dev.sh "$min"
+
+# Uncompressed: decompressing in an emulated guest costs more than copying.
+(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) > "$out/initramfs.cpio"
+echo "v2: initramfs $(du -h "$out/initramfs.cpio" | cut -f1), kernel $kernel"
+
+# --- boot ---
+log=$out/console.log
+start=$(date +%s)
+set +e
+# stdin from /dev/null: qemu must not take over the terminal; the console is
+# streamed to stdout (for make check's logs) and kept in console.log.
+timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -kernel "$kernel" -initrd "$out/initramfs.cpio" \
+    -append 'console=ttyS0 quiet panic=-1 cgroup_no_v1=all' </dev/null 2>&1 \
+    | tr -d '\r' | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+echo "v2: VM ran $(($(date +%s) - start)) s, qemu exit $rc"
+
+# qemu exits 1 for debug-exit 0 (pass), 3 for debug-exit 1 (fail), 0 if
+# the guest powered off or panicked without reporting, 124 on timeout.
+case $rc in
+    1) if grep -q '^NSJUDGE-V2-RESULT: PASS$' "$log"; then
+           echo "v2: PASS (cgroup v2, both passes, no run cgroup left)"
+           exit 0
+       fi
+       echo "v2: FAIL: qemu reported pass but the console has no PASS marker" ;;
+    3) echo "v2: FAIL: see the nsjudge-v2: FAIL lines above"
+       grep 'nsjudge-v2: FAIL' "$log" || true ;;
+    124) echo "v2: FAIL: the VM timed out after 600 s" ;;
+    *) echo "v2: FAIL: the guest stopped without reporting a result (qemu exit $rc)" ;;
+esac
+exit 1
