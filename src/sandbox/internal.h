@@ -107,6 +107,8 @@ int userns_become_sandbox_user(child_err_t *ce);
 
 typedef struct mount_plan {
     const char *rootfs;
+    char root_opts[4200];     /* overlay: "lowerdir=<rootfs>:<empty layer>" */
+    int devfd;                /* the private /dev (mounts_make_dev), in init */
     const nsj_bind_t *binds;
     size_t nbinds;
     const nsj_file_t *files;
@@ -116,8 +118,12 @@ typedef struct mount_plan {
     char files_opts[96];      /* tmpfs options for files_dir */
 } mount_plan_t;
 
-/* Child: build the new root (proc, tmpfs, /dev, binds), pivot_root into it,
- * detach the old root and make / read-only. */
+/* Parent: a detached, read-only tmpfs holding the sandbox's /dev (null,
+ * zero, full, random, urandom, std* links, shm/), made as real root so its
+ * devices work inside the user namespace; returns its mount fd. */
+int mounts_make_dev(nsj_error_t *err);
+/* Child: build the new root (overlay of the rootfs, proc, tmpfs, /dev,
+ * binds), pivot_root into it and detach the old root. */
 int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce);
 
 /* ---- capabilities (caps.c, libcap) ---- */

@@ -313,14 +313,19 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (helper < 0)
         child_fail(&ce, helper_errno, "fork", "netns helper"), child_die(FD_SOCK, &ce);
 
-    /* sync 1: wait until our uid/gid maps exist. */
-    if (child_wait(FD_SOCK, SYNC_GO, NULL, &ce) < 0)
+    /* sync 1: wait until our uid/gid maps exist; the private /dev comes with it. */
+    int gofds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_GO, gofds, &ce) < 0)
         child_die(FD_SOCK, &ce);
+    mount_plan_t plan = r->mounts;
+    plan.devfd = gofds[0];
+    if (plan.devfd < 0)
+        child_fail(&ce, EPROTO, "sync 1", "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
     if (sethostname("sandbox", 7) < 0)
         child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
-    if (mounts_setup_root(&r->mounts, &ce) < 0)
+    if (mounts_setup_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Bounding set and securebits once, here: the program inherits them. */
     if (caps_drop_bounding(&ce) < 0)
@@ -529,6 +534,11 @@ static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
         snprintf(msg, cap, "rootfs must be an absolute path");
         return -1;
     }
+    /* The path goes into overlay's options, where these would be syntax. */
+    if (strpbrk(s->rootfs, ",:\\") || strlen(s->rootfs) > 2000) {
+        snprintf(msg, cap, "rootfs %s: path must not contain ',', ':' or '\\' (max 2000 bytes)", s->rootfs);
+        return -1;
+    }
     if (stat(s->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
         snprintf(msg, cap, "rootfs %s: not a directory (build it: make rootfs)", s->rootfs);
         return -1;
@@ -625,6 +635,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     if (check_spec(spec, r->msg, sizeof r->msg) < 0)
         goto done;
     r->mounts.rootfs = spec->rootfs;
+    snprintf(r->mounts.root_opts, sizeof r->mounts.root_opts, "lowerdir=%s:%s", spec->rootfs, sb->empty_layer);
     r->mounts.binds = spec->binds;
     r->mounts.nbinds = spec->nbinds;
     r->mounts.files = spec->files;
@@ -696,10 +707,17 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
         set_msg(r, "%s", err.msg);
         goto kill;
     }
-    /* sync 1 */
-    if (parent_send(r, SYNC_GO, -1) < 0)
+    /* sync 1, with the private /dev */
+    int devfd = mounts_make_dev(&err);
+    if (devfd < 0) {
+        set_msg(r, "%s", err.msg);
         goto kill;
-    run_trace(r, "maps written, sync 1 sent");
+    }
+    int go = parent_send(r, SYNC_GO, devfd);
+    close(devfd);
+    if (go < 0)
+        goto kill;
+    run_trace(r, "maps written, /dev made, sync 1 sent");
 
     /* 4. v1 (and v2 before 5.7): the cgroup, made while init builds its
      * root; init joins it at sync 3, before the program exists. */
@@ -813,6 +831,33 @@ done:
 
 /* ---------- the long-lived sandbox ---------- */
 
+/* The overlay root needs a second, empty lower layer (a single lower layer
+ * without an upper one is refused by older kernels). A root-owned empty
+ * directory under the cache directory, made once. */
+static int make_empty_layer(char *out, size_t cap, nsj_error_t *err)
+{
+    const char *dir = getenv("NSJUDGE_CACHE_DIR");
+    if (!dir || !*dir)
+        dir = "/var/cache/nsjudge";
+    if (strpbrk(dir, ",:\\"))
+        return nsj_error_set(err, EINVAL, "cache directory %s: path must not contain ',', ':' or '\\'", dir);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return nsj_error_set(err, errno, "mkdir %s", dir);
+    snprintf(out, cap, "%s/empty-layer", dir);
+    if (mkdir(out, 0755) < 0 && errno != EEXIST)
+        return nsj_error_set(err, errno, "mkdir %s", out);
+    struct stat st;
+    if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+        return nsj_error_set(err, EPERM, "%s must be a root-owned directory not writable by others", out);
+    if (rmdir(out) == 0) {
+        /* It was empty (rmdir only succeeds then): make it again. */
+        if (mkdir(out, 0755) < 0)
+            return nsj_error_set(err, errno, "mkdir %s", out);
+        return 0;
+    }
+    return nsj_error_set(err, ENOTEMPTY, "%s must be empty", out);
+}
+
 int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_error_t *err)
 {
     nsj_sandbox_opts_t none = {0};
@@ -839,6 +884,8 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
         path = policy;
     }
     if (seccomp_policy_compile(path, &sb->prog, err) < 0)
+        goto fail;
+    if (make_empty_layer(sb->empty_layer, sizeof sb->empty_layer, err) < 0)
         goto fail;
     if (cgroup_backend_open(opts->cgroup_mode, opts->cgroup_parent, &sb->cg, err) < 0)
         goto fail;

@@ -6,13 +6,14 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* Everything below runs in the child (see internal.h): raw syscalls only,
- * and paths relative to the new root (we chdir into it first), so no
- * strings need building after clone. */
+/* mounts_setup_root and its helpers run in the child (see internal.h): raw
+ * syscalls only, and paths relative to the new root (we chdir into it
+ * first), so no strings need building after clone. */
 
 /* Kernel-wide /proc files masked with /dev/null, as container runtimes do:
  * timer_list and sched_debug list the host's tasks to anyone. Writable
@@ -48,16 +49,77 @@ static int bind_ro(const char *src, const char *dst, unsigned long extra, child_
     return 0;
 }
 
-/* The rootfs carries /dev (rootfs/make-dev.sh: five devices, no more). It
- * gets its own read-only mount that, unlike the rest of the root, is not
- * nodev; /dev/shm is a fresh tmpfs. */
+/* ---- parent side ---- */
+
+static const struct { const char *name; unsigned minor; } dev_nodes[] = {
+    {"null", 3}, {"zero", 5}, {"full", 7}, {"random", 8}, {"urandom", 9},
+};
+static const struct { const char *name, *target; } dev_links[] = {
+    {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+};
+
+/* Why not the host's nodes, or the rootfs's: an inode shared between runs
+ * is a channel between them (flock on /dev/null, inotify IN_MODIFY on it),
+ * and a user namespace may not make device nodes, nor use those of a
+ * filesystem it mounted. Real root makes them here, per run, in a tmpfs
+ * that init moves into its namespace (the new mount API, Linux >= 5.12). */
+int mounts_make_dev(nsj_error_t *err)
+{
+    int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return nsj_error_set(err, errno, "dev: fsopen tmpfs (nsjudge needs Linux >= 5.12)");
+    int m = -1;
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "64k", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes", "32", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        nsj_error_set(err, errno, "dev: configure tmpfs");
+        goto fail;
+    }
+    m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (m < 0) {
+        nsj_error_set(err, errno, "dev: fsmount");
+        goto fail;
+    }
+    for (size_t i = 0; i < sizeof dev_nodes / sizeof dev_nodes[0]; i++) {
+        /* mknodat applies the umask: set the mode afterwards. */
+        if (mknodat(m, dev_nodes[i].name, S_IFCHR | 0666, makedev(1, dev_nodes[i].minor)) < 0 ||
+            fchmodat(m, dev_nodes[i].name, 0666, 0) < 0) {
+            nsj_error_set(err, errno, "dev: mknod %s", dev_nodes[i].name);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sizeof dev_links / sizeof dev_links[0]; i++)
+        if (symlinkat(dev_links[i].target, m, dev_links[i].name) < 0) {
+            nsj_error_set(err, errno, "dev: symlink %s", dev_links[i].name);
+            goto fail;
+        }
+    if (mkdirat(m, "shm", 01777) < 0 || fchmodat(m, "shm", 01777, 0) < 0) {
+        nsj_error_set(err, errno, "dev: mkdir shm");
+        goto fail;
+    }
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0) {
+        nsj_error_set(err, errno, "dev: make read-only");
+        goto fail;
+    }
+    close(fs);
+    return m;
+fail:
+    if (m >= 0)
+        close(m);
+    close(fs);
+    return -1;
+}
+
+/* ---- child side ---- */
+
 static int setup_dev(const mount_plan_t *plan, child_err_t *ce)
 {
-    if (mount("dev", "dev", NULL, MS_BIND, NULL) < 0)
-        return child_fail(ce, errno, "mount bind", "/dev");
-    if (mount(NULL, "dev", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | locked_flags("dev"),
-              NULL) < 0)
-        return child_fail(ce, errno, "remount read-only", "/dev");
+    if (syscall(SYS_move_mount, plan->devfd, "", AT_FDCWD, "dev", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return child_fail(ce, errno, "move_mount", "/dev");
+    close(plan->devfd);
     if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
         return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
     return 0;
@@ -121,9 +183,12 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return child_fail(ce, errno, "make mounts private", "/");
-    /* pivot_root needs the new root to be a mount point. */
-    if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND, NULL) < 0)
-        return child_fail(ce, errno, "bind rootfs", plan->rootfs);
+    /* The root is a read-only overlay of the rootfs rather than a bind
+     * mount: its own superblock gives this run its own inodes, so no lock
+     * (flock, fcntl) or inotify watch on a rootfs file is seen by another
+     * run. The overlay is nodev, nosuid and read-only throughout. */
+    if (mount("overlay", plan->rootfs, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, plan->root_opts) < 0)
+        return child_fail(ce, errno, "mount overlay", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
@@ -156,8 +221,5 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, errno, "detach old root", "/");
     if (chdir("/") < 0)
         return child_fail(ce, errno, "chdir", "/");
-    unsigned long fl = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | locked_flags("/");
-    if (mount(NULL, "/", NULL, fl, NULL) < 0)
-        return child_fail(ce, errno, "remount read-only", "/");
     return 0;
 }

@@ -14,6 +14,7 @@ struct nsj_sandbox {
     cap_t empty_caps;
     uint32_t host_uid;
     unsigned ncpus;
+    char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
 };
 
 /* The sync protocol between supervisor, the sandbox's init and the program.

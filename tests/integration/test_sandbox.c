@@ -11,6 +11,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -615,6 +616,48 @@ static void c_chatty_no_deadlock(void **state)
     nsj_result_free(&r);
 }
 
+/* Two runs at once share no inode: a lock one holds on the root, a rootfs
+ * file or /dev/null is invisible to the other (the root is a per-run
+ * overlay, /dev a per-run tmpfs). */
+struct lock_holder {
+    const char *path;
+    nsj_result_t r;
+    int rc;
+};
+
+static void *hold_lock(void *arg)
+{
+    struct lock_holder *h = arg;
+    h->rc = it_probe(&h->r, NULL, "flock", h->path, "1500", NULL);
+    return NULL;
+}
+
+static void c_no_shared_inodes_between_runs(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    struct lock_holder h[3] = {{.path = "/"}, {.path = "/dev/null"}, {.path = "/etc"}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, hold_lock, &h[i]), 0);
+    usleep(400000); /* the holders have their locks by now */
+    for (int i = 0; i < 3; i++) {
+        nsj_result_t r;
+        RUN_OK(it_probe(&r, NULL, "trylock", h[i].path, NULL), &r);
+        if (!it_has_line(r.out, "trylock=ok")) {
+            it_dump(h[i].path, &r);
+            fail_msg("a lock held by another run on %s is visible here", h[i].path);
+        }
+        nsj_result_free(&r);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        RUN_OK(h[i].rc, &h[i].r);
+        EXPECT_LINE(&h[i].r, "locked");
+        nsj_result_free(&h[i].r);
+    }
+}
+
 /* ------------------------------------------------------------ cleanup */
 
 static void k_daemons_and_stopped_children(void **state)
@@ -865,6 +908,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(c_devices),
         cmocka_unit_test(c_stdin),
         cmocka_unit_test(c_chatty_no_deadlock),
+        cmocka_unit_test(c_no_shared_inodes_between_runs),
         cmocka_unit_test(k_daemons_and_stopped_children),
         cmocka_unit_test(k_two_hundred_runs),
     };

@@ -22,6 +22,8 @@
  *   probe execat PATH                copy self to PATH and exec it
  *   probe exists PATH...             print PATH=yes|no
  *   probe echo                       copy stdin to stdout
+ *   probe flock PATH MS              hold an exclusive flock on PATH for MS ms
+ *   probe trylock PATH               try one: trylock=ok, or the errno if held elsewhere
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +43,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -390,6 +393,25 @@ int main(int argc, char **argv)
     if (!strcmp(c, "exists")) {
         for (int i = 2; i < argc; i++)
             printf("%s=%s\n", argv[i], access(argv[i], F_OK) == 0 ? "yes" : "no");
+        return 0;
+    }
+    if ((!strcmp(c, "flock") && argc > 3) || (!strcmp(c, "trylock") && argc > 2)) {
+        int fd = open(argv[2], O_RDONLY);
+        if (fd < 0) {
+            printf("open=%s\n", ename(errno));
+            return 0;
+        }
+        if (!strcmp(c, "trylock")) {
+            int rc = flock(fd, LOCK_EX | LOCK_NB);
+            printf("trylock=%s\n", rc < 0 ? ename(errno) : "ok");
+            return 0;
+        }
+        if (flock(fd, LOCK_EX) < 0) {
+            printf("flock=%s\n", ename(errno));
+            return 0;
+        }
+        puts("locked");
+        usleep((useconds_t)atoi(argv[3]) * 1000);
         return 0;
     }
     if (!strcmp(c, "echo")) {

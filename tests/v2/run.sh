@@ -30,6 +30,10 @@ done
 # Newest cloud kernel if several are installed.
 kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kernel" ] || { echo "v2: no /boot/vmlinuz-*-cloud-amd64" >&2; exit 1; }
+kver=${kernel#/boot/vmlinuz-}
+# Kernel modules the sandbox needs that Debian builds as modules (a real host
+# autoloads them; the guest has no /lib/modules): the overlay root.
+modules="overlay"
 
 mkdir -p "$out"
 # The helper that reports the verdict to qemu: rebuilt only when changed.
@@ -64,9 +68,23 @@ for lib in $(ldd "$build/tests/test_integration" | awk '$2 == "=>" && $3 ~ /^\//
     cp -L "$lib" "$root$lib"
 done
 
+# Those modules and their dependencies, for busybox modprobe in /init.
+mdir=/lib/modules/$kver
+mkdir -p "$root$mdir"
+for m in $modules; do
+    line=$(grep -E "(^|/)$m\.ko:" "$mdir/modules.dep") || { echo "v2: no module $m in $mdir" >&2; exit 1; }
+    for ko in $(echo "$line" | tr -d :); do
+        mkdir -p "$root$mdir/$(dirname "$ko")"
+        cp "$mdir/$ko" "$root$mdir/$ko"
+        grep -E "^$ko:" "$mdir/modules.dep" >> "$root$mdir/modules.dep"
+    done
+done
+echo "$modules" > "$root/modules"
+
 # The sandbox's minimal rootfs: the tests copy their static probe into /code.
+# /usr is empty but must exist: c_read_only_filesystems expects EROFS there.
 min=$root/nsjudge/rootfs/min
-mkdir -p "$min"/{proc,tmp,code,box,var/tmp,etc}
+mkdir -p "$min"/{proc,tmp,code,box,var/tmp,etc,usr}
 chmod 1777 "$min/tmp" "$min/var/tmp"
 rootfs/make-dev.sh "$min"
 
@@ -78,13 +96,15 @@ echo "v2: initramfs $(du -h "$out/initramfs.cpio" | cut -f1), kernel $kernel"
 log=$out/console.log
 start=$(date +%s)
 set +e
-# stdin from /dev/null: qemu must not take over the terminal; the console is
-# streamed to stdout (for make check's logs) and kept in console.log.
+# stdin from /dev/null: qemu must not take over the terminal. The console is
+# streamed to stdout (for make check's logs) and kept in console.log, minus
+# CRs and the firmware's escape sequences (ESC c would reset the terminal).
+# -nic none: no network is needed, and no iPXE boot ROM then.
 timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$kernel" -initrd "$out/initramfs.cpio" \
     -append 'console=ttyS0 quiet panic=-1 cgroup_no_v1=all' </dev/null 2>&1 \
-    | tr -d '\r' | tee "$log"
+    | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[A-Za-z]//g' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 echo "v2: VM ran $(($(date +%s) - start)) s, qemu exit $rc"
@@ -97,8 +117,9 @@ case $rc in
            exit 0
        fi
        echo "v2: FAIL: qemu reported pass but the console has no PASS marker" ;;
-    3) echo "v2: FAIL: see the nsjudge-v2: FAIL lines above"
-       grep 'nsjudge-v2: FAIL' "$log" || true ;;
+    3) echo "v2: FAIL: the guest reported failure:"
+       grep 'nsjudge-v2: FAIL' "$log" || true
+       echo "v2: failed tests: $(sed -n 's/^\[  FAILED  \] \([a-z_]*\)$/\1/p' "$log" | sort -u | tr '\n' ' ')" ;;
     124) echo "v2: FAIL: the VM timed out after 600 s" ;;
     *) echo "v2: FAIL: the guest stopped without reporting a result (qemu exit $rc)" ;;
 esac
