@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "docker/docker_backend.h"
 #include "judge/languages.h"
 #include "judge/result_json.h"
 #include "nsjudge/sandbox.h"
@@ -37,6 +38,9 @@ static const char usage_text[] =
     "  --output SIZE      cap on stdout and on stderr, each [1m]\n"
     "  --cgroup MODE      auto, v1 or v2 [auto: v2 when usable]\n"
     "  --seccomp FILE     seccomp policy [seccomp/default.policy]\n"
+    "  --backend NAME     ns (this sandbox) or docker (`docker run`, for comparison) [ns]\n"
+    "  --docker-image IMG image for --backend docker [$NSJUDGE_DOCKER_IMAGE or nsjudge-python];\n"
+    "                     the Docker path enforces --wall as its hard timeout, not --time\n"
     "  -h, --help         this text\n"
     "\n"
     "statuses: ok, runtime_error, time_limit, memory_limit, output_limit,\n"
@@ -98,6 +102,52 @@ static int read_source(const char *path, char **data, size_t *len, unsigned *mod
     return 0;
 }
 
+static int print_result(const nsj_result_t *res, int run_rc)
+{
+    json_t *j = result_to_json(res);
+    int rc;
+    if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
+        fprintf(stderr, "nsjudge: could not encode the result\n");
+        rc = 1;
+    } else {
+        fputc('\n', stdout);
+        rc = run_rc < 0 ? 1 : 0;
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* --backend docker: the same program, the same JSON, through `docker run`. */
+static int run_docker(const language_t *lang, const char *file, const char *stdin_path, const char *image,
+                      const nsj_limits_t *limits)
+{
+    docker_run_opts_t o = {0};
+    int rc = read_source(file, (char **)&o.source, &o.source_len, &o.source_mode);
+    if (rc != 0)
+        return rc;
+    o.image = image && *image ? image : "nsjudge-python";
+    o.argv = (const char *const *)lang->run_argv;
+    o.source_name = lang->source;
+    o.limits = *limits;
+    o.stdin_fd = -1;
+    if (stdin_path) {
+        o.stdin_fd = strcmp(stdin_path, "-") == 0 ? dup(0) : open(stdin_path, O_RDONLY | O_CLOEXEC);
+        if (o.stdin_fd < 0) {
+            fprintf(stderr, "nsjudge: --stdin %s: %s\n", stdin_path, strerror(errno));
+            free((char *)o.source);
+            return 2;
+        }
+    }
+    nsj_result_t res;
+    int run_rc = docker_run(&o, &res);
+    rc = print_result(&res, run_rc);
+    nsj_result_free(&res);
+    if (o.stdin_fd >= 0)
+        close(o.stdin_fd);
+    free((char *)o.source);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -107,10 +157,13 @@ static int cmd_run(int argc, char **argv)
         {"pids", required_argument, NULL, 'p'},   {"cpus", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'}, {"cgroup", required_argument, NULL, 'g'},
         {"seccomp", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {"backend", required_argument, NULL, 'b'}, {"docker-image", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     const char *lang_name = "python", *rootfs = getenv("NSJUDGE_ROOTFS"), *stdin_path = NULL;
     nsj_sandbox_opts_t sopts = {0};
+    int use_docker = 0;
+    const char *docker_image = getenv("NSJUDGE_DOCKER_IMAGE");
     nsj_run_spec_t spec;
     nsj_run_spec_init(&spec);
     uint64_t v;
@@ -153,6 +206,12 @@ static int cmd_run(int argc, char **argv)
             else return usage_error("--cgroup: '%s' is not auto, v1 or v2", optarg);
             break;
         case 's': sopts.seccomp_policy = optarg; break;
+        case 'b':
+            if (strcmp(optarg, "ns") == 0) use_docker = 0;
+            else if (strcmp(optarg, "docker") == 0) use_docker = 1;
+            else return usage_error("--backend: '%s' is not ns or docker", optarg);
+            break;
+        case 'd': docker_image = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -183,6 +242,10 @@ static int cmd_run(int argc, char **argv)
     const language_t *lang = languages_find(&langs, lang_name);
     if (!lang) {
         usage_error("unknown language '%s'", lang_name);
+        goto out;
+    }
+    if (use_docker) {
+        rc = run_docker(lang, file, stdin_path, docker_image, &spec.limits);
         goto out;
     }
     if (!rootfs || !*rootfs) {
@@ -233,17 +296,9 @@ static int cmd_run(int argc, char **argv)
     nsj_result_t res;
     int run_rc = nsj_run(sb, &spec, &res);
     trace("run finished");
-    json_t *j = result_to_json(&res);
-    if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0) {
-        fprintf(stderr, "nsjudge: could not encode the result\n");
-        rc = 1;
-    } else {
-        fputc('\n', stdout);
-        rc = run_rc < 0 ? 1 : 0;
-        if (res.verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(res.evidence, "cancelled") == 0)
-            rc = 130;
-    }
-    json_decref(j);
+    rc = print_result(&res, run_rc);
+    if (rc == 0 && res.verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(res.evidence, "cancelled") == 0)
+        rc = 130;
     nsj_result_free(&res);
     trace("result printed");
 out:
