@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +97,58 @@ static int v2_usable(const char *mount)
     return have == 7;
 }
 
+/* Kill what is left in a cgroup directory (by its procs file) and remove it. */
+static void remove_stale(int parent_fd, const char *name)
+{
+    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[8192];
+    for (int round = 0; round < 100; round++) {
+        if (util_read_file_at(fd, "cgroup.procs", buf, sizeof buf) <= 0 || !buf[0])
+            break;
+        for (char *p = buf; *p;) {
+            char *end;
+            long pid = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            if (pid > 0)
+                kill((pid_t)pid, SIGKILL);
+            p = end + strspn(end, "\n");
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+    unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+/* A supervisor killed mid-run (SIGKILL, OOM, power) takes its sandboxes
+ * with it (init's parent-death signal) but cannot remove their cgroups:
+ * remove every run-<pid>-* whose supervisor pid no longer exists. */
+static void sweep_stale_runs(int parent_fd)
+{
+    int dfd = dup(parent_fd);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid;
+        unsigned seq;
+        char tail;
+        if (sscanf(e->d_name, "run-%d-%u%c", &pid, &seq, &tail) != 2 || pid <= 0 || pid == getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to judge) */
+        remove_stale(parent_fd, e->d_name);
+    }
+    closedir(d);
+}
+
 int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backend_t **out, nsj_error_t *err)
 {
     char v2[PATH_MAX];
@@ -145,6 +199,11 @@ int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backe
         if (cgroup_v1_open(be, mounts, parent, err) < 0)
             goto fail;
     }
+    if (be->version == 2)
+        sweep_stale_runs(be->v2_parent_fd);
+    for (int i = 0; i < V1_NCTRL; i++)
+        if (be->version == 1 && be->v1_parent_fd[i] >= 0)
+            sweep_stale_runs(be->v1_parent_fd[i]);
     *out = be;
     return 0;
 fail:

@@ -675,6 +675,45 @@ static void k_daemons_and_stopped_children(void **state)
     assert_int_equal(it_count_run_cgroups(), 0);
 }
 
+/* A supervisor that died mid-run leaves empty run cgroups; the next
+ * nsj_sandbox_new() removes those whose pid is gone (and no others). */
+static void k_stale_cgroups_swept(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    static const char *const parents[] = {"/sys/fs/cgroup/nsjudge", "/sys/fs/cgroup/memory/nsjudge",
+                                          "/sys/fs/cgroup/pids/nsjudge"};
+    char stale[3][256], live[3][256];
+    int made = 0;
+    for (int i = 0; i < 3; i++) {
+        stale[i][0] = live[i][0] = '\0';
+        if (access(parents[i], F_OK) < 0)
+            continue;
+        snprintf(stale[i], sizeof stale[i], "%s/run-%d-7", parents[i], (int)dead);
+        snprintf(live[i], sizeof live[i], "%s/run-%d-7", parents[i], (int)getppid());
+        assert_int_equal(mkdir(stale[i], 0755), 0);
+        assert_int_equal(mkdir(live[i], 0755), 0);
+        made++;
+    }
+    assert_true(made > 0);
+    nsj_sandbox_t *sb;
+    nsj_error_t err;
+    nsj_sandbox_opts_t opts = {0};
+    assert_int_equal(nsj_sandbox_new(&opts, &sb, &err), 0);
+    nsj_sandbox_free(sb);
+    for (int i = 0; i < 3; i++) {
+        if (!stale[i][0])
+            continue;
+        assert_int_equal(access(stale[i], F_OK), -1); /* swept */
+        assert_int_equal(access(live[i], F_OK), 0);   /* its owner lives: kept */
+        rmdir(live[i]);
+    }
+}
+
 /* 200 runs, fork bombs and setsid daemons among them: nothing left behind. */
 static void k_two_hundred_runs(void **state)
 {
@@ -910,6 +949,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(c_chatty_no_deadlock),
         cmocka_unit_test(c_no_shared_inodes_between_runs),
         cmocka_unit_test(k_daemons_and_stopped_children),
+        cmocka_unit_test(k_stale_cgroups_swept),
         cmocka_unit_test(k_two_hundred_runs),
     };
     const struct CMUnitTest host_tests[] = {
