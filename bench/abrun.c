@@ -27,6 +27,8 @@ static double run(char **argv, int devnull)
     double t0 = now_us();
     pid_t p = fork();
     if (p == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        dup2(in, 0);
         dup2(devnull, 1);
         dup2(devnull, 2);
         execv(argv[0], argv);

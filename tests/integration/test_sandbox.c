@@ -720,32 +720,37 @@ static void k_two_hundred_runs(void **state)
     (void)state;
     IT_REQUIRE_SANDBOX();
     int mounts = it_count_mounts(), fds = it_count_fds();
-    int counts[NSJ_VERDICT_INTERNAL_ERROR + 1] = {0};
     for (int i = 0; i < 200; i++) {
+        /* Tight limits only where the program is meant to hit them, so a
+         * slow machine (or an emulated one) does not change the outcome. */
         nsj_limits_t l = limits();
         l.pids = 16;
-        l.wall_ms = 200;
-        l.cpu_ms = 100;
         l.cpu_millis = 1000;
         nsj_result_t r;
         int rc;
+        nsj_verdict_t want = NSJ_VERDICT_OK;
         switch (i % 5) {
-        case 0: rc = it_probe(&r, &l, "forkbomb", NULL); break;
+        case 0:
+            l.wall_ms = 200;
+            rc = it_probe(&r, &l, "forkbomb", NULL);
+            want = NSJ_VERDICT_TIME_LIMIT;
+            break;
         case 1: rc = it_probe(&r, &l, "daemon", NULL); break;
         case 2: rc = it_probe(&r, &l, "stopped", NULL); break;
-        case 3: rc = it_probe(&r, &l, "spin", "2", NULL); break;
+        case 3:
+            l.cpu_ms = 100;
+            rc = it_probe(&r, &l, "spin", "2", NULL);
+            want = NSJ_VERDICT_TIME_LIMIT;
+            break;
         default: rc = it_probe(&r, &l, "hello", NULL); break;
         }
-        if (rc < 0) {
+        if (rc < 0 || r.verdict != want) {
             it_dump("run", &r);
-            fail_msg("run %d failed: %s", i, r.message);
+            fail_msg("run %d (kind %d): %s, expected %s %s", i, i % 5, nsj_verdict_name(r.verdict),
+                     nsj_verdict_name(want), r.message);
         }
-        counts[r.verdict]++;
         nsj_result_free(&r);
     }
-    assert_int_equal(counts[NSJ_VERDICT_INTERNAL_ERROR], 0);
-    assert_int_equal(counts[NSJ_VERDICT_OK], 120); /* daemon, stopped, hello */
-    assert_int_equal(counts[NSJ_VERDICT_TIME_LIMIT], 80); /* fork bombs (wall), spinners (cpu) */
     assert_int_equal(it_count_sandbox_processes(), 0);
     assert_int_equal(it_count_run_cgroups(), 0);
     assert_int_equal(it_count_mounts(), mounts);
