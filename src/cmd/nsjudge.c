@@ -117,6 +117,18 @@ static int print_result(const nsj_result_t *res, int run_rc)
     return rc;
 }
 
+/* The environment, not the caller, is at fault (no root, no rootfs, a bad
+ * cache directory): an internal_error result, printed like any other. */
+static int internal_error(const char *msg)
+{
+    nsj_result_t res;
+    nsj_result_init(&res);
+    res.verdict = NSJ_VERDICT_INTERNAL_ERROR;
+    snprintf(res.message, sizeof res.message, "%s", msg);
+    fprintf(stderr, "nsjudge: %s\n", msg);
+    return print_result(&res, -1);
+}
+
 /* --backend docker: the same program, the same JSON, through `docker run`. */
 static int run_docker(const language_t *lang, const char *file, const char *stdin_path, const char *image,
                       const nsj_limits_t *limits)
@@ -250,7 +262,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (!rootfs || !*rootfs) {
         if (languages_rootfs_path(lang, rootfs_buf, sizeof rootfs_buf, &err) < 0) {
-            fprintf(stderr, "nsjudge: %s\n", err.msg);
+            rc = internal_error(err.msg);
             goto out;
         }
         rootfs = rootfs_buf;
@@ -274,8 +286,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     trace("source read");
     if (nsj_sandbox_new(&sopts, &sb, &err) < 0) {
-        fprintf(stderr, "nsjudge: %s\n", err.msg);
-        rc = err.errnum == EPERM ? 2 : 1;
+        rc = internal_error(err.msg);
         goto out;
     }
     trace("sandbox ready (policy, cgroup back end)");

@@ -54,6 +54,7 @@
  * possibly multi-threaded process: until execve it uses raw system calls and
  * memory the parent prepared (see internal.h). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -846,16 +847,21 @@ static int make_empty_layer(char *out, size_t cap, nsj_error_t *err)
     snprintf(out, cap, "%s/empty-layer", dir);
     if (mkdir(out, 0755) < 0 && errno != EEXIST)
         return nsj_error_set(err, errno, "mkdir %s", out);
+    /* Checked, never recreated: concurrent sandboxes mount it right now. */
+    cleanup_close int fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
-    if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
         return nsj_error_set(err, EPERM, "%s must be a root-owned directory not writable by others", out);
-    if (rmdir(out) == 0) {
-        /* It was empty (rmdir only succeeds then): make it again. */
-        if (mkdir(out, 0755) < 0)
-            return nsj_error_set(err, errno, "mkdir %s", out);
-        return 0;
-    }
-    return nsj_error_set(err, ENOTEMPTY, "%s must be empty", out);
+    DIR *d = fdopendir(dup(fd));
+    if (!d)
+        return nsj_error_set(err, errno, "open %s", out);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    if (entries)
+        return nsj_error_set(err, ENOTEMPTY, "%s must be empty: every sandbox's root shows it", out);
+    return 0;
 }
 
 int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_error_t *err)
