@@ -38,15 +38,72 @@ static int split_words(char *v, char **argv, size_t max, size_t *argc)
     return 0;
 }
 
+static void free_argv(char **argv, size_t *argc)
+{
+    for (size_t i = 0; i < *argc; i++)
+        free(argv[i]);
+    *argc = 0;
+    argv[0] = NULL;
+}
+
 static void lang_free(language_t *l)
 {
-    for (size_t i = 0; i < l->run_argc; i++)
-        free(l->run_argv[i]);
-    l->run_argc = 0;
+    free_argv(l->run_argv, &l->run_argc);
+    free_argv(l->compile_argv, &l->compile_argc);
+    for (size_t i = 0; i < l->nenv; i++)
+        free(l->env[l->ndefault + i]); /* the defaults are nsj_default_env's */
+    memset(l->env, 0, sizeof l->env);
+    l->nenv = 0;
+}
+
+static int set_argv(char *val, char **argv, size_t *argc)
+{
+    char *w[LANG_MAX_ARGS];
+    size_t n;
+    free_argv(argv, argc);
+    if (split_words(val, w, LANG_MAX_ARGS, &n) || n == 0)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        argv[i] = strdup(w[i]);
+        if (!argv[i])
+            return 1;
+        *argc = i + 1;
+    }
+    argv[*argc] = NULL;
+    return 0;
+}
+
+/* "time=10 wall=30 memory=1g pids=128 output=64k tmp=256m fsize=256m" */
+static int parse_compile_limits(char *val, lang_compile_limits_t *cl)
+{
+    char *save = NULL;
+    memset(cl, 0, sizeof *cl);
+    for (char *kv = strtok_r(val, " \t", &save); kv; kv = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            return 1;
+        *eq = '\0';
+        const char *k = kv, *v = eq + 1;
+        uint64_t n;
+        int bad;
+        if (!strcmp(k, "time")) bad = util_parse_seconds_ms(v, &cl->cpu_ms);
+        else if (!strcmp(k, "wall")) bad = util_parse_seconds_ms(v, &cl->wall_ms);
+        else if (!strcmp(k, "memory")) bad = util_parse_size(v, &cl->memory_bytes);
+        else if (!strcmp(k, "output")) bad = util_parse_size(v, &cl->output_bytes);
+        else if (!strcmp(k, "tmp")) bad = util_parse_size(v, &cl->tmp_bytes);
+        else if (!strcmp(k, "fsize")) bad = util_parse_size(v, &cl->fsize_bytes);
+        else if (!strcmp(k, "pids")) bad = util_parse_u64(v, 1000000, &n), cl->pids = (uint32_t)n;
+        else return 1;
+        if (bad)
+            return 1;
+    }
+    return 0;
 }
 
 static int finish(const language_t *l, const char *fname, nsj_error_t *err)
 {
+    if (l->compile_argc && l->compile_argv[0][0] != '/')
+        return nsj_error_set(err, EINVAL, "%s: [%s] compile must start with an absolute path", fname, l->name);
     if (!l->rootfs[0] || !l->source[0] || !l->run_argc)
         return nsj_error_set(err, EINVAL, "%s: [%s] needs rootfs, source and run", fname, l->name);
     if (l->run_argv[0][0] != '/')
@@ -101,6 +158,9 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
             out->langs = nl;
             cur = &out->langs[out->n++];
             memset(cur, 0, sizeof *cur);
+            /* The clean default environment first; `env` keys add to it. */
+            while (nsj_default_env[cur->ndefault] && cur->ndefault < 8)
+                cur->env[cur->ndefault] = (char *)nsj_default_env[cur->ndefault], cur->ndefault++;
             if (copy_field(cur->name, sizeof cur->name, s + 1) < 0) {
                 nsj_error_set(err, EINVAL, "%s:%u: name too long", fname, lineno);
                 goto fail;
@@ -133,18 +193,28 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
                 bad = copy_field(cur->aliases[i], sizeof cur->aliases[i], w[i]);
             cur->naliases = bad ? 0 : n;
         } else if (strcmp(key, "run") == 0) {
-            char *w[LANG_MAX_ARGS];
+            bad = set_argv(val, cur->run_argv, &cur->run_argc);
+        } else if (strcmp(key, "compile") == 0) {
+            bad = set_argv(val, cur->compile_argv, &cur->compile_argc);
+        } else if (strcmp(key, "compile_limits") == 0) {
+            bad = parse_compile_limits(val, &cur->compile_limits);
+        } else if (strcmp(key, "run_pids_min") == 0) {
+            uint64_t n;
+            bad = util_parse_u64(val, 1000000, &n);
+            cur->run_pids_min = (uint32_t)n;
+        } else if (strcmp(key, "run_memory_extra") == 0) {
+            bad = util_parse_size(val, &cur->run_memory_extra);
+        } else if (strcmp(key, "env") == 0) {
+            char *w[LANG_MAX_ENV];
             size_t n;
-            lang_free(cur);
-            bad = split_words(val, w, LANG_MAX_ARGS, &n) || n == 0;
+            bad = split_words(val, w, LANG_MAX_ENV, &n);
             for (size_t i = 0; !bad && i < n; i++) {
-                cur->run_argv[i] = strdup(w[i]);
-                if (!cur->run_argv[i])
+                bad = !strchr(w[i], '=') || w[i][0] == '=' || cur->nenv >= LANG_MAX_ENV;
+                if (!bad && !(cur->env[cur->ndefault + cur->nenv] = strdup(w[i])))
                     bad = 1;
-                else
-                    cur->run_argc = i + 1;
+                if (!bad)
+                    cur->nenv++;
             }
-            cur->run_argv[cur->run_argc] = NULL;
         } else {
             nsj_error_set(err, EINVAL, "%s:%u: unknown key '%s' in [%s]", fname, lineno, key, cur->name);
             goto fail;
@@ -189,6 +259,27 @@ void languages_free(language_table_t *t)
     free(t->langs);
     t->langs = NULL;
     t->n = 0;
+}
+
+void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out)
+{
+    *out = *base;
+    if (out->pids < l->run_pids_min)
+        out->pids = l->run_pids_min;
+    out->memory_bytes += l->run_memory_extra;
+}
+
+void languages_compile_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out)
+{
+    const lang_compile_limits_t *c = &l->compile_limits;
+    *out = *base;
+    if (c->cpu_ms) out->cpu_ms = c->cpu_ms;
+    if (c->wall_ms) out->wall_ms = c->wall_ms;
+    if (c->memory_bytes) out->memory_bytes = c->memory_bytes;
+    if (c->output_bytes) out->output_bytes = c->output_bytes;
+    if (c->tmp_bytes) out->tmp_bytes = c->tmp_bytes;
+    if (c->fsize_bytes) out->fsize_bytes = c->fsize_bytes;
+    if (c->pids) out->pids = c->pids;
 }
 
 const language_t *languages_find(const language_table_t *t, const char *name)

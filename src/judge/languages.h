@@ -5,9 +5,19 @@
 #include <stddef.h>
 
 #include "nsjudge/error.h"
+#include "nsjudge/sandbox.h"
+
+#include <stdint.h>
 
 #define LANG_MAX_ARGS 32
 #define LANG_MAX_ALIASES 8
+#define LANG_MAX_ENV 8
+
+/* Limits of a compile step (0 = the run's default for that limit). */
+typedef struct lang_compile_limits {
+    uint64_t cpu_ms, wall_ms, memory_bytes, output_bytes, tmp_bytes, fsize_bytes;
+    uint32_t pids;
+} lang_compile_limits_t;
 
 typedef struct language {
     char name[32];
@@ -18,6 +28,13 @@ typedef struct language {
     char source[64];               /* file name in /code */
     char *run_argv[LANG_MAX_ARGS + 1];
     size_t run_argc;
+    char *compile_argv[LANG_MAX_ARGS + 1];  /* empty: interpreted, no compile step */
+    size_t compile_argc;
+    lang_compile_limits_t compile_limits;
+    uint32_t run_pids_min;         /* the run's pids limit is at least this */
+    uint64_t run_memory_extra;     /* added to the run's memory limit (runtime overhead) */
+    char *env[LANG_MAX_ENV + 8];   /* nsj_default_env plus the language's own, NULL-ended */
+    size_t ndefault, nenv;         /* entries of each kind */
 } language_t;
 
 typedef struct language_table {
@@ -35,6 +52,12 @@ void languages_free(language_table_t *t);
 
 /* Find a language by name or alias (case-sensitive), or NULL. */
 const language_t *languages_find(const language_table_t *t, const char *name);
+
+/* The limits of a run of this language: base adjusted (pids, memory). */
+void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out);
+
+/* The limits of its compile step: base with the compile_limits it sets. */
+void languages_compile_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out);
 
 /* Resolve the language's rootfs to an absolute directory: absolute as
  * written, else $NSJUDGE_ROOTFS_DIR/<rootfs>, else rootfs/<rootfs> of the

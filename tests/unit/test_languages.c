@@ -59,6 +59,54 @@ static void errors(void **state)
     expect_error("# nothing\n", "no languages");
 }
 
+static void compile_steps_and_adjustments(void **state)
+{
+    (void)state;
+    const char *text = "[java]\nrootfs = java\nsource = Main.java\n"
+                       "compile = /usr/bin/javac -d /box /code/Main.java\n"
+                       "compile_limits = time=10 wall=30 memory=1g pids=128 output=64k tmp=256m\n"
+                       "run = /usr/bin/java -cp /box Main\nrun_pids_min = 64\nrun_memory_extra = 64m\n"
+                       "env = JAVA_TOOL_OPTIONS=-Xshare:auto FOO=bar\n";
+    language_table_t t;
+    nsj_error_t err;
+    if (languages_parse(text, "l.conf", &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    const language_t *l = languages_find(&t, "java");
+    assert_int_equal(l->compile_argc, 4);
+    assert_string_equal(l->compile_argv[0], "/usr/bin/javac");
+    assert_null(l->compile_argv[4]);
+    /* The default environment comes first, then the language's own. */
+    assert_string_equal(l->env[0], "PATH=/usr/local/bin:/usr/bin:/bin");
+    assert_string_equal(l->env[l->ndefault], "JAVA_TOOL_OPTIONS=-Xshare:auto");
+    assert_string_equal(l->env[l->ndefault + 1], "FOO=bar");
+    assert_null(l->env[l->ndefault + 2]);
+
+    nsj_limits_t base, out;
+    nsj_limits_default(&base);
+    languages_run_limits(l, &base, &out);
+    assert_int_equal(out.pids, 64);
+    assert_int_equal(out.memory_bytes, (256 + 64) << 20);
+    assert_int_equal(out.cpu_ms, base.cpu_ms);
+    base.pids = 100;
+    languages_run_limits(l, &base, &out);
+    assert_int_equal(out.pids, 100); /* a minimum, never a cut */
+    languages_compile_limits(l, &base, &out);
+    assert_int_equal(out.cpu_ms, 10000);
+    assert_int_equal(out.wall_ms, 30000);
+    assert_int_equal(out.memory_bytes, 1ULL << 30);
+    assert_int_equal(out.pids, 128);
+    assert_int_equal(out.output_bytes, 64 << 10);
+    assert_int_equal(out.tmp_bytes, 256 << 20);
+    assert_int_equal(out.nofile, base.nofile); /* not set: the run's */
+    languages_free(&t);
+
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\ncompile_limits = time=1 colour=2\n",
+                 "l.conf:5: bad value for 'compile_limits'");
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\ncompile = gcc x\n", "compile must start with an absolute path");
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nenv = NOEQUALS\n", "l.conf:5: bad value for 'env'");
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nrun_pids_min = lots\n", "l.conf:5: bad value");
+}
+
 static void shipped_table(void **state)
 {
     (void)state;
@@ -79,7 +127,8 @@ static void shipped_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_and_find), cmocka_unit_test(errors), cmocka_unit_test(shipped_table),
+        cmocka_unit_test(parse_and_find), cmocka_unit_test(errors),
+        cmocka_unit_test(compile_steps_and_adjustments), cmocka_unit_test(shipped_table),
     };
     return cmocka_run_group_tests_name("languages", tests, NULL, NULL);
 }
