@@ -66,8 +66,11 @@ $(BUILD)/payloads/%: tests/payloads/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -Wall -o $@ $< -lpthread 2>&1 | { grep -v -e 'statically linked applications' -e ': in function' || true; }
 
+# One rootfs per toolchain (C and C++ share gcc); each build is skipped
+# quickly when nothing changed.
+ROOTFS_NAMES = python gcc java node go
 rootfs:
-	@rootfs/build-python.sh
+	@for r in $(ROOTFS_NAMES); do rootfs/build-debian.sh $$r || exit 1; done
 
 unit: $(UNIT_BIN)
 	@$(TEST_ENV) tests/run-unit.sh $(UNIT_BIN)

@@ -116,6 +116,9 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
 /* Free a sandbox made by nsj_sandbox_new(). */
 void nsj_sandbox_free(nsj_sandbox_t *sb);
 
+/* The host uid and gid the program runs as (for directories it must write). */
+void nsj_sandbox_program_ids(const nsj_sandbox_t *sb, uint32_t *uid, uint32_t *gid);
+
 /* "v1" or "v2": the cgroup back end in use. */
 const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
 

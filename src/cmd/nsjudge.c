@@ -14,6 +14,7 @@
 
 #include "common/util.h"
 #include "docker/docker_backend.h"
+#include "judge/build.h"
 #include "judge/languages.h"
 #include "judge/result_json.h"
 #include "nsjudge/sandbox.h"
@@ -44,7 +45,9 @@ static const char usage_text[] =
     "  -h, --help         this text\n"
     "\n"
     "statuses: ok, runtime_error, time_limit, memory_limit, output_limit,\n"
-    "syscall_blocked, internal_error. Needs root (namespaces and cgroups).\n";
+    "syscall_blocked, internal_error; compiled languages may also end in\n"
+    "compile_error (the compiler's verdict and output; the program did not run).\n"
+    "Needs root (namespaces and cgroups).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -100,6 +103,21 @@ static int read_source(const char *path, char **data, size_t *len, unsigned *mod
     /* Executable sources (the binary language) keep their execute bit. */
     *mode = (st.st_mode & S_IXUSR) ? 0755 : 0644;
     return 0;
+}
+
+/* A compile step's result: its own status, the compiler's output. */
+static int print_result_as(const nsj_result_t *res, const char *status)
+{
+    json_t *j = result_to_json(res);
+    int rc = 1;
+    if (j && json_object_set_new(j, "status", json_string(status)) == 0 && json_dumpf(j, stdout, JSON_COMPACT) == 0) {
+        fputc('\n', stdout);
+        rc = 0;
+    } else {
+        fprintf(stderr, "nsjudge: could not encode the result\n");
+    }
+    json_decref(j);
+    return rc;
 }
 
 static int print_result(const nsj_result_t *res, int run_rc)
@@ -297,15 +315,26 @@ static int cmd_run(int argc, char **argv)
         sigaction(SIGHUP, &sa, NULL);
         spec.cancel_fd = cancel_pipe[0];
     }
-    nsj_file_t src = {.name = lang->source, .data = source, .len = source_len, .mode = source_mode};
-    spec.rootfs = rootfs;
-    spec.files = &src;
-    spec.nfiles = 1;
-    spec.files_dir = "/code";
-    spec.argv = (const char *const *)lang->run_argv;
-    spec.cwd = "/code";
+    judge_build_t build;
+    if (judge_build_init(&build, sb, lang, rootfs, source, source_len, source_mode, &err) < 0) {
+        rc = internal_error(err.msg);
+        goto out;
+    }
+    /* Compiled languages: the compile step first, in the sandbox too. */
     nsj_result_t res;
+    int crc = judge_build_compile(&build, sb, &spec.limits, &res);
+    trace("compiled (if the language compiles)");
+    if (crc != 0) {
+        rc = crc < 0 ? print_result(&res, -1) : print_result_as(&res, "compile_error");
+        nsj_result_free(&res);
+        judge_build_cleanup(&build);
+        goto out;
+    }
+    nsj_result_free(&res);
+    nsj_limits_t base = spec.limits;
+    judge_build_run_spec(&build, &base, &spec);
     int run_rc = nsj_run(sb, &spec, &res);
+    judge_build_cleanup(&build);
     trace("run finished");
     rc = print_result(&res, run_rc);
     if (rc == 0 && res.verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(res.evidence, "cancelled") == 0)

@@ -918,6 +918,13 @@ void nsj_sandbox_free(nsj_sandbox_t *sb)
     free(sb);
 }
 
+void nsj_sandbox_program_ids(const nsj_sandbox_t *sb, uint32_t *uid, uint32_t *gid)
+{
+    /* userns_write_maps: ns 1000 -> host_uid + 1, for uid and gid alike. */
+    *uid = sb->host_uid + 1;
+    *gid = sb->host_uid + 1;
+}
+
 const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb)
 {
     return cgroup_backend_name(sb->cg);

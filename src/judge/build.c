@@ -1,0 +1,103 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "common/util.h"
+
+int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang, const char *rootfs,
+                     const char *source, size_t len, unsigned mode, nsj_error_t *err)
+{
+    memset(b, 0, sizeof *b);
+    b->lang = lang;
+    b->rootfs = rootfs;
+    b->source = (nsj_file_t){.name = lang->source, .data = source, .len = len, .mode = mode};
+    if (!lang->compile_argc)
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(b->dir, sizeof b->dir, "%s/nsjudge-build-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(b->dir)) {
+        b->dir[0] = '\0';
+        return nsj_error_set(err, errno, "build: make scratch directory");
+    }
+    /* Writable by the program's host uid alone (mkdtemp made it 0700). */
+    uint32_t uid, gid;
+    nsj_sandbox_program_ids(sb, &uid, &gid);
+    if (chown(b->dir, uid, gid) < 0) {
+        int e = errno;
+        judge_build_cleanup(b);
+        return nsj_error_set(err, e, "build: chown scratch directory");
+    }
+    b->box = (nsj_bind_t){.host_path = b->dir, .sandbox_path = "/box", .flags = 0};
+    return 0;
+}
+
+/* Expand "{memory_mb}" in each argument: the JVM's -Xmx{memory_mb}m lets
+ * its heap reach the cgroup's limit, so a heap bomb ends in the kernel's
+ * OOM kill (memory_limit), not in Java's own OutOfMemoryError. */
+static const char *const *expand(judge_build_t *b, char *const *argv, const nsj_limits_t *l)
+{
+    char mb[32];
+    snprintf(mb, sizeof mb, "%llu", (unsigned long long)(l->memory_bytes >> 20));
+    size_t i;
+    for (i = 0; argv[i] && i < LANG_MAX_ARGS; i++) {
+        const char *a = argv[i], *ph = strstr(a, "{memory_mb}");
+        if (!ph) {
+            b->argv[i] = a;
+            continue;
+        }
+        snprintf(b->argbuf[i], sizeof b->argbuf[i], "%.*s%s%s", (int)(ph - a), a, mb, ph + strlen("{memory_mb}"));
+        b->argv[i] = b->argbuf[i];
+    }
+    b->argv[i] = NULL;
+    return b->argv;
+}
+
+int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t *base, nsj_result_t *res)
+{
+    nsj_result_init(res);
+    if (!b->lang->compile_argc)
+        return 0;
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    languages_compile_limits(b->lang, base, &spec.limits);
+    nsj_bind_t rw = b->box;
+    rw.flags = NSJ_BIND_RW | NSJ_BIND_NOEXEC;
+    spec.rootfs = b->rootfs;
+    spec.files = &b->source;
+    spec.nfiles = 1;
+    spec.binds = &rw;
+    spec.nbinds = 1;
+    spec.argv = expand(b, b->lang->compile_argv, &spec.limits);
+    spec.envp = (const char *const *)b->lang->env;
+    spec.cwd = "/box";
+    if (nsj_run(sb, &spec, res) < 0)
+        return -1;
+    return res->verdict == NSJ_VERDICT_OK ? 0 : 1;
+}
+
+void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_spec_t *spec)
+{
+    languages_run_limits(b->lang, base, &spec->limits);
+    spec->rootfs = b->rootfs;
+    spec->files = &b->source;
+    spec->nfiles = 1;
+    spec->files_dir = "/code";
+    if (b->dir[0]) {
+        spec->binds = &b->box;
+        spec->nbinds = 1;
+    }
+    spec->argv = expand(b, b->lang->run_argv, &spec->limits);
+    spec->envp = (const char *const *)b->lang->env;
+    spec->cwd = "/code";
+}
+
+void judge_build_cleanup(judge_build_t *b)
+{
+    if (b->dir[0])
+        util_rm_rf(b->dir);
+    b->dir[0] = '\0';
+}

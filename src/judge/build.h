@@ -1,0 +1,40 @@
+/* Compile once, run per test: a submission's compile step runs inside the
+ * sandbox (same isolation: no network, read-only root, no capabilities)
+ * and writes its artefact to a scratch directory, bound read-write at /box
+ * for the compile and read-only (executable) for every run after it. The
+ * source itself is a file in the sandbox's /code. */
+#ifndef NSJ_BUILD_H
+#define NSJ_BUILD_H
+
+#include "judge/languages.h"
+#include "nsjudge/sandbox.h"
+
+typedef struct judge_build {
+    const language_t *lang;
+    const char *rootfs;
+    nsj_file_t source;         /* /code/<lang->source> */
+    nsj_bind_t box;            /* the scratch directory at /box */
+    char dir[4096];            /* host path of the scratch directory; "" if none */
+    /* argv with placeholders expanded ({memory_mb}: the run's memory limit) */
+    char argbuf[LANG_MAX_ARGS][256];
+    const char *argv[LANG_MAX_ARGS + 1];
+} judge_build_t;
+
+/* Keep the source; for a compiled language make the scratch directory,
+ * owned by the sandbox's program uid. The source must outlive b. */
+int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang, const char *rootfs,
+                     const char *source, size_t len, unsigned mode, nsj_error_t *err);
+
+/* Run the compile step (none for interpreted languages: returns 0 and
+ * leaves res empty). 0 = compiled; 1 = compile error (res holds the
+ * compiler's verdict and output); <0 = the sandbox failed (res says why). */
+int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t *base, nsj_result_t *res);
+
+/* Fill spec (initialised by the caller) for one run of the built program:
+ * rootfs, argv, environment, /code, /box and the language's limits. */
+void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_spec_t *spec);
+
+/* Remove the scratch directory. */
+void judge_build_cleanup(judge_build_t *b);
+
+#endif
