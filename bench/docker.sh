@@ -18,7 +18,7 @@ if [ ! -x /usr/sbin/dockerd ]; then
     echo "bench-docker: installing docker.io"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
 fi
-export NSJUDGE_DOCKER_CLI=/usr/bin/docker DOCKER_HOST=unix://$state/docker.sock NSJUDGE_DOCKER_IMAGE=$image
+export NSJUDGE_DOCKER_CLI=/usr/bin/docker DOCKER_HOST=unix://$state/docker.sock
 docker=/usr/bin/docker
 
 rm -rf "$state"
@@ -45,7 +45,11 @@ trap cleanup EXIT INT TERM
 dockerd_pid=$!
 for _ in $(seq 100); do $docker info >/dev/null 2>&1 && break; sleep 0.1; done
 $docker info >/dev/null 2>&1 || { echo "bench-docker: dockerd did not start:" >&2; tail -5 "$state/dockerd.log" >&2; exit 1; }
-tar -C rootfs/python -c . | $docker import - "$image" >/dev/null
+# One image per rootfs, as `nsjudge run --backend docker` expects (nsjudge-<rootfs>).
+for r in rootfs/*/; do
+    r=$(basename "$r")
+    [ -f "rootfs/$r/.nsjudge-stamp" ] && tar -C "rootfs/$r" -c . | $docker import - "nsjudge-$r" >/dev/null
+done
 $docker run --rm "$image" /usr/bin/python3 -c 'print(1)' >/dev/null   # warm
 
 # 1. containment

@@ -40,7 +40,7 @@ static const char usage_text[] =
     "  --cgroup MODE      auto, v1 or v2 [auto: v2 when usable]\n"
     "  --seccomp FILE     seccomp policy [seccomp/default.policy]\n"
     "  --backend NAME     ns (this sandbox) or docker (`docker run`, for comparison) [ns]\n"
-    "  --docker-image IMG image for --backend docker [$NSJUDGE_DOCKER_IMAGE or nsjudge-python];\n"
+    "  --docker-image IMG image for --backend docker [$NSJUDGE_DOCKER_IMAGE or nsjudge-<rootfs>];\n"
     "                     the Docker path enforces --wall as its hard timeout, not --time\n"
     "  -h, --help         this text\n"
     "\n"
@@ -155,7 +155,10 @@ static int run_docker(const language_t *lang, const char *file, const char *stdi
     int rc = read_source(file, (char **)&o.source, &o.source_len, &o.source_mode);
     if (rc != 0)
         return rc;
-    o.image = image && *image ? image : "nsjudge-python";
+    /* One image per rootfs (bench/docker.sh imports each): nsjudge-<rootfs>. */
+    char default_image[300];
+    snprintf(default_image, sizeof default_image, "nsjudge-%s", lang->rootfs[0] == '/' ? "python" : lang->rootfs);
+    o.image = image && *image ? image : default_image;
     o.argv = (const char *const *)lang->run_argv;
     o.source_name = lang->source;
     o.limits = *limits;
@@ -169,9 +172,40 @@ static int run_docker(const language_t *lang, const char *file, const char *stdi
         }
     }
     nsj_result_t res;
+    char box[4096] = "", argbuf[LANG_MAX_ARGS][256];
+    const char *argv[LANG_MAX_ARGS + 1];
+    if (lang->compile_argc) {
+        /* Compile in one container (/box read-write), run in another. */
+        snprintf(box, sizeof box, "%s/nsjudge-docker-box-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(box) || chmod(box, 0777) < 0) {
+            rc = internal_error("docker: make the /box directory");
+            goto done;
+        }
+        docker_run_opts_t c = o;
+        languages_compile_limits(lang, limits, &c.limits);
+        languages_expand_argv(lang->compile_argv, &c.limits, argbuf, argv);
+        c.argv = argv;
+        c.stdin_fd = -1;
+        c.box_dir = box;
+        c.box_rw = 1;
+        int crc = docker_run(&c, &res);
+        if (crc < 0 || res.verdict != NSJ_VERDICT_OK) {
+            rc = crc < 0 ? print_result(&res, -1) : print_result_as(&res, "compile_error");
+            nsj_result_free(&res);
+            goto done;
+        }
+        nsj_result_free(&res);
+        o.box_dir = box;
+    }
+    languages_run_limits(lang, limits, &o.limits);
+    languages_expand_argv(lang->run_argv, &o.limits, argbuf, argv);
+    o.argv = argv;
     int run_rc = docker_run(&o, &res);
     rc = print_result(&res, run_rc);
     nsj_result_free(&res);
+done:
+    if (box[0])
+        util_rm_rf(box);
     if (o.stdin_fd >= 0)
         close(o.stdin_fd);
     free((char *)o.source);

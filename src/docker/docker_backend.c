@@ -155,7 +155,7 @@ int docker_run(const docker_run_opts_t *o, nsj_result_t *res)
     static unsigned seq;
     nsj_result_init(res);
     docker_outcome_t out = {0};
-    char dir[4096], name[64], path[4200], mem[32], cpus[32], pids[32], tmpfs[96], vol[4200], buf[512];
+    char dir[4096], name[64], path[4200], mem[32], cpus[32], pids[32], tmpfs[96], vol[4200], box[4200], buf[512];
     snprintf(dir, sizeof dir, "%s/nsjudge-docker-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cap_buf_t so = {.limit = o->limits.output_bytes}, se = {.limit = o->limits.output_bytes};
     so.data = malloc(so.limit + 1);
@@ -189,6 +189,11 @@ int docker_run(const docker_run_opts_t *o, nsj_result_t *res)
                             "--memory", mem, "--memory-swap", mem, "--pids-limit", pids,
                             "--tmpfs", tmpfs, "-v", vol, "-i"};
     int n = 18;
+    if (o->box_dir) {
+        snprintf(box, sizeof box, "%s:/box:%s", o->box_dir, o->box_rw ? "rw" : "ro");
+        argv[n++] = "-v";
+        argv[n++] = box;
+    }
     if (o->limits.cpu_millis) {
         argv[n++] = "--cpus";
         argv[n++] = cpus;

@@ -30,6 +30,8 @@ typedef struct docker_run_opts {
     size_t source_len;
     unsigned source_mode;
     int stdin_fd;               /* -1 = empty stdin */
+    const char *box_dir;        /* a host directory bound at /box, or NULL */
+    int box_rw;                 /* bound read-write (the compile step) */
     nsj_limits_t limits;        /* memory, cpus, pids, wall, output, tmp */
 } docker_run_opts_t;
 

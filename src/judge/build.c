@@ -35,24 +35,9 @@ int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang
     return 0;
 }
 
-/* Expand "{memory_mb}" in each argument: the JVM's -Xmx{memory_mb}m lets
- * its heap reach the cgroup's limit, so a heap bomb ends in the kernel's
- * OOM kill (memory_limit), not in Java's own OutOfMemoryError. */
 static const char *const *expand(judge_build_t *b, char *const *argv, const nsj_limits_t *l)
 {
-    char mb[32];
-    snprintf(mb, sizeof mb, "%llu", (unsigned long long)(l->memory_bytes >> 20));
-    size_t i;
-    for (i = 0; argv[i] && i < LANG_MAX_ARGS; i++) {
-        const char *a = argv[i], *ph = strstr(a, "{memory_mb}");
-        if (!ph) {
-            b->argv[i] = a;
-            continue;
-        }
-        snprintf(b->argbuf[i], sizeof b->argbuf[i], "%.*s%s%s", (int)(ph - a), a, mb, ph + strlen("{memory_mb}"));
-        b->argv[i] = b->argbuf[i];
-    }
-    b->argv[i] = NULL;
+    languages_expand_argv(argv, l, b->argbuf, b->argv);
     return b->argv;
 }
 

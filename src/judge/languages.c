@@ -261,6 +261,27 @@ void languages_free(language_table_t *t)
     t->n = 0;
 }
 
+/* {memory_mb}: the JVM's -Xmx{memory_mb}m lets its heap reach the cgroup's
+ * limit, so a heap bomb ends in the kernel's OOM kill (memory_limit), not
+ * in Java's own OutOfMemoryError. */
+void languages_expand_argv(char *const *argv, const nsj_limits_t *l, char buf[][256], const char **out)
+{
+    static const char ph[] = "{memory_mb}";
+    char mb[32];
+    snprintf(mb, sizeof mb, "%llu", (unsigned long long)(l->memory_bytes >> 20));
+    size_t i;
+    for (i = 0; argv[i] && i < LANG_MAX_ARGS; i++) {
+        const char *a = argv[i], *at = strstr(a, ph);
+        if (!at) {
+            out[i] = a;
+            continue;
+        }
+        snprintf(buf[i], 256, "%.*s%s%s", (int)(at - a), a, mb, at + sizeof ph - 1);
+        out[i] = buf[i];
+    }
+    out[i] = NULL;
+}
+
 void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out)
 {
     *out = *base;

@@ -59,6 +59,10 @@ void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_lim
 /* The limits of its compile step: base with the compile_limits it sets. */
 void languages_compile_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out);
 
+/* argv with its placeholders expanded ({memory_mb}: the memory limit in
+ * MiB) into buf/out (out is NULL-terminated); out[i] points to argv[i] or buf[i]. */
+void languages_expand_argv(char *const *argv, const nsj_limits_t *l, char buf[][256], const char **out);
+
 /* Resolve the language's rootfs to an absolute directory: absolute as
  * written, else $NSJUDGE_ROOTFS_DIR/<rootfs>, else rootfs/<rootfs> of the
  * checkout or install; <0 + err when not found. */
