@@ -34,7 +34,7 @@ INTEG_BIN = $(BUILD)/tests/test_integration
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
-.PHONY: all deps rootfs check unit integration v2 asan bench bench-sandbox clean
+.PHONY: all deps rootfs check unit integration languages v2 asan bench bench-sandbox clean
 all: $(BUILD)/nsjudge
 
 deps:
@@ -61,6 +61,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/harness.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lpthread
 
+LANG_TEST_BIN = $(BUILD)/tests/test_languages
+$(LANG_TEST_BIN): $(BUILD)/tests/integration/test_languages.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
+
 # Payloads run inside the sandbox: static, so they need nothing from the rootfs.
 $(BUILD)/payloads/%: tests/payloads/%.c
 	@mkdir -p $(dir $@)
@@ -81,11 +85,15 @@ TEST_ENV = NSJUDGE_HOME=$(CURDIR) BUILD=$(BUILD) NSJUDGE_CACHE_DIR=$(CURDIR)/$(B
 integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
 	@$(TEST_ENV) $(INTEG_BIN)
 
+# Every language's cases (tests/languages/<language>/), compiled and run in the sandbox.
+languages: $(LANG_TEST_BIN) rootfs
+	@$(TEST_ENV) $(LANG_TEST_BIN)
+
 v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 	@tests/v2/run.sh $(BUILD)
 
 # Each part of the system adds its test and bench steps in mk/*.mk.
-CHECK_STEPS = all unit integration v2
+CHECK_STEPS = all unit integration languages v2
 BENCH_STEPS = bench-sandbox
 
 check: deps

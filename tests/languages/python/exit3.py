@@ -1,0 +1,4 @@
+# expect: runtime_error
+# exit: 3
+import sys
+sys.exit(3)

@@ -1,0 +1,5 @@
+# expect: memory_limit
+# limits: --memory 64m
+x = []
+while True:
+    x.append(" " * (1 << 20))
