@@ -107,7 +107,7 @@ int userns_become_sandbox_user(child_err_t *ce);
 
 typedef struct mount_plan {
     const char *rootfs;
-    char root_opts[4200];     /* overlay: "lowerdir=<rootfs>:<empty layer>" */
+    const char *empty_layer;  /* the overlay root's second, empty layer */
     int devfd;                /* the private /dev (mounts_make_dev), in init */
     const nsj_bind_t *binds;
     size_t nbinds;

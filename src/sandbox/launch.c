@@ -636,7 +636,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     if (check_spec(spec, r->msg, sizeof r->msg) < 0)
         goto done;
     r->mounts.rootfs = spec->rootfs;
-    snprintf(r->mounts.root_opts, sizeof r->mounts.root_opts, "lowerdir=%s:%s", spec->rootfs, sb->empty_layer);
+    r->mounts.empty_layer = sb->empty_layer;
     r->mounts.binds = spec->binds;
     r->mounts.nbinds = spec->nbinds;
     r->mounts.files = spec->files;

@@ -178,6 +178,29 @@ static int setup_files(const mount_plan_t *plan, child_err_t *ce)
     return 0;
 }
 
+/* "lowerdir=/proc/self/fd/A:/proc/self/fd/B" into buf, without stdio. */
+static void overlay_opts(char *buf, int a, int b)
+{
+    static const char pre[] = "lowerdir=/proc/self/fd/", mid[] = ":/proc/self/fd/";
+    char *p = buf;
+    for (const char *s = pre; *s; s++)
+        *p++ = *s;
+    for (int k = 0; k < 2; k++) {
+        int v = k ? b : a;
+        char digits[12];
+        int n = 0;
+        do
+            digits[n++] = (char)('0' + v % 10), v /= 10;
+        while (v);
+        while (n)
+            *p++ = digits[--n];
+        if (!k)
+            for (const char *s = mid; *s; s++)
+                *p++ = *s;
+    }
+    *p = '\0';
+}
+
 int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Nothing we mount may propagate back to the host. */
@@ -186,9 +209,21 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
     /* The root is a read-only overlay of the rootfs rather than a bind
      * mount: its own superblock gives this run its own inodes, so no lock
      * (flock, fcntl) or inotify watch on a rootfs file is seen by another
-     * run. The overlay is nodev, nosuid and read-only throughout. */
-    if (mount("overlay", plan->rootfs, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, plan->root_opts) < 0)
-        return child_fail(ce, errno, "mount overlay", plan->rootfs);
+     * run. The overlay is nodev, nosuid and read-only throughout. Its
+     * layers are named by fd: overlay shows its options verbatim in
+     * /proc/self/mountinfo, which must not reveal host paths. */
+    int lower = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int empty = open(plan->empty_layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (lower < 0 || empty < 0)
+        return child_fail(ce, errno, "open overlay layer", lower < 0 ? plan->rootfs : plan->empty_layer);
+    char opts[96];
+    overlay_opts(opts, lower, empty);
+    int m = mount("overlay", plan->rootfs, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts);
+    int e = errno;
+    close(lower);
+    close(empty);
+    if (m < 0)
+        return child_fail(ce, e, "mount overlay", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
