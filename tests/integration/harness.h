@@ -57,7 +57,7 @@ int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...)
 int it_count_sandbox_processes(void);
 /* Run cgroups ("run-*") left anywhere under /sys/fs/cgroup. */
 int it_count_run_cgroups(void);
-/* Lines of /proc/self/mountinfo. */
+/* Host mounts at or under the rootfs, or of type overlay. */
 int it_count_mounts(void);
 /* Open fds of this process. */
 int it_count_fds(void);
