@@ -220,7 +220,14 @@ int it_count_sandbox_processes(void)
             continue;
         char *uid = strstr(buf, "\nUid:");
         unsigned r = 0;
-        if (uid && sscanf(uid + 5, "%u", &r) == 1 && (r == 100000 || r == 100001))
+        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || (r != 100000 && r != 100001))
+            continue;
+        /* Ours: in a run cgroup this test process made (run-<our pid>-N);
+         * sandboxes of other supervisors on the host are not counted. */
+        char cg[4096], mine[64];
+        snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
+        snprintf(mine, sizeof mine, "/run-%d-", (int)getpid());
+        if (util_read_file_at(AT_FDCWD, path, cg, sizeof cg) > 0 && strstr(cg, mine))
             n++;
     }
     if (d)
@@ -228,8 +235,8 @@ int it_count_sandbox_processes(void)
     return n;
 }
 
-/* Any "run-*" directory anywhere under /sys/fs/cgroup (every hierarchy,
- * any parent: the default /nsjudge, "self" delegation, or another). */
+/* This process's run cgroups (run-<pid>-N) anywhere under /sys/fs/cgroup
+ * (every hierarchy, any parent: the default /nsjudge, "self" delegation). */
 static int count_runs(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
@@ -240,7 +247,9 @@ static int count_runs(const char *dir, int depth)
     while ((e = readdir(d))) {
         if (e->d_type != DT_DIR || e->d_name[0] == '.')
             continue;
-        if (strncmp(e->d_name, "run-", 4) == 0)
+        char mine[64];
+        snprintf(mine, sizeof mine, "run-%d-", (int)getpid());
+        if (strncmp(e->d_name, mine, strlen(mine)) == 0)
             n++;
         if (depth > 0) {
             char sub[4096];

@@ -53,9 +53,9 @@ void it_dump(const char *what, const nsj_result_t *r);
 /* Run build/nsjudge with args; captures stdout and stderr; returns exit status. */
 int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...) __attribute__((sentinel));
 
-/* Processes on the host owned by the sandbox's host uids (100000, 100001). */
+/* Processes with the sandbox's host uids (100000, 100001) in this process's run cgroups. */
 int it_count_sandbox_processes(void);
-/* Run cgroups ("run-*") left anywhere under /sys/fs/cgroup. */
+/* This process's run cgroups (run-<pid>-*) left anywhere under /sys/fs/cgroup. */
 int it_count_run_cgroups(void);
 /* Host mounts at or under the rootfs, or of type overlay. */
 int it_count_mounts(void);
