@@ -61,7 +61,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/harness.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lpthread
 
-LANG_TEST_BIN = $(BUILD)/tests/test_languages
+LANG_TEST_BIN = $(BUILD)/tests/language_matrix
 $(LANG_TEST_BIN): $(BUILD)/tests/integration/test_languages.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
 

@@ -73,7 +73,7 @@ static int set_argv(char *val, char **argv, size_t *argc)
     return 0;
 }
 
-/* "time=10 wall=30 memory=1g pids=128 output=64k tmp=256m fsize=256m" */
+/* "time=10 wall=30 memory=1g pids=128 output=64k tmp=256m fsize=256m cpus=1" */
 static int parse_compile_limits(char *val, lang_compile_limits_t *cl)
 {
     char *save = NULL;
@@ -93,6 +93,11 @@ static int parse_compile_limits(char *val, lang_compile_limits_t *cl)
         else if (!strcmp(k, "tmp")) bad = util_parse_size(v, &cl->tmp_bytes);
         else if (!strcmp(k, "fsize")) bad = util_parse_size(v, &cl->fsize_bytes);
         else if (!strcmp(k, "pids")) bad = util_parse_u64(v, 1000000, &n), cl->pids = (uint32_t)n;
+        else if (!strcmp(k, "cpus")) {
+            uint32_t m;
+            bad = util_parse_millis(v, &m);
+            cl->cpu_millis = m ? m : UINT32_MAX;
+        }
         else return 1;
         if (bad)
             return 1;
@@ -301,6 +306,7 @@ void languages_compile_limits(const language_t *l, const nsj_limits_t *base, nsj
     if (c->tmp_bytes) out->tmp_bytes = c->tmp_bytes;
     if (c->fsize_bytes) out->fsize_bytes = c->fsize_bytes;
     if (c->pids) out->pids = c->pids;
+    if (c->cpu_millis) out->cpu_millis = c->cpu_millis == UINT32_MAX ? 0 : c->cpu_millis;
 }
 
 const language_t *languages_find(const language_table_t *t, const char *name)

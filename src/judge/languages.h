@@ -17,6 +17,7 @@
 typedef struct lang_compile_limits {
     uint64_t cpu_ms, wall_ms, memory_bytes, output_bytes, tmp_bytes, fsize_bytes;
     uint32_t pids;
+    uint32_t cpu_millis;         /* CPU bandwidth; UINT32_MAX = unlimited ("cpus=0") */
 } lang_compile_limits_t;
 
 typedef struct language {

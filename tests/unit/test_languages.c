@@ -64,7 +64,7 @@ static void compile_steps_and_adjustments(void **state)
     (void)state;
     const char *text = "[java]\nrootfs = java\nsource = Main.java\n"
                        "compile = /usr/bin/javac -d /box /code/Main.java\n"
-                       "compile_limits = time=10 wall=30 memory=1g pids=128 output=64k tmp=256m\n"
+                       "compile_limits = time=10 wall=30 memory=1g pids=128 output=64k tmp=256m cpus=2\n"
                        "run = /usr/bin/java -cp /box Main\nrun_pids_min = 64\nrun_memory_extra = 64m\n"
                        "env = JAVA_TOOL_OPTIONS=-Xshare:auto FOO=bar\n";
     language_table_t t;
@@ -97,6 +97,7 @@ static void compile_steps_and_adjustments(void **state)
     assert_int_equal(out.pids, 128);
     assert_int_equal(out.output_bytes, 64 << 10);
     assert_int_equal(out.tmp_bytes, 256 << 20);
+    assert_int_equal(out.cpu_millis, 2000);
     assert_int_equal(out.nofile, base.nofile); /* not set: the run's */
     languages_free(&t);
 
