@@ -147,7 +147,7 @@ int queue_message_parse(const char *buf, size_t len, queue_message_t *out, nsj_e
 {
     memset(out, 0, sizeof *out);
     json_error_t jerr;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
     if (!root) {
         return bad(err, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
     }

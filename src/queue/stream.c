@@ -27,6 +27,20 @@ static const char touch_script[] =
     "redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')\n"
     "return 1\n";
 
+/* DELCONSUMER drops the consumer's pending entries, which nothing could
+ * reclaim afterwards: the check and the delete must be one atomic step. */
+static const char prune_script[] =
+    "local n = 0\n"
+    "for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+    "  local f = {}\n"
+    "  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end\n"
+    "  if f['pending'] == 0 and f['idle'] >= tonumber(ARGV[2]) then\n"
+    "    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
 static int fail(nsj_error_t *err, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(nsj_error_t *err, int kind, const char *fmt, ...)
 {
@@ -119,9 +133,10 @@ int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
  * restart, a busy script, a replica without its master): retry later. */
 static bool transient_reply(const char *s)
 {
-    static const char *const prefixes[] = {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+    static const char *const codes[] = {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY"};
+    size_t n = strcspn(s, " ");   /* the error code is the first word */
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strlen(codes[i]) == n && strncmp(s, codes[i], n) == 0)
             return true;
     return false;
 }
@@ -379,38 +394,14 @@ int queue_ack(queue_conn_t *q, const char *id, nsj_error_t *err)
     return 0;
 }
 
-static const redisReply *field(const redisReply *map, const char *name)
-{
-    for (size_t i = 0; map->type == REDIS_REPLY_ARRAY && i + 1 < map->elements; i += 2)
-        if (map->element[i]->type == REDIS_REPLY_STRING && strcmp(map->element[i]->str, name) == 0)
-            return map->element[i + 1];
-    return NULL;
-}
-
 int queue_prune_consumers(queue_conn_t *q, int64_t idle_ms, nsj_error_t *err)
 {
-    redisReply *r = CMD(q, err, "XINFO", "CONSUMERS", QUEUE_STREAM, QUEUE_GROUP);
+    char idle[24];
+    snprintf(idle, sizeof idle, "%lld", (long long)idle_ms);
+    redisReply *r = CMD(q, err, "EVAL", prune_script, "1", QUEUE_STREAM, QUEUE_GROUP, idle);
     if (!r)
         return -1;
-    int removed = 0;
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-        const redisReply *name = field(r->element[i], "name"), *pending = field(r->element[i], "pending"),
-                         *idle = field(r->element[i], "idle");
-        if (!name || name->type != REDIS_REPLY_STRING || !pending || pending->type != REDIS_REPLY_INTEGER || !idle ||
-            idle->type != REDIS_REPLY_INTEGER || pending->integer != 0 || idle->integer < idle_ms)
-            continue;
-        redisReply *d = CMD(q, err, "XGROUP", "DELCONSUMER", QUEUE_STREAM, QUEUE_GROUP, name->str);
-        if (!d) {
-            freeReplyObject(r);
-            return -1;
-        }
-        /* DELCONSUMER returns the pending count it dropped: 0 by the check above,
-         * unless the consumer read a message meanwhile. Nothing is lost then
-         * either: the message stays in the stream, unowned, and XAUTOCLAIM
-         * cannot see it... so refuse to race: only consumers idle this long. */
-        freeReplyObject(d);
-        removed++;
-    }
+    int rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : fail(err, EPROTO, "redis prune: unexpected reply");
     freeReplyObject(r);
-    return removed;
+    return rc;
 }

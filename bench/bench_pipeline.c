@@ -1,0 +1,516 @@
+/* Pipeline benchmark (make bench-pipeline, via bench/pipeline.sh).
+ *
+ * Side by side, in one run, on the same machine:
+ *  - the bare-exec limit: the same Python program and inputs, run directly
+ *    (chroot into the same rootfs, so the same interpreter and stdlib; no
+ *    namespaces, cgroups, queue or database), as many at once as is fastest
+ *    (one and two per core are tried), output compared like the judge does;
+ *  - the pipeline: N submissions x T test cases POSTed over HTTP, judged by
+ *    the worker, until every result row is committed.
+ * It reports test runs per second for both and their ratio, submission
+ * latency (created_at -> finished_at, both stamped by Postgres: HTTP ->
+ * result row) p50/p99, and the idle RSS of the worker and the API.
+ *
+ * Environment: PIPE_API_PORT, PIPE_PG_PORT, PIPE_WORKER_PID, PIPE_API_PID,
+ * PIPE_WORKERS, ROOTFS, BENCH_N (100), BENCH_TESTS (10), BENCH_CHUNKS (5),
+ * BENCH_OUT (a file for the markdown table). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "judge/compare.h"
+#include "../tests/pipeline/client.h"
+
+static const char program[] = "n = int(input())\nprint(n * 2)\n";
+
+static int api_port, ntests, nsub;
+static PGconn *pg;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* From /proc/stat's cpu line: ticks stolen by the hypervisor, and all non-idle ticks. */
+static long stat_field(int which)
+{
+    long v[10] = {0};
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f || fscanf(f, "cpu %ld %ld %ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                     &v[7]) != 8) {
+        if (f)
+            fclose(f);
+        return 0;
+    }
+    fclose(f);
+    return which == 7 ? v[7] : v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+static long steal_ticks(void)
+{
+    return stat_field(7);
+}
+
+static long busy_ticks(void)
+{
+    return stat_field(0);
+}
+
+/* CPU ticks of a process: itself (utime+stime), or its reaped children. */
+static long proc_ticks(pid_t pid, bool children)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    long v[20] = {0};
+    /* After "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld %ld %ld", &v[0], &v[1], &v[2],
+                     &v[3]) != 4)
+        return 0;
+    return children ? v[2] + v[3] : v[0] + v[1];
+}
+
+/* A process and its live children (the postmaster and its backends). */
+static long tree_ticks(pid_t pid)
+{
+    long t = proc_ticks(pid, false);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "re");
+    int child;
+    while (f && fscanf(f, "%d", &child) == 1)
+        t += proc_ticks(child, false) + proc_ticks(child, true);
+    if (f)
+        fclose(f);
+    return t;
+}
+
+typedef struct cpu_split {
+    long worker, sandboxes, api, pg, redis, self, total;
+} cpu_split_t;
+
+static pid_t pg_pid, redis_pid;
+
+static void cpu_now(pid_t worker, pid_t api, cpu_split_t *c)
+{
+    c->worker = proc_ticks(worker, false);
+    c->sandboxes = proc_ticks(worker, true);
+    c->api = proc_ticks(api, false);
+    c->pg = pg_pid ? tree_ticks(pg_pid) : 0;
+    c->redis = redis_pid ? proc_ticks(redis_pid, false) : 0;
+    c->self = proc_ticks(getpid(), false);
+    c->total = busy_ticks();
+}
+
+/* ---- bare exec ---- */
+
+typedef struct bare_job {
+    pid_t pid;
+    int out_fd;
+    int input;
+    char buf[256];
+    size_t len;
+} bare_job_t;
+
+static pid_t bare_start(const char *rootfs, int input, int *out_fd)
+{
+    int in[2], out[2];
+    if (pipe(in) < 0 || pipe(out) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        if (chroot(rootfs) < 0 || chdir("/code") < 0)
+            _exit(126);
+        const char *argv[] = {"/usr/bin/python3", "/tmp/main.py", NULL};
+        const char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", NULL};
+        execve(argv[0], (char *const *)argv, (char *const *)envp);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    char line[32];
+    int n = snprintf(line, sizeof line, "%d\n", input);
+    if (write(in[1], line, (size_t)n) != n) {
+        /* the program died early: its output will not match */
+    }
+    close(in[1]);
+    *out_fd = out[0];
+    return pid;
+}
+
+/* Run total programs, parallel at a time; returns the elapsed seconds, or <0 on a wrong answer. */
+static double bare_run(const char *rootfs, int total, int parallel)
+{
+    bare_job_t *jobs = calloc((size_t)parallel, sizeof *jobs);
+    int started = 0, finished = 0, wrong = 0;
+    double t0 = now_s();
+    while (finished < total) {
+        for (int s = 0; s < parallel && started < total; s++) {
+            if (jobs[s].pid)
+                continue;
+            jobs[s] = (bare_job_t){.input = started};
+            jobs[s].pid = bare_start(rootfs, started, &jobs[s].out_fd);
+            started++;
+        }
+        /* Drain and reap whichever finishes first. */
+        int st;
+        pid_t done = wait(&st);
+        for (int s = 0; s < parallel; s++) {
+            if (jobs[s].pid != done)
+                continue;
+            ssize_t n;
+            while ((n = read(jobs[s].out_fd, jobs[s].buf + jobs[s].len, sizeof jobs[s].buf - 1 - jobs[s].len)) > 0)
+                jobs[s].len += (size_t)n;
+            close(jobs[s].out_fd);
+            char want[32];
+            int wl = snprintf(want, sizeof want, "%d", jobs[s].input * 2);
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+                !judge_output_matches(jobs[s].buf, jobs[s].len, want, (size_t)wl))
+                wrong++;
+            jobs[s].pid = 0;
+            finished++;
+        }
+    }
+    double dt = now_s() - t0;
+    free(jobs);
+    return wrong ? -1 : dt;
+}
+
+/* ---- pipeline ---- */
+
+typedef struct sub_batch {
+    int first, count, failures;
+    char (*ids)[37];
+} sub_batch_t;
+
+static void *submit_batch(void *arg)
+{
+    sub_batch_t *b = arg;
+    for (int i = b->first; i < b->first + b->count; i++) {
+        json_t *tests = json_array();
+        for (int t = 0; t < ntests; t++) {
+            char in[32], out[32];
+            snprintf(in, sizeof in, "%d\n", i * 100 + t);
+            snprintf(out, sizeof out, "%d\n", (i * 100 + t) * 2);
+            json_array_append_new(tests, json_pack("{s:s, s:s, s:i}", "input", in, "expected_output", out, "score", 1));
+        }
+        json_t *o = json_pack("{s:s, s:s, s:o}", "language", "python", "source_code", program, "test_cases", tests);
+        char *body = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        http_resp_t r;
+        http_do(api_port, "POST", "/submissions", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+        free(body);
+        json_t *j = r.status == 202 ? json_loads(r.body, 0, NULL) : NULL;
+        const char *id = json_string_value(json_object_get(j, "id"));
+        if (id)
+            snprintf(b->ids[i], 37, "%s", id);
+        else
+            b->failures++;
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    return NULL;
+}
+
+static long sql_long(const char *q)
+{
+    PGresult *r = PQexec(pg, q);
+    long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0)
+                 ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
+                 : -1;
+    PQclear(r);
+    return v;
+}
+
+typedef struct pipe_result {
+    double client_s;             /* first POST -> last result seen (this clock) */
+    double server_s;             /* min(created_at) -> max(finished_at) (Postgres' clock) */
+    double p50_ms, p99_ms, max_ms;
+    long passed;
+} pipe_result_t;
+
+/* Submit n submissions (tag marks them) and wait for all of them. */
+static int pipeline_run(int n, const char *tag, pipe_result_t *res)
+{
+    char(*ids)[37] = calloc((size_t)n, 37);
+    enum { THREADS = 8 };
+    pthread_t th[THREADS];
+    sub_batch_t b[THREADS];
+    PQclear(PQexec(pg, "TRUNCATE bench_ids"));
+    double t0 = now_s();
+    int per = (n + THREADS - 1) / THREADS;
+    for (int t = 0; t < THREADS; t++) {
+        int first = t * per, count = first + per > n ? n - first : per;
+        b[t] = (sub_batch_t){.first = first, .count = count > 0 ? count : 0, .ids = ids};
+        pthread_create(&th[t], NULL, submit_batch, &b[t]);
+    }
+    int failures = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        failures += b[t].failures;
+    }
+    if (failures) {
+        fprintf(stderr, "bench: %d submissions were refused\n", failures);
+        free(ids);
+        return -1;
+    }
+    /* The ids into a table (one statement), to ask about exactly these rows. */
+    size_t qcap = (size_t)n * 48 + 64;
+    char *q = malloc(qcap), *all = malloc(qcap);
+    size_t ql = (size_t)snprintf(q, qcap, "INSERT INTO bench_ids VALUES ");
+    for (int i = 0; i < n; i++)
+        ql += (size_t)snprintf(q + ql, qcap - ql, "%s('%s')", i ? "," : "", ids[i]);
+    PQclear(PQexec(pg, q));
+    if (strcmp(tag, "measured") == 0) {
+        snprintf(all, qcap, "INSERT INTO bench_all %s", strstr(q, "VALUES"));
+        PQclear(PQexec(pg, all));
+    }
+    free(q);
+    free(all);
+    free(ids);
+    long done = 0;
+    double deadline = now_s() + 600;
+    while (now_s() < deadline) {
+        done = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+                        " WHERE s.status NOT IN ('queued', 'running')");
+        if (done == n)
+            break;
+        /* Not faster: this client's queries compete for the same CPUs. */
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    res->client_s = now_s() - t0;
+    if (done != n) {
+        fprintf(stderr, "bench %s: only %ld of %d finished\n", tag, done, n);
+        return -1;
+    }
+    PGresult *r = PQexec(pg, "SELECT extract(epoch FROM max(finished_at) - min(created_at)),"
+                             " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)),"
+                             " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)),"
+                             " max(extract(epoch FROM finished_at - created_at)),"
+                             " count(*) FILTER (WHERE status = 'passed' AND score_awarded = max_score)"
+                             " FROM submissions s JOIN bench_ids b ON b.id = s.id");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "bench: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return -1;
+    }
+    res->server_s = atof(PQgetvalue(r, 0, 0));
+    res->p50_ms = atof(PQgetvalue(r, 0, 1)) * 1000;
+    res->p99_ms = atof(PQgetvalue(r, 0, 2)) * 1000;
+    res->max_ms = atof(PQgetvalue(r, 0, 3)) * 1000;
+    res->passed = strtol(PQgetvalue(r, 0, 4), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+static int env_int(const char *name, int dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : dflt;
+}
+
+int main(void)
+{
+    api_port = env_int("PIPE_API_PORT", 0);
+    nsub = env_int("BENCH_N", 100);
+    ntests = env_int("BENCH_TESTS", 10);
+    pid_t worker = env_int("PIPE_WORKER_PID", 0), api = env_int("PIPE_API_PID", 0);
+    pg_pid = env_int("PIPE_PG_PID", 0);
+    redis_pid = env_int("PIPE_REDIS_PID", 0);
+    const char *rootfs = getenv("ROOTFS"), *out_path = getenv("BENCH_OUT");
+    if (!api_port || !worker || !api || !rootfs) {
+        fprintf(stderr, "bench_pipeline: run it through bench/pipeline.sh\n");
+        return 2;
+    }
+    char conninfo[256];
+    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d user=postgres dbname=nsjudge",
+             env_int("PIPE_PG_PORT", 5432));
+    pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "bench: %s", PQerrorMessage(pg));
+        return 1;
+    }
+    PQclear(PQexec(pg, "SET client_min_messages = warning"));
+    PQclear(PQexec(pg, "CREATE UNLOGGED TABLE IF NOT EXISTS bench_ids (id uuid PRIMARY KEY)"));
+    PQclear(PQexec(pg, "CREATE UNLOGGED TABLE IF NOT EXISTS bench_all (id uuid PRIMARY KEY)"));
+    /* The program, where the chrooted interpreter finds it. */
+    char main_py[4200];
+    snprintf(main_py, sizeof main_py, "%s/tmp/main.py", rootfs);
+    FILE *f = fopen(main_py, "we");
+    if (!f || fputs(program, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", main_py, strerror(errno));
+        return 1;
+    }
+
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int rounds = env_int("BENCH_CHUNKS", 5);
+    if (rounds < 1 || rounds > nsub)
+        rounds = 1;
+    sleep(1);
+    long rss_worker_idle = rss_kb(worker), rss_api_idle = rss_kb(api);
+
+    /* Warm both paths (page cache, pyc, connections), not counted. */
+    bare_run(rootfs, 20, (int)ncpu);
+    pipe_result_t warm;
+    if (pipeline_run(10, "warm-up", &warm) < 0)
+        return 1;
+
+    /* The measurement alternates short bare and pipeline phases (chunks of
+     * the batch), so that a burst of load from elsewhere on the host hits
+     * both sides alike, and sums each side's time. Bare exec runs as many
+     * at a time as was faster in a first trial. */
+    int par = (int)ncpu;
+    {
+        double a = bare_run(rootfs, 200, (int)ncpu), b = bare_run(rootfs, 200, 2 * (int)ncpu);
+        if (a < 0 || b < 0) {
+            fprintf(stderr, "bench: the bare program gave a wrong answer\n");
+            return 1;
+        }
+        par = b < a ? 2 * (int)ncpu : (int)ncpu;
+    }
+    double bare_s = 0, pipe_s = 0, client_s = 0, lo = 1e9, hi = 0;
+    long bare_ticks = 0;
+    long steal0 = steal_ticks(), busy0 = busy_ticks();
+    cpu_split_t cpu = {0}, c0, c1;
+    int per = nsub / rounds;
+    for (int k = 0; k < rounds; k++) {
+        long b0 = proc_ticks(getpid(), true);
+        double dt = bare_run(rootfs, per * ntests, par);
+        bare_ticks += proc_ticks(getpid(), true) - b0;
+        pipe_result_t pr;
+        cpu_now(worker, api, &c0);
+        if (dt < 0 || pipeline_run(per, "measured", &pr) < 0)
+            return 1;
+        cpu_now(worker, api, &c1);
+        cpu.worker += c1.worker - c0.worker;
+        cpu.sandboxes += c1.sandboxes - c0.sandboxes;
+        cpu.api += c1.api - c0.api;
+        cpu.pg += c1.pg - c0.pg;
+        cpu.redis += c1.redis - c0.redis;
+        cpu.self += c1.self - c0.self;
+        cpu.total += c1.total - c0.total;
+        if (pr.passed != per) {
+            fprintf(stderr, "bench: only %ld of %d submissions passed\n", pr.passed, per);
+            return 1;
+        }
+        double ratio = dt / pr.server_s;
+        lo = ratio < lo ? ratio : lo;
+        hi = ratio > hi ? ratio : hi;
+        bare_s += dt;
+        pipe_s += pr.server_s;
+        client_s += pr.client_s;
+        fprintf(stderr, "bench chunk %d/%d: bare %.1f runs/s, pipeline %.1f runs/s: %.2fx\n", k + 1, rounds,
+                per * ntests / dt, per * ntests / pr.server_s, ratio);
+    }
+    double steal_pct = 100.0 * (double)(steal_ticks() - steal0) / (double)(busy_ticks() - busy0 + 1);
+    /* Where the pipeline's CPU went, per test run (ms). */
+    double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK), runs_measured = per * rounds * ntests;
+    double bare_cpu_ms = bare_ticks * tick_ms / runs_measured;
+    double cpu_sandbox = cpu.sandboxes * tick_ms / runs_measured, cpu_worker = cpu.worker * tick_ms / runs_measured,
+           cpu_api = cpu.api * tick_ms / runs_measured,
+           cpu_pg = cpu.pg * tick_ms / runs_measured, cpu_redis = cpu.redis * tick_ms / runs_measured,
+           cpu_self = cpu.self * tick_ms / runs_measured,
+           cpu_rest = (cpu.total - cpu.sandboxes - cpu.worker - cpu.api - cpu.pg - cpu.redis - cpu.self) * tick_ms /
+                      runs_measured;
+    fprintf(stderr, "bench: CPU per test run: sandboxed processes %.2f ms, worker %.2f ms, api %.2f ms, postgres %.2f"
+                    " ms, redis %.2f ms, this client %.2f ms, rest %.2f ms\n",
+            cpu_sandbox, cpu_worker, cpu_api, cpu_pg, cpu_redis, cpu_self, cpu_rest);
+    /* Latency over every measured submission. */
+    PGresult *lat = PQexec(pg, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.99)"
+                               " WITHIN GROUP (ORDER BY d), max(d) FROM (SELECT extract(epoch FROM finished_at -"
+                               " created_at) * 1000 AS d FROM submissions s JOIN bench_all b ON b.id = s.id) x");
+    double p50 = atof(PQgetvalue(lat, 0, 0)), p99 = atof(PQgetvalue(lat, 0, 1)), pmax = atof(PQgetvalue(lat, 0, 2));
+    PQclear(lat);
+    sleep(2);
+    long rss_worker_after = rss_kb(worker), rss_api_after = rss_kb(api);
+    unlink(main_py);
+
+    int measured = per * rounds * ntests;
+    double bare_rate = measured / bare_s, pipe_rate = measured / pipe_s, client_rate = measured / client_s;
+    char table[4096];
+    snprintf(table, sizeof table,
+             "## Pipeline benchmark\n\n"
+             "%d Python submissions x %d test cases (%d runs) in %d chunks, %ld CPUs, %s workers (WORKER_COUNT). "
+             "Bare exec = the same program and inputs run directly (chroot into the same rootfs: no sandbox, no "
+             "queue, no database), %d at a time; the two sides alternate chunk by chunk and each side's time is "
+             "summed. Postgres fsync on, Redis AOF fsync every second. CPU steal during the measurement: %.1f%%.\n\n"
+             "| | runs/s | vs bare exec |\n"
+             "|---|---:|---:|\n"
+             "| bare exec (limit) | %.1f | 1.00x |\n"
+             "| pipeline, HTTP -> result row (Postgres clock) | %.1f | **%.2fx** |\n"
+             "| pipeline, first POST -> last result seen (client clock) | %.1f | %.2fx |\n\n"
+             "Chunk ratios ranged %.2fx to %.2fx.\n\n"
+             "| submission latency (created_at -> finished_at) | ms |\n"
+             "|---|---:|\n"
+             "| p50 | %.0f |\n"
+             "| p99 | %.0f |\n"
+             "| max | %.0f |\n\n"
+             "| CPU per test run in the pipeline | ms |\n"
+             "|---|---:|\n"
+             "| the sandboxes (init + program, reaped by the worker) | %.2f |\n"
+             "| nsjudge-worker itself (supervisor threads, queue, store) | %.2f |\n"
+             "| nsjudge-api | %.2f |\n"
+             "| Postgres (postmaster and backends) | %.2f |\n"
+             "| Redis | %.2f |\n"
+             "| this benchmark client (HTTP, polling) | %.2f |\n"
+             "| everything else (kernel threads: cgroup and namespace teardown, RCU, softirq) | %.2f |\n"
+             "| bare exec, for comparison | %.2f |\n\n"
+             "| idle RSS | after start | after the batches |\n"
+             "|---|---:|---:|\n"
+             "| nsjudge-worker | %.1f MB | %.1f MB |\n"
+             "| nsjudge-api | %.1f MB | %.1f MB |\n\n"
+             "Targets (issue #4): pipeline >= 0.6x bare exec; idle RSS <= 20 MB each. "
+             "Latency includes queueing: the %d submissions of a chunk are posted at once.\n",
+             per * rounds, ntests, measured, rounds, ncpu, getenv("PIPE_WORKERS") ? getenv("PIPE_WORKERS") : "?", par,
+             steal_pct, bare_rate, pipe_rate, pipe_rate / bare_rate, client_rate, client_rate / bare_rate, lo, hi, p50,
+             p99, pmax, cpu_sandbox, cpu_worker, cpu_api, cpu_pg, cpu_redis, cpu_self, cpu_rest, bare_cpu_ms, rss_worker_idle / 1024.0, rss_worker_after / 1024.0, rss_api_idle / 1024.0,
+             rss_api_after / 1024.0, per);
+    fputs(table, stdout);
+    if (out_path) {
+        FILE *o = fopen(out_path, "we");
+        if (o) {
+            fputs(table, o);
+            fclose(o);
+        }
+    }
+    PQclear(PQexec(pg, "DROP TABLE bench_ids"));
+    PQclear(PQexec(pg, "DROP TABLE bench_all"));
+    PQfinish(pg);
+    return 0;
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Pipeline benchmark (make bench-pipeline): postgres and redis-server on
+# random loopback ports under a temporary directory, the API and a worker
+# with their default settings, then build/pipeline/bench_pipeline, which
+# measures the bare-exec limit and the pipeline side by side and writes the
+# table to bench/results/pipeline.md. Everything started is stopped by PID.
+# Usage: bench/pipeline.sh [BUILD]; BENCH_N, BENCH_TESTS, WORKER_COUNT apply.
+set -eu
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+. scripts/servers.sh
+
+if [ "$(id -u)" != 0 ]; then
+    echo "bench-pipeline: needs root (the worker creates namespaces and cgroups)" >&2
+    exit 1
+fi
+DIR=$(mktemp -d /tmp/nsjudge-bench.XXXXXX)
+chmod 755 "$DIR"
+REDIS_PID="" PG_PID="" API_PID="" WORKER_PID=""
+cleanup() {
+    status=$?
+    stop_pid "$API_PID" TERM
+    stop_pid "$WORKER_PID" TERM
+    stop_pid "$REDIS_PID" TERM
+    stop_pid "$PG_PID" INT
+    [ "$status" = 0 ] || tail -n 20 "$DIR"/*.log >&2 || true
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Durable settings, as in production: Postgres fsyncs its commits, Redis
+# appends to its AOF and fsyncs every second.
+PG_PORT=$(free_port)
+pg_start "$DIR/pg" "$PG_PORT" -c fsync=on
+pg_createdb "$PG_PORT" nsjudge
+REDIS_PORT=$(free_port)
+redis_start "$DIR/redis" "$REDIS_PORT" --appendfsync everysec
+API_PORT=$(free_port)
+
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/nsjudge"
+export NSJUDGE_HOME="${NSJUDGE_HOME:-$(pwd)}"
+WORKERS=${WORKER_COUNT:-4}
+WORKER_COUNT=$WORKERS "$BUILD/nsjudge-worker" >"$DIR/worker.log" 2>&1 &
+WORKER_PID=$!
+LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
+API_PID=$!
+wait_for "grep -q 'workers started' $DIR/worker.log" 200 || { echo "worker did not start" >&2; exit 1; }
+wait_for "grep -q 'listening on' $DIR/api.log" 200 || { echo "api did not start" >&2; exit 1; }
+
+mkdir -p bench/results
+PIPE_PG_PID=$PG_PID PIPE_REDIS_PID=$REDIS_PID PIPE_API_PORT=$API_PORT PIPE_PG_PORT=$PG_PORT PIPE_WORKER_PID=$WORKER_PID PIPE_API_PID=$API_PID \
+PIPE_WORKERS=$WORKERS ROOTFS="$(pwd)/rootfs/python" BENCH_OUT=bench/results/pipeline.md \
+    "$BUILD/pipeline/bench_pipeline"

@@ -1,0 +1,80 @@
+# The judge pipeline (issue #4): nsjudge-worker and nsjudge-api, their unit
+# tests, the end-to-end test, the benchmark, the fuzz target, make up/down.
+# Included by the Makefile (-include mk/*.mk); uses its variables.
+
+PIPE_PKGS   = hiredis libpq libmicrohttpd
+# Only the include directory libpq needs: hiredis is included as
+# <hiredis/hiredis.h>, so its headers (read.h, sds.h ...) never shadow ours.
+PIPE_CFLAGS = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd
+
+PIPE_SRC = $(wildcard src/queue/*.c src/store/*.c src/service/*.c src/worker/*.c src/api/*.c)
+PIPE_OBJ = $(PIPE_SRC:%.c=$(BUILD)/%.o)
+PIPE_LIB = $(BUILD)/libpipeline.a
+
+# Unit tests of the pipeline's pure parts (the Makefile's tests/unit/test_*.c
+# wildcard builds and runs them; here they get the extra objects and libs).
+PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(BUILD)/tests/test_service_config
+
+PIPE_E2E  = $(BUILD)/pipeline/test_pipeline
+PIPE_BENCH = $(BUILD)/pipeline/bench_pipeline
+
+$(PIPE_OBJ) $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/nsjudge-api.o \
+$(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(BUILD)/bench/bench_pipeline.o: \
+    override CFLAGS += $(PIPE_CFLAGS)
+
+$(PIPE_LIB): $(PIPE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The daemons link dynamically (they start once): the sandbox's libraries
+# come in statically through LIBS_CORE as for every other binary.
+$(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(PIPE_LIB) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
+
+$(BUILD)/nsjudge-api: $(BUILD)/src/cmd/nsjudge-api.o $(PIPE_LIB) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
+
+all: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api
+
+$(PIPE_UNIT): $(PIPE_LIB)
+$(PIPE_UNIT): LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+$(PIPE_E2E): $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
+
+$(PIPE_BENCH): $(BUILD)/bench/bench_pipeline.o $(BUILD)/tests/pipeline/client.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) -lpthread
+
+.PHONY: pipeline bench-pipeline fuzz up down
+CHECK_STEPS += pipeline
+BENCH_STEPS += bench-pipeline
+
+# End to end: real redis-server and postgres on random loopback ports in a
+# temporary directory, real worker and API processes (tests/pipeline/run.sh).
+pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_E2E) rootfs
+	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD)
+
+bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_BENCH) rootfs
+	@$(TEST_ENV) bench/pipeline.sh $(BUILD)
+
+# libFuzzer on the queue message parser; FUZZ_TIME seconds (default 60).
+FUZZ_TIME ?= 60
+FUZZ_BIN = $(BUILD)/fuzz/fuzz_queue_message
+$(FUZZ_BIN): tests/fuzz/fuzz_queue_message.c src/queue/message.c src/common/error.c
+	@command -v clang >/dev/null || { echo "fuzz: installing clang"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -o $@ $^ -ljansson
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=4096 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+# A running judge on this host, no Docker: see docs/pipeline.md.
+up:
+	@scripts/up.sh
+
+down:
+	@scripts/down.sh

@@ -1,0 +1,99 @@
+# Sourced (POSIX sh): start and stop private redis-server and postgres
+# instances on loopback, each under a directory of its own, stopped by PID.
+# Used by tests/pipeline/run.sh, bench/pipeline.sh and scripts/up.sh.
+#
+#   free_port                      print a TCP port nothing listens on
+#   redis_start DIR PORT [ARGS..]  start redis-server (AOF in DIR); sets REDIS_PID
+#   pg_start DIR PORT [ARGS..]     initdb (once) and start postgres; sets PG_PID
+#   pg_createdb PORT NAME          create a database unless it exists
+#   stop_pid PID [SIGNAL] [SECS]   signal a process we started, wait for it to go
+#                                  (SIGKILL after SECS, default 30)
+
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+
+free_port() {
+    while :; do
+        p=$(shuf -i 20000-60999 -n 1)
+        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then
+            echo "$p"
+            return 0
+        fi
+    done
+}
+
+# Waits up to $2 tenths of a second for command $1 to succeed.
+wait_for() {
+    _n=0
+    while ! eval "$1" >/dev/null 2>&1; do
+        _n=$((_n + 1))
+        [ "$_n" -ge "$2" ] && return 1
+        sleep 0.1
+    done
+}
+
+redis_start() {
+    _dir=$1 _port=$2
+    shift 2
+    mkdir -p "$_dir"
+    # AOF with fsync on every write: a restarted Redis keeps the stream, the
+    # consumer group and its pending entries (nothing is lost across a restart).
+    redis-server --port "$_port" --bind 127.0.0.1 --daemonize no --dir "$_dir" --save '' \
+        --appendonly yes --appendfsync always --logfile "$_dir/redis.log" "$@" </dev/null >/dev/null 2>&1 &
+    REDIS_PID=$!
+    if ! wait_for "redis-cli -h 127.0.0.1 -p $_port ping | grep -q PONG" 100; then
+        echo "redis-server did not start; see $_dir/redis.log" >&2
+        return 1
+    fi
+}
+
+pg_start() {
+    _dir=$1 _port=$2
+    shift 2
+    if [ ! -x "$PG_BIN/postgres" ]; then
+        echo "postgres not found under /usr/lib/postgresql (apt-get install postgresql)" >&2
+        return 1
+    fi
+    # Postgres refuses to run as root: its directories belong to the postgres user.
+    mkdir -p "$_dir/data" "$_dir/sock"
+    chmod 755 "$_dir"
+    chown -R postgres:postgres "$_dir"
+    if [ ! -f "$_dir/data/PG_VERSION" ]; then
+        runuser -u postgres -- "$PG_BIN/initdb" -D "$_dir/data" -U postgres -A trust -E UTF8 --no-sync \
+            >"$_dir/initdb.log" 2>&1 || { echo "initdb failed; see $_dir/initdb.log" >&2; return 1; }
+    fi
+    # setpriv execs postgres itself, so $! is the postmaster's PID. fsync=off
+    # unless the caller's ARGS say otherwise (the last -c of a name wins).
+    setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$_dir/data" -p "$_port" \
+        -k "$_dir/sock" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 "$@" \
+        </dev/null >"$_dir/postgres.log" 2>&1 &
+    PG_PID=$!
+    if ! wait_for "$PG_BIN/pg_isready -q -h 127.0.0.1 -p $_port" 300; then
+        echo "postgres did not start; see $_dir/postgres.log" >&2
+        return 1
+    fi
+}
+
+pg_createdb() {
+    if ! psql -h 127.0.0.1 -p "$1" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1; then
+        psql -h 127.0.0.1 -p "$1" -U postgres -qc "CREATE DATABASE $2" >/dev/null
+    fi
+}
+
+stop_pid() {
+    _pid=$1 _sig=${2:-TERM} _secs=${3:-30}
+    [ -n "$_pid" ] || return 0
+    kill -0 "$_pid" 2>/dev/null || return 0
+    kill -"$_sig" "$_pid" 2>/dev/null || return 0
+    _n=0
+    # A child of ours that exited stays a zombie until waited for: gone too.
+    while kill -0 "$_pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$_pid/stat" 2>/dev/null)" != Z ]; do
+        _n=$((_n + 1))
+        if [ "$_n" -ge $((_secs * 10)) ]; then
+            kill -KILL "$_pid" 2>/dev/null
+            break
+        fi
+        sleep 0.1
+    done
+    # Reap it when it is our child (no-op otherwise).
+    wait "$_pid" 2>/dev/null || true
+}

@@ -1,0 +1,364 @@
+/* Request parsing. Strict on purpose: an unknown field is an error (a typo
+ * such as "testcases" must not silently judge nothing), and every message
+ * names the field at fault. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "queue/message.h"
+#include "request.h"
+
+static int reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int reject(api_error_t *e, unsigned status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    e->status = status;
+    return -1;
+}
+
+api_route_t api_route_match(const char *path, char id[37])
+{
+    static const struct {
+        const char *prefix;
+        api_route_t plain, with_id;
+    } routes[] = {
+        {"/submissions", API_ROUTE_SUBMISSIONS, API_ROUTE_SUBMISSION},
+        {"/questions", API_ROUTE_QUESTIONS, API_ROUTE_QUESTION},
+        {"/languages", API_ROUTE_LANGUAGES, API_ROUTE_NONE},
+        {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
+    };
+    id[0] = '\0';
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        size_t n = strlen(routes[i].prefix);
+        if (strncmp(path, routes[i].prefix, n) != 0)
+            continue;
+        const char *rest = path + n;
+        if (*rest == '\0')
+            return routes[i].plain;
+        if (*rest != '/' || routes[i].with_id == API_ROUTE_NONE || !queue_uuid_valid(rest + 1))
+            return API_ROUTE_NONE;
+        /* Postgres prints UUIDs in lower case: normalise for the lookup. */
+        for (int k = 0; k < 36; k++)
+            id[k] = (char)((rest[1 + k] >= 'A' && rest[1 + k] <= 'F') ? rest[1 + k] + 32 : rest[1 + k]);
+        id[36] = '\0';
+        return routes[i].with_id;
+    }
+    return API_ROUTE_NONE;
+}
+
+const char *api_route_allow(api_route_t r)
+{
+    switch (r) {
+    case API_ROUTE_SUBMISSIONS:
+    case API_ROUTE_QUESTIONS: return "POST";
+    case API_ROUTE_SUBMISSION:
+    case API_ROUTE_QUESTION:
+    case API_ROUTE_LANGUAGES:
+    case API_ROUTE_HEALTHZ: return "GET, HEAD";
+    case API_ROUTE_NONE: break;
+    }
+    return "";
+}
+
+bool api_route_allows(api_route_t r, const char *method)
+{
+    if (r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS)
+        return strcmp(method, "POST") == 0;
+    if (r == API_ROUTE_NONE)
+        return false;
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+bool api_content_type_json(const char *v)
+{
+    static const char type[] = "application/json";
+    if (!v)
+        return false;
+    const char *p = skip_ws(v);
+    if (strncasecmp(p, type, sizeof type - 1) != 0)
+        return false;
+    p = skip_ws(p + sizeof type - 1);
+    while (*p == ';') {
+        p = skip_ws(p + 1);
+        const char *eq = strchr(p, '=');
+        if (!eq)
+            return false;
+        size_t nlen = (size_t)(eq - p);
+        while (nlen > 0 && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+            nlen--;
+        const char *val = skip_ws(eq + 1);
+        size_t vlen = strcspn(val, ";");
+        const char *next = val + vlen;
+        while (vlen > 0 && (val[vlen - 1] == ' ' || val[vlen - 1] == '\t'))
+            vlen--;
+        if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"')
+            val++, vlen -= 2;
+        if (nlen == 7 && strncasecmp(p, "charset", 7) == 0 &&
+            !((vlen == 5 && strncasecmp(val, "utf-8", 5) == 0) || (vlen == 4 && strncasecmp(val, "utf8", 4) == 0)))
+            return false;
+        p = next;
+    }
+    return *p == '\0';
+}
+
+static json_t *load(const char *body, size_t len, api_error_t *e)
+{
+    json_error_t jerr;
+    /* No JSON_ALLOW_NUL: "\u0000" is refused here, as Postgres text cannot hold it. */
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!root) {
+        if (strstr(jerr.text, "\\u0000"))
+            reject(e, 400, "strings must not contain \\u0000 (line %d, column %d)", jerr.line, jerr.column);
+        else
+            reject(e, 400, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        reject(e, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+static int only_fields(const json_t *obj, const char *const *allowed, const char *where, api_error_t *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(key, *a) == 0;
+        if (!ok)
+            return reject(e, 400, "unknown field '%.64s'%s", key, where);
+    }
+    return 0;
+}
+
+static const char *type_name(const json_t *v)
+{
+    if (!v)
+        return "missing";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "something else";
+}
+
+/* A required string field (may be empty); NULL + e when missing or not a string. */
+static const json_t *string_field(const json_t *obj, const char *key, const char *where, api_error_t *e)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!v) {
+        reject(e, 400, "missing field '%s'%s", key, where);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        reject(e, 400, "field '%s'%s must be a string, not %s", key, where, type_name(v));
+        return NULL;
+    }
+    return v;
+}
+
+static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t **out, size_t *nout, api_error_t *e)
+{
+    static const char *const fields[] = {"input", "expected_output", "score", NULL};
+    const json_t *arr = json_object_get(root, "test_cases");
+    if (!json_is_array(arr))
+        return reject(e, 400, "field 'test_cases' must be an array, not %s", type_name(arr));
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return reject(e, 400, "field 'test_cases' is empty: give at least one test case");
+    if (n > lim->max_tests)
+        return reject(e, 400, "too many test cases: %zu (the limit is %zu)", n, lim->max_tests);
+    api_test_t *tests = calloc(n, sizeof *tests);
+    if (!tests)
+        return reject(e, 503, "out of memory");
+    *out = tests;
+    for (size_t i = 0; i < n; i++) {
+        *nout = i + 1;
+        const json_t *t = json_array_get(arr, i);
+        char where[48];
+        snprintf(where, sizeof where, " in test_cases[%zu]", i);
+        if (!json_is_object(t))
+            return reject(e, 400, "test_cases[%zu] must be an object, not %s", i, type_name(t));
+        if (only_fields(t, fields, where, e) < 0)
+            return -1;
+        const json_t *in = string_field(t, "input", where, e), *want = in ? string_field(t, "expected_output", where, e) : NULL;
+        if (!in || !want)
+            return -1;
+        tests[i].score = 1;
+        const json_t *s = json_object_get(t, "score");
+        if (s) {
+            if (!json_is_integer(s) || json_integer_value(s) < 0 || json_integer_value(s) > API_SCORE_MAX)
+                return reject(e, 400, "field 'score'%s must be an integer from 0 to %d", where, API_SCORE_MAX);
+            tests[i].score = (int64_t)json_integer_value(s);
+        }
+        tests[i].input = strdup(json_string_value(in));
+        tests[i].expected = strdup(json_string_value(want));
+        if (!tests[i].input || !tests[i].expected)
+            return reject(e, 503, "out of memory");
+    }
+    return 0;
+}
+
+int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
+                         api_submission_t *out, api_error_t *e)
+{
+    static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", NULL};
+    memset(out, 0, sizeof *out);
+    json_t *root = load(body, len, e);
+    if (!root)
+        return -1;
+    int rc = -1;
+    if (only_fields(root, fields, "", e) < 0)
+        goto out;
+    const json_t *lang = string_field(root, "language", "", e);
+    if (!lang)
+        goto out;
+    const language_t *l = languages_find(langs, json_string_value(lang));
+    if (!l) {
+        reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
+        goto out;
+    }
+    snprintf(out->language, sizeof out->language, "%s", l->name);
+    const json_t *src = string_field(root, "source_code", "", e);
+    if (!src)
+        goto out;
+    size_t slen = json_string_length(src);
+    if (slen > lim->source_max) {
+        reject(e, 413, "source_code is %zu bytes: the limit is %zu", slen, lim->source_max);
+        goto out;
+    }
+    if (slen == strspn(json_string_value(src), " \t\r\n")) {
+        reject(e, 400, "source_code is empty");
+        goto out;
+    }
+    const json_t *qid = json_object_get(root, "question_id"), *tests = json_object_get(root, "test_cases");
+    if (qid && json_is_null(qid))
+        qid = NULL;
+    if (qid && tests) {
+        reject(e, 400, "give either question_id or test_cases, not both");
+        goto out;
+    }
+    if (!qid && !tests) {
+        reject(e, 400, "missing field 'question_id' or 'test_cases': what should the program be tested with?");
+        goto out;
+    }
+    if (qid) {
+        if (!json_is_string(qid) || !queue_uuid_valid(json_string_value(qid))) {
+            reject(e, 400, "field 'question_id' must be a UUID string");
+            goto out;
+        }
+        for (int k = 0; k < 36; k++) {
+            char c = json_string_value(qid)[k];
+            out->question_id[k] = (char)((c >= 'A' && c <= 'F') ? c + 32 : c);
+        }
+        out->question_id[36] = '\0';
+    } else if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0) {
+        goto out;
+    }
+    if (!(out->source = strdup(json_string_value(src)))) {
+        reject(e, 503, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    if (rc < 0)
+        api_submission_free(out);
+    return rc;
+}
+
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, api_question_t *out,
+                       api_error_t *e)
+{
+    static const char *const fields[] = {"title", "statement", "test_cases", NULL};
+    memset(out, 0, sizeof *out);
+    json_t *root = load(body, len, e);
+    if (!root)
+        return -1;
+    int rc = -1;
+    if (only_fields(root, fields, "", e) < 0)
+        goto out;
+    const json_t *title = string_field(root, "title", "", e);
+    if (!title)
+        goto out;
+    size_t tlen = json_string_length(title);
+    if (tlen == 0 || tlen > API_TITLE_MAX) {
+        reject(e, 400, "field 'title' must have 1 to %d bytes", API_TITLE_MAX);
+        goto out;
+    }
+    const json_t *st = json_object_get(root, "statement");
+    if (st && !json_is_string(st)) {
+        reject(e, 400, "field 'statement' must be a string, not %s", type_name(st));
+        goto out;
+    }
+    if (st && json_string_length(st) > lim->source_max) {
+        reject(e, 413, "statement is %zu bytes: the limit is %zu", json_string_length(st), lim->source_max);
+        goto out;
+    }
+    if (!json_object_get(root, "test_cases")) {
+        reject(e, 400, "missing field 'test_cases'");
+        goto out;
+    }
+    if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0)
+        goto out;
+    out->title = strdup(json_string_value(title));
+    out->statement = strdup(st ? json_string_value(st) : "");
+    if (!out->title || !out->statement) {
+        reject(e, 503, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    if (rc < 0)
+        api_question_free(out);
+    return rc;
+}
+
+static void free_tests(api_test_t *t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++) {
+        free(t[i].input);
+        free(t[i].expected);
+    }
+    free(t);
+}
+
+void api_submission_free(api_submission_t *s)
+{
+    free(s->source);
+    free_tests(s->tests, s->ntests);
+    memset(s, 0, sizeof *s);
+}
+
+void api_question_free(api_question_t *q)
+{
+    free(q->title);
+    free(q->statement);
+    free_tests(q->tests, q->ntests);
+    memset(q, 0, sizeof *q);
+}

@@ -1,0 +1,82 @@
+/* The HTTP API's request parsing and validation: pure (bytes -> struct or
+ * an HTTP status with a message), no Postgres or Redis here, so every bad
+ * input is unit-tested without a server. */
+#ifndef NSJ_API_REQUEST_H
+#define NSJ_API_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "judge/languages.h"
+
+#define API_SCORE_MAX 1000000
+#define API_TITLE_MAX 200
+
+typedef struct api_error {
+    unsigned status;             /* 400, 404, 405, 413, 415 */
+    char msg[256];
+} api_error_t;
+
+typedef struct api_limits {
+    size_t source_max;           /* bytes of source_code */
+    size_t max_tests;            /* test cases in one request */
+} api_limits_t;
+
+typedef struct api_test {
+    char *input;                 /* owned, NUL-free UTF-8 */
+    char *expected;              /* owned */
+    int64_t score;               /* default 1 */
+} api_test_t;
+
+typedef struct api_submission {
+    char language[32];           /* the table's name for it (aliases resolved) */
+    char *source;                /* owned */
+    char question_id[37];        /* "" when the tests come inline */
+    api_test_t *tests;           /* owned; none when question_id is set */
+    size_t ntests;
+} api_submission_t;
+
+typedef struct api_question {
+    char *title;                 /* owned */
+    char *statement;             /* owned, "" when absent */
+    api_test_t *tests;
+    size_t ntests;
+} api_question_t;
+
+typedef enum api_route {
+    API_ROUTE_NONE = 0,
+    API_ROUTE_SUBMISSIONS,       /* /submissions */
+    API_ROUTE_SUBMISSION,        /* /submissions/{id} */
+    API_ROUTE_QUESTIONS,         /* /questions */
+    API_ROUTE_QUESTION,          /* /questions/{id} */
+    API_ROUTE_LANGUAGES,         /* /languages */
+    API_ROUTE_HEALTHZ,           /* /healthz */
+} api_route_t;
+
+/* Match a path (no query string); id gets the UUID of {id} routes. A
+ * malformed id matches nothing: it names no resource. */
+api_route_t api_route_match(const char *path, char id[37]);
+
+/* The methods a route allows, as an Allow header value ("POST", "GET, HEAD"). */
+const char *api_route_allow(api_route_t r);
+
+/* Is the method allowed on the route? */
+bool api_route_allows(api_route_t r, const char *method);
+
+/* Is a Content-Type header value application/json (charset utf-8 or none)? */
+bool api_content_type_json(const char *value);
+
+/* Parse a POST /submissions body: {language, source_code, question_id} or
+ * {language, source_code, test_cases: [{input, expected_output, score}]}. */
+int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
+                         api_submission_t *out, api_error_t *e);
+
+/* Parse a POST /questions body: {title, statement?, test_cases: [...]}. */
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, api_question_t *out,
+                       api_error_t *e);
+
+void api_submission_free(api_submission_t *s);
+void api_question_free(api_question_t *q);
+
+#endif

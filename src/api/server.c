@@ -1,0 +1,667 @@
+/* HTTP routing and handlers.
+ *
+ * Every answer is JSON; every error is {"error": "..."} with a 4xx status
+ * for bad input and 503 when Postgres or Redis is unavailable. A body is
+ * read only for a POST to a route that takes one, with the right content
+ * type and a declared length within BODY_MAX: anything else is answered as
+ * soon as the headers are in, without reading the body.
+ *
+ * POST /submissions inserts the row first, then enqueues. If the enqueue
+ * fails the row is made internal_error ("enqueue failed: ...") and the
+ * client gets 503; if this process dies between the two, the row stays
+ * queued and the workers' stale-row sweep enqueues it again. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "api/request.h"
+#include "api/server.h"
+#include "common/util.h"
+#include "queue/message.h"
+#include "queue/stream.h"
+#include "service/service.h"
+#include "store/store.h"
+
+/* A pooled connection unused this long is checked before use: it may have
+ * outlived a server restart. */
+#define IDLE_CHECK_MS 2000
+#define REPLY_TIMEOUT_MS 5000
+
+typedef struct conn_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    void **conns;                /* store_t* or queue_conn_t*; NULL until connected */
+    uint64_t *last_used_ms;
+    bool *taken;
+    size_t n;
+} conn_pool_t;
+
+struct api_server {
+    api_config_t cfg;
+    queue_url_t redis;
+    const language_table_t *langs;
+    char *languages_json;
+    conn_pool_t db, rq;
+    struct MHD_Daemon *httpd;
+};
+
+typedef struct request {
+    api_route_t route;
+    char id[37];
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    unsigned early_status;       /* an answer decided from the headers alone */
+    char *early_body;
+    const char *early_allow;
+} request_t;
+
+static uint64_t now_ms(void)
+{
+    return util_now_ns() / 1000000ULL;
+}
+
+/* ---- connection pools ---- */
+
+static int pool_init(conn_pool_t *p, size_t n)
+{
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->n = n;
+    p->conns = calloc(n, sizeof *p->conns);
+    p->last_used_ms = calloc(n, sizeof *p->last_used_ms);
+    p->taken = calloc(n, sizeof *p->taken);
+    return p->conns && p->last_used_ms && p->taken ? 0 : -1;
+}
+
+static size_t pool_take(conn_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        for (size_t i = 0; i < p->n; i++) {
+            if (!p->taken[i]) {
+                p->taken[i] = true;
+                pthread_mutex_unlock(&p->mu);
+                return i;
+            }
+        }
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+}
+
+static void pool_give(conn_pool_t *p, size_t i)
+{
+    pthread_mutex_lock(&p->mu);
+    p->taken[i] = false;
+    p->last_used_ms[i] = now_ms();
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* A working database connection from the pool, or -1 + err. */
+static int db_take(api_server_t *s, store_t **out, size_t *slot, nsj_error_t *err)
+{
+    size_t i = pool_take(&s->db);
+    store_t *db = s->db.conns[i];
+    bool stale = db && now_ms() - s->db.last_used_ms[i] > IDLE_CHECK_MS;
+    if (db && (store_broken(db) || (stale && store_ping(db, err) < 0))) {
+        if (store_reconnect(db, err) < 0) {
+            pool_give(&s->db, i);
+            return -1;
+        }
+    } else if (!db) {
+        if (store_connect(s->cfg.database_url, "nsjudge-api", &db, err) < 0) {
+            pool_give(&s->db, i);
+            return -1;
+        }
+        s->db.conns[i] = db;
+    }
+    *out = db;
+    *slot = i;
+    return 0;
+}
+
+static int redis_take(api_server_t *s, queue_conn_t **out, size_t *slot, nsj_error_t *err)
+{
+    size_t i = pool_take(&s->rq);
+    queue_conn_t *q = s->rq.conns[i];
+    bool stale = q && now_ms() - s->rq.last_used_ms[i] > IDLE_CHECK_MS;
+    if (!q || queue_broken(q) || (stale && queue_ping(q, err) < 0)) {
+        queue_close(q);
+        s->rq.conns[i] = NULL;
+        if (queue_connect(&s->redis, REPLY_TIMEOUT_MS, &q, err) < 0) {
+            pool_give(&s->rq, i);
+            return -1;
+        }
+        s->rq.conns[i] = q;
+    }
+    *out = q;
+    *slot = i;
+    return 0;
+}
+
+/* ---- responses ---- */
+
+static char *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *error_json(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Messages may quote client bytes cut mid-character: keep valid UTF-8. */
+    json_t *o = json_object();
+    json_t *m = json_string(msg);
+    if (!m)
+        m = json_string("(message not valid UTF-8)");
+    json_object_set_new(o, "error", m);
+    char *out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return out;
+}
+
+/* Queue a JSON answer (body is taken over and freed). */
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, char *body, const char *hname,
+                                 const char *hvalue)
+{
+    if (!body) {
+        status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        body = strdup("{\"error\":\"out of memory\"}");
+        if (!body)
+            return MHD_NO;
+    }
+    size_t len = strlen(body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (hname)
+        MHD_add_response_header(r, hname, hvalue);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- handlers ---- */
+
+typedef struct answer {
+    unsigned status;
+    char *body;
+    const char *hname;
+    char hvalue[128];
+} answer_t;
+
+static void answer_error(answer_t *a, unsigned status, const char *what, const nsj_error_t *err)
+{
+    a->status = status;
+    a->body = error_json("%s: %s", what, err->msg);
+}
+
+static void answer_store_error(answer_t *a, const char *what, const nsj_error_t *err)
+{
+    if (err->errnum == ENOENT) {
+        a->status = MHD_HTTP_NOT_FOUND;
+        a->body = error_json("%s", err->msg);
+    } else if (err->errnum == EAGAIN || err->errnum == ENOMEM) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", err);
+    } else {
+        answer_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, what, err);
+    }
+}
+
+static store_new_test_t *new_tests(const api_test_t *t, size_t n)
+{
+    store_new_test_t *nt = calloc(n ? n : 1, sizeof *nt);
+    for (size_t i = 0; nt && i < n; i++)
+        nt[i] = (store_new_test_t){.input = t[i].input, .expected = t[i].expected, .score = t[i].score};
+    return nt;
+}
+
+/* The queue message of a job just created (strings borrowed from it). */
+static char *encode_job(const store_job_t *job, size_t *len)
+{
+    queue_message_t m;
+    memset(&m, 0, sizeof m);
+    memcpy(m.submission_id, job->submission_id, sizeof m.submission_id);
+    memcpy(m.question_id, job->question_id, sizeof m.question_id);
+    snprintf(m.language, sizeof m.language, "%s", job->language);
+    m.source = job->source;
+    m.source_len = strlen(job->source);
+    queue_test_case_t *tc = calloc(job->ntests ? job->ntests : 1, sizeof *tc);
+    if (!tc)
+        return NULL;
+    for (size_t i = 0; i < job->ntests; i++) {
+        memcpy(tc[i].id, job->tests[i].id, sizeof tc[i].id);
+        tc[i].input = job->tests[i].input;
+        tc[i].input_len = strlen(job->tests[i].input);
+        tc[i].expected = job->tests[i].expected;
+        tc[i].expected_len = strlen(job->tests[i].expected);
+        tc[i].score = job->tests[i].score;
+    }
+    m.tests = tc;
+    m.ntests = job->ntests;
+    char *out = queue_message_encode(&m, len);
+    free(tc);
+    return out;
+}
+
+/* XADD, retried once on a fresh connection when the pooled one turns out
+ * dead (Redis restarted since it was last used). If the first XADD did
+ * reach Redis the message is there twice: harmless, as a submission is
+ * stored once whatever the deliveries. */
+static int enqueue(api_server_t *s, const char *payload, size_t len, nsj_error_t *err)
+{
+    queue_conn_t *q;
+    size_t slot;
+    int rc = -1;
+    for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
+        if (redis_take(s, &q, &slot, err) < 0)
+            return -1;
+        rc = queue_enqueue(q, payload, len, NULL, 0, err);
+        bool retry = rc < 0 && err->errnum == EAGAIN && queue_broken(q);
+        pool_give(&s->rq, slot);
+        if (!retry)
+            break;
+    }
+    return rc;
+}
+
+static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
+{
+    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
+    api_submission_t req;
+    api_error_t e;
+    if (api_parse_submission(r->body, r->len, &lim, s->langs, &req, &e) < 0) {
+        a->status = e.status;
+        a->body = error_json("%s", e.msg);
+        return;
+    }
+    store_new_test_t *nt = new_tests(req.tests, req.ntests);
+    store_new_submission_t in = {.language = req.language, .source = req.source,
+                                 .question_id = req.question_id[0] ? req.question_id : NULL, .tests = nt,
+                                 .ntests = req.ntests};
+    store_job_t job;
+    store_t *db = NULL;
+    size_t slot = 0;
+    nsj_error_t err;
+    if (!nt) {
+        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        a->body = error_json("out of memory");
+        goto out;
+    }
+    if (db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+        goto out;
+    }
+    int rc = store_submission_create(db, &in, &job, &err);
+    pool_give(&s->db, slot);
+    if (rc < 0) {
+        answer_store_error(a, "storing the submission", &err);
+        goto out;
+    }
+    size_t len;
+    char *payload = encode_job(&job, &len);
+    if (!payload || enqueue(s, payload, len, &err) < 0) {
+        if (!payload)
+            nsj_error_set(&err, ENOMEM, "encoding the message");
+        char reason[NSJ_ERROR_MSG_MAX + 32];
+        snprintf(reason, sizeof reason, "enqueue failed: %s", err.msg);
+        nsj_error_t ferr;
+        bool marked = db_take(s, &db, &slot, &ferr) == 0;
+        if (marked) {
+            marked = store_submission_fail(db, job.submission_id, reason, NULL, &ferr) == 0;
+            pool_give(&s->db, slot);
+        }
+        /* Not marked (Postgres went away too): the row stays queued and the
+         * workers' stale-row sweep enqueues it later. */
+        service_log("submission %s: %s%s", job.submission_id, reason,
+                    marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
+        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        a->body = marked ? error_json("queue unavailable (%s): submission %s was not queued and is marked "
+                                      "internal_error; submit it again later", err.msg, job.submission_id)
+                         : error_json("queue unavailable (%s): submission %s will be queued when it is back",
+                                      err.msg, job.submission_id);
+        free(payload);
+        store_job_free(&job);
+        goto out;
+    }
+    free(payload);
+    json_t *o = json_pack("{s:s, s:s}", "id", job.submission_id, "status", "queued");
+    a->status = MHD_HTTP_ACCEPTED;
+    a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    a->hname = MHD_HTTP_HEADER_LOCATION;
+    snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", job.submission_id);
+    json_decref(o);
+    store_job_free(&job);
+out:
+    free(nt);
+    api_submission_free(&req);
+}
+
+static void post_question(api_server_t *s, const request_t *r, answer_t *a)
+{
+    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
+    api_question_t req;
+    api_error_t e;
+    if (api_parse_question(r->body, r->len, &lim, &req, &e) < 0) {
+        a->status = e.status;
+        a->body = error_json("%s", e.msg);
+        return;
+    }
+    store_new_test_t *nt = new_tests(req.tests, req.ntests);
+    store_new_question_t in = {.title = req.title, .statement = req.statement, .tests = nt, .ntests = req.ntests};
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    char id[STORE_UUID_LEN + 1];
+    if (!nt) {
+        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        a->body = error_json("out of memory");
+    } else if (db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+    } else {
+        int rc = store_question_create(db, &in, id, &err);
+        pool_give(&s->db, slot);
+        if (rc < 0) {
+            answer_store_error(a, "storing the question", &err);
+        } else {
+            json_t *o = json_pack("{s:s, s:i}", "id", id, "test_cases", (json_int_t)req.ntests);
+            a->status = MHD_HTTP_CREATED;
+            a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+            a->hname = MHD_HTTP_HEADER_LOCATION;
+            snprintf(a->hvalue, sizeof a->hvalue, "/questions/%s", id);
+            json_decref(o);
+        }
+    }
+    free(nt);
+    api_question_free(&req);
+}
+
+static void get_json(api_server_t *s, const request_t *r, answer_t *a,
+                     int (*fn)(store_t *, const char *, char **, nsj_error_t *))
+{
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    if (db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+        return;
+    }
+    char *json;
+    int rc = fn(db, r->id, &json, &err);
+    pool_give(&s->db, slot);
+    if (rc < 0) {
+        answer_store_error(a, "reading", &err);
+        return;
+    }
+    /* Postgres pretty-prints json_build_object(): answer compact JSON. */
+    json_t *j = json_loads(json, JSON_ALLOW_NUL, NULL);
+    a->status = MHD_HTTP_OK;
+    a->body = j ? json_dumps(j, JSON_COMPACT) : json;
+    if (j)
+        free(json);
+    json_decref(j);
+}
+
+static void get_health(api_server_t *s, answer_t *a)
+{
+    nsj_error_t derr, rerr;
+    store_t *db;
+    queue_conn_t *q;
+    size_t slot;
+    bool db_ok = false, redis_ok = false;
+    if (db_take(s, &db, &slot, &derr) == 0) {
+        db_ok = store_ping(db, &derr) == 0;
+        pool_give(&s->db, slot);
+    }
+    if (redis_take(s, &q, &slot, &rerr) == 0) {
+        redis_ok = queue_ping(q, &rerr) == 0;
+        pool_give(&s->rq, slot);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "postgres", json_string(db_ok ? "ok" : derr.msg));
+    json_object_set_new(o, "redis", json_string(redis_ok ? "ok" : rerr.msg));
+    if (db_ok && redis_ok) {
+        json_object_set_new(o, "status", json_string("ok"));
+        a->status = MHD_HTTP_OK;
+    } else {
+        char msg[2 * NSJ_ERROR_MSG_MAX + 32];
+        snprintf(msg, sizeof msg, "%s%s%s%s%s", db_ok ? "" : "postgres: ", db_ok ? "" : derr.msg,
+                 !db_ok && !redis_ok ? "; " : "", redis_ok ? "" : "redis: ", redis_ok ? "" : rerr.msg);
+        json_object_set_new(o, "error", json_string(msg));
+        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    a->body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+}
+
+static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
+{
+    switch (r->route) {
+    case API_ROUTE_SUBMISSIONS: post_submission(s, r, a); return;
+    case API_ROUTE_QUESTIONS: post_question(s, r, a); return;
+    case API_ROUTE_SUBMISSION: get_json(s, r, a, store_submission_json); return;
+    case API_ROUTE_QUESTION: get_json(s, r, a, store_question_json); return;
+    case API_ROUTE_LANGUAGES:
+        a->status = MHD_HTTP_OK;
+        a->body = strdup(s->languages_json);
+        return;
+    case API_ROUTE_HEALTHZ: get_health(s, a); return;
+    case API_ROUTE_NONE: break;
+    }
+    a->status = MHD_HTTP_NOT_FOUND;
+    a->body = error_json("not found");
+}
+
+/* Decide from the headers alone; 0 when the request may go on. */
+static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const char *url, const char *method,
+                              request_t *r)
+{
+    if (r->route == API_ROUTE_NONE) {
+        r->early_body = error_json("no such resource: %.200s", url);
+        return MHD_HTTP_NOT_FOUND;
+    }
+    if (!api_route_allows(r->route, method)) {
+        r->early_body = error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
+                                   api_route_allow(r->route));
+        r->early_allow = api_route_allow(r->route);
+        return MHD_HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (strcmp(method, "POST") != 0)
+        return 0;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!api_content_type_json(ct)) {
+        r->early_body = error_json("Content-Type must be application/json, not %.100s", ct ? ct : "(none)");
+        return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl || n > s->cfg.body_max) {
+            r->early_body = error_json("the body is over the %zu-byte limit", s->cfg.body_max);
+            return MHD_HTTP_CONTENT_TOO_LARGE;
+        }
+    }
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)version;
+    api_server_t *s = cls;
+    request_t *r = *state;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *state = r;
+        r->route = api_route_match(url, r->id);
+        r->early_status = check_headers(s, c, url, method, r);
+        if (!r->early_status)
+            return MHD_YES;
+        /* Answer now, without reading a body (the connection is then closed). */
+        char *body = r->early_body;
+        r->early_body = NULL;
+        enum MHD_Result ret = send_json(c, r->early_status, body, r->early_allow ? MHD_HTTP_HEADER_ALLOW : NULL,
+                                        r->early_allow);
+        if (ret == MHD_YES)
+            r->early_status = 1; /* answered */
+        return ret;
+    }
+    if (*upload_size) {
+        /* Past the limit (chunked bodies have no declared length): drop the
+         * rest and answer 413 at the end. */
+        if (!r->early_status && !r->too_large) {
+            if (r->len + *upload_size > s->cfg.body_max) {
+                r->too_large = true;
+                free(r->body);
+                r->body = NULL;
+                r->len = r->cap = 0;
+            } else {
+                if (r->len + *upload_size + 1 > r->cap) {
+                    size_t cap = r->cap ? r->cap : 4096;
+                    while (cap < r->len + *upload_size + 1)
+                        cap *= 2;
+                    char *nb = realloc(r->body, cap);
+                    if (!nb)
+                        return MHD_NO;
+                    r->body = nb;
+                    r->cap = cap;
+                }
+                memcpy(r->body + r->len, upload, *upload_size);
+                r->len += *upload_size;
+                r->body[r->len] = '\0';
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->early_status)
+        return MHD_YES;
+    if (r->too_large)
+        return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, error_json("the body is over the %zu-byte limit",
+                                                                  s->cfg.body_max), NULL, NULL);
+    answer_t a = {0};
+    dispatch(s, r, &a);
+    return send_json(c, a.status, a.body, a.hname, a.hvalue);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)code;
+    request_t *r = *state;
+    if (r) {
+        free(r->body);
+        free(r->early_body);
+        free(r);
+        *state = NULL;
+    }
+}
+
+static char *languages_json(const language_table_t *langs)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < langs->n; i++) {
+        const language_t *l = &langs->langs[i];
+        json_t *aliases = json_array();
+        for (size_t k = 0; aliases && k < l->naliases; k++)
+            json_array_append_new(aliases, json_string(l->aliases[k]));
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:s}", "name", l->name, "aliases", aliases, "version",
+                                             l->version));
+    }
+    char *out = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    return out;
+}
+
+static void pool_close(conn_pool_t *p, bool db)
+{
+    for (size_t i = 0; p->conns && i < p->n; i++) {
+        if (db)
+            store_close(p->conns[i]);
+        else
+            queue_close(p->conns[i]);
+    }
+    free(p->conns);
+    free(p->last_used_ms);
+    free(p->taken);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+}
+
+int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const language_table_t *langs,
+                     api_server_t **out, nsj_error_t *err)
+{
+    *out = NULL;
+    api_server_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return nsj_error_set(err, ENOMEM, "api");
+    s->cfg = *cfg;
+    s->redis = *redis;
+    s->langs = langs;
+    s->languages_json = languages_json(langs);
+    if (!s->languages_json || pool_init(&s->db, cfg->db_connections) < 0 ||
+        pool_init(&s->rq, cfg->redis_connections) < 0) {
+        nsj_error_set(err, ENOMEM, "api");
+        goto fail;
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", cfg->listen_port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    if (gai) {
+        nsj_error_set(err, 0, "LISTEN %s: %s", cfg->listen_host, gai_strerror(gai));
+        err->errnum = EINVAL;
+        goto fail;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->httpd = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, s,
+                                MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!s->httpd) {
+        nsj_error_set(err, 0, "cannot listen on %s:%d (in use, or not an address of this host)", cfg->listen_host,
+                      cfg->listen_port);
+        err->errnum = EADDRINUSE;
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    api_server_stop(s);
+    return -1;
+}
+
+void api_server_stop(api_server_t *s)
+{
+    if (!s)
+        return;
+    if (s->httpd)
+        MHD_stop_daemon(s->httpd);
+    if (s->db.conns)
+        pool_close(&s->db, true);
+    if (s->rq.conns)
+        pool_close(&s->rq, false);
+    free(s->languages_json);
+    free(s);
+}

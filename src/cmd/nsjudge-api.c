@@ -1,0 +1,197 @@
+/* nsjudge-api: the HTTP API (POST /submissions, GET /submissions/{id},
+ * POST /questions, GET /questions/{id}, GET /languages, GET /healthz).
+ * Configuration from the environment (docs/pipeline.md). Runs unprivileged.
+ * SIGTERM/SIGINT: stop listening, finish the requests in progress, exit 0.
+ * Exit status: 0 after a stop, 1 when it cannot run, 2 on a bad setting. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "api/server.h"
+#include "common/paths.h"
+#include "judge/languages.h"
+#include "queue/stream.h"
+#include "service/config.h"
+#include "service/service.h"
+#include "store/store.h"
+
+static const char usage_text[] =
+    "usage: nsjudge-api [--migrate]\n"
+    "\n"
+    "Serve the judge's HTTP API. --migrate applies the database migrations and exits.\n"
+    "\n"
+    "environment (defaults in brackets):\n"
+    "  LISTEN                address and port [127.0.0.1:8080]\n"
+    "  REDIS_URL             [redis://127.0.0.1:6379]\n"
+    "  DATABASE_URL          [postgresql://127.0.0.1:5432/nsjudge]\n"
+    "  SOURCE_MAX            bytes of source_code [65536]\n"
+    "  BODY_MAX              bytes of a request body [1048576]\n"
+    "  MAX_TEST_CASES        test cases in one request [100]\n"
+    "  API_THREADS           HTTP threads [4]\n"
+    "  API_DB_CONNECTIONS    Postgres connections [4]\n"
+    "  API_REDIS_CONNECTIONS Redis connections [2]\n";
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int wait_signal(int sfd, int ms)
+{
+    struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+    if (poll(&pfd, 1, ms) <= 0)
+        return 0;
+    struct signalfd_siginfo si;
+    return read(sfd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+}
+
+/* Wait for Postgres (so that the API can start before it), then migrate. */
+static int prepare_db(const api_config_t *cfg, int sfd, bool *stopped)
+{
+    store_t *db = NULL;
+    nsj_error_t err;
+    int delay = 100;
+    while (store_connect(cfg->database_url, "nsjudge-api", &db, &err) < 0) {
+        if (err.errnum != EAGAIN) {
+            fprintf(stderr, "nsjudge-api: %s\n", err.msg);
+            return -1;
+        }
+        service_log("waiting for Postgres: %s", err.msg);
+        if (wait_signal(sfd, delay)) {
+            *stopped = true;
+            return -1;
+        }
+        delay = delay * 2 > 5000 ? 5000 : delay * 2;
+    }
+    service_log("connected to Postgres");
+    char dir[4096];
+    const char *env = getenv("NSJUDGE_SQL_DIR");
+    int applied = 0, rc = 0;
+    if (env && *env)
+        snprintf(dir, sizeof dir, "%s", env);
+    else if (paths_find_data("sql", dir, sizeof dir) < 0) {
+        fprintf(stderr, "nsjudge-api: no sql/ directory of migrations found (set NSJUDGE_HOME or NSJUDGE_SQL_DIR)\n");
+        rc = -1;
+    }
+    if (rc == 0 && store_migrate(db, dir, &applied, &err) < 0) {
+        fprintf(stderr, "nsjudge-api: %s\n", err.msg);
+        rc = -1;
+    }
+    if (rc == 0 && applied)
+        service_log("applied %d database migration%s from %s", applied, applied == 1 ? "" : "s", dir);
+    store_close(db);
+    return rc;
+}
+
+static int prepare_redis(const queue_url_t *url, int sfd, bool *stopped)
+{
+    int delay = 100;
+    for (;;) {
+        queue_conn_t *q;
+        nsj_error_t err;
+        if (queue_connect(url, 5000, &q, &err) == 0) {
+            /* The group exists before the first XADD, whichever starts first. */
+            int rc = queue_ensure_group(q, &err);
+            queue_close(q);
+            if (rc == 0) {
+                service_log("connected to Redis");
+                return 0;
+            }
+        }
+        service_log("waiting for Redis: %s", err.msg);
+        if (wait_signal(sfd, delay)) {
+            *stopped = true;
+            return -1;
+        }
+        delay = delay * 2 > 5000 ? 5000 : delay * 2;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    bool only_migrate = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--migrate")) {
+            only_migrate = true;
+            continue;
+        }
+        fprintf(stderr, "nsjudge-api: unknown argument '%s' (see --help)\n", argv[i]);
+        return 2;
+    }
+    api_config_t cfg;
+    queue_url_t redis;
+    nsj_error_t err;
+    if (config_api_load(&cfg, env_get, &err) < 0 || queue_url_parse(cfg.redis_url, &redis, &err) < 0) {
+        fprintf(stderr, "nsjudge-api: %s\n", err.msg);
+        return 2;
+    }
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+    if (sfd < 0) {
+        perror("nsjudge-api: signalfd");
+        return 1;
+    }
+    language_table_t langs;
+    if (languages_load(NULL, &langs, &err) < 0) {
+        fprintf(stderr, "nsjudge-api: %s\n", err.msg);
+        return 2;
+    }
+    int rc = 1;
+    bool stopped = false;
+    api_server_t *srv = NULL;
+    if (prepare_db(&cfg, sfd, &stopped) < 0) {
+        rc = stopped ? 0 : 1;
+        goto out;
+    }
+    if (only_migrate) {
+        rc = 0;
+        goto out;
+    }
+    if (prepare_redis(&redis, sfd, &stopped) < 0) {
+        rc = stopped ? 0 : 1;
+        goto out;
+    }
+    if (api_server_start(&cfg, &redis, &langs, &srv, &err) < 0) {
+        fprintf(stderr, "nsjudge-api: %s\n", err.msg);
+        rc = err.errnum == EINVAL ? 2 : 1;
+        goto out;
+    }
+    service_log("listening on http://%s%s%s:%d", strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+                strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
+    service_notify("READY=1");
+    unsigned long watchdog = service_watchdog_ms();
+    for (;;) {
+        int sig = wait_signal(sfd, watchdog ? (int)watchdog : -1);
+        if (watchdog)
+            service_notify("WATCHDOG=1");
+        if (sig == SIGTERM || sig == SIGINT) {
+            service_log("received %s: stopping", strsignal(sig));
+            service_notify("STOPPING=1");
+            break;
+        }
+    }
+    api_server_stop(srv);
+    service_log("stopped");
+    rc = 0;
+out:
+    languages_free(&langs);
+    close(sfd);
+    return rc;
+}

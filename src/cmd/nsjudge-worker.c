@@ -1,0 +1,255 @@
+/* nsjudge-worker: takes submissions from the Redis stream, judges them in
+ * the sandbox, stores the results in Postgres. Configuration from the
+ * environment (docs/pipeline.md). Needs root: the sandbox creates
+ * namespaces and cgroups.
+ *
+ * SIGTERM/SIGINT: stop taking jobs, finish the ones in progress, exit 0.
+ * A second signal cancels the jobs in progress: their messages stay
+ * pending, and another worker runs them.
+ * Exit status: 0 after a stop, 1 when it cannot run, 2 on a bad setting. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/paths.h"
+#include "judge/languages.h"
+#include "nsjudge/sandbox.h"
+#include "queue/stream.h"
+#include "service/config.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "worker/worker.h"
+
+static const char usage_text[] =
+    "usage: nsjudge-worker [--migrate]\n"
+    "\n"
+    "Judge submissions from the Redis stream " QUEUE_STREAM " and store the results in\n"
+    "Postgres. --migrate applies the database migrations and exits.\n"
+    "\n"
+    "environment (defaults in brackets):\n"
+    "  REDIS_URL            [redis://127.0.0.1:6379]\n"
+    "  DATABASE_URL         [postgresql://127.0.0.1:5432/nsjudge]\n"
+    "  WORKER_COUNT         parallel jobs [4]\n"
+    "  EXECUTION_TIMEOUT    wall-clock limit of a test [10s]\n"
+    "  CPU_TIME_LIMIT       CPU time of a test [EXECUTION_TIMEOUT]\n"
+    "  SANDBOX_MEMORY_LIMIT memory of a test, no swap [256m]\n"
+    "  SANDBOX_CPUS         CPU bandwidth in cores, 0 = unlimited [0.5]\n"
+    "  SANDBOX_PIDS         processes and threads [32]\n"
+    "  SANDBOX_OUTPUT_LIMIT cap on stdout and on stderr [1m]\n"
+    "  STORED_OUTPUT_MAX    output kept per test in the database [64k]\n"
+    "  RECLAIM_IDLE         a pending message idle this long is taken over [30s]\n"
+    "  MAX_DELIVERIES       deliveries before internal_error [3]\n"
+    "  STALE_QUEUED_AGE     queued rows this old are enqueued again, 0 = never [600s]\n"
+    "  STALE_RUNNING_AGE    the same for running rows [3600s]\n"
+    "  WORKER_NAME          consumer name prefix [the host name]\n"
+    "  NSJUDGE_HOME, NSJUDGE_CGROUP_PARENT, ...: as for nsjudge (README)\n";
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+/* Wait up to ms for a signal; returns the signal or 0. */
+static int wait_signal(int sfd, int ms)
+{
+    struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+    if (poll(&pfd, 1, ms) <= 0)
+        return 0;
+    struct signalfd_siginfo si;
+    return read(sfd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+}
+
+/* Connect to Postgres, retrying with backoff until it answers or a signal. */
+static store_t *connect_db(const char *url, int sfd)
+{
+    int delay = 100;
+    for (;;) {
+        store_t *db;
+        nsj_error_t err;
+        if (store_connect(url, "nsjudge-worker", &db, &err) == 0)
+            return db;
+        if (err.errnum != EAGAIN) {
+            fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+            return NULL;
+        }
+        service_log("waiting for Postgres: %s", err.msg);
+        if (wait_signal(sfd, delay))
+            return NULL;
+        delay = delay * 2 > 5000 ? 5000 : delay * 2;
+    }
+}
+
+static queue_conn_t *connect_redis(const queue_url_t *url, int sfd)
+{
+    int delay = 100;
+    for (;;) {
+        queue_conn_t *q;
+        nsj_error_t err;
+        if (queue_connect(url, 10000, &q, &err) == 0) {
+            if (queue_ensure_group(q, &err) == 0)
+                return q;
+            queue_close(q);
+        }
+        service_log("waiting for Redis: %s", err.msg);
+        if (wait_signal(sfd, delay))
+            return NULL;
+        delay = delay * 2 > 5000 ? 5000 : delay * 2;
+    }
+}
+
+static int migrate(store_t *db)
+{
+    char dir[4096];
+    const char *env = getenv("NSJUDGE_SQL_DIR");
+    if (env && *env)
+        snprintf(dir, sizeof dir, "%s", env);
+    else if (paths_find_data("sql", dir, sizeof dir) < 0) {
+        fprintf(stderr, "nsjudge-worker: no sql/ directory of migrations found (set NSJUDGE_HOME or NSJUDGE_SQL_DIR)\n");
+        return -1;
+    }
+    int applied;
+    nsj_error_t err;
+    if (store_migrate(db, dir, &applied, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+        return -1;
+    }
+    if (applied)
+        service_log("applied %d database migration%s from %s", applied, applied == 1 ? "" : "s", dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    bool only_migrate = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--migrate")) {
+            only_migrate = true;
+            continue;
+        }
+        fprintf(stderr, "nsjudge-worker: unknown argument '%s' (see --help)\n", argv[i]);
+        return 2;
+    }
+    worker_config_t cfg;
+    queue_url_t redis_url;
+    nsj_error_t err;
+    if (config_worker_load(&cfg, env_get, &err) < 0 || queue_url_parse(cfg.redis_url, &redis_url, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+        return 2;
+    }
+    /* Signals are taken from a signalfd by this thread only: block them
+     * before any thread starts so that every thread inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+    if (sfd < 0) {
+        perror("nsjudge-worker: signalfd");
+        return 1;
+    }
+
+    if (only_migrate) {
+        store_t *db = connect_db(cfg.database_url, sfd);
+        if (!db)
+            return 1;
+        service_log("connected to Postgres");
+        int rc = migrate(db) < 0 ? 1 : 0;
+        store_close(db);
+        return rc;
+    }
+
+    language_table_t langs;
+    if (languages_load(NULL, &langs, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+        return 2;
+    }
+    nsj_sandbox_opts_t sopts = {0};
+    nsj_sandbox_t *sb = NULL;
+    if (nsj_sandbox_new(&sopts, &sb, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s%s\n", err.msg,
+                err.errnum == EPERM ? " (the worker must run as root: it creates namespaces and cgroups)" : "");
+        languages_free(&langs);
+        return 1;
+    }
+    int rc = 1;
+    worker_pool_t *pool = NULL;
+    queue_conn_t *q = connect_redis(&redis_url, sfd);
+    if (!q) {
+        rc = 0; /* stopped while waiting */
+        goto out;
+    }
+    service_log("connected to Redis");
+    queue_close(q);
+    store_t *db = connect_db(cfg.database_url, sfd);
+    if (!db) {
+        rc = 0;
+        goto out;
+    }
+    service_log("connected to Postgres");
+    int mrc = migrate(db);
+    store_close(db);
+    if (mrc < 0)
+        goto out;
+    if (worker_pool_start(&cfg, &redis_url, sb, &langs, &pool, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+        goto out;
+    }
+    service_log("%u workers started", cfg.workers);
+    char status[160];
+    snprintf(status, sizeof status, "READY=1\nSTATUS=%u workers, cgroup %s", cfg.workers,
+             nsj_sandbox_cgroup_backend(sb));
+    service_notify(status);
+
+    unsigned long watchdog = service_watchdog_ms();
+    int signals = 0;
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = worker_pool_done_fd(pool), .events = POLLIN}};
+        int n = poll(pfd, 2, watchdog ? (int)watchdog : -1);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (watchdog)
+            service_notify("WATCHDOG=1");
+        if (n > 0 && (pfd[1].revents & POLLIN))
+            break;
+        if (n > 0 && (pfd[0].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+                continue;
+            if (si.ssi_signo == SIGHUP)
+                continue; /* nothing to reload: configuration is read at start */
+            if (++signals == 1) {
+                service_log("received %s: stopping; %zu job%s in progress will finish", strsignal((int)si.ssi_signo),
+                            worker_pool_busy(pool), worker_pool_busy(pool) == 1 ? "" : "s");
+                service_notify("STOPPING=1");
+                worker_pool_stop(pool);
+            } else if (signals == 2) {
+                service_log("received %s again: cancelling jobs in progress (their messages stay pending)",
+                            strsignal((int)si.ssi_signo));
+                worker_pool_cancel(pool);
+            }
+        }
+    }
+    worker_pool_free(pool);
+    service_log("stopped");
+    rc = 0;
+out:
+    nsj_sandbox_free(sb);
+    languages_free(&langs);
+    close(sfd);
+    return rc;
+}

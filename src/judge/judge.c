@@ -1,0 +1,221 @@
+/* Judging a submission.
+ *
+ * The plan is: prepare, then run each test case. Interpreted languages
+ * have nothing to prepare; compiled languages (issue #5) will compile once
+ * in the sandbox at the marked place and stop with compile_error there, so
+ * the run loop below stays the same for every language.
+ *
+ * Every test runs even after one failed: the score is the sum of the
+ * passed tests' scores. Only a sandbox failure (internal_error: the judge,
+ * not the program, is broken) or a cancellation stops early. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "judge/build.h"
+#include "judge/compare.h"
+#include "judge/judge.h"
+#include "judge/text.h"
+
+const char *judge_status_name(judge_status_t s)
+{
+    switch (s) {
+    case JUDGE_PASSED: return "passed";
+    case JUDGE_FAILED: return "failed";
+    case JUDGE_RUNTIME_ERROR: return "runtime_error";
+    case JUDGE_COMPILE_ERROR: return "compile_error";
+    case JUDGE_TIME_LIMIT: return "time_limit";
+    case JUDGE_MEMORY_LIMIT: return "memory_limit";
+    case JUDGE_OUTPUT_LIMIT: return "output_limit";
+    case JUDGE_INTERNAL_ERROR: return "internal_error";
+    }
+    return "internal_error";
+}
+
+judge_status_t judge_classify(const nsj_result_t *r, bool output_matches)
+{
+    switch (r->verdict) {
+    case NSJ_VERDICT_OK: return output_matches ? JUDGE_PASSED : JUDGE_FAILED;
+    case NSJ_VERDICT_RUNTIME_ERROR: return JUDGE_RUNTIME_ERROR;
+    /* The program did something forbidden and was killed for it: to the
+     * submitter a runtime error; the evidence names the syscall. */
+    case NSJ_VERDICT_SYSCALL_BLOCKED: return JUDGE_RUNTIME_ERROR;
+    case NSJ_VERDICT_TIME_LIMIT: return JUDGE_TIME_LIMIT;
+    case NSJ_VERDICT_MEMORY_LIMIT: return JUDGE_MEMORY_LIMIT;
+    case NSJ_VERDICT_OUTPUT_LIMIT: return JUDGE_OUTPUT_LIMIT;
+    case NSJ_VERDICT_INTERNAL_ERROR: break;
+    }
+    return JUDGE_INTERNAL_ERROR;
+}
+
+void judge_summarize(judge_report_t *rep, const judge_test_t *tests, size_t ntests)
+{
+    rep->score = rep->max_score = 0;
+    rep->execution_ms = rep->memory_kb = 0;
+    for (size_t i = 0; i < ntests; i++)
+        rep->max_score += tests[i].score;
+    size_t first_fail = rep->ntests;
+    for (size_t i = 0; i < rep->ntests; i++) {
+        const judge_test_result_t *t = &rep->tests[i];
+        if (t->passed)
+            rep->score += tests[i].score;
+        else if (first_fail == rep->ntests)
+            first_fail = i;
+        if (t->wall_ms > rep->execution_ms)
+            rep->execution_ms = t->wall_ms;
+        if (t->memory_kb > rep->memory_kb)
+            rep->memory_kb = t->memory_kb;
+    }
+    rep->shown = first_fail < rep->ntests ? first_fail : (rep->ntests ? rep->ntests - 1 : 0);
+    if (rep->status == JUDGE_INTERNAL_ERROR || rep->status == JUDGE_COMPILE_ERROR)
+        return; /* set by judge_run with its reason */
+    if (first_fail < rep->ntests)
+        rep->status = rep->tests[first_fail].status;
+    else if (rep->ntests == ntests && ntests > 0)
+        rep->status = JUDGE_PASSED;
+    else
+        rep->status = JUDGE_INTERNAL_ERROR;
+}
+
+char *judge_display_text(const char *s, size_t len, size_t max)
+{
+    size_t keep = len > max ? max : len, n;
+    char *clean = text_utf8_sanitize(s ? s : "", s ? keep : 0, &n);
+    if (!clean)
+        return NULL;
+    size_t nuls = 0;
+    for (size_t i = 0; i < n; i++)
+        nuls += clean[i] == '\0';
+    char note[96] = "";
+    if (len > keep)
+        snprintf(note, sizeof note, "\n[output truncated: %zu bytes shown of %zu]", keep, len);
+    size_t notelen = strlen(note);
+    char *out = malloc(n + nuls * 2 + notelen + 1);
+    if (!out) {
+        free(clean);
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* Postgres text cannot hold NUL: show it as U+FFFD, like bad bytes. */
+        if (clean[i] == '\0') {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        } else {
+            out[o++] = clean[i];
+        }
+    }
+    memcpy(out + o, note, notelen + 1);
+    free(clean);
+    return out;
+}
+
+static bool cancelled(const nsj_result_t *r)
+{
+    return r->verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(r->evidence, "cancelled") == 0;
+}
+
+static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_build_t *build, size_t i,
+                     judge_report_t *rep)
+{
+    const judge_test_t *tc = &sub->tests[i];
+    judge_test_result_t *t = &rep->tests[i];
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    judge_build_run_spec(build, &sub->limits, &spec);
+    spec.stdin_data = tc->input;
+    spec.stdin_len = tc->input_len;
+    spec.cancel_fd = sub->cancel_fd;
+    nsj_result_t res;
+    int rc = nsj_run(sb, &spec, &res);
+    if (rc == 0 && cancelled(&res)) {
+        rep->cancelled = true;
+        nsj_result_free(&res);
+        return;
+    }
+    bool match = rc == 0 && res.verdict == NSJ_VERDICT_OK &&
+                 judge_output_matches(res.out, res.out_len, tc->expected, tc->expected_len);
+    t->status = rc < 0 ? JUDGE_INTERNAL_ERROR : judge_classify(&res, match);
+    t->passed = t->status == JUDGE_PASSED;
+    t->out = judge_display_text(res.out, res.out_len, sub->keep_output);
+    t->err = judge_display_text(res.err, res.err_len, sub->keep_output);
+    t->wall_ms = res.wall_ms;
+    t->cpu_ms = res.cpu_ms;
+    t->memory_kb = res.memory_kb;
+    t->exit_code = res.exit_code;
+    t->signal = res.signal;
+    if (rc < 0)
+        snprintf(t->evidence, sizeof t->evidence, "%s", res.message);
+    else if (t->status == JUDGE_FAILED)
+        snprintf(t->evidence, sizeof t->evidence, "%.400s; output differs from the expected output at line %zu",
+                 res.evidence, judge_output_diff_line(res.out, res.out_len, tc->expected, tc->expected_len));
+    else
+        snprintf(t->evidence, sizeof t->evidence, "%s", res.evidence);
+    if (!t->out || !t->err) {
+        t->status = JUDGE_INTERNAL_ERROR;
+        t->passed = false;
+        snprintf(t->evidence, sizeof t->evidence, "out of memory keeping the output");
+    }
+    if (t->status == JUDGE_INTERNAL_ERROR) {
+        rep->status = JUDGE_INTERNAL_ERROR;
+        snprintf(rep->error, sizeof rep->error, "test %zu: sandbox: %.460s", i + 1, t->evidence);
+    }
+    rep->ntests = i + 1;
+    nsj_result_free(&res);
+}
+
+void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_report_t *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->status = JUDGE_PASSED;
+    rep->tests = calloc(sub->ntests ? sub->ntests : 1, sizeof *rep->tests);
+    if (!rep->tests) {
+        rep->status = JUDGE_INTERNAL_ERROR;
+        snprintf(rep->error, sizeof rep->error, "out of memory");
+        judge_summarize(rep, sub->tests, sub->ntests);
+        return;
+    }
+    /* A source that is itself the program (a prebuilt binary) must be executable. */
+    bool exec_source = sub->lang->run_argc > 0 && strncmp(sub->lang->run_argv[0], "/code/", 6) == 0 &&
+                       strcmp(sub->lang->run_argv[0] + 6, sub->lang->source) == 0;
+    /* Compile once, in the sandbox (a no-op for interpreted languages);
+     * every test then runs the artefact. */
+    judge_build_t build;
+    nsj_error_t err;
+    if (judge_build_init(&build, sb, sub->lang, sub->rootfs, sub->source, sub->source_len,
+                         exec_source ? 0755 : 0644, &err) < 0) {
+        rep->status = JUDGE_INTERNAL_ERROR;
+        snprintf(rep->error, sizeof rep->error, "%s", err.msg);
+        judge_summarize(rep, sub->tests, sub->ntests);
+        return;
+    }
+    nsj_result_t cres;
+    int crc = judge_build_compile(&build, sb, &sub->limits, &cres);
+    if (crc < 0) {
+        rep->status = JUDGE_INTERNAL_ERROR;
+        snprintf(rep->error, sizeof rep->error, "compile step: %.480s", cres.message);
+    } else if (crc > 0) {
+        rep->status = JUDGE_COMPILE_ERROR;
+        rep->compile_out = judge_display_text(cres.out, cres.out_len, sub->keep_output);
+        rep->compile_err = judge_display_text(cres.err, cres.err_len, sub->keep_output);
+        snprintf(rep->error, sizeof rep->error, "compiler: %.480s", cres.evidence);
+    }
+    nsj_result_free(&cres);
+    for (size_t i = 0; i < sub->ntests && !rep->cancelled && rep->status == JUDGE_PASSED; i++)
+        run_test(sb, sub, &build, i, rep);
+    judge_build_cleanup(&build);
+    judge_summarize(rep, sub->tests, sub->ntests);
+}
+
+void judge_report_free(judge_report_t *rep)
+{
+    for (size_t i = 0; rep->tests && i < rep->ntests; i++) {
+        free(rep->tests[i].out);
+        free(rep->tests[i].err);
+    }
+    free(rep->tests);
+    free(rep->compile_out);
+    free(rep->compile_err);
+    memset(rep, 0, sizeof *rep);
+}

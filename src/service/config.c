@@ -1,0 +1,212 @@
+/* Environment configuration. Times take seconds ("10", "10s", "0.5") or
+ * milliseconds ("500ms"); sizes take k/m/g suffixes (binary units). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "config.h"
+
+static int bad(nsj_error_t *err, const char *name, const char *val, const char *want)
+{
+    snprintf(err->msg, sizeof err->msg, "%s=%.200s: %s", name, val, want);
+    err->errnum = EINVAL;
+    return -1;
+}
+
+/* The variable's value, or NULL when unset or empty. */
+static const char *value(config_getenv_fn get, const char *name)
+{
+    const char *v = get(name);
+    return v && *v ? v : NULL;
+}
+
+static int get_ms(config_getenv_fn get, const char *name, uint64_t dflt, uint64_t min, uint64_t max,
+                  uint64_t *out, nsj_error_t *err)
+{
+    const char *v = value(get, name);
+    *out = dflt;
+    if (!v)
+        return 0;
+    size_t n = strlen(v);
+    uint64_t ms;
+    int rc;
+    if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
+        char num[64];
+        snprintf(num, sizeof num, "%.*s", (int)(n - 2), v);
+        rc = util_parse_u64(num, 366ULL * 24 * 3600 * 1000, &ms);
+    } else {
+        rc = util_parse_seconds_ms(v, &ms);
+    }
+    if (rc < 0 || ms < min || ms > max) {
+        char want[160];
+        snprintf(want, sizeof want, "expected a duration from %.3f s to %.0f s, like 10s, 2.5 or 500ms",
+                 (double)min / 1000, (double)max / 1000);
+        return bad(err, name, v, want);
+    }
+    *out = ms;
+    return 0;
+}
+
+static int get_size(config_getenv_fn get, const char *name, uint64_t dflt, uint64_t min, uint64_t max,
+                    uint64_t *out, nsj_error_t *err)
+{
+    const char *v = value(get, name);
+    *out = dflt;
+    if (!v)
+        return 0;
+    uint64_t b;
+    if (util_parse_size(v, &b) < 0 || b < min || b > max) {
+        char want[160];
+        snprintf(want, sizeof want, "expected a size from %llu to %llu bytes, like 256m or 64k",
+                 (unsigned long long)min, (unsigned long long)max);
+        return bad(err, name, v, want);
+    }
+    *out = b;
+    return 0;
+}
+
+static int get_count(config_getenv_fn get, const char *name, uint64_t dflt, uint64_t min, uint64_t max,
+                     uint64_t *out, nsj_error_t *err)
+{
+    const char *v = value(get, name);
+    *out = dflt;
+    if (!v)
+        return 0;
+    uint64_t n;
+    if (util_parse_u64(v, max, &n) < 0 || n < min) {
+        char want[128];
+        snprintf(want, sizeof want, "expected a whole number from %llu to %llu", (unsigned long long)min,
+                 (unsigned long long)max);
+        return bad(err, name, v, want);
+    }
+    *out = n;
+    return 0;
+}
+
+static int get_string(config_getenv_fn get, const char *name, const char *dflt, char *out, size_t cap,
+                      nsj_error_t *err)
+{
+    const char *v = value(get, name);
+    if (!v)
+        v = dflt;
+    if (strlen(v) >= cap)
+        return bad(err, name, v, "too long");
+    snprintf(out, cap, "%s", v);
+    return 0;
+}
+
+int config_parse_listen(const char *s, char *host, size_t cap, int *port)
+{
+    const char *colon;
+    size_t hlen;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':')
+            return -1;
+        hlen = (size_t)(end - s - 1);
+        s++;
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || hlen >= cap)
+        return -1;
+    uint64_t p;
+    if (util_parse_u64(colon + 1, 65535, &p) < 0 || p == 0)
+        return -1;
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *err)
+{
+    memset(c, 0, sizeof *c);
+    nsj_limits_default(&c->limits);
+    uint64_t v, timeout;
+    if (get_string(get, "REDIS_URL", "redis://127.0.0.1:6379", c->redis_url, sizeof c->redis_url, err) < 0 ||
+        get_string(get, "DATABASE_URL", "postgresql://127.0.0.1:5432/nsjudge", c->database_url,
+                   sizeof c->database_url, err) < 0)
+        return -1;
+    if (get_count(get, "WORKER_COUNT", 4, 1, 256, &v, err) < 0)
+        return -1;
+    c->workers = (unsigned)v;
+    if (get_ms(get, "EXECUTION_TIMEOUT", 10000, 1, 24ULL * 3600 * 1000, &timeout, err) < 0 ||
+        get_ms(get, "CPU_TIME_LIMIT", timeout, 1, 24ULL * 3600 * 1000, &c->limits.cpu_ms, err) < 0 ||
+        get_size(get, "SANDBOX_MEMORY_LIMIT", 256ULL << 20, 4ULL << 20, 1ULL << 40, &c->limits.memory_bytes,
+                 err) < 0)
+        return -1;
+    c->limits.wall_ms = timeout;
+    const char *cpus = value(get, "SANDBOX_CPUS");
+    if (cpus && (util_parse_millis(cpus, &c->limits.cpu_millis) < 0 ||
+                 (c->limits.cpu_millis != 0 && c->limits.cpu_millis < 10)))
+        return bad(err, "SANDBOX_CPUS", cpus, "expected cores as a decimal, like 0.5 or 2 (0 = unlimited)");
+    if (get_count(get, "SANDBOX_PIDS", 32, 2, 1000000, &v, err) < 0)
+        return -1;
+    c->limits.pids = (uint32_t)v;
+    if (get_size(get, "SANDBOX_OUTPUT_LIMIT", 1ULL << 20, 1, 1ULL << 30, &c->limits.output_bytes, err) < 0 ||
+        get_size(get, "STORED_OUTPUT_MAX", 64ULL << 10, 0, 16ULL << 20, &v, err) < 0)
+        return -1;
+    c->keep_output = (size_t)v;
+    if (get_ms(get, "RECLAIM_IDLE", 30000, 1000, 24ULL * 3600 * 1000, &c->reclaim_idle_ms, err) < 0 ||
+        get_count(get, "MAX_DELIVERIES", 3, 1, 1000, &v, err) < 0)
+        return -1;
+    c->max_deliveries = (unsigned)v;
+    if (get_ms(get, "STALE_QUEUED_AGE", 600000, 0, 366ULL * 24 * 3600 * 1000, &c->stale_queued_ms, err) < 0 ||
+        get_ms(get, "STALE_RUNNING_AGE", 3600000, 0, 366ULL * 24 * 3600 * 1000, &c->stale_running_ms, err) < 0)
+        return -1;
+    char host[128] = "worker";
+    if (gethostname(host, sizeof host) < 0 || !host[0])
+        snprintf(host, sizeof host, "worker");
+    host[sizeof host - 1] = '\0';
+    if (get_string(get, "WORKER_NAME", host, c->name, sizeof c->name - 24, err) < 0)
+        return -1;
+    if (strpbrk(c->name, " \t\r\n"))
+        return bad(err, "WORKER_NAME", c->name, "must not contain whitespace");
+    if (nsj_limits_validate(&c->limits, err) < 0)
+        return nsj_error_wrap(err, "sandbox limits");
+    return 0;
+}
+
+int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
+{
+    memset(c, 0, sizeof *c);
+    uint64_t v;
+    const char *listen = value(get, "LISTEN");
+    if (!listen)
+        listen = "127.0.0.1:8080";
+    if (config_parse_listen(listen, c->listen_host, sizeof c->listen_host, &c->listen_port) < 0)
+        return bad(err, "LISTEN", listen, "expected host:port, like 127.0.0.1:8080 or [::1]:8080");
+    if (get_string(get, "REDIS_URL", "redis://127.0.0.1:6379", c->redis_url, sizeof c->redis_url, err) < 0 ||
+        get_string(get, "DATABASE_URL", "postgresql://127.0.0.1:5432/nsjudge", c->database_url,
+                   sizeof c->database_url, err) < 0)
+        return -1;
+    if (get_size(get, "SOURCE_MAX", 65536, 1, 16ULL << 20, &v, err) < 0)
+        return -1;
+    c->source_max = (size_t)v;
+    if (get_size(get, "BODY_MAX", 1ULL << 20, 1024, 64ULL << 20, &v, err) < 0)
+        return -1;
+    c->body_max = (size_t)v;
+    if (get_count(get, "MAX_TEST_CASES", 100, 1, 10000, &v, err) < 0)
+        return -1;
+    c->max_test_cases = (size_t)v;
+    if (get_count(get, "API_THREADS", 4, 1, 256, &v, err) < 0)
+        return -1;
+    c->threads = (unsigned)v;
+    if (get_count(get, "API_DB_CONNECTIONS", 4, 1, 256, &v, err) < 0)
+        return -1;
+    c->db_connections = (unsigned)v;
+    if (get_count(get, "API_REDIS_CONNECTIONS", 2, 1, 256, &v, err) < 0)
+        return -1;
+    c->redis_connections = (unsigned)v;
+    return 0;
+}

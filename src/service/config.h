@@ -1,0 +1,52 @@
+/* Configuration of the worker and the API from environment variables.
+ * Pure: the lookup function is passed in (getenv in the programs, a table
+ * in the tests). Every bad value is an error naming the variable. */
+#ifndef NSJ_SERVICE_CONFIG_H
+#define NSJ_SERVICE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nsjudge/error.h"
+#include "nsjudge/sandbox.h"
+
+typedef const char *(*config_getenv_fn)(const char *name);
+
+typedef struct worker_config {
+    char redis_url[1024];        /* REDIS_URL            redis://127.0.0.1:6379 */
+    char database_url[1024];     /* DATABASE_URL         postgresql://127.0.0.1:5432/nsjudge */
+    unsigned workers;            /* WORKER_COUNT         4 */
+    nsj_limits_t limits;         /* EXECUTION_TIMEOUT 10s (wall), CPU_TIME_LIMIT (= timeout),
+                                    SANDBOX_MEMORY_LIMIT 256m, SANDBOX_CPUS 0.5, SANDBOX_PIDS 32,
+                                    SANDBOX_OUTPUT_LIMIT 1m */
+    size_t keep_output;          /* STORED_OUTPUT_MAX    64k per stream per test */
+    uint64_t reclaim_idle_ms;    /* RECLAIM_IDLE         30s */
+    unsigned max_deliveries;     /* MAX_DELIVERIES       3 */
+    uint64_t stale_queued_ms;    /* STALE_QUEUED_AGE     600s (0 = off) */
+    uint64_t stale_running_ms;   /* STALE_RUNNING_AGE    3600s (0 = off) */
+    char name[128];              /* WORKER_NAME          the host name: consumer "<name>-<pid>-<i>" */
+} worker_config_t;
+
+typedef struct api_config {
+    char listen_host[256];       /* LISTEN               127.0.0.1:8080 ([v6]:port allowed) */
+    int listen_port;
+    char redis_url[1024];
+    char database_url[1024];
+    size_t source_max;           /* SOURCE_MAX           65536 */
+    size_t body_max;             /* BODY_MAX             1048576 */
+    size_t max_test_cases;       /* MAX_TEST_CASES       100 */
+    unsigned threads;            /* API_THREADS          4 */
+    unsigned db_connections;     /* API_DB_CONNECTIONS   4 */
+    unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */
+} api_config_t;
+
+/* Fill c from the environment; <0 + err naming the variable on a bad value. */
+int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *err);
+
+/* Fill c from the environment; <0 + err naming the variable on a bad value. */
+int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err);
+
+/* Split "host:port" or "[v6]:port"; <0 when malformed. */
+int config_parse_listen(const char *s, char *host, size_t cap, int *port);
+
+#endif

@@ -1,0 +1,292 @@
+/* Connection, error classification and migrations. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "internal.h"
+
+/* Any number: identifies "nsjudge migrations" among advisory locks. */
+#define MIGRATION_LOCK_KEY "4242117001"
+
+static int fail(nsj_error_t *err, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(nsj_error_t *err, int kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->errnum = kind;
+    return -1;
+}
+
+/* libpq's messages end with a newline; keep one line. */
+static void one_line(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = (p[1] ? ' ' : '\0');
+}
+
+/* Server NOTICEs ("relation already exists, skipping") are not errors. */
+static void ignore_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+int store_connect(const char *conninfo, const char *app, store_t **out, nsj_error_t *err)
+{
+    *out = NULL;
+    /* conninfo comes after connect_timeout so that its own value wins;
+     * fallback_application_name only applies when it names none. */
+    const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+    const char *vals[] = {"5", conninfo, app, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c)
+        return fail(err, ENOMEM, "postgres: out of memory");
+    if (PQstatus(c) != CONNECTION_OK) {
+        fail(err, EAGAIN, "postgres: connect: %s", PQerrorMessage(c));
+        one_line(err->msg);
+        PQfinish(c);
+        return -1;
+    }
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
+    store_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        PQfinish(c);
+        return fail(err, ENOMEM, "postgres: out of memory");
+    }
+    s->conn = c;
+    *out = s;
+    return 0;
+}
+
+void store_close(store_t *s)
+{
+    if (!s)
+        return;
+    PQfinish(s->conn);
+    free(s);
+}
+
+bool store_broken(const store_t *s)
+{
+    return !s || !s->conn || PQstatus(s->conn) != CONNECTION_OK;
+}
+
+int store_reconnect(store_t *s, nsj_error_t *err)
+{
+    PQreset(s->conn);
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        fail(err, EAGAIN, "postgres: reconnect: %s", PQerrorMessage(s->conn));
+        one_line(err->msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* SQLSTATE classes worth retrying: connection exception, transaction
+ * rollback (serialization, deadlock), insufficient resources, operator
+ * intervention (shutdown, cannot connect now), system error. */
+static bool transient_state(const char *state)
+{
+    static const char *const classes[] = {"08", "40", "53", "57", "58"};
+    if (!state)
+        return true;
+    for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+        if (strncmp(state, classes[i], 2) == 0)
+            return true;
+    return false;
+}
+
+PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const *params, nsj_error_t *err)
+{
+    if (store_broken(s)) {
+        fail(err, EAGAIN, "postgres: not connected");
+        return NULL;
+    }
+    PGresult *r = nparams ? PQexecParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(s->conn, sql);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn);
+    bool transient = store_broken(s) || transient_state(state);
+    fail(err, transient ? EAGAIN : EIO, "postgres: %s%s%s", state ? state : "", state ? " " : "",
+         msg && *msg ? msg : "query failed");
+    one_line(err->msg);
+    PQclear(r);
+    return NULL;
+}
+
+int store_begin(store_t *s, nsj_error_t *err)
+{
+    PGresult *r = store_exec(s, "BEGIN", 0, NULL, err);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+int store_commit(store_t *s, nsj_error_t *err)
+{
+    PGresult *r = store_exec(s, "COMMIT", 0, NULL, err);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+void store_rollback(store_t *s)
+{
+    if (!store_broken(s))
+        PQclear(PQexec(s->conn, "ROLLBACK"));
+}
+
+int store_ping(store_t *s, nsj_error_t *err)
+{
+    PGresult *r = store_exec(s, "SELECT 1", 0, NULL, err);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+int store_single_text(store_t *s, const char *sql, int nparams, const char *const *params, char **out,
+                      nsj_error_t *err)
+{
+    *out = NULL;
+    PGresult *r = store_exec(s, sql, nparams, params, err);
+    if (!r)
+        return -1;
+    int rc = 0;
+    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0))
+        rc = fail(err, ENOENT, "not found");
+    else if (!(*out = strdup(PQgetvalue(r, 0, 0))))
+        rc = fail(err, ENOMEM, "out of memory");
+    PQclear(r);
+    return rc;
+}
+
+static bool migration_name(const char *n)
+{
+    size_t len = strlen(n), digits = strspn(n, "0123456789");
+    return digits > 0 && n[digits] == '_' && len > 4 && strcmp(n + len - 4, ".sql") == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int apply_one(store_t *s, const char *dir, const char *name, int *applied, nsj_error_t *err)
+{
+    const char *p[] = {name};
+    PGresult *r = store_exec(s, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, p, err);
+    if (!r)
+        return -1;
+    bool done = PQntuples(r) > 0;
+    PQclear(r);
+    if (done)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *sql = NULL;
+    if (util_read_whole_file(path, 16 << 20, &sql, NULL, err) < 0)
+        return nsj_error_wrap(err, "migration");
+    if (store_begin(s, err) < 0) {
+        free(sql);
+        return -1;
+    }
+    r = store_exec(s, sql, 0, NULL, err);
+    free(sql);
+    if (r) {
+        PQclear(r);
+        r = store_exec(s, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, err);
+    }
+    if (!r || (PQclear(r), store_commit(s, err) < 0)) {
+        store_rollback(s);
+        return nsj_error_wrap(err, "migration %s", name);
+    }
+    (*applied)++;
+    return 0;
+}
+
+int store_migrate(store_t *s, const char *dir, int *applied, nsj_error_t *err)
+{
+    int n_applied = 0;
+    if (applied)
+        *applied = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return nsj_error_set(err, errno, "migrations: open %s", dir);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!migration_name(e->d_name))
+            continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+            if (!nn) {
+                rc = fail(err, ENOMEM, "migrations: out of memory");
+                break;
+            }
+            names = nn;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = fail(err, ENOMEM, "migrations: out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0 && n == 0)
+        rc = fail(err, ENOENT, "migrations: no NNN_*.sql files in %s", dir);
+    if (rc == 0) {
+        qsort(names, n, sizeof *names, cmp_names);
+        const char *lock[] = {MIGRATION_LOCK_KEY};
+        PGresult *r = store_exec(s, "SELECT pg_advisory_lock($1::bigint)", 1, lock, err);
+        if (!r) {
+            rc = -1;
+        } else {
+            PQclear(r);
+            r = store_exec(s,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                           0, NULL, err);
+            rc = r ? 0 : -1;
+            PQclear(r);
+            for (size_t i = 0; rc == 0 && i < n; i++)
+                rc = apply_one(s, dir, names[i], &n_applied, err);
+            nsj_error_t ignored;
+            PQclear(store_exec(s, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, &ignored));
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (applied)
+        *applied = n_applied;
+    return rc;
+}
+
+void store_job_free(store_job_t *job)
+{
+    if (!job)
+        return;
+    free(job->source);
+    for (size_t i = 0; job->tests && i < job->ntests; i++) {
+        free(job->tests[i].input);
+        free(job->tests[i].expected);
+    }
+    free(job->tests);
+    memset(job, 0, sizeof *job);
+}
+
+void store_jobs_free(store_job_t *jobs, size_t n)
+{
+    for (size_t i = 0; jobs && i < n; i++)
+        store_job_free(&jobs[i]);
+    free(jobs);
+}

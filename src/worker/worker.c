@@ -1,0 +1,818 @@
+/* The worker pool.
+ *
+ * Life of a message
+ * -----------------
+ *  1. XREADGROUP (or XAUTOCLAIM of a message idle longer than RECLAIM_IDLE
+ *     in a consumer presumed dead) gives one thread one message.
+ *  2. The message id goes into the thread's slot: from now on the
+ *     maintenance thread touches it every RECLAIM_IDLE/3 so that no other
+ *     worker reclaims it while this one is running it, however long the job.
+ *  3. A reclaimed message's delivery count is read (XPENDING): over
+ *     MAX_DELIVERIES, the submission becomes internal_error with that reason.
+ *  4. The submission is marked running (unless it is final already: then
+ *     the message is only acknowledged), every test runs in the sandbox,
+ *     and the results and the final state are stored in one transaction
+ *     that does nothing if someone else finished the submission first.
+ *  5. Only then is the message acknowledged (XACK + XDEL).
+ *
+ * A worker that dies anywhere in 2-5 leaves the message pending: another
+ * one reclaims it, runs it again and at most one of them stores anything.
+ * When Redis or Postgres goes away a thread keeps what it holds and retries
+ * with backoff (0.1 s doubling up to 5 s), reconnecting; it only gives up on
+ * a message while shutting down, and a message given up stays pending, so
+ * it is never lost. A job thread takes no new message while Postgres is
+ * away: it could not start it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "judge/judge.h"
+#include "queue/message.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "worker.h"
+
+#define BLOCK_MS 1000            /* XREADGROUP wait: how soon a stop is noticed */
+#define REPLY_TIMEOUT_MS 10000   /* a Redis reply (beyond BLOCK_MS) or a connect */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define DRAIN_RETRY_MS 30000     /* while stopping, how long to retry storing a finished job */
+#define STALE_BATCH 100
+#define PRUNE_EVERY_MS (10 * 60 * 1000)
+
+typedef struct slot {
+    bool busy;
+    char id[64];
+    char consumer[192];
+} slot_t;
+
+typedef struct job_thread {
+    worker_pool_t *pool;
+    unsigned index;
+    pthread_t tid;
+    bool started;
+    char consumer[192];
+    queue_conn_t *q;
+    store_t *db;
+    bool q_down, db_down;        /* an outage was logged; log the recovery */
+} job_thread_t;
+
+struct worker_pool {
+    worker_config_t cfg;
+    queue_url_t redis;
+    nsj_sandbox_t *sb;
+    const language_table_t *langs;
+    char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
+    char (*rootfs_err)[512];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_bool stopping, cancelling, maint_stop;
+    uint64_t stop_at_ms;
+    int cancel_pipe[2];
+    int done_fd;
+    unsigned alive;              /* job threads still running */
+    slot_t *slots;
+    job_thread_t *threads;
+    pthread_t maint;
+    bool maint_started;
+};
+
+static uint64_t now_ms(void)
+{
+    return util_now_ns() / 1000000ULL;
+}
+
+/* Sleep up to ms; wakes early on cancel, and on stop when wake_on_stop. */
+static void pool_wait(worker_pool_t *p, uint64_t ms, bool wake_on_stop)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (!atomic_load(&p->cancelling) && !(wake_on_stop && atomic_load(&p->stopping)) &&
+           !atomic_load(&p->maint_stop)) {
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static uint64_t next_backoff(uint64_t ms)
+{
+    return ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
+}
+
+/* Should a thread holding a message stop retrying (the message then stays
+ * pending, and another worker will take it)? */
+static bool give_up(worker_pool_t *p)
+{
+    if (atomic_load(&p->cancelling))
+        return true;
+    if (!atomic_load(&p->stopping))
+        return false;
+    pthread_mutex_lock(&p->mu);
+    bool late = now_ms() - p->stop_at_ms > DRAIN_RETRY_MS;
+    pthread_mutex_unlock(&p->mu);
+    return late;
+}
+
+static void slot_set(worker_pool_t *p, unsigned i, const char *id, const char *consumer)
+{
+    pthread_mutex_lock(&p->mu);
+    p->slots[i].busy = true;
+    snprintf(p->slots[i].id, sizeof p->slots[i].id, "%s", id);
+    snprintf(p->slots[i].consumer, sizeof p->slots[i].consumer, "%s", consumer);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void slot_clear(worker_pool_t *p, unsigned i)
+{
+    pthread_mutex_lock(&p->mu);
+    p->slots[i].busy = false;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- connections ---- */
+
+static int redis_connect(worker_pool_t *p, queue_conn_t **q, nsj_error_t *err)
+{
+    queue_close(*q);
+    *q = NULL;
+    if (queue_connect(&p->redis, REPLY_TIMEOUT_MS, q, err) < 0)
+        return -1;
+    if (queue_ensure_group(*q, err) < 0) {
+        queue_close(*q);
+        *q = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int db_connect(worker_pool_t *p, store_t **db, nsj_error_t *err)
+{
+    if (*db)
+        return store_reconnect(*db, err);
+    return store_connect(p->cfg.database_url, "nsjudge-worker", db, err);
+}
+
+enum { NEED_REDIS = 1, NEED_DB = 2 };
+
+/* Make sure the connections in need work: 0, or <0 when the thread should
+ * stop (wake_on_stop) or give up instead of waiting longer. */
+static int ensure_connected(job_thread_t *t, int need, bool wake_on_stop)
+{
+    worker_pool_t *p = t->pool;
+    uint64_t delay = BACKOFF_MIN_MS;
+    for (;;) {
+        nsj_error_t err;
+        bool ok = true;
+        if ((need & NEED_REDIS) && queue_broken(t->q)) {
+            if (redis_connect(p, &t->q, &err) < 0) {
+                if (!t->q_down)
+                    service_log("worker %u: Redis unavailable, retrying: %s", t->index, err.msg);
+                t->q_down = true;
+                ok = false;
+            } else if (t->q_down) {
+                service_log("worker %u: reconnected to Redis", t->index);
+                t->q_down = false;
+            }
+        }
+        if (ok && (need & NEED_DB) && store_broken(t->db)) {
+            if (db_connect(p, &t->db, &err) < 0) {
+                if (!t->db_down)
+                    service_log("worker %u: Postgres unavailable, retrying: %s", t->index, err.msg);
+                t->db_down = true;
+                ok = false;
+            } else if (t->db_down) {
+                service_log("worker %u: reconnected to Postgres", t->index);
+                t->db_down = false;
+            }
+        }
+        if (ok)
+            return 0;
+        if ((wake_on_stop && atomic_load(&p->stopping)) || give_up(p))
+            return -1;
+        pool_wait(p, delay, wake_on_stop);
+        delay = next_backoff(delay);
+    }
+}
+
+/* ---- retried operations ---- */
+
+typedef int (*store_fn)(store_t *db, void *ctx, nsj_error_t *err);
+typedef int (*queue_fn)(queue_conn_t *q, const char *consumer, void *ctx, nsj_error_t *err);
+
+enum { OP_OK = 0, OP_FAILED = -1, OP_GAVE_UP = -2 };
+
+/* Run fn until it succeeds or fails for a reason retrying cannot fix
+ * (OP_FAILED, err says why); transient failures reconnect and back off
+ * until give_up() (OP_GAVE_UP). */
+static int with_store(job_thread_t *t, store_fn fn, void *ctx, nsj_error_t *err)
+{
+    uint64_t delay = BACKOFF_MIN_MS;
+    for (;;) {
+        if (ensure_connected(t, NEED_DB, false) < 0)
+            return OP_GAVE_UP;
+        if (fn(t->db, ctx, err) == 0)
+            return OP_OK;
+        if (err->errnum != EAGAIN)
+            return OP_FAILED;
+        if (!t->db_down)
+            service_log("worker %u: Postgres failed, retrying: %s", t->index, err->msg);
+        t->db_down = true;
+        if (give_up(t->pool))
+            return OP_GAVE_UP;
+        pool_wait(t->pool, delay, false);
+        delay = next_backoff(delay);
+    }
+}
+
+static int with_queue(job_thread_t *t, queue_fn fn, void *ctx, nsj_error_t *err)
+{
+    uint64_t delay = BACKOFF_MIN_MS;
+    for (;;) {
+        if (ensure_connected(t, NEED_REDIS, false) < 0)
+            return OP_GAVE_UP;
+        if (fn(t->q, t->consumer, ctx, err) == 0)
+            return OP_OK;
+        if (err->errnum != EAGAIN)
+            return OP_FAILED;
+        if (!t->q_down)
+            service_log("worker %u: Redis failed, retrying: %s", t->index, err->msg);
+        t->q_down = true;
+        if (give_up(t->pool))
+            return OP_GAVE_UP;
+        pool_wait(t->pool, delay, false);
+        delay = next_backoff(delay);
+    }
+}
+
+typedef struct fail_ctx {
+    const char *id, *reason;
+    bool changed;
+} fail_ctx_t;
+
+static int op_fail(store_t *db, void *ctx, nsj_error_t *err)
+{
+    fail_ctx_t *c = ctx;
+    return store_submission_fail(db, c->id, c->reason, &c->changed, err);
+}
+
+typedef struct start_ctx {
+    const char *id;
+    store_start_t state;
+} start_ctx_t;
+
+static int op_start(store_t *db, void *ctx, nsj_error_t *err)
+{
+    start_ctx_t *c = ctx;
+    return store_submission_start(db, c->id, &c->state, err);
+}
+
+typedef struct finish_ctx {
+    const store_outcome_t *o;
+    bool committed;
+} finish_ctx_t;
+
+static int op_finish(store_t *db, void *ctx, nsj_error_t *err)
+{
+    finish_ctx_t *c = ctx;
+    return store_submission_finish(db, c->o, &c->committed, err);
+}
+
+static int op_ack(queue_conn_t *q, const char *consumer, void *ctx, nsj_error_t *err)
+{
+    (void)consumer;
+    return queue_ack(q, ctx, err);
+}
+
+typedef struct count_ctx {
+    const char *id;
+    int64_t count;
+} count_ctx_t;
+
+static int op_deliveries(queue_conn_t *q, const char *consumer, void *ctx, nsj_error_t *err)
+{
+    (void)consumer;
+    count_ctx_t *c = ctx;
+    return queue_deliveries(q, c->id, &c->count, err);
+}
+
+/* Make the submission internal_error with a reason. OP_GAVE_UP: leave the
+ * message pending. OP_FAILED is logged: the message is acknowledged anyway,
+ * as nothing a retry could do would help. */
+static int fail_submission(job_thread_t *t, const char *id, const char *reason)
+{
+    fail_ctx_t c = {.id = id, .reason = reason};
+    nsj_error_t err;
+    int rc = with_store(t, op_fail, &c, &err);
+    if (rc == OP_FAILED)
+        service_log("worker %u: submission %s: could not record internal_error (%s): %s", t->index, id, reason,
+                    err.msg);
+    else if (rc == OP_OK)
+        service_log("worker %u: submission %s: internal_error: %s%s", t->index, id, reason,
+                    c.changed ? "" : " (it was already final: left as it was)");
+    return rc == OP_GAVE_UP ? OP_GAVE_UP : OP_OK;
+}
+
+/* ---- one job ---- */
+
+/* Judge the message's submission and store the outcome. OP_GAVE_UP: leave
+ * the message pending (cancelled, or shutting down with the store away). */
+static int judge_and_store(job_thread_t *t, const queue_message_t *m)
+{
+    worker_pool_t *p = t->pool;
+    char reason[NSJ_ERROR_MSG_MAX + 128];
+    const language_t *lang = languages_find(p->langs, m->language);
+    if (!lang) {
+        snprintf(reason, sizeof reason, "language '%s' is not in this worker's language table", m->language);
+        return fail_submission(t, m->submission_id, reason);
+    }
+    size_t li = (size_t)(lang - p->langs->langs);
+    if (!p->rootfs[li][0]) {
+        snprintf(reason, sizeof reason, "%s", p->rootfs_err[li]);
+        return fail_submission(t, m->submission_id, reason);
+    }
+    judge_test_t *tests = calloc(m->ntests, sizeof *tests);
+    store_test_result_t *rows = calloc(m->ntests, sizeof *rows);
+    if (!tests || !rows) {
+        free(tests);
+        free(rows);
+        return fail_submission(t, m->submission_id, "out of memory");
+    }
+    for (size_t i = 0; i < m->ntests; i++)
+        tests[i] = (judge_test_t){.input = m->tests[i].input, .input_len = m->tests[i].input_len,
+                                  .expected = m->tests[i].expected, .expected_len = m->tests[i].expected_len,
+                                  .score = m->tests[i].score};
+    judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .source = m->source,
+                              .source_len = m->source_len, .tests = tests, .ntests = m->ntests,
+                              .limits = p->cfg.limits, .cancel_fd = p->cancel_pipe[0],
+                              .keep_output = p->cfg.keep_output};
+    judge_report_t rep;
+    uint64_t t0 = now_ms();
+    judge_run(p->sb, &sub, &rep);
+    int rc = OP_OK;
+    if (rep.cancelled) {
+        service_log("worker %u: submission %s: cancelled by shutdown; its message stays pending", t->index,
+                    m->submission_id);
+        rc = OP_GAVE_UP;
+        goto out;
+    }
+    for (size_t i = 0; i < rep.ntests; i++) {
+        const judge_test_result_t *r = &rep.tests[i];
+        rows[i] = (store_test_result_t){.test_case_id = m->tests[i].id, .ordinal = (int)i,
+                                        .status = judge_status_name(r->status), .passed = r->passed,
+                                        .out = r->out, .err = r->err, .execution_ms = (int64_t)r->wall_ms,
+                                        .cpu_ms = (int64_t)r->cpu_ms, .memory_kb = (int64_t)r->memory_kb,
+                                        .exit_code = r->exit_code, .signal = r->signal, .evidence = r->evidence};
+    }
+    store_outcome_t o = {.submission_id = m->submission_id, .status = judge_status_name(rep.status),
+                         .out = rep.status == JUDGE_COMPILE_ERROR ? rep.compile_out
+                                : rep.ntests                     ? rep.tests[rep.shown].out
+                                                                 : NULL,
+                         .err = rep.status == JUDGE_COMPILE_ERROR ? rep.compile_err
+                                : rep.ntests                     ? rep.tests[rep.shown].err
+                                                                 : NULL,
+                         .execution_ms = (int64_t)rep.execution_ms, .memory_kb = (int64_t)rep.memory_kb,
+                         .score_awarded = rep.score, .max_score = rep.max_score,
+                         .error = rep.status == JUDGE_INTERNAL_ERROR ? rep.error : NULL,
+                         .results = rows, .nresults = rep.ntests};
+    finish_ctx_t fc = {.o = &o};
+    nsj_error_t err;
+    rc = with_store(t, op_finish, &fc, &err);
+    if (rc == OP_FAILED) {
+        snprintf(reason, sizeof reason, "storing the results: %s", err.msg);
+        rc = fail_submission(t, m->submission_id, reason);
+    } else if (rc == OP_OK) {
+        service_log("worker %u: submission %s: %s, score %" PRId64 "/%" PRId64 ", %zu tests, %" PRIu64 " ms%s",
+                    t->index, m->submission_id, o.status, rep.score, rep.max_score, rep.ntests, now_ms() - t0,
+                    fc.committed ? "" : " (already finished by another worker: not stored again)");
+    }
+out:
+    judge_report_free(&rep);
+    free(tests);
+    free(rows);
+    return rc;
+}
+
+static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
+{
+    worker_pool_t *p = t->pool;
+    char reason[NSJ_ERROR_MSG_MAX + 128];
+    nsj_error_t err;
+    queue_message_t m;
+    memset(&m, 0, sizeof m);
+    slot_set(p, t->index, d->id, t->consumer);
+    if (!d->payload) {
+        service_log("worker %u: stream entry %s has no '%s' field: acknowledged and dropped", t->index, d->id,
+                    QUEUE_FIELD);
+        goto ack;
+    }
+    if (queue_message_parse(d->payload, d->len, &m, &err) < 0) {
+        service_log("worker %u: stream entry %s is not a valid message (%s)%s", t->index, d->id, err.msg,
+                    m.submission_id[0] ? "" : ": acknowledged and dropped");
+        if (m.submission_id[0]) {
+            snprintf(reason, sizeof reason, "malformed queue message %s: %s", d->id, err.msg);
+            if (fail_submission(t, m.submission_id, reason) == OP_GAVE_UP)
+                goto leave;
+        }
+        goto ack;
+    }
+    if (claimed) {
+        count_ctx_t c = {.id = d->id};
+        int rc = with_queue(t, op_deliveries, &c, &err);
+        if (rc == OP_GAVE_UP)
+            goto leave;
+        if (rc == OP_OK && c.count > (int64_t)p->cfg.max_deliveries) {
+            snprintf(reason, sizeof reason,
+                     "queue message delivered %" PRId64 " times (MAX_DELIVERIES=%u): every worker that took it "
+                     "stopped before finishing it (crashed, killed, or cut off from Redis or Postgres)",
+                     c.count, p->cfg.max_deliveries);
+            if (fail_submission(t, m.submission_id, reason) == OP_GAVE_UP)
+                goto leave;
+            goto ack;
+        }
+        service_log("worker %u: reclaimed message %s (submission %s, delivery %" PRId64 ")", t->index, d->id,
+                    m.submission_id, c.count);
+    }
+    start_ctx_t sc = {.id = m.submission_id};
+    int rc = with_store(t, op_start, &sc, &err);
+    if (rc == OP_GAVE_UP)
+        goto leave;
+    if (rc == OP_FAILED) {
+        snprintf(reason, sizeof reason, "marking it running: %s", err.msg);
+        if (fail_submission(t, m.submission_id, reason) == OP_GAVE_UP)
+            goto leave;
+        goto ack;
+    }
+    if (sc.state == STORE_MISSING) {
+        service_log("worker %u: message %s names submission %s, which does not exist: acknowledged", t->index,
+                    d->id, m.submission_id);
+        goto ack;
+    }
+    if (sc.state == STORE_STARTED && judge_and_store(t, &m) == OP_GAVE_UP)
+        goto leave;
+ack:
+    if (with_queue(t, op_ack, (void *)d->id, &err) == OP_FAILED)
+        service_log("worker %u: acknowledging %s: %s", t->index, d->id, err.msg);
+leave:
+    slot_clear(p, t->index);
+    queue_message_free(&m);
+}
+
+static void note_queue_error(job_thread_t *t, const nsj_error_t *err, uint64_t *delay)
+{
+    if (!t->q_down || err->errnum != EAGAIN)
+        service_log("worker %u: %s", t->index, err->msg);
+    if (err->errnum == EAGAIN)
+        t->q_down = true;
+    pool_wait(t->pool, *delay, true);
+    *delay = next_backoff(*delay);
+}
+
+static void *job_main(void *arg)
+{
+    job_thread_t *t = arg;
+    worker_pool_t *p = t->pool;
+    char cursor[64] = "0-0";
+    uint64_t claim_every = p->cfg.reclaim_idle_ms / 2, next_claim = 0, delay = BACKOFF_MIN_MS;
+    while (!atomic_load(&p->stopping)) {
+        if (ensure_connected(t, NEED_REDIS | NEED_DB, true) < 0)
+            break;
+        queue_delivery_t d;
+        nsj_error_t err;
+        bool claimed = false;
+        int got;
+        if (now_ms() >= next_claim) {
+            got = queue_claim_stale(t->q, t->consumer, (int64_t)p->cfg.reclaim_idle_ms, cursor, &d, &err);
+            if (got < 0) {
+                note_queue_error(t, &err, &delay);
+                continue;
+            }
+            if (got == 0 && strcmp(cursor, "0-0") == 0)
+                next_claim = now_ms() + claim_every;
+            claimed = got > 0;
+        }
+        if (!claimed) {
+            got = queue_read(t->q, t->consumer, BLOCK_MS, &d, &err);
+            if (got < 0) {
+                note_queue_error(t, &err, &delay);
+                continue;
+            }
+            if (got == 0)
+                continue;
+        }
+        if (t->q_down) {
+            service_log("worker %u: Redis is back", t->index);
+            t->q_down = false;
+        }
+        delay = BACKOFF_MIN_MS;
+        handle(t, &d, claimed);
+        queue_delivery_free(&d);
+    }
+    queue_close(t->q);
+    store_close(t->db);
+    t->q = NULL;
+    t->db = NULL;
+    pthread_mutex_lock(&p->mu);
+    bool last = --p->alive == 0;
+    pthread_mutex_unlock(&p->mu);
+    if (last) {
+        uint64_t one = 1;
+        if (write(p->done_fd, &one, sizeof one) < 0) {
+            /* an eventfd write of 1 cannot fail short of a bug */
+        }
+    }
+    return NULL;
+}
+
+/* ---- maintenance: heartbeats, stale rows, dead consumers ---- */
+
+static void touch_all(worker_pool_t *p, queue_conn_t *q)
+{
+    slot_t busy[256];
+    size_t n = 0;
+    pthread_mutex_lock(&p->mu);
+    for (unsigned i = 0; i < p->cfg.workers && n < ARRAY_SIZE(busy); i++)
+        if (p->slots[i].busy)
+            busy[n++] = p->slots[i];
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < n; i++) {
+        nsj_error_t err;
+        int rc = queue_touch(q, busy[i].consumer, busy[i].id, &err);
+        if (rc < 0) {
+            service_log("maintenance: touching message %s: %s", busy[i].id, err.msg);
+            if (queue_broken(q))
+                return;
+        } else if (rc == 0) {
+            /* Acknowledged just now, or reclaimed by another worker after we
+             * missed heartbeats: then both run it and the first to store wins. */
+        }
+    }
+}
+
+static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
+{
+    store_job_t *jobs;
+    size_t n;
+    nsj_error_t err;
+    if (store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH, &jobs,
+                         &n, &err) < 0) {
+        service_log("maintenance: looking for stale submissions: %s", err.msg);
+        return;
+    }
+    size_t sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        const store_job_t *j = &jobs[i];
+        queue_message_t m;
+        memset(&m, 0, sizeof m);
+        memcpy(m.submission_id, j->submission_id, sizeof m.submission_id);
+        memcpy(m.question_id, j->question_id, sizeof m.question_id);
+        snprintf(m.language, sizeof m.language, "%s", j->language);
+        m.source = j->source;
+        m.source_len = strlen(j->source);
+        queue_test_case_t *tc = calloc(j->ntests ? j->ntests : 1, sizeof *tc);
+        if (!tc)
+            break;
+        for (size_t k = 0; k < j->ntests; k++) {
+            memcpy(tc[k].id, j->tests[k].id, sizeof tc[k].id);
+            tc[k].input = j->tests[k].input;
+            tc[k].input_len = strlen(j->tests[k].input);
+            tc[k].expected = j->tests[k].expected;
+            tc[k].expected_len = strlen(j->tests[k].expected);
+            tc[k].score = j->tests[k].score;
+        }
+        m.tests = tc;
+        m.ntests = j->ntests;
+        size_t len;
+        char *payload = queue_message_encode(&m, &len);
+        free(tc); /* the strings belong to the job */
+        if (!payload || queue_enqueue(q, payload, len, NULL, 0, &err) < 0) {
+            service_log("maintenance: enqueueing stale submission %s again: %s", j->submission_id,
+                        payload ? err.msg : "out of memory");
+            free(payload);
+            if (queue_broken(q))
+                break;
+            continue;
+        }
+        free(payload);
+        sent++;
+    }
+    if (sent)
+        service_log("maintenance: enqueued %zu stale submissions again", sent);
+    store_jobs_free(jobs, n);
+}
+
+static void *maint_main(void *arg)
+{
+    worker_pool_t *p = arg;
+    queue_conn_t *q = NULL;
+    store_t *db = NULL;
+    uint64_t touch_every = p->cfg.reclaim_idle_ms / 3;
+    uint64_t stale_every = p->cfg.stale_queued_ms ? p->cfg.stale_queued_ms / 4 : 60000;
+    if (p->cfg.stale_running_ms && p->cfg.stale_running_ms / 4 < stale_every)
+        stale_every = p->cfg.stale_running_ms / 4;
+    if (stale_every > 30000)
+        stale_every = 30000;
+    if (stale_every < 250)
+        stale_every = 250;
+    uint64_t prune_idle = p->cfg.reclaim_idle_ms * 4 > 3600000 ? p->cfg.reclaim_idle_ms * 4 : 3600000;
+    uint64_t next_touch = 0, next_stale = now_ms() + 1000, next_prune = now_ms() + 60000, retry_at = 0;
+    bool stale_on = p->cfg.stale_queued_ms || p->cfg.stale_running_ms;
+    while (!atomic_load(&p->maint_stop)) {
+        nsj_error_t err;
+        uint64_t now = now_ms();
+        if (now >= retry_at && queue_broken(q) && redis_connect(p, &q, &err) < 0)
+            retry_at = now + 1000;
+        if (now >= retry_at && stale_on && store_broken(db) && db_connect(p, &db, &err) < 0)
+            retry_at = now + 1000;
+        if (!queue_broken(q)) {
+            if (now >= next_touch) {
+                touch_all(p, q);
+                next_touch = now + touch_every;
+            }
+            if (stale_on && now >= next_stale && !store_broken(db) && !atomic_load(&p->stopping)) {
+                requeue_stale(p, db, q);
+                next_stale = now_ms() + stale_every;
+            }
+            if (now >= next_prune) {
+                int n = queue_prune_consumers(q, (int64_t)prune_idle, &err);
+                if (n < 0)
+                    service_log("maintenance: pruning consumers: %s", err.msg);
+                else if (n > 0)
+                    service_log("maintenance: removed %d idle consumers with nothing pending", n);
+                next_prune = now + PRUNE_EVERY_MS;
+            }
+        }
+        uint64_t wake = next_touch;
+        if (stale_on && next_stale < wake)
+            wake = next_stale;
+        if (queue_broken(q) || (stale_on && store_broken(db)))
+            wake = retry_at;
+        now = now_ms();
+        if (wake > now)
+            pool_wait(p, wake - now < 1000 ? wake - now : 1000, false);
+    }
+    queue_close(q);
+    store_close(db);
+    return NULL;
+}
+
+/* ---- the pool ---- */
+
+static void wake_all(worker_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_sandbox_t *sb,
+                      const language_table_t *langs, worker_pool_t **out, nsj_error_t *err)
+{
+    *out = NULL;
+    worker_pool_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return nsj_error_set(err, ENOMEM, "worker pool");
+    p->cfg = *cfg;
+    p->redis = *redis;
+    p->sb = sb;
+    p->langs = langs;
+    p->cancel_pipe[0] = p->cancel_pipe[1] = p->done_fd = -1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->slots = calloc(cfg->workers, sizeof *p->slots);
+    p->threads = calloc(cfg->workers, sizeof *p->threads);
+    p->rootfs = calloc(langs->n ? langs->n : 1, sizeof *p->rootfs);
+    p->rootfs_err = calloc(langs->n ? langs->n : 1, sizeof *p->rootfs_err);
+    if (!p->slots || !p->threads || !p->rootfs || !p->rootfs_err) {
+        nsj_error_set(err, ENOMEM, "worker pool");
+        goto fail;
+    }
+    for (size_t i = 0; i < langs->n; i++) {
+        nsj_error_t e;
+        if (languages_rootfs_path(&langs->langs[i], p->rootfs[i], sizeof p->rootfs[i], &e) < 0) {
+            p->rootfs[i][0] = '\0';
+            snprintf(p->rootfs_err[i], sizeof p->rootfs_err[i], "%s", e.msg);
+            service_log("warning: language %s cannot run here: %s", langs->langs[i].name, e.msg);
+        }
+    }
+    if (pipe2(p->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || (p->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+        nsj_error_set(err, errno, "worker pool: pipe/eventfd");
+        goto fail;
+    }
+    p->alive = cfg->workers;
+    for (unsigned i = 0; i < cfg->workers; i++) {
+        job_thread_t *t = &p->threads[i];
+        t->pool = p;
+        t->index = i;
+        snprintf(t->consumer, sizeof t->consumer, "%s-%d-%u", cfg->name, (int)getpid(), i);
+        int e = pthread_create(&t->tid, NULL, job_main, t);
+        if (e) {
+            nsj_error_set(err, e, "worker pool: start thread %u", i);
+            pthread_mutex_lock(&p->mu);
+            p->alive -= cfg->workers - i;
+            pthread_mutex_unlock(&p->mu);
+            goto fail_threads;
+        }
+        t->started = true;
+    }
+    int e = pthread_create(&p->maint, NULL, maint_main, p);
+    if (e) {
+        nsj_error_set(err, e, "worker pool: start the maintenance thread");
+        goto fail_threads;
+    }
+    p->maint_started = true;
+    *out = p;
+    return 0;
+fail_threads:
+    worker_pool_stop(p);
+    worker_pool_free(p);
+    return -1;
+fail:
+    worker_pool_free(p);
+    return -1;
+}
+
+void worker_pool_stop(worker_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!atomic_load(&p->stopping))
+        p->stop_at_ms = now_ms();
+    atomic_store(&p->stopping, true);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void worker_pool_cancel(worker_pool_t *p)
+{
+    worker_pool_stop(p);
+    atomic_store(&p->cancelling, true);
+    /* Never read: stays readable, so every run in progress and any later
+     * one sees it. */
+    if (write(p->cancel_pipe[1], "x", 1) < 0) {
+        /* already written (pipe full is impossible with one byte) */
+    }
+    wake_all(p);
+}
+
+int worker_pool_done_fd(const worker_pool_t *p)
+{
+    return p->done_fd;
+}
+
+size_t worker_pool_busy(worker_pool_t *p)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&p->mu);
+    for (unsigned i = 0; i < p->cfg.workers; i++)
+        n += p->slots[i].busy;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+void worker_pool_free(worker_pool_t *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; p->threads && i < p->cfg.workers; i++)
+        if (p->threads[i].started)
+            pthread_join(p->threads[i].tid, NULL);
+    /* Job threads are gone: nothing is in flight, heartbeats can stop. */
+    atomic_store(&p->maint_stop, true);
+    wake_all(p);
+    if (p->maint_started)
+        pthread_join(p->maint, NULL);
+    for (int i = 0; i < 2; i++)
+        if (p->cancel_pipe[i] >= 0)
+            close(p->cancel_pipe[i]);
+    if (p->done_fd >= 0)
+        close(p->done_fd);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->slots);
+    free(p->threads);
+    free(p->rootfs);
+    free(p->rootfs_err);
+    free(p);
+}

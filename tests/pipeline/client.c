@@ -1,0 +1,153 @@
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_response(int fd, http_resp_t *r)
+{
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                return -1;
+            }
+            buf = nb;
+        }
+        ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* EOF, or a reset after the server answered early: keep what came */
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    char *end = strstr(buf, "\r\n\r\n");
+    if (!end || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
+        free(buf);
+        r->status = 0;
+        return -1;
+    }
+    size_t hlen = (size_t)(end - buf);
+    snprintf(r->headers, sizeof r->headers, "%.*s", (int)(hlen < sizeof r->headers ? hlen : sizeof r->headers - 1),
+             buf);
+    r->len = len - hlen - 4;
+    r->body = malloc(r->len + 1);
+    if (!r->body) {
+        free(buf);
+        return -1;
+    }
+    memcpy(r->body, end + 4, r->len);
+    r->body[r->len] = '\0';
+    free(buf);
+    return 0;
+}
+
+int http_do(int port, const char *method, const char *path, const char *ctype, const char *body, size_t len,
+            http_mode_t mode, http_resp_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    char head[1024];
+    int hn = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n", method, path,
+                      port);
+    if (ctype)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Type: %s\r\n", ctype);
+    if (body && mode == HTTP_CHUNKED)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "Transfer-Encoding: chunked\r\n");
+    else if (body)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Length: %zu\r\n", len);
+    hn += snprintf(head + hn, sizeof head - (size_t)hn, "\r\n");
+    int rc = send_all(fd, head, (size_t)hn);
+    if (rc == 0 && body) {
+        if (mode == HTTP_HEADERS_FIRST) {
+            /* A server that refuses from the headers answers now: then the
+             * body must not be sent (it would reset the connection). */
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, 2000) == 1) {
+                rc = read_response(fd, r);
+                close(fd);
+                return rc;
+            }
+            rc = send_all(fd, body, len);
+        } else if (mode == HTTP_CHUNKED) {
+            for (size_t off = 0; rc == 0 && off < len; off += 65536) {
+                size_t n = len - off < 65536 ? len - off : 65536;
+                char sz[32];
+                int sn = snprintf(sz, sizeof sz, "%zx\r\n", n);
+                rc = send_all(fd, sz, (size_t)sn) || send_all(fd, body + off, n) || send_all(fd, "\r\n", 2) ? -1 : 0;
+            }
+            if (rc == 0)
+                rc = send_all(fd, "0\r\n\r\n", 5);
+        } else {
+            rc = send_all(fd, body, len);
+        }
+    }
+    /* Even when sending failed the server may have answered first. */
+    int rrc = read_response(fd, r);
+    close(fd);
+    return rrc;
+}
+
+int http_header(const http_resp_t *r, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *p = r->headers; p && *p;) {
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = strcspn(v, "\r\n");
+            snprintf(out, cap, "%.*s", (int)vl, v);
+            return 0;
+        }
+        p = strstr(p, "\r\n");
+        if (p)
+            p += 2;
+    }
+    return -1;
+}
+
+void http_resp_free(http_resp_t *r)
+{
+    free(r->body);
+    r->body = NULL;
+}

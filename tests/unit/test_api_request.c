@@ -1,0 +1,236 @@
+/* Unit tests: HTTP routing and request validation (src/api/request.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api/request.h"
+
+static language_table_t langs;
+static const api_limits_t lim = {.source_max = 100, .max_tests = 3};
+
+static int setup(void **state)
+{
+    (void)state;
+    nsj_error_t err;
+    const char *text = "[python]\naliases = py python3\nversion = 3\nrootfs = python\nsource = main.py\n"
+                       "run = /usr/bin/python3 /code/main.py\n";
+    return languages_parse(text, "test.conf", &langs, &err);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    languages_free(&langs);
+    return 0;
+}
+
+static void routes(void **state)
+{
+    (void)state;
+    char id[37];
+    assert_int_equal(api_route_match("/submissions", id), API_ROUTE_SUBMISSIONS);
+    assert_int_equal(api_route_match("/submissions/0B6F3A5E-8A40-4C1E-9A43-2F1F7C3D9E01", id), API_ROUTE_SUBMISSION);
+    assert_string_equal(id, "0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01");
+    assert_int_equal(api_route_match("/questions", id), API_ROUTE_QUESTIONS);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id), API_ROUTE_QUESTION);
+    assert_int_equal(api_route_match("/languages", id), API_ROUTE_LANGUAGES);
+    assert_int_equal(api_route_match("/healthz", id), API_ROUTE_HEALTHZ);
+    assert_int_equal(api_route_match("/", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/123", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/x", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissionsx", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/languages/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id), API_ROUTE_NONE);
+    assert_true(api_route_allows(API_ROUTE_SUBMISSIONS, "POST"));
+    assert_false(api_route_allows(API_ROUTE_SUBMISSIONS, "GET"));
+    assert_true(api_route_allows(API_ROUTE_SUBMISSION, "GET"));
+    assert_true(api_route_allows(API_ROUTE_SUBMISSION, "HEAD"));
+    assert_false(api_route_allows(API_ROUTE_SUBMISSION, "DELETE"));
+    assert_false(api_route_allows(API_ROUTE_HEALTHZ, "POST"));
+    assert_string_equal(api_route_allow(API_ROUTE_QUESTIONS), "POST");
+    assert_string_equal(api_route_allow(API_ROUTE_LANGUAGES), "GET, HEAD");
+}
+
+static void content_types(void **state)
+{
+    (void)state;
+    assert_true(api_content_type_json("application/json"));
+    assert_true(api_content_type_json("Application/JSON"));
+    assert_true(api_content_type_json("application/json; charset=utf-8"));
+    assert_true(api_content_type_json("application/json;charset=\"UTF-8\""));
+    assert_true(api_content_type_json("application/json ; charset=utf8 ; foo=bar"));
+    assert_false(api_content_type_json(NULL));
+    assert_false(api_content_type_json(""));
+    assert_false(api_content_type_json("text/plain"));
+    assert_false(api_content_type_json("application/jsonx"));
+    assert_false(api_content_type_json("application/json-patch+json"));
+    assert_false(api_content_type_json("application/json; charset=latin1"));
+    assert_false(api_content_type_json("application/json; charset"));
+    assert_false(api_content_type_json("application/x-www-form-urlencoded"));
+}
+
+static void expect_sub(const char *body, unsigned status, const char *needle)
+{
+    api_submission_t s;
+    api_error_t e;
+    assert_int_equal(api_parse_submission(body, strlen(body), &lim, &langs, &s, &e), -1);
+    if (e.status != status || !strstr(e.msg, needle))
+        fail_msg("%s: got %u '%s', want %u '%s'", body, e.status, e.msg, status, needle);
+    assert_null(s.source);
+    assert_null(s.tests);
+}
+
+static void submission_ok(void **state)
+{
+    (void)state;
+    api_submission_t s;
+    api_error_t e;
+    const char *b = "{\"language\":\"py\",\"source_code\":\"print(1)\",\"test_cases\":["
+                    "{\"input\":\"\",\"expected_output\":\"1\\n\",\"score\":5},{\"input\":\"x\",\"expected_output\":\"1\"}]}";
+    assert_int_equal(api_parse_submission(b, strlen(b), &lim, &langs, &s, &e), 0);
+    assert_string_equal(s.language, "python"); /* alias resolved */
+    assert_string_equal(s.source, "print(1)");
+    assert_string_equal(s.question_id, "");
+    assert_int_equal(s.ntests, 2);
+    assert_string_equal(s.tests[0].expected, "1\n");
+    assert_int_equal(s.tests[0].score, 5);
+    assert_int_equal(s.tests[1].score, 1); /* default */
+    api_submission_free(&s);
+
+    b = "{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0B6F3A5E-8A40-4C1E-9A43-2F1F7C3D9E01\"}";
+    assert_int_equal(api_parse_submission(b, strlen(b), &lim, &langs, &s, &e), 0);
+    assert_string_equal(s.question_id, "0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01");
+    assert_int_equal(s.ntests, 0);
+    api_submission_free(&s);
+
+    /* question_id: null counts as absent. */
+    b = "{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":null,\"test_cases\":"
+        "[{\"input\":\"\",\"expected_output\":\"\"}]}";
+    assert_int_equal(api_parse_submission(b, strlen(b), &lim, &langs, &s, &e), 0);
+    api_submission_free(&s);
+}
+
+static void submission_bad(void **state)
+{
+    (void)state;
+    const char *tc = ",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}]}";
+    char b[512];
+    expect_sub("", 400, "invalid JSON");
+    expect_sub("{", 400, "invalid JSON");
+    expect_sub("nul", 400, "invalid JSON");
+    expect_sub("[1]", 400, "JSON object");
+    expect_sub("\"x\"", 400, "JSON object");
+    expect_sub("{\"language\":\"python\",\"language\":\"python\"}", 400, "invalid JSON");
+    expect_sub("{\"lang\":\"python\"}", 400, "unknown field 'lang'");
+    expect_sub("{}", 400, "missing field 'language'");
+    expect_sub("{\"language\":3}", 400, "'language' must be a string, not an integer");
+    expect_sub("{\"language\":null}", 400, "must be a string, not null");
+    expect_sub("{\"language\":\"cobol\",\"source_code\":\"x\"}", 400, "unknown language 'cobol'");
+    expect_sub("{\"language\":\"python\"}", 400, "missing field 'source_code'");
+    expect_sub("{\"language\":\"python\",\"source_code\":[]}", 400, "must be a string, not an array");
+    snprintf(b, sizeof b, "{\"language\":\"python\",\"source_code\":\"\"%s", tc);
+    expect_sub(b, 400, "source_code is empty");
+    snprintf(b, sizeof b, "{\"language\":\"python\",\"source_code\":\" \\n\\t\"%s", tc);
+    expect_sub(b, 400, "source_code is empty");
+    snprintf(b, sizeof b, "{\"language\":\"python\",\"source_code\":\"%0101d\"%s", 0, tc);
+    expect_sub(b, 413, "source_code is 101 bytes: the limit is 100");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\\u0000\"}", 400, "\\u0000");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\"}", 400, "question_id' or 'test_cases'");
+    snprintf(b, sizeof b, "{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0b6f3a5e-8a40-4c1e-9a43-"
+                          "2f1f7c3d9e01\"%s", tc);
+    expect_sub(b, 400, "not both");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"42\"}", 400, "must be a UUID");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":42}", 400, "must be a UUID");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":{}}", 400, "must be an array");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":null}", 400, "must be an array, not null");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[]}", 400, "empty");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[1]}", 400, "test_cases[0] must be an object");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{},{},{},{}]}", 400,
+               "too many test cases: 4 (the limit is 3)");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"expected_output\":\"\"}]}", 400,
+               "missing field 'input' in test_cases[0]");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\"}]}", 400,
+               "missing field 'expected_output' in test_cases[0]");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":1,\"expected_output\":\"\"}]}",
+               400, "'input' in test_cases[0] must be a string");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\","
+               "\"score\":\"5\"}]}", 400, "'score' in test_cases[0] must be an integer");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\","
+               "\"score\":-1}]}", 400, "'score'");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\","
+               "\"score\":1.0}]}", 400, "'score'");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\","
+               "\"score\":1000001}]}", 400, "'score'");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\","
+               "\"weight\":1}]}", 400, "unknown field 'weight' in test_cases[0]");
+    expect_sub("{\"language\":\"python\",\"source_code\":\"\xff\"}", 400, "invalid JSON");
+}
+
+static void question(void **state)
+{
+    (void)state;
+    api_question_t q;
+    api_error_t e;
+    const char *b = "{\"title\":\"Double\",\"test_cases\":[{\"input\":\"2\",\"expected_output\":\"4\",\"score\":2}]}";
+    assert_int_equal(api_parse_question(b, strlen(b), &lim, &q, &e), 0);
+    assert_string_equal(q.title, "Double");
+    assert_string_equal(q.statement, "");
+    assert_int_equal(q.ntests, 1);
+    assert_int_equal(q.tests[0].score, 2);
+    api_question_free(&q);
+    static const struct {
+        const char *body, *needle;
+    } bad[] = {
+        {"{}", "missing field 'title'"},
+        {"{\"title\":\"\",\"test_cases\":[]}", "1 to 200 bytes"},
+        {"{\"title\":\"t\"}", "missing field 'test_cases'"},
+        {"{\"title\":\"t\",\"test_cases\":[]}", "empty"},
+        {"{\"title\":\"t\",\"statement\":1,\"test_cases\":[]}", "'statement' must be a string"},
+        {"{\"title\":\"t\",\"tests\":[]}", "unknown field 'tests'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(api_parse_question(bad[i].body, strlen(bad[i].body), &lim, &q, &e), -1);
+        if (e.status != 400 || !strstr(e.msg, bad[i].needle))
+            fail_msg("%s: got %u '%s'", bad[i].body, e.status, e.msg);
+    }
+}
+
+/* Random bytes and mutated bodies: always a clean 4xx, never a crash. */
+static void fuzz_deterministic(void **state)
+{
+    (void)state;
+    static const char seed[] = "{\"language\":\"python\",\"source_code\":\"print(1)\",\"test_cases\":"
+                               "[{\"input\":\"1\",\"expected_output\":\"1\",\"score\":2}]}";
+    srand(99);
+    char buf[256];
+    for (int round = 0; round < 20000; round++) {
+        size_t len = sizeof seed - 1;
+        memcpy(buf, seed, len);
+        for (int k = 1 + rand() % 3; k > 0; k--)
+            buf[(size_t)rand() % len] = (char)(rand() & 0xff);
+        api_submission_t s;
+        api_error_t e;
+        if (api_parse_submission(buf, len, &lim, &langs, &s, &e) == 0)
+            api_submission_free(&s);
+        else
+            assert_true(e.status >= 400 && e.status < 500 && e.msg[0]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(routes),
+        cmocka_unit_test(content_types),
+        cmocka_unit_test(submission_ok),
+        cmocka_unit_test(submission_bad),
+        cmocka_unit_test(question),
+        cmocka_unit_test(fuzz_deterministic),
+    };
+    return cmocka_run_group_tests_name("api_request", tests, setup, teardown);
+}
