@@ -34,7 +34,7 @@ INTEG_BIN = $(BUILD)/tests/test_integration
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
-.PHONY: all deps rootfs check unit integration languages v2 asan bench bench-sandbox clean
+.PHONY: all deps rootfs check unit integration languages v2 asan bench bench-sandbox bench-languages clean
 all: $(BUILD)/nsjudge
 
 deps:
@@ -94,7 +94,7 @@ v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 
 # Each part of the system adds its test and bench steps in mk/*.mk.
 CHECK_STEPS = all unit integration languages v2
-BENCH_STEPS = bench-sandbox
+BENCH_STEPS = bench-sandbox bench-languages
 
 check: deps
 	@$(MAKE) --no-print-directory $(CHECK_STEPS)
@@ -112,6 +112,9 @@ bench:
 
 bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
 	@bench/sandbox.sh $(BUILD)
+
+bench-languages: $(BUILD)/nsjudge rootfs
+	@bench/languages.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan

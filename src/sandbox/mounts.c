@@ -223,7 +223,7 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
     close(lower);
     close(empty);
     if (m < 0)
-        return child_fail(ce, e, "mount overlay", plan->rootfs);
+        return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)

@@ -1,0 +1,4 @@
+// expect: runtime_error
+// exit: 3
+#include <stdlib.h>
+int main(void) { exit(3); }

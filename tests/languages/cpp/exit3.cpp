@@ -1,0 +1,4 @@
+// expect: runtime_error
+// exit: 3
+#include <cstdlib>
+int main() { std::exit(3); }

@@ -1,0 +1,7 @@
+// expect: runtime_error
+// exit: 3
+package main
+
+import "os"
+
+func main() { os.Exit(3) }

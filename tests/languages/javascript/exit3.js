@@ -1,0 +1,3 @@
+// expect: runtime_error
+// exit: 3
+process.exit(3);

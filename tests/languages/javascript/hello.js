@@ -1,0 +1,3 @@
+// expect: passed
+// want: hello, world
+console.log("hello, world");

@@ -1,0 +1,3 @@
+// expect: time_limit
+// limits: --time 1 --wall 3
+for (;;) {}

@@ -1,0 +1,3 @@
+# expect: passed
+# want: hello, world
+print("hello, world")

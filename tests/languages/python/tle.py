@@ -1,0 +1,4 @@
+# expect: time_limit
+# limits: --time 1 --wall 3
+while True:
+    pass
