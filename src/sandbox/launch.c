@@ -63,6 +63,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -235,6 +236,7 @@ static int close_from(unsigned first, unsigned flags)
 static __attribute__((noreturn)) void program_main(const run_t *r)
 {
     child_err_t ce = {0};
+    child_trace(r, TR_PROG_START);
     if (dup2(FD_IN, 0) < 0 || dup2(FD_OUT, 1) < 0 || dup2(FD_ERR, 2) < 0)
         child_fail(&ce, errno, "dup2", "stdio"), child_die(FD_SOCK, &ce);
     close_from(FD_IN, 0); /* FD_SOCK stays until execve (it is close-on-exec) */
@@ -253,6 +255,7 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail(&ce, errno, "prctl", "no_new_privs"), child_die(FD_SOCK, &ce);
+    child_trace(r, TR_PROG_SECCOMP);
     /* seccomp last: nothing above has to get past the policy. */
     int listener = seccomp_policy_load(&r->sb->prog, &ce);
     if (listener < 0)
@@ -268,21 +271,24 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
 
 /* Runs as a child of init, sharing its user namespace (and capabilities
  * there): the network namespace it makes is owned by the sandbox. */
-static __attribute__((noreturn)) void netns_helper_main(int sock)
+static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock)
 {
     child_err_t ce = {0};
+    child_trace(r, TR_HELPER_START);
     /* Hold nothing of the supervisor's but the sync socket. */
     if (sock > 3)
         syscall(SYS_close_range, 3, sock - 1, 0);
     syscall(SYS_close_range, sock + 1, ~0U, 0);
     if (unshare(CLONE_NEWNET) < 0)
         child_fail(&ce, errno, "unshare", "network namespace"), child_die(sock, &ce);
+    child_trace(r, TR_HELPER_NETNS);
     int fds[2];
     fds[0] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
     fds[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (fds[0] < 0 || fds[1] < 0)
         child_fail(&ce, errno, "netns helper", "netlink socket / ns fd"), child_die(sock, &ce);
     /* sync 2 */
+    child_trace(r, TR_HELPER_SENT);
     if (child_send_fds(sock, SYNC_NETNS, 0, NULL, fds, 2) < 0)
         child_fail(&ce, errno, "sync 2", "send netns"), child_die(sock, &ce);
     _exit(0);
@@ -294,9 +300,10 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     /* The netns helper first, as it is on the critical path (see the top of
      * this file). Raw clone, not fork(): glibc's fork takes locks that other
      * threads of the original process may have held at clone time. */
+    child_trace(r, TR_INIT_START);
     pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (helper == 0)
-        netns_helper_main(r->child_sock);
+        netns_helper_main(r, r->child_sock);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
@@ -318,6 +325,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     int gofds[SYNC_MAX_FDS];
     if (child_wait(FD_SOCK, SYNC_GO, gofds, &ce) < 0)
         child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_GO);
     mount_plan_t plan = r->mounts;
     plan.devfd = gofds[0];
     if (plan.devfd < 0)
@@ -331,6 +339,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     /* Bounding set and securebits once, here: the program inherits them. */
     if (caps_drop_bounding(&ce) < 0)
         child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_MOUNTED);
 
     /* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
      * namespace; v1: fds[1..] are the cgroups' tasks files to join through
@@ -339,6 +348,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     int fds[SYNC_MAX_FDS];
     if (child_wait(FD_SOCK, SYNC_NET_READY, fds, &ce) < 0)
         child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_NET_READY);
     if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + 1, SYNC_MAX_FDS - 1, &ce) < 0)
         child_die(FD_SOCK, &ce);
     if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
@@ -367,6 +377,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         int st;
         pid_t p = (pid_t)syscall(SYS_wait4, -1, &st, __WALL, NULL);
         if (p == prog) {
+            child_trace(r, TR_INIT_PROG_EXITED);
             /* sync 5: report, then exit; the kernel kills what is left
              * (other children, such as the netns helper, are just reaped). */
             child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1);
@@ -414,15 +425,38 @@ ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2])
     return n;
 }
 
-void run_trace(const run_t *r, const char *phase)
+static int trace_on(void)
 {
     static int on = -1;
     if (on < 0) {
         const char *e = getenv("NSJUDGE_TRACE");
         on = e && *e && strcmp(e, "0") != 0;
     }
-    if (on)
+    return on;
+}
+
+void run_trace(const run_t *r, const char *phase)
+{
+    if (trace_on())
         fprintf(stderr, "nsjudge trace: %8.3f ms  %s\n", (double)(util_now_ns() - r->start_ns) / 1e6, phase);
+}
+
+void child_trace(const run_t *r, int point)
+{
+    if (r->trace)
+        r->trace[point] = util_now_ns();
+}
+
+static void print_child_trace(const run_t *r)
+{
+    static const char *const names[TR_N] = {
+        "  init: started", "  helper: started", "  helper: netns made", "  helper: netns sent",
+        "  init: sync 1 received", "  init: root built", "  init: sync 3 received", "  program: started",
+        "  program: loading seccomp, execve next", "  init: program exited",
+    };
+    for (int i = 0; r->trace && i < TR_N; i++)
+        if (r->trace[i])
+            fprintf(stderr, "nsjudge trace: %8.3f ms  %s\n", (double)(r->trace[i] - r->start_ns) / 1e6, names[i]);
 }
 
 static void set_msg(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -653,6 +687,10 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     limits_plan(&spec->limits, &r->rlimits);
 
     r->start_ns = util_now_ns();
+    if (trace_on()) {
+        void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        r->trace = pg == MAP_FAILED ? NULL : pg;
+    }
     run_trace(r, "start");
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
      * netns helper starts sooner), socket, pipes. */
@@ -795,6 +833,10 @@ done:
         rc = -1;
     }
     run_trace(r, "cgroup removed");
+    if (r->trace) {
+        print_child_trace(r);
+        munmap(r->trace, 4096);
+    }
     if (r->msg[0])
         r->facts.internal_error = 1, rc = -1;
     r->facts.wall_ms = r->end_ns > r->start_ns ? (r->end_ns - r->start_ns) / 1000000 : 0;

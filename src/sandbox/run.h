@@ -77,10 +77,19 @@ typedef struct run {
     int have_exit_msg;
     int init_reaped;
     char msg[512];           /* internal error text */
+    uint64_t *trace;         /* NSJUDGE_TRACE: TR_N stamps shared with the children, or NULL */
 } run_t;
 
 /* NSJUDGE_TRACE=1: print each phase's time since the run started to stderr. */
 void run_trace(const run_t *r, const char *phase);
+
+/* With NSJUDGE_TRACE the children stamp their own phases into a page
+ * shared with the parent (plain stores: fine after clone), printed at the end. */
+enum {
+    TR_INIT_START, TR_HELPER_START, TR_HELPER_NETNS, TR_HELPER_SENT, TR_INIT_GO, TR_INIT_MOUNTED,
+    TR_INIT_NET_READY, TR_PROG_START, TR_PROG_SECCOMP, TR_INIT_PROG_EXITED, TR_N
+};
+void child_trace(const run_t *r, int point);
 
 /* Kill the sandbox (its init; the pid namespace takes the rest) once, recording why. */
 void run_kill(run_t *r, kill_reason_t why);
