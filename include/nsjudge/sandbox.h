@@ -124,7 +124,14 @@ const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
 
 /* Run one program to completion. Always fills res (nsj_result_free() it).
  * Returns 0 when a verdict was reached, <0 on internal_error (res->message
- * says which step failed and why). */
+ * says which step failed and why). The sandbox dies with the thread that
+ * called nsj_run (its parent-death signal follows that thread): call it
+ * from a thread that outlives the run. */
 int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
+
+/* Remove run cgroups left by supervisors that died mid-run (their pid is
+ * gone); nsj_sandbox_new() does this once, long-lived callers now and
+ * then. Returns how many were removed. */
+int nsj_sandbox_sweep(nsj_sandbox_t *sb);
 
 #endif

@@ -126,14 +126,15 @@ static void remove_stale(int parent_fd, const char *name)
 /* A supervisor killed mid-run (SIGKILL, OOM, power) takes its sandboxes
  * with it (init's parent-death signal) but cannot remove their cgroups:
  * remove every run-<pid>-* whose supervisor pid no longer exists. */
-static void sweep_stale_runs(int parent_fd)
+static int sweep_stale_runs(int parent_fd)
 {
     int dfd = dup(parent_fd);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    int removed = 0;
     if (!d) {
         if (dfd >= 0)
             close(dfd);
-        return;
+        return 0;
     }
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -145,8 +146,21 @@ static void sweep_stale_runs(int parent_fd)
         if (kill(pid, 0) == 0 || errno != ESRCH)
             continue; /* alive (or not ours to judge) */
         remove_stale(parent_fd, e->d_name);
+        removed++;
     }
     closedir(d);
+    return removed;
+}
+
+int cgroup_backend_sweep(const cgroup_backend_t *be)
+{
+    int n = 0;
+    if (be->version == 2)
+        n += sweep_stale_runs(be->v2_parent_fd);
+    for (int i = 0; i < V1_NCTRL; i++)
+        if (be->version == 1 && be->v1_parent_fd[i] >= 0)
+            n += sweep_stale_runs(be->v1_parent_fd[i]);
+    return n;
 }
 
 int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backend_t **out, nsj_error_t *err)
@@ -199,11 +213,7 @@ int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backe
         if (cgroup_v1_open(be, mounts, parent, err) < 0)
             goto fail;
     }
-    if (be->version == 2)
-        sweep_stale_runs(be->v2_parent_fd);
-    for (int i = 0; i < V1_NCTRL; i++)
-        if (be->version == 1 && be->v1_parent_fd[i] >= 0)
-            sweep_stale_runs(be->v1_parent_fd[i]);
+    cgroup_backend_sweep(be);
     *out = be;
     return 0;
 fail:

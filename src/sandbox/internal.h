@@ -50,6 +50,8 @@ typedef struct cgroup_run {
 /* Find the back end to use (v2 first) and prepare the parent cgroup. */
 int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backend_t **out, nsj_error_t *err);
 void cgroup_backend_close(cgroup_backend_t *be);
+/* Remove run cgroups whose supervisor pid is gone; returns how many. */
+int cgroup_backend_sweep(const cgroup_backend_t *be);
 const char *cgroup_backend_name(const cgroup_backend_t *be);
 
 /* Make the run's cgroup and write its limits. */

@@ -967,6 +967,11 @@ void nsj_sandbox_program_ids(const nsj_sandbox_t *sb, uint32_t *uid, uint32_t *g
     *gid = sb->host_uid + 1;
 }
 
+int nsj_sandbox_sweep(nsj_sandbox_t *sb)
+{
+    return cgroup_backend_sweep(sb->cg);
+}
+
 const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb)
 {
     return cgroup_backend_name(sb->cg);

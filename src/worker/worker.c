@@ -658,6 +658,10 @@ static void *maint_main(void *arg)
                 else if (n > 0)
                     service_log("maintenance: removed %d idle consumers with nothing pending", n);
                 next_prune = now + PRUNE_EVERY_MS;
+                /* Run cgroups of supervisors on this host that died mid-run. */
+                int swept = nsj_sandbox_sweep(p->sb);
+                if (swept > 0)
+                    service_log("maintenance: removed %d run cgroups of dead supervisors", swept);
             }
         }
         uint64_t wake = next_touch;
