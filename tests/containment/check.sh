@@ -1,26 +1,31 @@
 #!/bin/sh
 # make containment: the attack corpus under the namespace back end. Every
-# program must be held, and nothing may be left behind: no process of the
-# sandbox's host uids, no run cgroup, no mount, no temporary file.
+# program must be held, and nothing may be left behind: no run cgroup of a
+# supervisor that has exited, no sandbox process in one, no mount in the
+# host's namespace, no temporary file. (Other sandboxes running on the host
+# at the same time are not leftovers: their supervisors are alive.)
 set -eu
 build=${1:-build}
 
-sandbox_procs() {
-    for s in /proc/[0-9]*/status; do
-        awk '/^Uid:/ { if ($2 == 100000 || $2 == 100001) print }' "$s" 2>/dev/null
-    done | wc -l
+# run-<pid>-<n> cgroups whose supervisor pid no longer exists, with their tasks.
+dead_runs() {
+    find /sys/fs/cgroup -maxdepth 6 -type d -name 'run-*' 2>/dev/null | while read -r d; do
+        pid=$(basename "$d" | cut -d- -f2)
+        kill -0 "$pid" 2>/dev/null || echo "$d ($(wc -l <"$d/cgroup.procs") tasks)"
+    done
 }
-run_cgroups() { find /sys/fs/cgroup -maxdepth 6 -type d -name 'run-*' 2>/dev/null | wc -l; }
-mounts() { wc -l </proc/self/mountinfo; }
-temps() { ls -d /tmp/nsjudge-* 2>/dev/null | wc -l; }
+host_mounts() { grep -c -e ' - overlay ' -e "$(pwd)/rootfs/" /proc/self/mountinfo || true; }
+temps() { ls -d /tmp/nsjudge-* 2>/dev/null | sort; }
 
-before="$(sandbox_procs) $(run_cgroups) $(mounts) $(temps)"
+mounts_before=$(host_mounts)
+temps_before=$(temps)
 status=0
 "$build/tests/corpus-runner" --nsjudge "$build/nsjudge" tests/containment || status=$?
-after="$(sandbox_procs) $(run_cgroups) $(mounts) $(temps)"
-if [ "$before" != "$after" ]; then
-    echo "containment: left behind (processes cgroups mounts temp-files): before $before, after $after" >&2
-    status=1
-fi
-[ "$status" = 0 ] && echo "containment: nothing left behind ($after)"
+sleep 1   # let the last supervisors finish exiting
+left=$(dead_runs)
+new_temps=$(temps | comm -13 "$(mktemp)" - | grep -vxF "$temps_before" || true)
+[ "$(host_mounts)" = "$mounts_before" ] || { echo "containment: mounts left in the host namespace" >&2; status=1; }
+[ -z "$left" ] || { echo "containment: run cgroups of exited supervisors left: $left" >&2; status=1; }
+[ -z "$new_temps" ] || { echo "containment: temporary files left: $new_temps" >&2; status=1; }
+[ "$status" = 0 ] && echo "containment: nothing left behind"
 exit $status
