@@ -128,7 +128,9 @@ static void remove_stale(int parent_fd, const char *name)
  * remove every run-<pid>-* whose supervisor pid no longer exists. */
 static int sweep_stale_runs(int parent_fd)
 {
-    int dfd = dup(parent_fd);
+    /* A new open file description, not dup(): a dup shares the offset, so
+     * every sweep after the first would start at the end of the directory. */
+    int dfd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     int removed = 0;
     if (!d) {

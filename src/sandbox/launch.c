@@ -332,6 +332,10 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_fail(&ce, EPROTO, "sync 1", "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
+    /* Again: the kernel clears the parent-death signal on any change of
+     * credentials, and userns_enter just made us root of the namespace. A
+     * supervisor that died in between is seen at sync 3 (EOF on FD_SOCK). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (sethostname("sandbox", 7) < 0)
         child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
     if (mounts_setup_root(&plan, &ce) < 0)

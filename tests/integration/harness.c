@@ -208,6 +208,11 @@ int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...)
 
 int it_count_sandbox_processes(void)
 {
+    return it_count_sandbox_processes_of(getpid());
+}
+
+int it_count_sandbox_processes_of(pid_t supervisor)
+{
     DIR *d = opendir("/proc");
     int n = 0;
     struct dirent *e;
@@ -226,7 +231,7 @@ int it_count_sandbox_processes(void)
          * sandboxes of other supervisors on the host are not counted. */
         char cg[4096], mine[64];
         snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
-        snprintf(mine, sizeof mine, "/run-%d-", (int)getpid());
+        snprintf(mine, sizeof mine, "/run-%d-", (int)supervisor);
         if (util_read_file_at(AT_FDCWD, path, cg, sizeof cg) > 0 && strstr(cg, mine))
             n++;
     }
@@ -237,7 +242,7 @@ int it_count_sandbox_processes(void)
 
 /* This process's run cgroups (run-<pid>-N) anywhere under /sys/fs/cgroup
  * (every hierarchy, any parent: the default /nsjudge, "self" delegation). */
-static int count_runs(const char *dir, int depth)
+static int count_runs(const char *dir, int depth, pid_t supervisor)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -248,13 +253,13 @@ static int count_runs(const char *dir, int depth)
         if (e->d_type != DT_DIR || e->d_name[0] == '.')
             continue;
         char mine[64];
-        snprintf(mine, sizeof mine, "run-%d-", (int)getpid());
+        snprintf(mine, sizeof mine, "run-%d-", (int)supervisor);
         if (strncmp(e->d_name, mine, strlen(mine)) == 0)
             n++;
         if (depth > 0) {
             char sub[4096];
             snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-            n += count_runs(sub, depth - 1);
+            n += count_runs(sub, depth - 1, supervisor);
         }
     }
     closedir(d);
@@ -263,7 +268,12 @@ static int count_runs(const char *dir, int depth)
 
 int it_count_run_cgroups(void)
 {
-    return count_runs("/sys/fs/cgroup", 8);
+    return it_count_run_cgroups_of(getpid());
+}
+
+int it_count_run_cgroups_of(pid_t supervisor)
+{
+    return count_runs("/sys/fs/cgroup", 8, supervisor);
 }
 
 /* Host mounts a leaking sandbox would leave: anything at or under the

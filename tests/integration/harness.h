@@ -55,8 +55,11 @@ int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...)
 
 /* Processes with the sandbox's host uids (100000, 100001) in this process's run cgroups. */
 int it_count_sandbox_processes(void);
+/* The same for the run cgroups of another supervisor process. */
+int it_count_sandbox_processes_of(pid_t supervisor);
 /* This process's run cgroups (run-<pid>-*) left anywhere under /sys/fs/cgroup. */
 int it_count_run_cgroups(void);
+int it_count_run_cgroups_of(pid_t supervisor);
 /* Host mounts at or under the rootfs, or of type overlay. */
 int it_count_mounts(void);
 /* Open fds of this process. */

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -714,6 +715,42 @@ static void k_stale_cgroups_swept(void **state)
     }
 }
 
+/* The supervisor is SIGKILLed mid-run: init's parent-death signal takes
+ * the whole sandbox down with it (the kernel clears that signal on a
+ * credential change, so init re-arms it after entering the user
+ * namespace), and the next sweep removes the dead supervisor's cgroups. */
+static void k_supervisor_killed(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    pid_t sup = fork();
+    assert_true(sup >= 0);
+    if (sup == 0) {
+        nsj_limits_t l = limits();
+        l.wall_ms = 60000;
+        nsj_result_t r;
+        it_probe(&r, &l, "sleep", "60", NULL);
+        _exit(0);
+    }
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    int seen = 0;
+    for (int i = 0; i < 500 && (seen = it_count_sandbox_processes_of(sup)) < 2; i++)
+        nanosleep(&ts, NULL);
+    if (seen < 2) {
+        kill(sup, SIGKILL), waitpid(sup, NULL, 0);
+        fail_msg("the sandbox of supervisor %d did not start (%d processes)", (int)sup, seen);
+    }
+    kill(sup, SIGKILL);
+    waitpid(sup, NULL, 0);
+    int left = 1;
+    for (int i = 0; i < 250 && (left = it_count_sandbox_processes_of(sup)) > 0; i++)
+        nanosleep(&ts, NULL);
+    assert_int_equal(left, 0);
+    assert_true(it_count_run_cgroups_of(sup) > 0); /* left by the dead supervisor... */
+    assert_true(nsj_sandbox_sweep(it.sb) > 0);     /* ...until swept */
+    assert_int_equal(it_count_run_cgroups_of(sup), 0);
+}
+
 /* 200 runs, fork bombs and setsid daemons among them: nothing left behind. */
 static void k_two_hundred_runs(void **state)
 {
@@ -955,6 +992,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(c_no_shared_inodes_between_runs),
         cmocka_unit_test(k_daemons_and_stopped_children),
         cmocka_unit_test(k_stale_cgroups_swept),
+        cmocka_unit_test(k_supervisor_killed),
         cmocka_unit_test(k_two_hundred_runs),
     };
     const struct CMUnitTest host_tests[] = {
