@@ -4,11 +4,19 @@
 set -eu
 build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
        libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
-# Servers for the pipeline, the python rootfs builder, and the cgroup-v2 VM.
-test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio"
+# Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM, and
+# the browser for the web page's test (make browser: chromium, driven
+# headless by playwright-core from npm).
+test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium"
 case "${1:-all}" in
     build) want=$build ;;
-    *) want="$build $test" ;;
+    *)
+        want="$build $test"
+        # Node and npm for the browser test, unless some node is there
+        # already (e.g. NodeSource's, which Debian's npm would conflict with).
+        command -v node >/dev/null || want="$want nodejs"
+        command -v npm >/dev/null || want="$want npm"
+        ;;
 esac
 missing=""
 for p in $want; do

@@ -120,5 +120,7 @@ The judge is up at $URL. Try it:
         | sed 's/.*"id":"\\([^"]*\\)".*/\\1/')
   sleep 1; curl -s $URL/submissions/\$id
 
+or open $URL/ in a browser (editor, Run, Submit).
+
 Logs: .state/log/. Stop everything with: make down
 EOT

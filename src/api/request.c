@@ -237,7 +237,7 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
     const json_t *lang = string_field(root, "language", "", e);
     if (!lang)
         goto out;
-    const language_t *l = languages_find(langs, json_string_value(lang));
+    const language_t *l = languages_find_listed(langs, json_string_value(lang));
     if (!l) {
         reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
         goto out;

@@ -9,9 +9,18 @@
  * POST /submissions inserts the row first, then enqueues. If the enqueue
  * fails the row is made internal_error ("enqueue failed: ...") and the
  * client gets 503; if this process dies between the two, the row stays
- * queued and the workers' stale-row sweep enqueues it again. */
+ * queued and the workers' stale-row sweep enqueues it again.
+ *
+ * Threading: one thread per connection (libmicrohttpd's
+ * MHD_USE_THREAD_PER_CONNECTION). Progress streams (SSE) and WebSockets
+ * hold their connection for minutes, blocked on Redis; with a fixed pool of
+ * threads a few of them would starve every ordinary request. A thread per
+ * connection costs a stack that stays mostly untouched (the idle RSS is
+ * unchanged) and lets each long request block without harm. The live
+ * routes are in events.c, session_ws.c and static.c (docs/live.md). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -21,10 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "api/internal.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "common/paths.h"
 #include "common/util.h"
+#include "queue/live.h"
 #include "queue/message.h"
 #include "queue/stream.h"
 #include "service/service.h"
@@ -34,35 +48,11 @@
  * outlived a server restart. */
 #define IDLE_CHECK_MS 2000
 #define REPLY_TIMEOUT_MS 5000
-
-typedef struct conn_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    void **conns;                /* store_t* or queue_conn_t*; NULL until connected */
-    uint64_t *last_used_ms;
-    bool *taken;
-    size_t n;
-} conn_pool_t;
-
-struct api_server {
-    api_config_t cfg;
-    queue_url_t redis;
-    const language_table_t *langs;
-    char *languages_json;
-    conn_pool_t db, rq;
-    struct MHD_Daemon *httpd;
-};
-
-typedef struct request {
-    api_route_t route;
-    char id[37];
-    char *body;
-    size_t len, cap;
-    bool too_large;
-    unsigned early_status;       /* an answer decided from the headers alone */
-    char *early_body;
-    const char *early_allow;
-} request_t;
+/* A thread per connection: a cap on them, and a stack of the size the
+ * handlers need instead of 8 MiB each: jansson parses recursively, up to
+ * 2048 levels of a client's JSON (a few hundred KiB of stack). */
+#define API_MAX_CONNECTIONS 1000
+#define API_THREAD_STACK (1024 * 1024)
 
 static uint64_t now_ms(void)
 {
@@ -106,8 +96,7 @@ static void pool_give(conn_pool_t *p, size_t i)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* A working database connection from the pool, or -1 + err. */
-static int db_take(api_server_t *s, store_t **out, size_t *slot, nsj_error_t *err)
+int api_db_take(api_server_t *s, store_t **out, size_t *slot, nsj_error_t *err)
 {
     size_t i = pool_take(&s->db);
     store_t *db = s->db.conns[i];
@@ -129,7 +118,7 @@ static int db_take(api_server_t *s, store_t **out, size_t *slot, nsj_error_t *er
     return 0;
 }
 
-static int redis_take(api_server_t *s, queue_conn_t **out, size_t *slot, nsj_error_t *err)
+int api_redis_take(api_server_t *s, queue_conn_t **out, size_t *slot, nsj_error_t *err)
 {
     size_t i = pool_take(&s->rq);
     queue_conn_t *q = s->rq.conns[i];
@@ -148,10 +137,19 @@ static int redis_take(api_server_t *s, queue_conn_t **out, size_t *slot, nsj_err
     return 0;
 }
 
+void api_db_give(api_server_t *s, size_t slot)
+{
+    pool_give(&s->db, slot);
+}
+
+void api_redis_give(api_server_t *s, size_t slot)
+{
+    pool_give(&s->rq, slot);
+}
+
 /* ---- responses ---- */
 
-static char *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *error_json(const char *fmt, ...)
+char *api_error_json(const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -169,9 +167,8 @@ static char *error_json(const char *fmt, ...)
     return out;
 }
 
-/* Queue a JSON answer (body is taken over and freed). */
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, char *body, const char *hname,
-                                 const char *hvalue)
+enum MHD_Result api_send_json(struct MHD_Connection *c, unsigned status, char *body, const char *hname,
+                              const char *hvalue)
 {
     if (!body) {
         status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -205,19 +202,26 @@ typedef struct answer {
 static void answer_error(answer_t *a, unsigned status, const char *what, const nsj_error_t *err)
 {
     a->status = status;
-    a->body = error_json("%s: %s", what, err->msg);
+    a->body = api_error_json("%s: %s", what, err->msg);
 }
 
 static void answer_store_error(answer_t *a, const char *what, const nsj_error_t *err)
 {
     if (err->errnum == ENOENT) {
         a->status = MHD_HTTP_NOT_FOUND;
-        a->body = error_json("%s", err->msg);
+        a->body = api_error_json("%s", err->msg);
     } else if (err->errnum == EAGAIN || err->errnum == ENOMEM) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", err);
     } else {
         answer_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, what, err);
     }
+}
+
+enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what, const nsj_error_t *err)
+{
+    answer_t a = {0};
+    answer_store_error(&a, what, err);
+    return api_send_json(c, a.status, a.body, NULL, NULL);
 }
 
 static store_new_test_t *new_tests(const api_test_t *t, size_t n)
@@ -256,19 +260,39 @@ static char *encode_job(const store_job_t *job, size_t *len)
     return out;
 }
 
+void api_publish_event(api_server_t *s, const char *submission_id, const char *type, char *data)
+{
+    queue_conn_t *q;
+    size_t slot;
+    nsj_error_t err;
+    char key[LIVE_KEY_MAX];
+    live_events_key(submission_id, key);
+    int rc = -1;
+    if (!data)
+        snprintf(err.msg, sizeof err.msg, "out of memory");
+    else if (api_redis_take(s, &q, &slot, &err) == 0) {
+        live_item_t it = {type, data, strlen(data)};
+        rc = live_add(q, key, &it, 1, 0, API_EVENTS_TTL_S, NULL, 0, &err);
+        api_redis_give(s, slot);
+    }
+    if (rc < 0)
+        service_log("submission %s: could not publish a %s event (not fatal): %s", submission_id, type, err.msg);
+    free(data);
+}
+
 /* XADD, retried once on a fresh connection when the pooled one turns out
  * dead (Redis restarted since it was last used). If the first XADD did
  * reach Redis the message is there twice: harmless, as a submission is
  * stored once whatever the deliveries. */
-static int enqueue(api_server_t *s, const char *payload, size_t len, nsj_error_t *err)
+int api_enqueue(api_server_t *s, const char *stream, const char *payload, size_t len, nsj_error_t *err)
 {
     queue_conn_t *q;
     size_t slot;
     int rc = -1;
     for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
-        if (redis_take(s, &q, &slot, err) < 0)
+        if (api_redis_take(s, &q, &slot, err) < 0)
             return -1;
-        rc = queue_enqueue(q, payload, len, NULL, 0, err);
+        rc = queue_enqueue_on(q, stream, payload, len, NULL, 0, err);
         bool retry = rc < 0 && err->errnum == EAGAIN && queue_broken(q);
         pool_give(&s->rq, slot);
         if (!retry)
@@ -284,7 +308,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     api_error_t e;
     if (api_parse_submission(r->body, r->len, &lim, s->langs, &req, &e) < 0) {
         a->status = e.status;
-        a->body = error_json("%s", e.msg);
+        a->body = api_error_json("%s", e.msg);
         return;
     }
     store_new_test_t *nt = new_tests(req.tests, req.ntests);
@@ -297,10 +321,10 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     nsj_error_t err;
     if (!nt) {
         a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = error_json("out of memory");
+        a->body = api_error_json("out of memory");
         goto out;
     }
-    if (db_take(s, &db, &slot, &err) < 0) {
+    if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         goto out;
     }
@@ -310,15 +334,17 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
         answer_store_error(a, "storing the submission", &err);
         goto out;
     }
+    /* Before the enqueue, so that no worker's "running" can come first. */
+    api_publish_event(s, job.submission_id, "status", live_event_status("queued", NULL));
     size_t len;
     char *payload = encode_job(&job, &len);
-    if (!payload || enqueue(s, payload, len, &err) < 0) {
+    if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
         if (!payload)
             nsj_error_set(&err, ENOMEM, "encoding the message");
         char reason[NSJ_ERROR_MSG_MAX + 32];
         snprintf(reason, sizeof reason, "enqueue failed: %s", err.msg);
         nsj_error_t ferr;
-        bool marked = db_take(s, &db, &slot, &ferr) == 0;
+        bool marked = api_db_take(s, &db, &slot, &ferr) == 0;
         if (marked) {
             marked = store_submission_fail(db, job.submission_id, reason, NULL, &ferr) == 0;
             pool_give(&s->db, slot);
@@ -327,10 +353,14 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
          * workers' stale-row sweep enqueues it later. */
         service_log("submission %s: %s%s", job.submission_id, reason,
                     marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
+        if (marked) {
+            live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
+            api_publish_event(s, job.submission_id, "status", live_event_status("internal_error", &f));
+        }
         a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = marked ? error_json("queue unavailable (%s): submission %s was not queued and is marked "
+        a->body = marked ? api_error_json("queue unavailable (%s): submission %s was not queued and is marked "
                                       "internal_error; submit it again later", err.msg, job.submission_id)
-                         : error_json("queue unavailable (%s): submission %s will be queued when it is back",
+                         : api_error_json("queue unavailable (%s): submission %s will be queued when it is back",
                                       err.msg, job.submission_id);
         free(payload);
         store_job_free(&job);
@@ -356,7 +386,7 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
     api_error_t e;
     if (api_parse_question(r->body, r->len, &lim, &req, &e) < 0) {
         a->status = e.status;
-        a->body = error_json("%s", e.msg);
+        a->body = api_error_json("%s", e.msg);
         return;
     }
     store_new_test_t *nt = new_tests(req.tests, req.ntests);
@@ -367,8 +397,8 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
     char id[STORE_UUID_LEN + 1];
     if (!nt) {
         a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = error_json("out of memory");
-    } else if (db_take(s, &db, &slot, &err) < 0) {
+        a->body = api_error_json("out of memory");
+    } else if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
     } else {
         int rc = store_question_create(db, &in, id, &err);
@@ -394,7 +424,7 @@ static void get_json(api_server_t *s, const request_t *r, answer_t *a,
     store_t *db;
     size_t slot;
     nsj_error_t err;
-    if (db_take(s, &db, &slot, &err) < 0) {
+    if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         return;
     }
@@ -421,11 +451,11 @@ static void get_health(api_server_t *s, answer_t *a)
     queue_conn_t *q;
     size_t slot;
     bool db_ok = false, redis_ok = false;
-    if (db_take(s, &db, &slot, &derr) == 0) {
+    if (api_db_take(s, &db, &slot, &derr) == 0) {
         db_ok = store_ping(db, &derr) == 0;
         pool_give(&s->db, slot);
     }
-    if (redis_take(s, &q, &slot, &rerr) == 0) {
+    if (api_redis_take(s, &q, &slot, &rerr) == 0) {
         redis_ok = queue_ping(q, &rerr) == 0;
         pool_give(&s->rq, slot);
     }
@@ -461,19 +491,31 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
     case API_ROUTE_NONE: break;
     }
     a->status = MHD_HTTP_NOT_FOUND;
-    a->body = error_json("not found");
+    a->body = api_error_json("not found");
 }
 
 /* Decide from the headers alone; 0 when the request may go on. */
 static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const char *url, const char *method,
                               request_t *r)
 {
-    if (r->route == API_ROUTE_NONE) {
-        r->early_body = error_json("no such resource: %.200s", url);
+    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC && !api_static_exists(s, r->file))
+        r->live = API_LIVE_NONE;
+    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE) {
+        r->early_body = api_error_json("no such resource: %.200s", url);
         return MHD_HTTP_NOT_FOUND;
     }
-    if (!api_route_allows(r->route, method)) {
-        r->early_body = error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
+    if (r->route == API_ROUTE_NONE) {
+        if (!api_live_route_allows(r->live, method)) {
+            r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
+                                           api_live_route_allow(r->live));
+            r->early_allow = api_live_route_allow(r->live);
+            return MHD_HTTP_METHOD_NOT_ALLOWED;
+        }
+        unsigned st = api_live_check_headers(s, c, method, r);
+        if (st)
+            return st;
+    } else if (!api_route_allows(r->route, method)) {
+        r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
                                    api_route_allow(r->route));
         r->early_allow = api_route_allow(r->route);
         return MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -482,7 +524,7 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         return 0;
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!api_content_type_json(ct)) {
-        r->early_body = error_json("Content-Type must be application/json, not %.100s", ct ? ct : "(none)");
+        r->early_body = api_error_json("Content-Type must be application/json, not %.100s", ct ? ct : "(none)");
         return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -491,7 +533,7 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
         if (errno || end == cl || n > s->cfg.body_max) {
-            r->early_body = error_json("the body is over the %zu-byte limit", s->cfg.body_max);
+            r->early_body = api_error_json("the body is over the %zu-byte limit", s->cfg.body_max);
             return MHD_HTTP_CONTENT_TOO_LARGE;
         }
     }
@@ -509,14 +551,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *state = r;
         r->route = api_route_match(url, r->id);
+        if (r->route == API_ROUTE_NONE)
+            r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
         r->early_status = check_headers(s, c, url, method, r);
         if (!r->early_status)
             return MHD_YES;
         /* Answer now, without reading a body (the connection is then closed). */
         char *body = r->early_body;
         r->early_body = NULL;
-        enum MHD_Result ret = send_json(c, r->early_status, body, r->early_allow ? MHD_HTTP_HEADER_ALLOW : NULL,
-                                        r->early_allow);
+        const char *hname = r->early_allow ? MHD_HTTP_HEADER_ALLOW : r->early_hname;
+        const char *hvalue = r->early_allow ? r->early_allow : r->early_hvalue;
+        enum MHD_Result ret = api_send_json(c, r->early_status, body, hname, hvalue);
         if (ret == MHD_YES)
             r->early_status = 1; /* answered */
         return ret;
@@ -552,11 +597,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->early_status)
         return MHD_YES;
     if (r->too_large)
-        return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, error_json("the body is over the %zu-byte limit",
+        return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    switch (r->route == API_ROUTE_NONE ? r->live : API_LIVE_NONE) {
+    case API_LIVE_EVENTS: return api_events_answer(s, c, r);
+    case API_LIVE_SESSIONS: return api_session_create(s, c, r);
+    case API_LIVE_SESSION: return api_session_connect(s, c, r);
+    case API_LIVE_STATIC: return api_static_answer(s, c, r);
+    case API_LIVE_NONE: break;
+    }
     answer_t a = {0};
     dispatch(s, r, &a);
-    return send_json(c, a.status, a.body, a.hname, a.hvalue);
+    return api_send_json(c, a.status, a.body, a.hname, a.hvalue);
+}
+
+void api_live_enter(api_server_t *s)
+{
+    pthread_mutex_lock(&s->live_mu);
+    s->live++;
+    pthread_mutex_unlock(&s->live_mu);
+}
+
+void api_live_leave(api_server_t *s)
+{
+    pthread_mutex_lock(&s->live_mu);
+    s->live--;
+    pthread_cond_broadcast(&s->live_cv);
+    pthread_mutex_unlock(&s->live_mu);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
@@ -578,6 +645,8 @@ static char *languages_json(const language_table_t *langs)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < langs->n; i++) {
         const language_t *l = &langs->langs[i];
+        if (!l->listed)
+            continue;
         json_t *aliases = json_array();
         for (size_t k = 0; aliases && k < l->naliases; k++)
             json_array_append_new(aliases, json_string(l->aliases[k]));
@@ -614,6 +683,27 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
     s->cfg = *cfg;
     s->redis = *redis;
     s->langs = langs;
+    s->web_fd = -1;
+    pthread_mutex_init(&s->live_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->live_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    /* The page: WEB_ROOT, else web/ found like the other data files. */
+    if (strcmp(cfg->web_root, "none") == 0)
+        s->web_root[0] = '\0';
+    else if (cfg->web_root[0])
+        snprintf(s->web_root, sizeof s->web_root, "%s", cfg->web_root);
+    else if (paths_find_data("web/index.html", s->web_root, sizeof s->web_root) == 0)
+        s->web_root[strlen(s->web_root) - strlen("/index.html")] = '\0';
+    else
+        s->web_root[0] = '\0'; /* no page installed: the API alone */
+    if (s->web_root[0] && (s->web_fd = open(s->web_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        nsj_error_set(err, errno, "WEB_ROOT %s", s->web_root);
+        err->errnum = EINVAL;
+        goto fail;
+    }
     s->languages_json = languages_json(langs);
     if (!s->languages_json || pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
@@ -629,12 +719,16 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
         err->errnum = EINVAL;
         goto fail;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* Thread per connection (see the top of this file); poll(), not
+     * select(): no FD_SETSIZE ceiling on descriptor numbers. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                     MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->httpd = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, s,
                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS,
+                                MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                                 MHD_OPTION_END);
@@ -656,8 +750,25 @@ void api_server_stop(api_server_t *s)
 {
     if (!s)
         return;
+    /* Long-lived streams first: each notices within a second, ends its
+     * stream or closes its WebSocket (which ends its session), and only
+     * then may the daemon take the connections down. */
+    atomic_store(&s->stopping, true);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&s->live_mu);
+    while (s->live > 0 && pthread_cond_timedwait(&s->live_cv, &s->live_mu, &until) == 0)
+        ;
+    if (s->live > 0)
+        service_log("stopping with %u live streams still open", s->live);
+    pthread_mutex_unlock(&s->live_mu);
     if (s->httpd)
         MHD_stop_daemon(s->httpd);
+    if (s->web_fd >= 0)
+        close(s->web_fd);
+    pthread_cond_destroy(&s->live_cv);
+    pthread_mutex_destroy(&s->live_mu);
     if (s->db.conns)
         pool_close(&s->db, true);
     if (s->rq.conns)

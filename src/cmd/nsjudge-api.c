@@ -1,5 +1,7 @@
 /* nsjudge-api: the HTTP API (POST /submissions, GET /submissions/{id},
- * POST /questions, GET /questions/{id}, GET /languages, GET /healthz).
+ * POST /questions, GET /questions/{id}, GET /languages, GET /healthz), the
+ * live routes (GET /submissions/{id}/events, POST /sessions, the WebSocket
+ * at /sessions/{id}) and the web page at / (docs/live.md).
  * Configuration from the environment (docs/pipeline.md). Runs unprivileged.
  * SIGTERM/SIGINT: stop listening, finish the requests in progress, exit 0.
  * Exit status: 0 after a stop, 1 when it cannot run, 2 on a bad setting. */
@@ -34,9 +36,11 @@ static const char usage_text[] =
     "  SOURCE_MAX            bytes of source_code [65536]\n"
     "  BODY_MAX              bytes of a request body [1048576]\n"
     "  MAX_TEST_CASES        test cases in one request [100]\n"
-    "  API_THREADS           HTTP threads [4]\n"
+    "  API_THREADS           unused: each connection has its own thread [4]\n"
     "  API_DB_CONNECTIONS    Postgres connections [4]\n"
-    "  API_REDIS_CONNECTIONS Redis connections [2]\n";
+    "  API_REDIS_CONNECTIONS Redis connections [2]\n"
+    "  WEB_ROOT              the web page's directory, none = no page [web/ of the install]\n"
+    "  ALLOWED_ORIGINS       WebSocket origins: empty = same origin, * = any, or a list []\n";
 
 static const char *env_get(const char *name)
 {
@@ -99,6 +103,8 @@ static int prepare_redis(const queue_url_t *url, int sfd, bool *stopped)
         if (queue_connect(url, 5000, &q, &err) == 0) {
             /* The group exists before the first XADD, whichever starts first. */
             int rc = queue_ensure_group(q, &err);
+            if (rc == 0)
+                rc = queue_ensure_group_on(q, QUEUE_SESSIONS_STREAM, &err);
             queue_close(q);
             if (rc == 0) {
                 service_log("connected to Redis");

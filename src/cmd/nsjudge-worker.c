@@ -50,6 +50,11 @@ static const char usage_text[] =
     "  STALE_QUEUED_AGE     queued rows this old are enqueued again, 0 = never [600s]\n"
     "  STALE_RUNNING_AGE    the same for running rows [3600s]\n"
     "  WORKER_NAME          consumer name prefix [the host name]\n"
+    "  SESSION_WORKERS      threads for interactive sessions, 0 = none [2]\n"
+    "  SESSION_IDLE         a session without input or output this long ends [30s]\n"
+    "  SESSION_LIMIT        wall-clock limit of a session [120s]\n"
+    "  SESSION_OUTPUT_LIMIT stdout and stderr of a session together [1m]\n"
+    "  EVENTS_TTL           progress events are kept this long [1 day]\n"
     "  NSJUDGE_HOME, NSJUDGE_CGROUP_PARENT, ...: as for nsjudge (README)\n";
 
 static const char *env_get(const char *name)
@@ -210,6 +215,8 @@ int main(int argc, char **argv)
         goto out;
     }
     service_log("%u workers started", cfg.workers);
+    service_log("%u session workers started (idle %llu ms, limit %llu ms)", cfg.session_workers,
+                (unsigned long long)cfg.session_idle_ms, (unsigned long long)cfg.session_limit_ms);
     char status[160];
     snprintf(status, sizeof status, "READY=1\nSTATUS=%u workers, cgroup %s", cfg.workers,
              nsj_sandbox_cgroup_backend(sb));

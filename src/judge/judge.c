@@ -163,6 +163,8 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     }
     rep->ntests = i + 1;
     nsj_result_free(&res);
+    if (sub->on_test)
+        sub->on_test(sub->ud, i, t);
 }
 
 void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_report_t *rep)

@@ -30,6 +30,8 @@ typedef struct judge_test {
     int64_t score;
 } judge_test_t;
 
+struct judge_test_result;
+
 typedef struct judge_submission {
     const language_t *lang;
     const char *rootfs;          /* the language's rootfs directory */
@@ -40,6 +42,10 @@ typedef struct judge_submission {
     nsj_limits_t limits;         /* for each test, before the language's adjustments */
     int cancel_fd;               /* readable = stop now (-1 = never) */
     size_t keep_output;          /* bytes of stdout/stderr kept per test in the report */
+    /* Optional: called by judge_run right after test i finished (not for a
+     * cancelled test), so that progress can be published as it happens. */
+    void (*on_test)(void *ud, size_t i, const struct judge_test_result *t);
+    void *ud;
 } judge_submission_t;
 
 typedef struct judge_test_result {

@@ -54,6 +54,10 @@ static void lang_free(language_t *l)
         free(l->env[l->ndefault + i]); /* the defaults are nsj_default_env's */
     memset(l->env, 0, sizeof l->env);
     l->nenv = 0;
+    for (size_t i = 0; i < l->nsession_env; i++)
+        free(l->session_env[i]);
+    memset(l->session_env, 0, sizeof l->session_env);
+    l->nsession_env = 0;
 }
 
 static int set_argv(char *val, char **argv, size_t *argc)
@@ -163,6 +167,7 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
             out->langs = nl;
             cur = &out->langs[out->n++];
             memset(cur, 0, sizeof *cur);
+            cur->listed = true;
             /* The clean default environment first; `env` keys add to it. */
             while (nsj_default_env[cur->ndefault] && cur->ndefault < 8)
                 cur->env[cur->ndefault] = (char *)nsj_default_env[cur->ndefault], cur->ndefault++;
@@ -186,6 +191,9 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
         int bad = 0;
         if (strcmp(key, "version") == 0) {
             bad = copy_field(cur->version, sizeof cur->version, val);
+        } else if (strcmp(key, "listed") == 0) {
+            bad = strcmp(val, "yes") != 0 && strcmp(val, "no") != 0;
+            cur->listed = strcmp(val, "yes") == 0;
         } else if (strcmp(key, "rootfs") == 0) {
             bad = copy_field(cur->rootfs, sizeof cur->rootfs, val) || strstr(val, "..") != NULL;
         } else if (strcmp(key, "source") == 0) {
@@ -219,6 +227,17 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
                     bad = 1;
                 if (!bad)
                     cur->nenv++;
+            }
+        } else if (strcmp(key, "session_env") == 0) {
+            char *w[LANG_MAX_ENV];
+            size_t n;
+            bad = split_words(val, w, LANG_MAX_ENV, &n);
+            for (size_t i = 0; !bad && i < n; i++) {
+                bad = !strchr(w[i], '=') || w[i][0] == '=' || cur->nsession_env >= LANG_MAX_ENV;
+                if (!bad && !(cur->session_env[cur->nsession_env] = strdup(w[i])))
+                    bad = 1;
+                if (!bad)
+                    cur->nsession_env++;
             }
         } else {
             nsj_error_set(err, EINVAL, "%s:%u: unknown key '%s' in [%s]", fname, lineno, key, cur->name);
@@ -320,6 +339,12 @@ const language_t *languages_find(const language_table_t *t, const char *name)
                 return l;
     }
     return NULL;
+}
+
+const language_t *languages_find_listed(const language_table_t *t, const char *name)
+{
+    const language_t *l = languages_find(t, name);
+    return l && l->listed ? l : NULL;
 }
 
 int languages_rootfs_path(const language_t *l, char *out, size_t cap, nsj_error_t *err)

@@ -2,6 +2,7 @@
 #ifndef NSJ_LANGUAGES_H
 #define NSJ_LANGUAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "nsjudge/error.h"
@@ -36,6 +37,14 @@ typedef struct language {
     uint64_t run_memory_extra;     /* added to the run's memory limit (runtime overhead) */
     char *env[LANG_MAX_ENV + 8];   /* nsj_default_env plus the language's own, NULL-ended */
     size_t ndefault, nenv;         /* entries of each kind */
+    /* Added for interactive sessions only (a person watches the output as
+     * it comes: e.g. PYTHONUNBUFFERED=1), NULL-ended. */
+    char *session_env[LANG_MAX_ENV + 1];
+    size_t nsession_env;
+    /* Offered by the API (GET /languages, POST): "listed = no" keeps a
+     * language to the CLI (e.g. binary: a prebuilt executable cannot come
+     * as source text). */
+    bool listed;
 } language_t;
 
 typedef struct language_table {
@@ -53,6 +62,8 @@ void languages_free(language_table_t *t);
 
 /* Find a language by name or alias (case-sensitive), or NULL. */
 const language_t *languages_find(const language_table_t *t, const char *name);
+/* The same, among the listed languages only (what the API accepts). */
+const language_t *languages_find_listed(const language_table_t *t, const char *name);
 
 /* The limits of a run of this language: base adjusted (pids, memory). */
 void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out);

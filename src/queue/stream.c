@@ -15,11 +15,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "internal.h"
 #include "stream.h"
-
-struct queue_conn {
-    redisContext *c;
-};
 
 static const char touch_script[] =
     "local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)\n"
@@ -141,8 +138,7 @@ static bool transient_reply(const char *s)
     return false;
 }
 
-/* Run a command; NULL + err when the connection failed or Redis said no. */
-static redisReply *command(queue_conn_t *q, int argc, const char **argv, const size_t *lens, nsj_error_t *err)
+redisReply *queue_command(queue_conn_t *q, int argc, const char **argv, const size_t *lens, nsj_error_t *err)
 {
     if (!q || !q->c || q->c->err) {
         fail(err, EAGAIN, "redis: %s", q && q->c && q->c->err ? q->c->errstr : "not connected");
@@ -164,7 +160,7 @@ static redisReply *command(queue_conn_t *q, int argc, const char **argv, const s
 #define CMD(q, err, ...)                                                       \
     ({                                                                        \
         const char *argv_[] = {__VA_ARGS__};                                  \
-        command(q, (int)(sizeof argv_ / sizeof argv_[0]), argv_, NULL, err); \
+        queue_command(q, (int)(sizeof argv_ / sizeof argv_[0]), argv_, NULL, err); \
     })
 
 int queue_connect(const queue_url_t *url, int timeout_ms, queue_conn_t **out, nsj_error_t *err)
@@ -237,8 +233,13 @@ int queue_ping(queue_conn_t *q, nsj_error_t *err)
 
 int queue_ensure_group(queue_conn_t *q, nsj_error_t *err)
 {
+    return queue_ensure_group_on(q, QUEUE_STREAM, err);
+}
+
+int queue_ensure_group_on(queue_conn_t *q, const char *stream, nsj_error_t *err)
+{
     /* From id 0: a group made after producers wrote must still see them. */
-    redisReply *r = CMD(q, err, "XGROUP", "CREATE", QUEUE_STREAM, QUEUE_GROUP, "0", "MKSTREAM");
+    redisReply *r = CMD(q, err, "XGROUP", "CREATE", stream, QUEUE_GROUP, "0", "MKSTREAM");
     if (r) {
         freeReplyObject(r);
         return 0;
@@ -248,9 +249,15 @@ int queue_ensure_group(queue_conn_t *q, nsj_error_t *err)
 
 int queue_enqueue(queue_conn_t *q, const char *payload, size_t len, char *id_out, size_t cap, nsj_error_t *err)
 {
-    const char *argv[] = {"XADD", QUEUE_STREAM, "*", QUEUE_FIELD, payload};
-    size_t lens[] = {4, strlen(QUEUE_STREAM), 1, strlen(QUEUE_FIELD), len};
-    redisReply *r = command(q, 5, argv, lens, err);
+    return queue_enqueue_on(q, QUEUE_STREAM, payload, len, id_out, cap, err);
+}
+
+int queue_enqueue_on(queue_conn_t *q, const char *stream, const char *payload, size_t len, char *id_out, size_t cap,
+                     nsj_error_t *err)
+{
+    const char *argv[] = {"XADD", stream, "*", QUEUE_FIELD, payload};
+    size_t lens[] = {4, strlen(stream), 1, strlen(QUEUE_FIELD), len};
+    redisReply *r = queue_command(q, 5, argv, lens, err);
     if (!r)
         return -1;
     int rc = 0;
@@ -298,15 +305,21 @@ static int take_entry(const redisReply *e, queue_delivery_t *d, nsj_error_t *err
 
 int queue_read(queue_conn_t *q, const char *consumer, int block_ms, queue_delivery_t *d, nsj_error_t *err)
 {
+    return queue_read_on(q, QUEUE_STREAM, consumer, block_ms, d, err);
+}
+
+int queue_read_on(queue_conn_t *q, const char *stream, const char *consumer, int block_ms, queue_delivery_t *d,
+                  nsj_error_t *err)
+{
     char block[24];
     snprintf(block, sizeof block, "%d", block_ms);
     redisReply *r = CMD(q, err, "XREADGROUP", "GROUP", QUEUE_GROUP, consumer, "COUNT", "1", "BLOCK", block, "STREAMS",
-                        QUEUE_STREAM, ">");
+                        stream, ">");
     if (!r) {
         /* The stream or group vanished (Redis restarted without its data):
          * make them again and report "nothing yet". */
         if (err->errnum == EPROTO && strstr(err->msg, "NOGROUP"))
-            return queue_ensure_group(q, err);
+            return queue_ensure_group_on(q, stream, err);
         return -1;
     }
     int rc = 0;
@@ -328,13 +341,19 @@ int queue_read(queue_conn_t *q, const char *consumer, int block_ms, queue_delive
 int queue_claim_stale(queue_conn_t *q, const char *consumer, int64_t min_idle_ms, char *cursor, queue_delivery_t *d,
                       nsj_error_t *err)
 {
+    return queue_claim_stale_on(q, QUEUE_STREAM, consumer, min_idle_ms, cursor, d, err);
+}
+
+int queue_claim_stale_on(queue_conn_t *q, const char *stream, const char *consumer, int64_t min_idle_ms, char *cursor,
+                         queue_delivery_t *d, nsj_error_t *err)
+{
     char idle[24];
     snprintf(idle, sizeof idle, "%lld", (long long)min_idle_ms);
     memset(d, 0, sizeof *d);
-    redisReply *r = CMD(q, err, "XAUTOCLAIM", QUEUE_STREAM, QUEUE_GROUP, consumer, idle, cursor, "COUNT", "1");
+    redisReply *r = CMD(q, err, "XAUTOCLAIM", stream, QUEUE_GROUP, consumer, idle, cursor, "COUNT", "1");
     if (!r) {
         if (err->errnum == EPROTO && strstr(err->msg, "NOGROUP"))
-            return queue_ensure_group(q, err);
+            return queue_ensure_group_on(q, stream, err);
         return -1;
     }
     /* Redis 7: [next cursor, [entries], [ids deleted from the stream]]. */
@@ -373,7 +392,12 @@ int queue_deliveries(queue_conn_t *q, const char *id, int64_t *count, nsj_error_
 
 int queue_touch(queue_conn_t *q, const char *consumer, const char *id, nsj_error_t *err)
 {
-    redisReply *r = CMD(q, err, "EVAL", touch_script, "1", QUEUE_STREAM, QUEUE_GROUP, consumer, id);
+    return queue_touch_on(q, QUEUE_STREAM, consumer, id, err);
+}
+
+int queue_touch_on(queue_conn_t *q, const char *stream, const char *consumer, const char *id, nsj_error_t *err)
+{
+    redisReply *r = CMD(q, err, "EVAL", touch_script, "1", stream, QUEUE_GROUP, consumer, id);
     if (!r)
         return -1;
     int rc = r->type == REDIS_REPLY_INTEGER ? (r->integer == 1) : fail(err, EPROTO, "redis touch: unexpected reply");
@@ -383,12 +407,17 @@ int queue_touch(queue_conn_t *q, const char *consumer, const char *id, nsj_error
 
 int queue_ack(queue_conn_t *q, const char *id, nsj_error_t *err)
 {
-    redisReply *r = CMD(q, err, "XACK", QUEUE_STREAM, QUEUE_GROUP, id);
+    return queue_ack_on(q, QUEUE_STREAM, id, err);
+}
+
+int queue_ack_on(queue_conn_t *q, const char *stream, const char *id, nsj_error_t *err)
+{
+    redisReply *r = CMD(q, err, "XACK", stream, QUEUE_GROUP, id);
     if (!r)
         return -1;
     freeReplyObject(r);
     /* Acknowledged entries are of no further use: keep the stream short. */
-    if (!(r = CMD(q, err, "XDEL", QUEUE_STREAM, id)))
+    if (!(r = CMD(q, err, "XDEL", stream, id)))
         return -1;
     freeReplyObject(r);
     return 0;
@@ -396,9 +425,14 @@ int queue_ack(queue_conn_t *q, const char *id, nsj_error_t *err)
 
 int queue_prune_consumers(queue_conn_t *q, int64_t idle_ms, nsj_error_t *err)
 {
+    return queue_prune_consumers_on(q, QUEUE_STREAM, idle_ms, err);
+}
+
+int queue_prune_consumers_on(queue_conn_t *q, const char *stream, int64_t idle_ms, nsj_error_t *err)
+{
     char idle[24];
     snprintf(idle, sizeof idle, "%lld", (long long)idle_ms);
-    redisReply *r = CMD(q, err, "EVAL", prune_script, "1", QUEUE_STREAM, QUEUE_GROUP, idle);
+    redisReply *r = CMD(q, err, "EVAL", prune_script, "1", stream, QUEUE_GROUP, idle);
     if (!r)
         return -1;
     int rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : fail(err, EPROTO, "redis prune: unexpected reply");

@@ -15,6 +15,9 @@
 #include "nsjudge/error.h"
 
 #define QUEUE_STREAM "codesce:submissions"
+/* Interactive sessions (docs/live.md): jobs on a stream of their own, read
+ * by the workers' session threads under the same group name. */
+#define QUEUE_SESSIONS_STREAM "codesce:sessions"
 #define QUEUE_GROUP "nsjudge-workers"
 #define QUEUE_FIELD "payload"
 
@@ -76,6 +79,18 @@ int queue_ack(queue_conn_t *q, const char *id, nsj_error_t *err);
 
 /* Remove consumers with nothing pending that were idle over idle_ms; returns how many. */
 int queue_prune_consumers(queue_conn_t *q, int64_t idle_ms, nsj_error_t *err);
+
+/* The same operations on another stream than QUEUE_STREAM (same group). */
+int queue_ensure_group_on(queue_conn_t *q, const char *stream, nsj_error_t *err);
+int queue_enqueue_on(queue_conn_t *q, const char *stream, const char *payload, size_t len, char *id_out, size_t cap,
+                     nsj_error_t *err);
+int queue_read_on(queue_conn_t *q, const char *stream, const char *consumer, int block_ms, queue_delivery_t *d,
+                  nsj_error_t *err);
+int queue_claim_stale_on(queue_conn_t *q, const char *stream, const char *consumer, int64_t min_idle_ms, char *cursor,
+                         queue_delivery_t *d, nsj_error_t *err);
+int queue_touch_on(queue_conn_t *q, const char *stream, const char *consumer, const char *id, nsj_error_t *err);
+int queue_ack_on(queue_conn_t *q, const char *stream, const char *id, nsj_error_t *err);
+int queue_prune_consumers_on(queue_conn_t *q, const char *stream, int64_t idle_ms, nsj_error_t *err);
 
 /* Release a delivery's payload and zero it. */
 void queue_delivery_free(queue_delivery_t *d);

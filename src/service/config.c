@@ -172,6 +172,14 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
         return -1;
     if (strpbrk(c->name, " \t\r\n"))
         return bad(err, "WORKER_NAME", c->name, "must not contain whitespace");
+    if (get_count(get, "SESSION_WORKERS", 2, 0, 256, &v, err) < 0)
+        return -1;
+    c->session_workers = (unsigned)v;
+    if (get_ms(get, "SESSION_IDLE", 30000, 100, 24ULL * 3600 * 1000, &c->session_idle_ms, err) < 0 ||
+        get_ms(get, "SESSION_LIMIT", 120000, 100, 24ULL * 3600 * 1000, &c->session_limit_ms, err) < 0 ||
+        get_size(get, "SESSION_OUTPUT_LIMIT", 1ULL << 20, 1, 1ULL << 30, &c->session_output, err) < 0 ||
+        get_ms(get, "EVENTS_TTL", 86400000, 1000, 366ULL * 24 * 3600 * 1000, &c->events_ttl_ms, err) < 0)
+        return -1;
     if (nsj_limits_validate(&c->limits, err) < 0)
         return nsj_error_wrap(err, "sandbox limits");
     return 0;
@@ -208,5 +216,12 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     if (get_count(get, "API_REDIS_CONNECTIONS", 2, 1, 256, &v, err) < 0)
         return -1;
     c->redis_connections = (unsigned)v;
+    /* Unset: found like the other data files (the caller looks); set but
+     * empty is not distinguishable from unset, so "none" turns it off. */
+    if (get_string(get, "WEB_ROOT", "", c->web_root, sizeof c->web_root, err) < 0 ||
+        get_string(get, "ALLOWED_ORIGINS", "", c->allowed_origins, sizeof c->allowed_origins, err) < 0)
+        return -1;
+    if (c->web_root[0] && strcmp(c->web_root, "none") != 0 && c->web_root[0] != '/')
+        return bad(err, "WEB_ROOT", c->web_root, "expected an absolute directory, or none");
     return 0;
 }

@@ -25,6 +25,12 @@ typedef struct worker_config {
     uint64_t stale_queued_ms;    /* STALE_QUEUED_AGE     600s (0 = off) */
     uint64_t stale_running_ms;   /* STALE_RUNNING_AGE    3600s (0 = off) */
     char name[128];              /* WORKER_NAME          the host name: consumer "<name>-<pid>-<i>" */
+    /* Interactive sessions and progress events (docs/live.md). */
+    unsigned session_workers;    /* SESSION_WORKERS      2 (threads for sessions; 0 = none here) */
+    uint64_t session_idle_ms;    /* SESSION_IDLE         30s without input or output */
+    uint64_t session_limit_ms;   /* SESSION_LIMIT        120s of wall-clock time */
+    uint64_t session_output;     /* SESSION_OUTPUT_LIMIT 1m, stdout and stderr together */
+    uint64_t events_ttl_ms;      /* EVENTS_TTL           1 day: a finished submission's events are kept */
 } worker_config_t;
 
 typedef struct api_config {
@@ -38,6 +44,8 @@ typedef struct api_config {
     unsigned threads;            /* API_THREADS          4 */
     unsigned db_connections;     /* API_DB_CONNECTIONS   4 */
     unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */
+    char web_root[4096];         /* WEB_ROOT             web/ of the checkout or install ("" = none) */
+    char allowed_origins[1024];  /* ALLOWED_ORIGINS      "" = same origin only; "*" = any; else a list */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

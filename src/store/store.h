@@ -137,6 +137,33 @@ int store_question_create(store_t *s, const store_new_question_t *q, char id[STO
 /* The question with its test cases, as a JSON object (malloc'd); ENOENT. */
 int store_question_json(store_t *s, const char *id, char **json, nsj_error_t *err);
 
+/* ---- interactive sessions (docs/live.md) ---- */
+
+typedef enum store_attach {
+    STORE_ATTACH_OK,             /* attached now */
+    STORE_ATTACH_TAKEN,          /* a WebSocket was attached before */
+    STORE_ATTACH_MISSING,        /* no such session */
+} store_attach_t;
+
+/* Insert a session (status queued); id gets its UUID. */
+int store_session_create(store_t *s, const char *language, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+
+/* Mark the session attached unless it was already (atomic: one winner). */
+int store_session_attach(store_t *s, const char *id, store_attach_t *state, nsj_error_t *err);
+
+/* queued -> running (started_at now); false in *started when it was not queued. */
+int store_session_start(store_t *s, const char *id, bool *started, nsj_error_t *err);
+
+/* Final state ("finished" or "terminated") and the exit message, unless final already. */
+int store_session_finish(store_t *s, const char *id, const char *status, const char *exit_json, nsj_error_t *err);
+
+/* The session's status (cap >= 16) and, when final, its exit message
+ * (malloc'd; NULL otherwise); ENOENT when there is no such session. */
+int store_session_state(store_t *s, const char *id, char *status, size_t cap, char **exit_json, nsj_error_t *err);
+
+/* A submission's status (cap >= 32); ENOENT when there is no such submission. */
+int store_submission_status(store_t *s, const char *id, char *status, size_t cap, nsj_error_t *err);
+
 /* Release what a job owns and zero it. */
 void store_job_free(store_job_t *job);
 

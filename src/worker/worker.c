@@ -21,7 +21,19 @@
  * with backoff (0.1 s doubling up to 5 s), reconnecting; it only gives up on
  * a message while shutting down, and a message given up stays pending, so
  * it is never lost. A job thread takes no new message while Postgres is
- * away: it could not start it. */
+ * away: it could not start it.
+ *
+ * Progress events (docs/live.md): each job thread appends its submission's
+ * "running", one "result" per finished test and the final "status" to the
+ * stream codesce:events:<id> as they happen. Publishing is best effort: a
+ * failed append is logged and the job goes on (the API then falls back on
+ * Postgres for the end).
+ *
+ * Interactive sessions run on SESSION_WORKERS threads of their own, taking
+ * jobs from codesce:sessions (worker/session.c): a session lasts minutes,
+ * and it must never keep submissions waiting. Their messages are touched
+ * like the others while they run; one taken over from a dead worker is not
+ * run again but ended as terminated (a session is live). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +50,10 @@
 
 #include "common/util.h"
 #include "judge/judge.h"
+#include "queue/live.h"
 #include "queue/message.h"
 #include "service/service.h"
+#include "session.h"
 #include "store/store.h"
 #include "worker.h"
 
@@ -53,19 +67,26 @@
 
 typedef struct slot {
     bool busy;
+    const char *stream;
     char id[64];
     char consumer[192];
 } slot_t;
 
 typedef struct job_thread {
     worker_pool_t *pool;
-    unsigned index;
+    unsigned index;              /* slot index: job threads first, then session threads */
     pthread_t tid;
     bool started;
+    bool session;                /* takes sessions, not submissions */
     char consumer[192];
     queue_conn_t *q;
+    queue_conn_t *q_in;          /* session threads: blocking reads of a session's input */
     store_t *db;
     bool q_down, db_down;        /* an outage was logged; log the recovery */
+    /* the submission in progress: its events stream */
+    char ev_key[LIVE_KEY_MAX];
+    long ev_maxlen;
+    bool ev_failed;              /* an append failed (logged once per job) */
 } job_thread_t;
 
 struct worker_pool {
@@ -81,7 +102,8 @@ struct worker_pool {
     uint64_t stop_at_ms;
     int cancel_pipe[2];
     int done_fd;
-    unsigned alive;              /* job threads still running */
+    unsigned alive;              /* job and session threads still running */
+    unsigned nthreads;           /* cfg.workers + cfg.session_workers */
     slot_t *slots;
     job_thread_t *threads;
     pthread_t maint;
@@ -132,10 +154,11 @@ static bool give_up(worker_pool_t *p)
     return late;
 }
 
-static void slot_set(worker_pool_t *p, unsigned i, const char *id, const char *consumer)
+static void slot_set(worker_pool_t *p, unsigned i, const char *stream, const char *id, const char *consumer)
 {
     pthread_mutex_lock(&p->mu);
     p->slots[i].busy = true;
+    p->slots[i].stream = stream;
     snprintf(p->slots[i].id, sizeof p->slots[i].id, "%s", id);
     snprintf(p->slots[i].consumer, sizeof p->slots[i].consumer, "%s", consumer);
     pthread_mutex_unlock(&p->mu);
@@ -156,7 +179,7 @@ static int redis_connect(worker_pool_t *p, queue_conn_t **q, nsj_error_t *err)
     *q = NULL;
     if (queue_connect(&p->redis, REPLY_TIMEOUT_MS, q, err) < 0)
         return -1;
-    if (queue_ensure_group(*q, err) < 0) {
+    if (queue_ensure_group(*q, err) < 0 || queue_ensure_group_on(*q, QUEUE_SESSIONS_STREAM, err) < 0) {
         queue_close(*q);
         *q = NULL;
         return -1;
@@ -314,6 +337,52 @@ static int op_deliveries(queue_conn_t *q, const char *consumer, void *ctx, nsj_e
     return queue_deliveries(q, c->id, &c->count, err);
 }
 
+/* ---- progress events ---- */
+
+/* Events of one delivery: running, each result, the final status; a
+ * redelivery repeats them. The bound keeps every delivery's events. */
+static void events_begin(job_thread_t *t, const char *submission_id, size_t ntests)
+{
+    live_events_key(submission_id, t->ev_key);
+    t->ev_maxlen = (long)(t->pool->cfg.max_deliveries + 1) * (long)(ntests + 3);
+    if (t->ev_maxlen < 64)
+        t->ev_maxlen = 64;
+    t->ev_failed = false;
+}
+
+/* Append one event (data is taken over). Never fails the job. Status
+ * events (re)set the stream's expiry, so that it is EVENTS_TTL after the
+ * last of them; results leave it as it is. */
+static void event(job_thread_t *t, const char *type, char *data, bool refresh_ttl)
+{
+    nsj_error_t err;
+    int rc = -1;
+    if (!data)
+        snprintf(err.msg, sizeof err.msg, "out of memory");
+    else if (queue_broken(t->q))
+        snprintf(err.msg, sizeof err.msg, "Redis connection down");
+    else {
+        live_item_t it = {type, data, strlen(data)};
+        long ttl = refresh_ttl ? (long)(t->pool->cfg.events_ttl_ms / 1000) : 0;
+        rc = live_add(t->q, t->ev_key, &it, 1, t->ev_maxlen, ttl, NULL, 0, &err);
+    }
+    if (rc < 0 && !t->ev_failed)
+        service_log("worker %u: %s: could not publish a %s event (the job goes on): %s", t->index, t->ev_key, type,
+                    err.msg);
+    if (rc < 0)
+        t->ev_failed = true;
+    free(data);
+}
+
+static void on_test(void *ud, size_t i, const judge_test_result_t *r)
+{
+    job_thread_t *t = ud;
+    live_result_t lr = {.ordinal = (int)i, .status = judge_status_name(r->status), .passed = r->passed,
+                        .execution_ms = (int64_t)r->wall_ms, .cpu_ms = (int64_t)r->cpu_ms,
+                        .memory_kb = (int64_t)r->memory_kb, .evidence = r->evidence};
+    event(t, "result", live_event_result(&lr), false);
+}
+
 /* Make the submission internal_error with a reason. OP_GAVE_UP: leave the
  * message pending. OP_FAILED is logged: the message is acknowledged anyway,
  * as nothing a retry could do would help. */
@@ -328,6 +397,16 @@ static int fail_submission(job_thread_t *t, const char *id, const char *reason)
     else if (rc == OP_OK)
         service_log("worker %u: submission %s: internal_error: %s%s", t->index, id, reason,
                     c.changed ? "" : " (it was already final: left as it was)");
+    if (rc == OP_OK && c.changed) {
+        char key[LIVE_KEY_MAX];
+        live_events_key(id, key);
+        if (strcmp(key, t->ev_key) != 0) {
+            events_begin(t, id, 0);
+            t->ev_maxlen = 0; /* the number of tests is unknown here: trim nothing */
+        }
+        live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
+        event(t, "status", live_event_status("internal_error", &f), true);
+    }
     return rc == OP_GAVE_UP ? OP_GAVE_UP : OP_OK;
 }
 
@@ -363,7 +442,7 @@ static int judge_and_store(job_thread_t *t, const queue_message_t *m)
     judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .source = m->source,
                               .source_len = m->source_len, .tests = tests, .ntests = m->ntests,
                               .limits = p->cfg.limits, .cancel_fd = p->cancel_pipe[0],
-                              .keep_output = p->cfg.keep_output};
+                              .keep_output = p->cfg.keep_output, .on_test = on_test, .ud = t};
     judge_report_t rep;
     uint64_t t0 = now_ms();
     judge_run(p->sb, &sub, &rep);
@@ -403,6 +482,12 @@ static int judge_and_store(job_thread_t *t, const queue_message_t *m)
         service_log("worker %u: submission %s: %s, score %" PRId64 "/%" PRId64 ", %zu tests, %" PRIu64 " ms%s",
                     t->index, m->submission_id, o.status, rep.score, rep.max_score, rep.ntests, now_ms() - t0,
                     fc.committed ? "" : " (already finished by another worker: not stored again)");
+        /* After the commit: a client told "passed" finds it final in Postgres. */
+        if (fc.committed) {
+            live_final_t f = {.status = o.status, .score = rep.score, .max_score = rep.max_score,
+                              .execution_ms = o.execution_ms, .memory_kb = o.memory_kb, .error = o.error};
+            event(t, "status", live_event_status(o.status, &f), true);
+        }
     }
 out:
     judge_report_free(&rep);
@@ -418,13 +503,17 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
     nsj_error_t err;
     queue_message_t m;
     memset(&m, 0, sizeof m);
-    slot_set(p, t->index, d->id, t->consumer);
+    slot_set(p, t->index, QUEUE_STREAM, d->id, t->consumer);
+    t->ev_key[0] = '\0';
     if (!d->payload) {
         service_log("worker %u: stream entry %s has no '%s' field: acknowledged and dropped", t->index, d->id,
                     QUEUE_FIELD);
         goto ack;
     }
-    if (queue_message_parse(d->payload, d->len, &m, &err) < 0) {
+    int parsed = queue_message_parse(d->payload, d->len, &m, &err);
+    if (m.submission_id[0])
+        events_begin(t, m.submission_id, m.ntests);
+    if (parsed < 0) {
         service_log("worker %u: stream entry %s is not a valid message (%s)%s", t->index, d->id, err.msg,
                     m.submission_id[0] ? "" : ": acknowledged and dropped");
         if (m.submission_id[0]) {
@@ -466,8 +555,11 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
                     d->id, m.submission_id);
         goto ack;
     }
-    if (sc.state == STORE_STARTED && judge_and_store(t, &m) == OP_GAVE_UP)
-        goto leave;
+    if (sc.state == STORE_STARTED) {
+        event(t, "status", live_event_status("running", NULL), true);
+        if (judge_and_store(t, &m) == OP_GAVE_UP)
+            goto leave;
+    }
 ack:
     if (with_queue(t, op_ack, (void *)d->id, &err) == OP_FAILED)
         service_log("worker %u: acknowledging %s: %s", t->index, d->id, err.msg);
@@ -526,9 +618,106 @@ static void *job_main(void *arg)
         handle(t, &d, claimed);
         queue_delivery_free(&d);
     }
+    return NULL;
+}
+
+/* ---- session threads ---- */
+
+static void session_ctx(job_thread_t *t, session_ctx_t *ctx)
+{
+    worker_pool_t *p = t->pool;
+    *ctx = (session_ctx_t){.sb = p->sb, .cfg = &p->cfg, .redis = &p->redis, .langs = p->langs,
+                           .rootfs = (const char(*)[4096])p->rootfs,
+                           .rootfs_err = (const char(*)[512])p->rootfs_err, .stopping = &p->stopping,
+                           .index = t->index - p->cfg.workers};
+}
+
+static void handle_session(job_thread_t *t, const queue_delivery_t *d, bool claimed)
+{
+    worker_pool_t *p = t->pool;
+    session_ctx_t ctx;
+    session_ctx(t, &ctx);
+    live_job_t job;
+    nsj_error_t err;
+    memset(&job, 0, sizeof job);
+    slot_set(p, t->index, QUEUE_SESSIONS_STREAM, d->id, t->consumer);
+    if (!d->payload || live_job_parse(d->payload, d->len, &job, &err) < 0) {
+        service_log("session worker %u: stream entry %s is not a valid session job (%s): acknowledged and dropped",
+                    ctx.index, d->id, d->payload ? err.msg : "no payload");
+        if (d->payload && job.session_id[0]) {
+            live_job_t named = {0};
+            memcpy(named.session_id, job.session_id, sizeof named.session_id);
+            session_orphan(&ctx, &t->q, t->db, &named);
+        }
+    } else if (claimed) {
+        service_log("session worker %u: took over session %s from a worker that stopped: ending it", ctx.index,
+                    job.session_id);
+        session_orphan(&ctx, &t->q, t->db, &job);
+    } else {
+        session_run(&ctx, &t->q, &t->q_in, t->db, &job);
+    }
+    live_job_free(&job);
+    /* Acknowledged once, whatever happened: a session never runs twice. */
+    if (queue_broken(t->q))
+        ensure_connected(t, NEED_REDIS, false);
+    if (!queue_broken(t->q) && queue_ack_on(t->q, QUEUE_SESSIONS_STREAM, d->id, &err) < 0)
+        service_log("session worker %u: acknowledging %s: %s", ctx.index, d->id, err.msg);
+    slot_clear(p, t->index);
+}
+
+static void *session_main(void *arg)
+{
+    job_thread_t *t = arg;
+    worker_pool_t *p = t->pool;
+    char cursor[64] = "0-0";
+    uint64_t claim_every = p->cfg.reclaim_idle_ms / 2, next_claim = 0, delay = BACKOFF_MIN_MS;
+    while (!atomic_load(&p->stopping)) {
+        if (ensure_connected(t, NEED_REDIS | NEED_DB, true) < 0)
+            break;
+        queue_delivery_t d;
+        nsj_error_t err;
+        bool claimed = false;
+        int got;
+        if (now_ms() >= next_claim) {
+            got = queue_claim_stale_on(t->q, QUEUE_SESSIONS_STREAM, t->consumer, (int64_t)p->cfg.reclaim_idle_ms,
+                                       cursor, &d, &err);
+            if (got < 0) {
+                note_queue_error(t, &err, &delay);
+                continue;
+            }
+            if (got == 0 && strcmp(cursor, "0-0") == 0)
+                next_claim = now_ms() + claim_every;
+            claimed = got > 0;
+        }
+        if (!claimed) {
+            got = queue_read_on(t->q, QUEUE_SESSIONS_STREAM, t->consumer, BLOCK_MS, &d, &err);
+            if (got < 0) {
+                note_queue_error(t, &err, &delay);
+                continue;
+            }
+            if (got == 0)
+                continue;
+        }
+        t->q_down = false;
+        delay = BACKOFF_MIN_MS;
+        handle_session(t, &d, claimed);
+        queue_delivery_free(&d);
+    }
+    return NULL;
+}
+
+static void *thread_main(void *arg)
+{
+    job_thread_t *t = arg;
+    worker_pool_t *p = t->pool;
+    if (t->session)
+        session_main(t);
+    else
+        job_main(t);
     queue_close(t->q);
+    queue_close(t->q_in);
     store_close(t->db);
-    t->q = NULL;
+    t->q = t->q_in = NULL;
     t->db = NULL;
     pthread_mutex_lock(&p->mu);
     bool last = --p->alive == 0;
@@ -549,13 +738,13 @@ static void touch_all(worker_pool_t *p, queue_conn_t *q)
     slot_t busy[256];
     size_t n = 0;
     pthread_mutex_lock(&p->mu);
-    for (unsigned i = 0; i < p->cfg.workers && n < ARRAY_SIZE(busy); i++)
+    for (unsigned i = 0; i < p->nthreads && n < ARRAY_SIZE(busy); i++)
         if (p->slots[i].busy)
             busy[n++] = p->slots[i];
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < n; i++) {
         nsj_error_t err;
-        int rc = queue_touch(q, busy[i].consumer, busy[i].id, &err);
+        int rc = queue_touch_on(q, busy[i].stream, busy[i].consumer, busy[i].id, &err);
         if (rc < 0) {
             service_log("maintenance: touching message %s: %s", busy[i].id, err.msg);
             if (queue_broken(q))
@@ -652,11 +841,13 @@ static void *maint_main(void *arg)
                 next_stale = now_ms() + stale_every;
             }
             if (now >= next_prune) {
-                int n = queue_prune_consumers(q, (int64_t)prune_idle, &err);
+                int n = queue_prune_consumers(q, (int64_t)prune_idle, &err), ns = 0;
                 if (n < 0)
                     service_log("maintenance: pruning consumers: %s", err.msg);
-                else if (n > 0)
-                    service_log("maintenance: removed %d idle consumers with nothing pending", n);
+                else if ((ns = queue_prune_consumers_on(q, QUEUE_SESSIONS_STREAM, (int64_t)prune_idle, &err)) < 0)
+                    service_log("maintenance: pruning session consumers: %s", err.msg);
+                else if (n + ns > 0)
+                    service_log("maintenance: removed %d idle consumers with nothing pending", n + ns);
                 next_prune = now + PRUNE_EVERY_MS;
                 /* Run cgroups of supervisors on this host that died mid-run. */
                 int swept = nsj_sandbox_sweep(p->sb);
@@ -705,8 +896,9 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
     pthread_condattr_destroy(&ca);
-    p->slots = calloc(cfg->workers, sizeof *p->slots);
-    p->threads = calloc(cfg->workers, sizeof *p->threads);
+    p->nthreads = cfg->workers + cfg->session_workers;
+    p->slots = calloc(p->nthreads, sizeof *p->slots);
+    p->threads = calloc(p->nthreads, sizeof *p->threads);
     p->rootfs = calloc(langs->n ? langs->n : 1, sizeof *p->rootfs);
     p->rootfs_err = calloc(langs->n ? langs->n : 1, sizeof *p->rootfs_err);
     if (!p->slots || !p->threads || !p->rootfs || !p->rootfs_err) {
@@ -725,17 +917,21 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
         nsj_error_set(err, errno, "worker pool: pipe/eventfd");
         goto fail;
     }
-    p->alive = cfg->workers;
-    for (unsigned i = 0; i < cfg->workers; i++) {
+    p->alive = p->nthreads;
+    for (unsigned i = 0; i < p->nthreads; i++) {
         job_thread_t *t = &p->threads[i];
         t->pool = p;
         t->index = i;
-        snprintf(t->consumer, sizeof t->consumer, "%s-%d-%u", cfg->name, (int)getpid(), i);
-        int e = pthread_create(&t->tid, NULL, job_main, t);
+        t->session = i >= cfg->workers;
+        if (t->session)
+            snprintf(t->consumer, sizeof t->consumer, "%s-%d-s%u", cfg->name, (int)getpid(), i - cfg->workers);
+        else
+            snprintf(t->consumer, sizeof t->consumer, "%s-%d-%u", cfg->name, (int)getpid(), i);
+        int e = pthread_create(&t->tid, NULL, thread_main, t);
         if (e) {
             nsj_error_set(err, e, "worker pool: start thread %u", i);
             pthread_mutex_lock(&p->mu);
-            p->alive -= cfg->workers - i;
+            p->alive -= p->nthreads - i;
             pthread_mutex_unlock(&p->mu);
             goto fail_threads;
         }
@@ -789,7 +985,7 @@ size_t worker_pool_busy(worker_pool_t *p)
 {
     size_t n = 0;
     pthread_mutex_lock(&p->mu);
-    for (unsigned i = 0; i < p->cfg.workers; i++)
+    for (unsigned i = 0; i < p->nthreads; i++)
         n += p->slots[i].busy;
     pthread_mutex_unlock(&p->mu);
     return n;
@@ -799,7 +995,7 @@ void worker_pool_free(worker_pool_t *p)
 {
     if (!p)
         return;
-    for (unsigned i = 0; p->threads && i < p->cfg.workers; i++)
+    for (unsigned i = 0; p->threads && i < p->nthreads; i++)
         if (p->threads[i].started)
             pthread_join(p->threads[i].tid, NULL);
     /* Job threads are gone: nothing is in flight, heartbeats can stop. */

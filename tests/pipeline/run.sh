@@ -4,9 +4,13 @@
 # (which starts and stops nsjudge-api and nsjudge-worker processes itself,
 # recording their PIDs under $DIR/pids, and restarts redis-server and
 # postgres in their own tests), then stops everything it started,
-# by PID, and removes the directory. Usage: tests/pipeline/run.sh [BUILD]
+# by PID, and removes the directory.
+# Usage: tests/pipeline/run.sh [BUILD [COMMAND ARGS...]]
+# COMMAND (default: BUILD/pipeline/test_pipeline) gets the servers through
+# the PIPE_* variables below; make live and make browser use it too.
 set -eu
 BUILD=${1:-build}
+[ $# -gt 0 ] && shift
 cd "$(dirname "$0")/../.."
 . scripts/servers.sh
 
@@ -62,4 +66,5 @@ else
     export PIPE_UNAVAILABLE="$why"
 fi
 export BUILD NSJUDGE_HOME="${NSJUDGE_HOME:-$(pwd)}"
-"$BUILD/pipeline/test_pipeline"
+[ $# -gt 0 ] || set -- "$BUILD/pipeline/test_pipeline"
+"$@"

@@ -1163,6 +1163,18 @@ static char *big_body(const char *which)
         b[(2 << 20) - 1] = '\0';
         return b;
     }
+    if (strcmp(which, "@deep") == 0) {
+        /* 500 000 nested arrays inside a valid object: refused at
+         * jansson's depth limit, on a connection thread's own stack. */
+        const char *pre = "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":";
+        size_t n = 500000, pl = strlen(pre);
+        char *b = malloc(pl + 2 * n + 2);
+        memcpy(b, pre, pl);
+        memset(b + pl, '[', n);
+        memset(b + pl + n, ']', n);
+        memcpy(b + pl + 2 * n, "}", 2);
+        return b;
+    }
     if (strcmp(which, "@src") == 0) {
         char *src = malloc(70001);
         memset(src, '#', 70000);
@@ -1214,6 +1226,12 @@ static void bad_input_matrix(void **state)
         {"POST", "/submissions", "application/json", "@big", HTTP_HEADERS_FIRST, 413, NULL},
         {"POST", "/submissions", "application/json", "@big", HTTP_CHUNKED, 413, NULL},
         {"POST", "/submissions", "application/json", "@many", HTTP_NORMAL, 400, NULL},
+        {"POST", "/submissions", "application/json", "@deep", HTTP_NORMAL, 400, NULL},
+        {"POST", "/sessions", "application/json", "@deep", HTTP_NORMAL, 400, NULL},
+        {"POST", "/submissions", "application/json", "{\"language\":\"binary\",\"source_code\":\"x\"}",
+         HTTP_NORMAL, 400, NULL},
+        {"POST", "/sessions", "application/json", "{\"language\":\"binary\",\"source_code\":\"x\"}",
+         HTTP_NORMAL, 400, NULL},
         {"POST", "/submissions", "text/plain", "{}", HTTP_NORMAL, 415, NULL},
         {"POST", "/submissions", NULL, "{}", HTTP_NORMAL, 415, NULL},
         {"POST", "/submissions", "application/json; charset=latin1", "{}", HTTP_NORMAL, 415, NULL},

@@ -41,6 +41,14 @@ static void parse_and_find(void **state)
     l = languages_find(&t, "other");
     assert_int_equal(l->run_argc, 2);
     assert_string_equal(l->run_argv[1], "-x");
+    assert_true(l->listed); /* by default */
+    assert_ptr_equal(languages_find_listed(&t, "py"), languages_find(&t, "py"));
+    languages_free(&t);
+    /* listed = no: found by the CLI's lookup, not by the API's. */
+    assert_int_equal(languages_parse("[bin]\nlisted = no\nrootfs=x\nsource=m\nrun=/code/m\n", "l.conf", &t, &err), 0);
+    assert_false(t.langs[0].listed);
+    assert_non_null(languages_find(&t, "bin"));
+    assert_null(languages_find_listed(&t, "bin"));
     languages_free(&t);
 }
 
@@ -57,6 +65,7 @@ static void errors(void **state)
     expect_error("[p]\nrootfs=../x\nsource=m\nrun=/x\n", "l.conf:2: bad value for 'rootfs'");
     expect_error("[p]\nrootfs=x\nsource=m\nrun=/x\n[p]\n", "defined twice");
     expect_error("# nothing\n", "no languages");
+    expect_error("[p]\nlisted = maybe\n", "l.conf:2: bad value for 'listed'");
 }
 
 static void compile_steps_and_adjustments(void **state)
@@ -66,7 +75,7 @@ static void compile_steps_and_adjustments(void **state)
                        "compile = /usr/bin/javac -d /box /code/Main.java\n"
                        "compile_limits = time=10 wall=30 memory=1g pids=128 output=64k tmp=256m cpus=2\n"
                        "run = /usr/bin/java -cp /box Main\nrun_pids_min = 64\nrun_memory_extra = 64m\n"
-                       "env = JAVA_TOOL_OPTIONS=-Xshare:auto FOO=bar\n";
+                       "env = JAVA_TOOL_OPTIONS=-Xshare:auto FOO=bar\nsession_env = LIVE=1 X=y\n";
     language_table_t t;
     nsj_error_t err;
     if (languages_parse(text, "l.conf", &t, &err) < 0)
@@ -80,6 +89,11 @@ static void compile_steps_and_adjustments(void **state)
     assert_string_equal(l->env[l->ndefault], "JAVA_TOOL_OPTIONS=-Xshare:auto");
     assert_string_equal(l->env[l->ndefault + 1], "FOO=bar");
     assert_null(l->env[l->ndefault + 2]);
+    /* Interactive sessions only: kept apart from env. */
+    assert_int_equal(l->nsession_env, 2);
+    assert_string_equal(l->session_env[0], "LIVE=1");
+    assert_string_equal(l->session_env[1], "X=y");
+    assert_null(l->session_env[2]);
 
     nsj_limits_t base, out;
     nsj_limits_default(&base);
@@ -106,6 +120,7 @@ static void compile_steps_and_adjustments(void **state)
     expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\ncompile = gcc x\n", "compile must start with an absolute path");
     expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nenv = NOEQUALS\n", "l.conf:5: bad value for 'env'");
     expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nrun_pids_min = lots\n", "l.conf:5: bad value");
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nsession_env = =x\n", "l.conf:5: bad value for 'session_env'");
 }
 
 static void shipped_table(void **state)
@@ -122,6 +137,11 @@ static void shipped_table(void **state)
     assert_non_null(py);
     assert_string_equal(py->run_argv[0], "/usr/bin/python3");
     assert_string_equal(py->source, "main.py");
+    /* A person watches a session's output as it comes: not buffered. */
+    assert_string_equal(py->session_env[0], "PYTHONUNBUFFERED=1");
+    /* binary is for the CLI only: no source text makes an executable. */
+    assert_non_null(languages_find(&t, "binary"));
+    assert_null(languages_find_listed(&t, "binary"));
     languages_free(&t);
 }
 

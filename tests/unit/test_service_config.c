@@ -128,6 +128,57 @@ static void api_config(void **state)
     }
 }
 
+/* The live features' settings (docs/live.md). */
+static void live_config(void **state)
+{
+    (void)state;
+    worker_config_t w;
+    nsj_error_t err;
+    assert_int_equal(load_worker(&w, &err, NULL), 0);
+    assert_int_equal(w.session_workers, 2);
+    assert_int_equal(w.session_idle_ms, 30000);
+    assert_int_equal(w.session_limit_ms, 120000);
+    assert_int_equal(w.session_output, 1 << 20);
+    assert_int_equal(w.events_ttl_ms, 86400000);
+    const char *const env[] = {"SESSION_WORKERS", "0", "SESSION_IDLE", "500ms", "SESSION_LIMIT", "5m",
+                               "SESSION_OUTPUT_LIMIT", "64k", "EVENTS_TTL", "3600", NULL};
+    assert_int_equal(load_worker(&w, &err, env), -1); /* "5m": minutes are not a unit */
+    const char *const env2[] = {"SESSION_WORKERS", "0", "SESSION_IDLE", "500ms", "SESSION_LIMIT", "300",
+                                "SESSION_OUTPUT_LIMIT", "64k", "EVENTS_TTL", "3600", NULL};
+    assert_int_equal(load_worker(&w, &err, env2), 0);
+    assert_int_equal(w.session_workers, 0);
+    assert_int_equal(w.session_idle_ms, 500);
+    assert_int_equal(w.session_limit_ms, 300000);
+    assert_int_equal(w.session_output, 64 << 10);
+    assert_int_equal(w.events_ttl_ms, 3600000);
+    static const char *const bad[][2] = {{"SESSION_WORKERS", "-1"}, {"SESSION_WORKERS", "257"},
+                                         {"SESSION_IDLE", "0"},     {"SESSION_LIMIT", "soon"},
+                                         {"SESSION_OUTPUT_LIMIT", "0"}, {"EVENTS_TTL", "10ms"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *const e2[] = {bad[i][0], bad[i][1], NULL};
+        assert_int_equal(load_worker(&w, &err, e2), -1);
+        if (!strstr(err.msg, bad[i][0]))
+            fail_msg("%s=%s: error '%s'", bad[i][0], bad[i][1], err.msg);
+    }
+    api_config_t a;
+    env_table = NULL;
+    assert_int_equal(config_api_load(&a, fake_getenv, &err), 0);
+    assert_string_equal(a.web_root, "");
+    assert_string_equal(a.allowed_origins, "");
+    const char *const e3[] = {"WEB_ROOT", "/srv/page", "ALLOWED_ORIGINS", "https://ide.example", NULL};
+    env_table = e3;
+    assert_int_equal(config_api_load(&a, fake_getenv, &err), 0);
+    assert_string_equal(a.web_root, "/srv/page");
+    assert_string_equal(a.allowed_origins, "https://ide.example");
+    const char *const e4[] = {"WEB_ROOT", "none", NULL};
+    env_table = e4;
+    assert_int_equal(config_api_load(&a, fake_getenv, &err), 0);
+    const char *const e5[] = {"WEB_ROOT", "relative/dir", NULL};
+    env_table = e5;
+    assert_int_equal(config_api_load(&a, fake_getenv, &err), -1);
+    assert_non_null(strstr(err.msg, "WEB_ROOT"));
+}
+
 static void redis_urls(void **state)
 {
     (void)state;
@@ -166,6 +217,7 @@ int main(void)
         cmocka_unit_test(worker_values),
         cmocka_unit_test(worker_bad),
         cmocka_unit_test(api_config),
+        cmocka_unit_test(live_config),
         cmocka_unit_test(redis_urls),
     };
     return cmocka_run_group_tests_name("service_config", tests, NULL, NULL);
