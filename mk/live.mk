@@ -19,7 +19,8 @@ $(BUILD)/tests/test_api_live: $(BUILD)/tests/unit/test_api_live.o $(BUILD)/src/a
 
 $(BUILD)/tests/live/test_live.o $(BUILD)/tests/live/liveclient.o: override CFLAGS += $(PIPE_CFLAGS)
 
-$(LIVE_E2E): $(BUILD)/tests/live/test_live.o $(BUILD)/tests/live/liveclient.o $(BUILD)/tests/pipeline/client.o
+$(LIVE_E2E): $(BUILD)/tests/live/test_live.o $(BUILD)/tests/live/liveclient.o $(BUILD)/tests/pipeline/e2e.o \
+             $(BUILD)/tests/pipeline/client.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST)
 

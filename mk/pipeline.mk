@@ -20,7 +20,8 @@ PIPE_E2E  = $(BUILD)/pipeline/test_pipeline
 PIPE_BENCH = $(BUILD)/pipeline/bench_pipeline
 
 $(PIPE_OBJ) $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/nsjudge-api.o \
-$(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(BUILD)/bench/bench_pipeline.o: \
+$(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(BUILD)/tests/pipeline/e2e.o \
+$(BUILD)/bench/bench_pipeline.o: \
     override CFLAGS += $(PIPE_CFLAGS)
 
 $(PIPE_LIB): $(PIPE_OBJ)
@@ -40,7 +41,7 @@ all: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api
 $(PIPE_UNIT): $(PIPE_LIB)
 $(PIPE_UNIT): LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-$(PIPE_E2E): $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(LIB)
+$(PIPE_E2E): $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
 

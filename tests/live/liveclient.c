@@ -1,8 +1,5 @@
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,38 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../pipeline/client.h"
 #include "liveclient.h"
-
-static int dial(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int send_all(int fd, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n > 0) {
-        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 static long long now_ms(void)
 {
@@ -114,7 +81,7 @@ static int read_head(int fd, char **buf, size_t *len, size_t *cap, int *status, 
 int wsc_open(wsc_t *c, int port, const char *path, const char *origin, const char *version)
 {
     memset(c, 0, sizeof *c);
-    c->fd = dial(port);
+    c->fd = http_dial(port);
     if (c->fd < 0)
         return -1;
     char req[2048];
@@ -125,7 +92,7 @@ int wsc_open(wsc_t *c, int port, const char *path, const char *origin, const cha
                      origin ? "\r\n" : "");
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    if (send_all(c->fd, req, (size_t)n) < 0 || read_head(c->fd, &buf, &len, &cap, &c->status, c->head,
+    if (http_send_all(c->fd, req, (size_t)n) < 0 || read_head(c->fd, &buf, &len, &cap, &c->status, c->head,
                                                            sizeof c->head) < 0) {
         free(buf);
         close(c->fd);
@@ -151,7 +118,7 @@ int wsc_open(wsc_t *c, int port, const char *path, const char *origin, const cha
 
 int wsc_send_raw(wsc_t *c, const void *p, size_t n)
 {
-    return send_all(c->fd, p, n);
+    return http_send_all(c->fd, p, n);
 }
 
 int wsc_send_frame(wsc_t *c, bool fin, int opcode, const void *payload, size_t len, bool masked)
@@ -181,7 +148,7 @@ int wsc_send_frame(wsc_t *c, bool fin, int opcode, const void *payload, size_t l
     const uint8_t *p = payload;
     for (size_t i = 0; i < len; i++)
         f[n + i] = masked ? (uint8_t)(p[i] ^ key[i & 3]) : p[i];
-    int rc = send_all(c->fd, f, n + len);
+    int rc = http_send_all(c->fd, f, n + len);
     free(f);
     return rc;
 }
@@ -242,14 +209,14 @@ void wsc_close(wsc_t *c)
 int ssec_open(ssec_t *c, int port, const char *path, const char *last_event_id)
 {
     memset(c, 0, sizeof *c);
-    c->fd = dial(port);
+    c->fd = http_dial(port);
     if (c->fd < 0)
         return -1;
     char req[1024];
     int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
                      path, port, last_event_id ? "Last-Event-ID: " : "", last_event_id ? last_event_id : "",
                      last_event_id ? "\r\n" : "");
-    if (send_all(c->fd, req, (size_t)n) < 0 ||
+    if (http_send_all(c->fd, req, (size_t)n) < 0 ||
         read_head(c->fd, &c->buf, &c->len, &c->cap, &c->status, c->head, sizeof c->head) < 0)
         return -1;
     c->chunked = strcasestr(c->head, "Transfer-Encoding: chunked") != NULL;

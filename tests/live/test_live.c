@@ -6,27 +6,20 @@
  * (events, frames, close codes, HTTP answers) and on what an operator would
  * look for afterwards (the session's row, processes and run cgroups left).
  *
- * Environment as for tests/pipeline/test_pipeline.c (PIPE_DIR, PIPE_PG_PORT,
- * PIPE_REDIS_PORT, BUILD, NSJUDGE_HOME; PIPE_UNAVAILABLE to skip). */
+ * The environment from run.sh and the helpers: tests/pipeline/e2e.h. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/require.h"
 #include "../pipeline/client.h"
+#include "../pipeline/e2e.h"
 #include "liveclient.h"
 
 /* Session settings of the shared worker: short, so that the idle timeout
@@ -34,151 +27,14 @@
 #define IDLE "3s"
 #define IDLE_MS 3000
 
-typedef struct env {
-    char unavailable[1024];
-    char dir[1024];
-    char bin[2][2048];           /* worker, api */
-    int pg_port, redis_port, api_port;
-    pid_t api_pid, worker_pid;
-    char worker_log[1200];
-    PGconn *pg;
-    char db_url[256], redis_url[128];
-    int seq;
-} env_t;
-
-static env_t E;
+static e2e_env_t E;
+/* The worker all tests share. */
+static pid_t worker_pid;
+static char worker_log[1200];
 
 #define LIVE_REQUIRE() REQUIRE(!E.unavailable[0], "%s", E.unavailable)
 
-/* ---- small helpers ---- */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return strdup("");
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return strdup("");
-    }
-    return buf;
-}
-
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static int free_port(void)
-{
-    for (;;) {
-        int p = 20000 + rand() % 40000;
-        char cmd[64];
-        snprintf(cmd, sizeof cmd, "ss -Htln 'sport = :%d' | grep -q .", p);
-        if (system(cmd) != 0)
-            return p;
-    }
-}
-
-/* ---- processes (started here, stopped by PID; run.sh's trap kills what is left) ---- */
-
-static void pidfile(pid_t pid, bool add)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/pids/%d.pid", E.dir, (int)pid);
-    if (!add) {
-        unlink(path);
-        return;
-    }
-    FILE *f = fopen(path, "we");
-    if (f) {
-        fprintf(f, "%d\n", (int)pid);
-        fclose(f);
-    }
-}
-
-static pid_t spawn(const char *name, const char *const *argv, const char *const *extra, char *log_out, size_t cap)
-{
-    snprintf(log_out, cap, "%s/%s-%d.log", E.dir, name, ++E.seq);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        for (const char *const *e = extra; e && *e; e++)
-            putenv((char *)*e);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        pidfile(pid, true);
-    return pid;
-}
-
-static int reap(pid_t pid, int timeout_ms)
-{
-    double end = now_s() + timeout_ms / 1000.0;
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) {
-            pidfile(pid, false);
-            return st;
-        }
-        if (r < 0 || now_s() > end)
-            return -1;
-        sleep_ms(20);
-    }
-}
-
-static void stop(pid_t pid, int sig)
-{
-    if (pid <= 0)
-        return;
-    kill(pid, sig);
-    if (reap(pid, 30000) < 0) {
-        kill(pid, SIGKILL);
-        reap(pid, 5000);
-    }
-}
-
-static bool wait_text(const char *path, const char *needle, int timeout_ms)
-{
-    double end = now_s() + timeout_ms / 1000.0;
-    do {
-        char *t = read_file(path);
-        bool ok = strstr(t, needle) != NULL;
-        free(t);
-        if (ok)
-            return true;
-        sleep_ms(25);
-    } while (now_s() < end);
-    return false;
-}
+/* ---- the worker ---- */
 
 /* A worker with test-sized limits and short session timeouts. */
 static pid_t worker_start(const char *name, char *log, size_t cap)
@@ -200,155 +56,15 @@ static pid_t worker_start(const char *name, char *log, size_t cap)
         envp[i] = env[i];
     envp[n] = NULL;
     const char *argv[] = {E.bin[0], NULL};
-    pid_t pid = spawn(name, argv, envp, log, cap);
-    if (!wait_text(log, "session workers started", 20000)) {
-        char *t = read_file(log);
+    pid_t pid = e2e_spawn(name, argv, envp, log, cap);
+    if (!e2e_wait_text(log, "session workers started", 20000)) {
+        char *t = e2e_read_file(log);
         fail_msg("worker %s did not start: %s", name, t);
     }
     return pid;
 }
 
-/* Sandboxes of one worker process: processes with the sandbox's uids in
- * one of its run cgroups ("run-<pid>-N"). */
-static int sandbox_processes_of(pid_t worker)
-{
-    char mark[32];
-    snprintf(mark, sizeof mark, "/run-%d-", (int)worker);
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        char *t = read_file(path);
-        char *uid = strstr(t, "\nUid:");
-        unsigned u = 0;
-        bool sandboxed = uid && sscanf(uid + 5, "%u", &u) == 1 && (u == 100000 || u == 100001);
-        free(t);
-        if (!sandboxed)
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
-        t = read_file(path);
-        n += strstr(t, mark) != NULL;
-        free(t);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-/* SIGKILL the sandboxes' inits (uid 100000) of a dead worker of ours:
- * killing a pid namespace's init kills everything in it. */
-static void kill_sandboxes_of(pid_t worker)
-{
-    char mark[32];
-    snprintf(mark, sizeof mark, "/run-%d-", (int)worker);
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        char *t = read_file(path);
-        char *uid = strstr(t, "\nUid:");
-        unsigned u = 0;
-        bool init = uid && sscanf(uid + 5, "%u", &u) == 1 && u == 100000;
-        free(t);
-        if (!init)
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
-        t = read_file(path);
-        if (strstr(t, mark))
-            kill(atoi(e->d_name), SIGKILL);
-        free(t);
-    }
-    if (d)
-        closedir(d);
-    double end = now_s() + 5;
-    while (now_s() < end && sandbox_processes_of(worker) > 0)
-        sleep_ms(50);
-}
-
-static int run_cgroups_of(const char *dir, pid_t worker, int depth)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "run-%d-", (int)worker);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_type != DT_DIR || e->d_name[0] == '.')
-            continue;
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-        if (depth > 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-            n += run_cgroups_of(sub, worker, depth - 1);
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-/* ---- Postgres, Redis, HTTP ---- */
-
-static char *sql_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sql_text(const char *fmt, ...)
-{
-    char q[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof q, fmt, ap);
-    va_end(ap);
-    PGresult *r = PQexec(E.pg, q);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("SQL failed: %s\n%s", PQresultErrorMessage(r), q);
-    char *v = strdup(PQntuples(r) && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
-    return v;
-}
-
-static long long redis_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long redis_int(const char *fmt, ...)
-{
-    char cmd[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    struct timeval tv = {5, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", E.redis_port, tv);
-    if (!c || c->err)
-        fail_msg("redis connect failed");
-    redisReply *r = redisCommand(c, cmd);
-    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    freeReplyObject(r);
-    redisFree(c);
-    return v;
-}
-
-static int post_json(const char *path, const char *body, http_resp_t *r)
-{
-    http_do(E.api_port, "POST", path, "application/json", body, strlen(body), HTTP_NORMAL, r);
-    return r->status;
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "(null)";
-}
-
-static long jint(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (long)json_integer_value(v) : -1;
-}
+/* ---- the API ---- */
 
 /* Submit inline tests; the id. */
 static void submit(const char *src, const char *tests_json, char id[37])
@@ -358,12 +74,12 @@ static void submit(const char *src, const char *tests_json, char id[37])
     char *body = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     http_resp_t r;
-    int st = post_json("/submissions", body, &r);
+    int st = e2e_post_json("/submissions", body, &r);
     free(body);
     json_t *j = json_loads(r.body ? r.body : "", 0, NULL);
     if (st != 202 || !json_string_value(json_object_get(j, "id")))
         fail_msg("POST /submissions: %d %s", st, r.body ? r.body : "");
-    snprintf(id, 37, "%s", jstr(j, "id"));
+    snprintf(id, 37, "%s", e2e_jstr(j, "id"));
     json_decref(j);
     http_resp_free(&r);
 }
@@ -375,12 +91,12 @@ static void session_new(const char *lang, const char *src, char id[37])
     char *body = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     http_resp_t r;
-    int st = post_json("/sessions", body, &r);
+    int st = e2e_post_json("/sessions", body, &r);
     free(body);
     json_t *j = json_loads(r.body ? r.body : "", 0, NULL);
-    if (st != 201 || strlen(jstr(j, "id")) != 36)
+    if (st != 201 || strlen(e2e_jstr(j, "id")) != 36)
         fail_msg("POST /sessions: %d %s", st, r.body ? r.body : "");
-    snprintf(id, 37, "%s", jstr(j, "id"));
+    snprintf(id, 37, "%s", e2e_jstr(j, "id"));
     json_decref(j);
     http_resp_free(&r);
 }
@@ -437,10 +153,10 @@ static int session_step(wsc_t *ws, transcript_t *t, int timeout_ms, json_t **msg
         if (!m)
             fail_msg("a server message is not JSON: %s", p);
         free(p);
-        const char *type = jstr(m, "type");
+        const char *type = e2e_jstr(m, "type");
         if (!strcmp(type, "stdout") || !strcmp(type, "stderr")) {
             bool out = !strcmp(type, "stdout");
-            const char *d = jstr(m, "data");
+            const char *d = e2e_jstr(m, "data");
             size_t dl = strlen(d), *len = out ? &t->out_len : &t->err_len;
             char *buf = out ? t->out : t->err;
             size_t cap = out ? sizeof t->out : sizeof t->err;
@@ -450,7 +166,7 @@ static int session_step(wsc_t *ws, transcript_t *t, int timeout_ms, json_t **msg
             buf[*len] = '\0';
         } else if (!strcmp(type, "state")) {
             size_t sl = strlen(t->states);
-            snprintf(t->states + sl, sizeof t->states - sl, "%s%s", sl ? "," : "", jstr(m, "state"));
+            snprintf(t->states + sl, sizeof t->states - sl, "%s%s", sl ? "," : "", e2e_jstr(m, "state"));
         } else if (!strcmp(type, "exit")) {
             json_decref(t->exit);
             t->exit = json_incref(m);
@@ -468,8 +184,8 @@ static int session_step(wsc_t *ws, transcript_t *t, int timeout_ms, json_t **msg
 /* Read until the end; fails after timeout_ms. */
 static void session_drain(wsc_t *ws, transcript_t *t, int timeout_ms)
 {
-    double end = now_s() + timeout_ms / 1000.0;
-    while (now_s() < end) {
+    double end = e2e_now_s() + timeout_ms / 1000.0;
+    while (e2e_now_s() < end) {
         int r = session_step(ws, t, 1000, NULL);
         if (r == 0)
             return;
@@ -480,14 +196,14 @@ static void session_drain(wsc_t *ws, transcript_t *t, int timeout_ms)
 /* Read until a state (appended to t); fails after timeout_ms. */
 static void session_until_state(wsc_t *ws, transcript_t *t, const char *state, int timeout_ms)
 {
-    double end = now_s() + timeout_ms / 1000.0;
-    while (now_s() < end) {
+    double end = e2e_now_s() + timeout_ms / 1000.0;
+    while (e2e_now_s() < end) {
         json_t *m = NULL;
         int r = session_step(ws, t, 500, &m);
         if (r == 0)
             fail_msg("the session ended before state %s (states %s, exit %s)", state, t->states,
-                     t->exit ? jstr(t->exit, "evidence") : "-");
-        bool hit = m && !strcmp(jstr(m, "type"), "state") && !strcmp(jstr(m, "state"), state);
+                     t->exit ? e2e_jstr(t->exit, "evidence") : "-");
+        bool hit = m && !strcmp(e2e_jstr(m, "type"), "state") && !strcmp(e2e_jstr(m, "state"), state);
         json_decref(m);
         if (hit)
             return;
@@ -507,30 +223,21 @@ static void send_input(wsc_t *ws, const char *data)
 /* The session's row, once final: status and the exit's evidence. */
 static void wait_session_row(const char *id, const char *status, char *evidence, size_t cap, int timeout_ms)
 {
-    double end = now_s() + timeout_ms / 1000.0;
+    double end = e2e_now_s() + timeout_ms / 1000.0;
     char *st = NULL;
-    while (now_s() < end) {
+    while (e2e_now_s() < end) {
         free(st);
-        st = sql_text("SELECT status FROM sessions WHERE id = '%s'", id);
+        st = e2e_sql_text("SELECT status FROM sessions WHERE id = '%s'", id);
         if (!strcmp(st, "finished") || !strcmp(st, "terminated"))
             break;
-        sleep_ms(50);
+        e2e_sleep_ms(50);
     }
     if (strcmp(st, status) != 0)
         fail_msg("session %s is '%s', want '%s'", id, st, status);
     free(st);
-    char *ev = sql_text("SELECT exit->>'evidence' FROM sessions WHERE id = '%s'", id);
+    char *ev = e2e_sql_text("SELECT exit->>'evidence' FROM sessions WHERE id = '%s'", id);
     snprintf(evidence, cap, "%s", ev);
     free(ev);
-}
-
-static bool api_healthy(void)
-{
-    http_resp_t r;
-    http_do(E.api_port, "GET", "/healthz", NULL, NULL, 0, HTTP_NORMAL, &r);
-    int st = r.status;
-    http_resp_free(&r);
-    return st == 200;
 }
 
 /* ---- setup ---- */
@@ -538,68 +245,17 @@ static bool api_healthy(void)
 static int group_setup(void **state)
 {
     (void)state;
-    signal(SIGPIPE, SIG_IGN);
-    srand((unsigned)getpid());
-    const char *why = getenv("PIPE_UNAVAILABLE");
-    if (why && *why) {
-        snprintf(E.unavailable, sizeof E.unavailable, "%s", why);
-        return 0;
-    }
-    snprintf(E.dir, sizeof E.dir, "%s", env_or("PIPE_DIR", ""));
-    E.pg_port = atoi(env_or("PIPE_PG_PORT", "0"));
-    E.redis_port = atoi(env_or("PIPE_REDIS_PORT", "0"));
-    if (!E.dir[0] || !E.pg_port || !E.redis_port) {
-        snprintf(E.unavailable, sizeof E.unavailable, "run through tests/pipeline/run.sh (make live)");
-        return 0;
-    }
-    const char *home = env_or("NSJUDGE_HOME", "."), *build = env_or("BUILD", "build");
-    snprintf(E.bin[0], sizeof E.bin[0], "%s/%s/nsjudge-worker", home, build);
-    snprintf(E.bin[1], sizeof E.bin[1], "%s/%s/nsjudge-api", home, build);
-    snprintf(E.db_url, sizeof E.db_url, "postgresql://postgres@127.0.0.1:%d/nsjudge", E.pg_port);
-    snprintf(E.redis_url, sizeof E.redis_url, "redis://127.0.0.1:%d", E.redis_port);
-    char conninfo[300];
-    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d user=postgres dbname=nsjudge", E.pg_port);
-    E.pg = PQconnectdb(conninfo);
-    if (PQstatus(E.pg) != CONNECTION_OK) {
-        snprintf(E.unavailable, sizeof E.unavailable, "postgres: %s", PQerrorMessage(E.pg));
-        return 0;
-    }
-    PQclear(PQexec(E.pg, "SET client_min_messages = warning"));
-    E.api_port = free_port();
-    static char listen[64], r_env[200], d_env[300];
-    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", E.api_port);
-    snprintf(r_env, sizeof r_env, "REDIS_URL=%s", E.redis_url);
-    snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", E.db_url);
-    const char *env[] = {listen, r_env, d_env, NULL};
-    const char *argv[] = {E.bin[1], NULL};
-    char log[1200], ready[80];
-    E.api_pid = spawn("api", argv, env, log, sizeof log);
-    snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", E.api_port);
-    if (!wait_text(log, ready, 20000)) {
-        char *t = read_file(log);
-        snprintf(E.unavailable, sizeof E.unavailable, "nsjudge-api did not start: %.900s", t);
-        free(t);
-        return 0;
-    }
-    for (int i = 0; i < 200 && !api_healthy(); i++)
-        sleep_ms(50);
-    E.worker_pid = worker_start("live", E.worker_log, sizeof E.worker_log);
+    if (e2e_setup(&E, "make live") == 0)
+        worker_pid = worker_start("live", worker_log, sizeof worker_log);
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (E.worker_pid > 0)
-        stop(E.worker_pid, SIGTERM);
-    if (E.api_pid > 0) {
-        kill(E.api_pid, SIGTERM);
-        int st = reap(E.api_pid, 20000);
-        if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            fprintf(stderr, "nsjudge-api did not exit 0 on SIGTERM (status %d)\n", st);
-    }
-    if (E.pg)
-        PQfinish(E.pg);
+    if (worker_pid > 0)
+        e2e_stop(worker_pid, SIGTERM);
+    e2e_teardown(&E);
     return 0;
 }
 
@@ -666,20 +322,20 @@ static void check_sequence(const events_t *e, int ntests, const char *final)
     for (int i = 0; i < 2; i++) {
         json_t *j = ev_json(&e->ev[i]);
         assert_string_equal(e->ev[i].event, "status");
-        assert_string_equal(jstr(j, "status"), want_status[i]);
+        assert_string_equal(e2e_jstr(j, "status"), want_status[i]);
         json_decref(j);
     }
     for (int k = 0; k < ntests; k++) {
         json_t *j = ev_json(&e->ev[2 + k]);
         assert_string_equal(e->ev[2 + k].event, "result");
-        assert_int_equal(jint(j, "ordinal"), k);
-        assert_true(jint(j, "execution_ms") >= 0 && jint(j, "memory_kb") > 0);
+        assert_int_equal(e2e_jint(j, "ordinal"), k);
+        assert_true(e2e_jint(j, "execution_ms") >= 0 && e2e_jint(j, "memory_kb") > 0);
         assert_true(json_is_string(json_object_get(j, "evidence")));
         json_decref(j);
     }
     json_t *j = ev_json(&e->ev[ntests + 2]);
     assert_string_equal(e->ev[ntests + 2].event, "status");
-    assert_string_equal(jstr(j, "status"), final);
+    assert_string_equal(e2e_jstr(j, "status"), final);
     json_decref(j);
     /* Ids are the stream's entry ids: strictly increasing. */
     for (int i = 1; i < e->n; i++) {
@@ -702,10 +358,10 @@ static void sse_order(void **state)
     assert_true(e.ended);
     check_sequence(&e, 3, "failed");
     json_t *r1 = ev_json(&e.ev[3]), *fin = ev_json(&e.ev[5]);
-    assert_string_equal(jstr(r1, "status"), "failed");
+    assert_string_equal(e2e_jstr(r1, "status"), "failed");
     assert_false(json_is_true(json_object_get(r1, "passed")));
-    assert_int_equal(jint(fin, "score"), 2);
-    assert_int_equal(jint(fin, "max_score"), 3);
+    assert_int_equal(e2e_jint(fin, "score"), 2);
+    assert_int_equal(e2e_jint(fin, "max_score"), 3);
     json_decref(r1);
     json_decref(fin);
     events_free(&e);
@@ -716,7 +372,7 @@ static void sse_order(void **state)
     check_sequence(&again, 3, "failed");
     events_free(&again);
     /* The events stream expires: a day by default. */
-    long long ttl = redis_int("TTL codesce:events:%s", id);
+    long long ttl = e2e_redis_int("TTL codesce:events:%s", id);
     assert_true(ttl > 3600 && ttl <= 86400);
 }
 
@@ -779,7 +435,7 @@ static void sse_fallback_and_errors(void **state)
     ssec_close(&c);
     /* The events stream is gone (expired, or lost by Redis): the final
      * submission is told from Postgres once, results then final status. */
-    assert_int_equal(redis_int("DEL codesce:events:%s", id), 1);
+    assert_int_equal(e2e_redis_int("DEL codesce:events:%s", id), 1);
     events_t pg;
     read_events(id, NULL, 0, &pg);
     assert_true(pg.ended);
@@ -788,8 +444,8 @@ static void sse_fallback_and_errors(void **state)
     assert_string_equal(pg.ev[1].event, "result");
     assert_string_equal(pg.ev[2].event, "status");
     json_t *fin = ev_json(&pg.ev[2]);
-    assert_string_equal(jstr(fin, "status"), "passed");
-    assert_int_equal(jint(fin, "score"), 2);
+    assert_string_equal(e2e_jstr(fin, "status"), "passed");
+    assert_int_equal(e2e_jint(fin, "score"), 2);
     json_decref(fin);
     /* ... with ids a reconnect resumes from. */
     events_t after;
@@ -813,19 +469,20 @@ static void session_echo(void **state)
     session_until_state(&ws, &t, "running", 20000);
     send_input(&ws, "hello\n");
     send_input(&ws, "wörld ✓\n");
-    double end = now_s() + 10;
-    while (now_s() < end && !strstr(t.out, "echo: wörld ✓\n"))
+    double end = e2e_now_s() + 10;
+    while (e2e_now_s() < end && !strstr(t.out, "echo: wörld ✓\n"))
         assert_int_equal(session_step(&ws, &t, 5000, NULL), 1);
     assert_string_equal(t.out, "echo: hello\necho: wörld ✓\n");
     /* End of input: the program ends on its own. */
     assert_int_equal(wsc_send_text(&ws, "{\"type\":\"eof\"}"), 0);
     session_drain(&ws, &t, 10000);
     assert_non_null(t.exit);
-    assert_string_equal(jstr(t.exit, "status"), "ok");
-    assert_int_equal(jint(t.exit, "exit_code"), 0);
+    assert_string_equal(e2e_jstr(t.exit, "status"), "ok");
+    assert_int_equal(e2e_jint(t.exit, "exit_code"), 0);
     assert_true(json_is_null(json_object_get(t.exit, "signal")));
-    assert_true(jint(t.exit, "wall_ms") > 0 && jint(t.exit, "memory_kb") > 0 && jint(t.exit, "cpu_ms") >= 0);
-    assert_string_equal(jstr(t.exit, "evidence"), "exit code 0");
+    assert_true(e2e_jint(t.exit, "wall_ms") > 0 && e2e_jint(t.exit, "memory_kb") > 0 &&
+                e2e_jint(t.exit, "cpu_ms") >= 0);
+    assert_string_equal(e2e_jstr(t.exit, "evidence"), "exit code 0");
     assert_non_null(strstr(t.states, "finished"));
     assert_int_equal(t.close_code, 1000);
     wsc_close(&ws);
@@ -850,7 +507,7 @@ static void session_waits_for_input(void **state)
     session_drain(&ws, &t, 10000);
     assert_string_equal(t.out, "name? hello, Ada\n");
     assert_string_equal(t.states, "running,waiting,running,finished");
-    assert_string_equal(jstr(t.exit, "status"), "ok");
+    assert_string_equal(e2e_jstr(t.exit, "status"), "ok");
     wsc_close(&ws);
     transcript_free(&t);
 }
@@ -864,13 +521,13 @@ static void session_idle_timeout(void **state)
     session_open("python", "input()\nprint('never')\n", id, &ws);
     transcript_t t = {0};
     session_until_state(&ws, &t, "running", 20000);
-    double t0 = now_s();
+    double t0 = e2e_now_s();
     session_drain(&ws, &t, IDLE_MS + 10000);
-    double took = now_s() - t0;
+    double took = e2e_now_s() - t0;
     assert_true(took >= IDLE_MS / 1000.0 - 0.2);
     assert_non_null(strstr(t.states, "terminated"));
-    assert_string_equal(jstr(t.exit, "status"), "runtime_error");
-    assert_non_null(strstr(jstr(t.exit, "evidence"), "idle timeout"));
+    assert_string_equal(e2e_jstr(t.exit, "status"), "runtime_error");
+    assert_non_null(strstr(e2e_jstr(t.exit, "evidence"), "idle timeout"));
     assert_string_equal(t.out, "");
     wsc_close(&ws);
     char ev[600];
@@ -892,24 +549,24 @@ static void session_disconnect_cleanup(void **state)
                  id, &ws);
     transcript_t t = {0};
     session_until_state(&ws, &t, "running", 20000);
-    double end = now_s() + 10;
-    while (now_s() < end && !strstr(t.out, "tick\ntick\n"))
+    double end = e2e_now_s() + 10;
+    while (e2e_now_s() < end && !strstr(t.out, "tick\ntick\n"))
         assert_int_equal(session_step(&ws, &t, 5000, NULL), 1);
-    assert_true(sandbox_processes_of(E.worker_pid) >= 2);
+    assert_true(e2e_sandbox_processes_of(worker_pid) >= 2);
     /* The client vanishes without a closing handshake. */
     wsc_close(&ws);
     char ev[600];
     wait_session_row(id, "terminated", ev, sizeof ev, 10000);
     assert_string_equal(ev, "cancelled: the client closed the session");
-    end = now_s() + 5;
-    while (now_s() < end && (sandbox_processes_of(E.worker_pid) > 0 ||
-                             run_cgroups_of("/sys/fs/cgroup", E.worker_pid, 8) > 0))
-        sleep_ms(50);
-    assert_int_equal(sandbox_processes_of(E.worker_pid), 0);
-    assert_int_equal(run_cgroups_of("/sys/fs/cgroup", E.worker_pid, 8), 0);
+    end = e2e_now_s() + 5;
+    while (e2e_now_s() < end && (e2e_sandbox_processes_of(worker_pid) > 0 ||
+                                 e2e_run_cgroups_of("/sys/fs/cgroup", worker_pid, 8) > 0))
+        e2e_sleep_ms(50);
+    assert_int_equal(e2e_sandbox_processes_of(worker_pid), 0);
+    assert_int_equal(e2e_run_cgroups_of("/sys/fs/cgroup", worker_pid, 8), 0);
     /* Its input stream is gone; its output stream expires. */
-    assert_int_equal(redis_int("EXISTS codesce:session:%s:in", id), 0);
-    long long ttl = redis_int("TTL codesce:session:%s:out", id);
+    assert_int_equal(e2e_redis_int("EXISTS codesce:session:%s:in", id), 0);
+    long long ttl = e2e_redis_int("TTL codesce:session:%s:out", id);
     assert_true(ttl > 0 && ttl <= 600);
     transcript_free(&t);
 }
@@ -952,8 +609,8 @@ static void session_malformed_frames(void **state)
             size_t len = c->len ? c->len : strlen(c->payload);
             assert_int_equal(wsc_send_frame(&ws, true, c->opcode, c->payload, len, c->masked), 0);
         }
-        double end = now_s() + 10;
-        while (now_s() < end && session_step(&ws, &t, 2000, NULL) != 0)
+        double end = e2e_now_s() + 10;
+        while (e2e_now_s() < end && session_step(&ws, &t, 2000, NULL) != 0)
             ;
         if (t.close_code != c->want)
             fail_msg("%s: close code %d, want %d", c->name, t.close_code, c->want);
@@ -963,7 +620,7 @@ static void session_malformed_frames(void **state)
         wait_session_row(id, "terminated", ev, sizeof ev, 10000);
         assert_string_equal(ev, "cancelled: the client closed the session");
         transcript_free(&t);
-        assert_true(api_healthy());
+        assert_true(e2e_api_healthy());
     }
     /* Pings are answered with their payload. */
     char id[37];
@@ -973,8 +630,8 @@ static void session_malformed_frames(void **state)
     int op = 0;
     char *p = NULL;
     size_t n;
-    double end = now_s() + 10;
-    while (now_s() < end && op != 0xA) {
+    double end = e2e_now_s() + 10;
+    while (e2e_now_s() < end && op != 0xA) {
         free(p);
         p = NULL;
         assert_int_equal(wsc_recv(&ws, 5000, &op, &p, &n), 1);
@@ -988,7 +645,7 @@ static void session_malformed_frames(void **state)
     transcript_t t = {0};
     session_drain(&ws, &t, 20000);
     assert_string_equal(t.out, "pieces\n");
-    assert_string_equal(jstr(t.exit, "status"), "ok");
+    assert_string_equal(e2e_jstr(t.exit, "status"), "ok");
     wsc_close(&ws);
     transcript_free(&t);
 }
@@ -1009,14 +666,14 @@ static void session_compiled_c(void **state)
     send_input(&ws, "14\n");
     session_drain(&ws, &t, 10000);
     assert_string_equal(t.out, "x? 42\n");
-    assert_string_equal(jstr(t.exit, "status"), "ok");
+    assert_string_equal(e2e_jstr(t.exit, "status"), "ok");
     wsc_close(&ws);
     transcript_free(&t);
     /* A compile error ends the session with the compiler's words. */
     session_open("c", "int main(void) { return nope; }\n", id, &ws);
     transcript_t c = {0};
     session_drain(&ws, &c, 30000);
-    assert_string_equal(jstr(c.exit, "status"), "compile_error");
+    assert_string_equal(e2e_jstr(c.exit, "status"), "compile_error");
     assert_non_null(strstr(c.err, "nope"));
     assert_string_equal(c.states, "finished");
     wsc_close(&ws);
@@ -1035,19 +692,19 @@ static void session_output_cap(void **state)
     session_open("python", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", id, &ws);
     transcript_t t = {0};
     size_t total = 0;
-    double end = now_s() + 30;
-    while (now_s() < end) {
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end) {
         json_t *m = NULL;
         int r = session_step(&ws, &t, 5000, &m);
-        if (m && !strcmp(jstr(m, "type"), "stdout"))
-            total += strlen(jstr(m, "data"));
+        if (m && !strcmp(e2e_jstr(m, "type"), "stdout"))
+            total += strlen(e2e_jstr(m, "data"));
         t.out_len = 0; /* the transcript keeps only the start */
         json_decref(m);
         if (r == 0)
             break;
     }
     assert_non_null(t.exit);
-    assert_string_equal(jstr(t.exit, "status"), "output_limit");
+    assert_string_equal(e2e_jstr(t.exit, "status"), "output_limit");
     assert_non_null(strstr(t.states, "terminated"));
     assert_true(total > 0 && total <= 1048576);
     wsc_close(&ws);
@@ -1087,7 +744,7 @@ static void session_refusals(void **state)
     char *body = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     http_resp_t r;
-    assert_int_equal(post_json("/sessions", body, &r), 413);
+    assert_int_equal(e2e_post_json("/sessions", body, &r), 413);
     http_resp_free(&r);
     free(body);
 
@@ -1135,7 +792,7 @@ static void session_worker_killed(void **state)
     (void)state;
     LIVE_REQUIRE();
     /* Only the worker about to die may take the session. */
-    stop(E.worker_pid, SIGTERM);
+    e2e_stop(worker_pid, SIGTERM);
     char log_a[1200], log_b[1200];
     pid_t a = worker_start("doomed", log_a, sizeof log_a);
     char id[37];
@@ -1143,33 +800,33 @@ static void session_worker_killed(void **state)
     session_open("python", "import time\nprint('started', flush=True)\ntime.sleep(60)\n", id, &ws);
     transcript_t t = {0};
     session_until_state(&ws, &t, "running", 20000);
-    double end = now_s() + 10;
-    while (now_s() < end && !strstr(t.out, "started\n"))
+    double end = e2e_now_s() + 10;
+    while (e2e_now_s() < end && !strstr(t.out, "started\n"))
         assert_int_equal(session_step(&ws, &t, 5000, NULL), 1);
     kill(a, SIGKILL);
-    reap(a, 10000);
+    e2e_reap(a, 10000);
     /* Its sandbox dies with it: init's parent-death signal (re-armed after
      * init's credential change in the user namespace, which clears it)
      * takes the whole pid namespace down. */
-    end = now_s() + 5;
-    while (now_s() < end && sandbox_processes_of(a) > 0)
-        sleep_ms(50);
-    if (sandbox_processes_of(a) > 0) {
-        print_message("%d sandbox processes outlived their killed worker\n", sandbox_processes_of(a));
-        kill_sandboxes_of(a); /* leave nothing behind, then fail */
+    end = e2e_now_s() + 5;
+    while (e2e_now_s() < end && e2e_sandbox_processes_of(a) > 0)
+        e2e_sleep_ms(50);
+    if (e2e_sandbox_processes_of(a) > 0) {
+        print_message("%d sandbox processes outlived their killed worker\n", e2e_sandbox_processes_of(a));
+        e2e_kill_sandboxes_of(a); /* leave nothing behind, then fail */
         fail_msg("the sandbox outlived its supervisor");
     }
-    assert_int_equal(sandbox_processes_of(a), 0);
+    assert_int_equal(e2e_sandbox_processes_of(a), 0);
     pid_t b = worker_start("heir", log_b, sizeof log_b);
     session_drain(&ws, &t, 20000);
     assert_non_null(t.exit);
-    assert_string_equal(jstr(t.exit, "status"), "internal_error");
-    assert_non_null(strstr(jstr(t.exit, "evidence"), "not run again"));
+    assert_string_equal(e2e_jstr(t.exit, "status"), "internal_error");
+    assert_non_null(strstr(e2e_jstr(t.exit, "evidence"), "not run again"));
     assert_string_equal(t.out, "started\n"); /* once: not run again */
     wsc_close(&ws);
     char ev[600];
     wait_session_row(id, "terminated", ev, sizeof ev, 5000);
-    assert_int_equal(redis_int("XLEN codesce:sessions"), 0);
+    assert_int_equal(e2e_redis_int("XLEN codesce:sessions"), 0);
     transcript_free(&t);
     /* SIGTERM ends the sessions in progress (they are live: they cannot
      * wait for a drain of minutes), and the worker exits 0. */
@@ -1177,13 +834,13 @@ static void session_worker_killed(void **state)
     transcript_t s = {0};
     session_until_state(&ws, &s, "running", 20000);
     kill(b, SIGTERM);
-    int st = reap(b, 15000);
+    int st = e2e_reap(b, 15000);
     assert_true(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     session_drain(&ws, &s, 5000);
-    assert_string_equal(jstr(s.exit, "evidence"), "cancelled: the worker is shutting down");
+    assert_string_equal(e2e_jstr(s.exit, "evidence"), "cancelled: the worker is shutting down");
     wsc_close(&ws);
     transcript_free(&s);
-    E.worker_pid = worker_start("live", E.worker_log, sizeof E.worker_log);
+    worker_pid = worker_start("live", worker_log, sizeof worker_log);
 }
 
 /* ---- the web page ---- */

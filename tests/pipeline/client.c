@@ -13,15 +13,32 @@
 
 #include "client.h"
 
-static int send_all(int fd, const char *p, size_t n)
+int http_dial(int port)
 {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int http_send_all(int fd, const void *p, size_t n)
+{
+    const char *s = p;
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
-        p += w;
+        s += w;
         n -= (size_t)w;
     }
     return 0;
@@ -75,17 +92,9 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
             http_mode_t mode, http_resp_t *r)
 {
     memset(r, 0, sizeof *r);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = http_dial(port);
     if (fd < 0)
         return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        close(fd);
-        return -1;
-    }
     char head[1024];
     int hn = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n", method, path,
                       port);
@@ -96,7 +105,7 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
     else if (body)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Length: %zu\r\n", len);
     hn += snprintf(head + hn, sizeof head - (size_t)hn, "\r\n");
-    int rc = send_all(fd, head, (size_t)hn);
+    int rc = http_send_all(fd, head, (size_t)hn);
     if (rc == 0 && body) {
         if (mode == HTTP_HEADERS_FIRST) {
             /* A server that refuses from the headers answers now: then the
@@ -107,18 +116,19 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
                 close(fd);
                 return rc;
             }
-            rc = send_all(fd, body, len);
+            rc = http_send_all(fd, body, len);
         } else if (mode == HTTP_CHUNKED) {
             for (size_t off = 0; rc == 0 && off < len; off += 65536) {
                 size_t n = len - off < 65536 ? len - off : 65536;
                 char sz[32];
                 int sn = snprintf(sz, sizeof sz, "%zx\r\n", n);
-                rc = send_all(fd, sz, (size_t)sn) || send_all(fd, body + off, n) || send_all(fd, "\r\n", 2) ? -1 : 0;
+                rc = http_send_all(fd, sz, (size_t)sn) || http_send_all(fd, body + off, n) ||
+                     http_send_all(fd, "\r\n", 2) ? -1 : 0;
             }
             if (rc == 0)
-                rc = send_all(fd, "0\r\n\r\n", 5);
+                rc = http_send_all(fd, "0\r\n\r\n", 5);
         } else {
-            rc = send_all(fd, body, len);
+            rc = http_send_all(fd, body, len);
         }
     }
     /* Even when sending failed the server may have answered first. */

@@ -28,4 +28,10 @@ int http_header(const http_resp_t *r, const char *name, char *out, size_t cap);
 
 void http_resp_free(http_resp_t *r);
 
+/* A TCP connection to 127.0.0.1:port (TCP_NODELAY); the fd, or -1. */
+int http_dial(int port);
+
+/* Send all n bytes (no SIGPIPE); 0, or -1 when the connection failed. */
+int http_send_all(int fd, const void *p, size_t n);
+
 #endif

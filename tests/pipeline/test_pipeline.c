@@ -5,160 +5,35 @@
  * client or an operator would see: HTTP answers, rows in Postgres, the
  * stream and its pending entries in Redis, processes left behind.
  *
- * Environment from run.sh: PIPE_DIR (temp dir; pids/ holds the PID of each
- * process started here so that run.sh's trap can stop them), PIPE_PG_PORT,
- * PIPE_REDIS_PORT, PIPE_REDIS_PID, PIPE_REDIS_DIR, BUILD, NSJUDGE_HOME;
- * PIPE_UNAVAILABLE when the servers could not be started (tests then skip,
- * or fail under NSJUDGE_TESTS_MUST_RUN=1). */
+ * The environment from run.sh and the helpers: e2e.h. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/require.h"
 #include "client.h"
+#include "e2e.h"
 
 #define STREAM "codesce:submissions"
 #define GROUP "nsjudge-workers"
 #define MAX_IDS 256
 
-typedef struct env {
-    char unavailable[1024];
-    char dir[1024];
-    char bin[2][2048];           /* worker, api */
-    int pg_port, redis_port, api_port;
-    pid_t redis_pid;             /* run.sh's, until the restart test replaces it */
-    bool redis_ours;
-    char redis_dir[1024];
-    pid_t api_pid;
-    pid_t pg_pid;                /* run.sh's, until the restart test replaces it */
-    char pg_dir[1024], pg_bin[1024];
-    PGconn *pg;
-    char db_url[256], redis_url[128];
-    int seq;
-} env_t;
-
-static env_t E;
+static e2e_env_t E;
+/* E.redis_pid is a redis-server the restart test started itself. */
+static bool redis_ours;
 
 #define PIPE_REQUIRE() REQUIRE(!E.unavailable[0], "%s", E.unavailable)
 
-/* ---- small helpers ---- */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return strdup("");
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return strdup("");
-    }
-    return buf;
-}
-
-static bool has_line(const char *text, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = text; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len == n && memcmp(p, line, n) == 0)
-            return true;
-        p = eol ? eol + 1 : NULL;
-    }
-    return false;
-}
-
 /* ---- processes (started here, stopped by PID) ---- */
-
-static void pidfile(pid_t pid, bool add)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/pids/%d.pid", E.dir, (int)pid);
-    if (!add) {
-        unlink(path);
-        return;
-    }
-    FILE *f = fopen(path, "we");
-    if (f) {
-        fprintf(f, "%d\n", (int)pid);
-        fclose(f);
-    }
-}
-
-/* Start argv with extra environment ("NAME=value", NULL-terminated);
- * stdout and stderr go to log (its path written to log_out). */
-static pid_t spawn(const char *name, const char *const *argv, const char *const *extra, char *log_out, size_t cap)
-{
-    snprintf(log_out, cap, "%s/%s-%d.log", E.dir, name, ++E.seq);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        for (const char *const *e = extra; e && *e; e++)
-            putenv((char *)*e);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        pidfile(pid, true);
-    return pid;
-}
-
-/* Wait for a child; its wait status, or -1 after timeout_ms. */
-static int reap(pid_t pid, int timeout_ms)
-{
-    double end = now_s() + timeout_ms / 1000.0;
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) {
-            pidfile(pid, false);
-            return st;
-        }
-        if (r < 0 || now_s() > end)
-            return -1;
-        sleep_ms(20);
-    }
-}
 
 /* Workers a test started and has not stopped yet. */
 static pid_t live[32];
@@ -177,29 +52,8 @@ static void track(pid_t pid, bool alive)
 
 static void stop(pid_t pid, int sig)
 {
-    if (pid <= 0)
-        return;
     track(pid, false);
-    kill(pid, sig);
-    if (reap(pid, 30000) < 0) {
-        kill(pid, SIGKILL);
-        reap(pid, 5000);
-    }
-}
-
-/* Wait until the file at path has the line; false after timeout_ms. */
-static bool wait_line(const char *path, const char *line, int timeout_ms)
-{
-    double end = now_s() + timeout_ms / 1000.0;
-    do {
-        char *t = read_file(path);
-        bool ok = has_line(t, line);
-        free(t);
-        if (ok)
-            return true;
-        sleep_ms(25);
-    } while (now_s() < end);
-    return false;
+    e2e_stop(pid, sig);
 }
 
 typedef struct worker {
@@ -231,12 +85,12 @@ static worker_t worker_start(const char *name, int count, const char *const *ext
         envp[k++] = *e;
     envp[k] = NULL;
     const char *argv[] = {E.bin[0], NULL};
-    w.pid = spawn(name, argv, envp, w.log, sizeof w.log);
+    w.pid = e2e_spawn(name, argv, envp, w.log, sizeof w.log);
     track(w.pid, true);
     char line[64];
     snprintf(line, sizeof line, "%d workers started", count);
-    if (!wait_line(w.log, line, 20000)) {
-        char *t = read_file(w.log);
+    if (!e2e_wait_line(w.log, line, 20000)) {
+        char *t = e2e_read_file(w.log);
         fail_msg("worker %s did not start: %s", name, t);
     }
     return w;
@@ -244,60 +98,10 @@ static worker_t worker_start(const char *name, int count, const char *const *ext
 
 /* ---- Postgres and Redis, for checks ---- */
 
-static PGresult *sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static PGresult *sql(const char *fmt, ...)
-{
-    char q[65536];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof q, fmt, ap);
-    va_end(ap);
-    PGresult *r = PQexec(E.pg, q);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-        fail_msg("SQL failed: %s\n%s", PQresultErrorMessage(r), q);
-    return r;
-}
-
-static long sql_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long sql_long(const char *fmt, ...)
-{
-    char q[65536];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof q, fmt, ap);
-    va_end(ap);
-    PGresult *r = sql("%s", q);
-    long v = PQntuples(r) && !PQgetisnull(r, 0, 0) ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
-    PQclear(r);
-    return v;
-}
-
-static redisContext *redis(void)
-{
-    struct timeval tv = {5, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", E.redis_port, tv);
-    if (!c || c->err)
-        fail_msg("redis connect: %s", c ? c->errstr : "oom");
-    return c;
-}
-
-static long long redis_int(const char *cmd)
-{
-    redisContext *c = redis();
-    redisReply *r = redisCommand(c, cmd);
-    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_INTEGER)
-        v = r->element[0]->integer; /* XPENDING summary: [count, ...] */
-    freeReplyObject(r);
-    redisFree(c);
-    return v;
-}
-
 /* Pending entries whose consumer name starts with prefix. */
 static int pending_of(const char *prefix)
 {
-    redisContext *c = redis();
+    redisContext *c = e2e_redis();
     redisReply *r = redisCommand(c, "XPENDING %s %s - + 1000", STREAM, GROUP);
     int n = 0;
     for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
@@ -312,12 +116,6 @@ static int pending_of(const char *prefix)
 
 /* ---- the API ---- */
 
-static int post_json(const char *path, const char *body, http_resp_t *r)
-{
-    http_do(E.api_port, "POST", path, "application/json", body, strlen(body), HTTP_NORMAL, r);
-    return r->status;
-}
-
 /* Submit; id gets the new id on 202 (-1: a 202 without a proper body).
  * No cmocka assertions here: it also runs in the submitter threads. */
 static int submit_lang(const char *lang, const char *src, const char *tests_json, const char *question_id,
@@ -331,7 +129,7 @@ static int submit_lang(const char *lang, const char *src, const char *tests_json
     char *body = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     http_resp_t r;
-    int st = post_json("/submissions", body, &r);
+    int st = e2e_post_json("/submissions", body, &r);
     free(body);
     id[0] = '\0';
     if (st == 202) {
@@ -390,93 +188,26 @@ static char *id_list(char (*ids)[37], int n)
 static void wait_final(char (*ids)[37], int n, int timeout_s)
 {
     char *list = id_list(ids, n);
-    double end = now_s() + timeout_s;
+    double end = e2e_now_s() + timeout_s;
     long done = 0;
-    while (now_s() < end) {
-        done = sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status NOT IN ('queued','running')",
-                        list);
+    while (e2e_now_s() < end) {
+        done = e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status NOT IN ('queued','running')",
+                            list);
         if (done == n)
             break;
-        sleep_ms(50);
+        e2e_sleep_ms(50);
     }
     free(list);
     if (done != n)
         fail_msg("only %ld of %d submissions finished within %d s", done, n, timeout_s);
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "(null)";
-}
-
-static long jint(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (long)json_integer_value(v) : -1;
-}
-
 static long duplicate_results(void)
 {
-    return sql_long("SELECT count(*) FROM (SELECT submission_id, test_case_id FROM submission_results"
-                    " GROUP BY 1, 2 HAVING count(*) > 1) d");
+    return e2e_sql_long("SELECT count(*) FROM (SELECT submission_id, test_case_id FROM submission_results"
+                        " GROUP BY 1, 2 HAVING count(*) > 1) d");
 }
 
-/* Sandboxes of one worker process: processes with the sandbox's uids
- * (100000, 100001) in one of its run cgroups ("run-<pid>-N"). Other
- * programs on the host may run sandboxes of their own meanwhile. */
-static int sandbox_processes_of(pid_t worker)
-{
-    char mark[32];
-    snprintf(mark, sizeof mark, "/run-%d-", (int)worker);
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        char *t = read_file(path);
-        char *uid = strstr(t, "\nUid:");
-        unsigned u = 0;
-        bool sandboxed = uid && sscanf(uid + 5, "%u", &u) == 1 && (u == 100000 || u == 100001);
-        free(t);
-        if (!sandboxed)
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
-        t = read_file(path);
-        n += strstr(t, mark) != NULL;
-        free(t);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-/* Run cgroups ("run-<worker>-N") of one worker process, in any hierarchy. */
-static int run_cgroups_of(const char *dir, pid_t worker, int depth)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "run-%d-", (int)worker);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_type != DT_DIR || e->d_name[0] == '.')
-            continue;
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-        if (depth > 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-            n += run_cgroups_of(sub, worker, depth - 1);
-        }
-    }
-    closedir(d);
-    return n;
-}
 
 #define DOUBLE "print(int(input()) * 2)\n"
 #define SLEEPY(sec) "import time\ntime.sleep(" sec ")\nprint(int(input()) * 2)\n"
@@ -484,100 +215,19 @@ static int run_cgroups_of(const char *dir, pid_t worker, int depth)
 
 /* ---- setup ---- */
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static int free_port(void)
-{
-    for (;;) {
-        int p = 20000 + rand() % 40000;
-        char cmd[64];
-        snprintf(cmd, sizeof cmd, "ss -Htln 'sport = :%d' | grep -q .", p);
-        if (system(cmd) != 0)
-            return p;
-    }
-}
-
 static int group_setup(void **state)
 {
     (void)state;
-    signal(SIGPIPE, SIG_IGN);
-    srand((unsigned)getpid());
-    const char *why = getenv("PIPE_UNAVAILABLE");
-    if (why && *why) {
-        snprintf(E.unavailable, sizeof E.unavailable, "%s", why);
-        return 0;
-    }
-    snprintf(E.dir, sizeof E.dir, "%s", env_or("PIPE_DIR", ""));
-    E.pg_port = atoi(env_or("PIPE_PG_PORT", "0"));
-    E.redis_port = atoi(env_or("PIPE_REDIS_PORT", "0"));
-    E.redis_pid = atoi(env_or("PIPE_REDIS_PID", "0"));
-    snprintf(E.redis_dir, sizeof E.redis_dir, "%s", env_or("PIPE_REDIS_DIR", ""));
-    E.pg_pid = atoi(env_or("PIPE_PG_PID", "0"));
-    snprintf(E.pg_dir, sizeof E.pg_dir, "%s", env_or("PIPE_PG_DIR", ""));
-    snprintf(E.pg_bin, sizeof E.pg_bin, "%s", env_or("PIPE_PG_BIN", ""));
-    if (!E.dir[0] || !E.pg_port || !E.redis_port || !E.redis_pid) {
-        snprintf(E.unavailable, sizeof E.unavailable, "run through tests/pipeline/run.sh (make pipeline)");
-        return 0;
-    }
-    const char *home = env_or("NSJUDGE_HOME", "."), *build = env_or("BUILD", "build");
-    snprintf(E.bin[0], sizeof E.bin[0], "%s/%s/nsjudge-worker", home, build);
-    snprintf(E.bin[1], sizeof E.bin[1], "%s/%s/nsjudge-api", home, build);
-    snprintf(E.db_url, sizeof E.db_url, "postgresql://postgres@127.0.0.1:%d/nsjudge", E.pg_port);
-    snprintf(E.redis_url, sizeof E.redis_url, "redis://127.0.0.1:%d", E.redis_port);
-    char conninfo[300];
-    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d user=postgres dbname=nsjudge", E.pg_port);
-    E.pg = PQconnectdb(conninfo);
-    if (PQstatus(E.pg) != CONNECTION_OK) {
-        snprintf(E.unavailable, sizeof E.unavailable, "postgres: %s", PQerrorMessage(E.pg));
-        return 0;
-    }
-    PQclear(PQexec(E.pg, "SET client_min_messages = warning"));
-    E.api_port = free_port();
-    static char listen[64], r_env[200], d_env[300];
-    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", E.api_port);
-    snprintf(r_env, sizeof r_env, "REDIS_URL=%s", E.redis_url);
-    snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", E.db_url);
-    const char *env[] = {listen, r_env, d_env, NULL};
-    const char *argv[] = {E.bin[1], NULL};
-    char log[1200], ready[80];
-    E.api_pid = spawn("api", argv, env, log, sizeof log);
-    snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", E.api_port);
-    if (!wait_line(log, ready, 20000)) {
-        char *t = read_file(log);
-        snprintf(E.unavailable, sizeof E.unavailable, "nsjudge-api did not start: %.900s", t);
-        free(t);
-        return 0;
-    }
-    for (int i = 0; i < 200; i++) {
-        http_resp_t r;
-        http_do(E.api_port, "GET", "/healthz", NULL, NULL, 0, HTTP_NORMAL, &r);
-        int st = r.status;
-        http_resp_free(&r);
-        if (st == 200)
-            return 0;
-        sleep_ms(50);
-    }
-    snprintf(E.unavailable, sizeof E.unavailable, "nsjudge-api never became healthy (see %.900s)", log);
+    e2e_setup(&E, "make pipeline");
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (E.api_pid > 0) {
-        kill(E.api_pid, SIGTERM);
-        int st = reap(E.api_pid, 10000);
-        if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            fprintf(stderr, "nsjudge-api did not exit 0 on SIGTERM (status %d)\n", st);
-    }
-    if (E.redis_ours)
+    e2e_teardown(&E);
+    if (redis_ours)
         stop(E.redis_pid, SIGTERM);
-    if (E.pg)
-        PQfinish(E.pg);
     return 0;
 }
 
@@ -600,10 +250,10 @@ static void verdicts(void **state)
     (void)state;
     PIPE_REQUIRE();
     worker_t w = worker_start("verdicts", 2, NULL);
-    char *log = read_file(w.log);
-    assert_true(has_line(log, "connected to Redis"));
-    assert_true(has_line(log, "connected to Postgres"));
-    assert_true(has_line(log, "2 workers started"));
+    char *log = e2e_read_file(w.log);
+    assert_true(e2e_has_line(log, "connected to Redis"));
+    assert_true(e2e_has_line(log, "connected to Postgres"));
+    assert_true(e2e_has_line(log, "2 workers started"));
     free(log);
     static const struct {
         const char *src, *tests, *status;
@@ -626,44 +276,44 @@ static void verdicts(void **state)
     wait_final(ids, N, 60);
     for (int i = 0; i < N; i++) {
         json_t *s = get_submission(ids[i]);
-        if (strcmp(jstr(s, "status"), cases[i].status) != 0) {
+        if (strcmp(e2e_jstr(s, "status"), cases[i].status) != 0) {
             char *dump = json_dumps(s, JSON_COMPACT);
             print_message("%s\n", dump);
             free(dump);
-            fail_msg("case %d: status %s, want %s", i, jstr(s, "status"), cases[i].status);
+            fail_msg("case %d: status %s, want %s", i, e2e_jstr(s, "status"), cases[i].status);
         }
-        assert_int_equal(jint(s, "score_awarded"), cases[i].score);
-        assert_int_equal(jint(s, "max_score"), cases[i].max);
+        assert_int_equal(e2e_jint(s, "score_awarded"), cases[i].score);
+        assert_int_equal(e2e_jint(s, "max_score"), cases[i].max);
         json_t *res = json_object_get(s, "results");
         assert_int_equal(json_array_size(res), cases[i].ntests);
         assert_true(json_is_null(json_object_get(s, "question_id")));
         assert_true(json_is_string(json_object_get(s, "finished_at")));
-        assert_true(jint(s, "execution_ms") >= 0);
+        assert_true(e2e_jint(s, "execution_ms") >= 0);
         if (cases[i].evidence) {
             const json_t *first = NULL;
             for (size_t k = 0; k < json_array_size(res) && !first; k++)
                 if (!json_is_true(json_object_get(json_array_get(res, k), "passed")))
                     first = json_array_get(res, k);
             assert_non_null(first);
-            assert_string_equal(jstr(first, "status"), cases[i].status);
-            if (!strstr(jstr(first, "evidence"), cases[i].evidence))
-                fail_msg("case %d: evidence '%s' lacks '%s'", i, jstr(first, "evidence"), cases[i].evidence);
+            assert_string_equal(e2e_jstr(first, "status"), cases[i].status);
+            if (!strstr(e2e_jstr(first, "evidence"), cases[i].evidence))
+                fail_msg("case %d: evidence '%s' lacks '%s'", i, e2e_jstr(first, "evidence"), cases[i].evidence);
         }
         json_decref(s);
     }
     /* Details a submitter relies on. */
     json_t *s = get_submission(ids[1]);
-    assert_string_equal(jstr(s, "stdout"), "10\n"); /* of the first failing test */
+    assert_string_equal(e2e_jstr(s, "stdout"), "10\n"); /* of the first failing test */
     json_t *r0 = json_array_get(json_object_get(s, "results"), 0);
     assert_true(json_is_true(json_object_get(r0, "passed")));
-    assert_int_equal(jint(r0, "exit_code"), 0);
+    assert_int_equal(e2e_jint(r0, "exit_code"), 0);
     json_decref(s);
     s = get_submission(ids[2]);
-    assert_non_null(strstr(jstr(s, "stderr"), "boom"));
-    assert_int_equal(jint(json_array_get(json_object_get(s, "results"), 0), "exit_code"), 3);
+    assert_non_null(strstr(e2e_jstr(s, "stderr"), "boom"));
+    assert_int_equal(e2e_jint(json_array_get(json_object_get(s, "results"), 0), "exit_code"), 3);
     json_decref(s);
     s = get_submission(ids[5]);
-    assert_true(strlen(jstr(s, "stdout")) <= 64 * 1024 + 100); /* stored output is bounded */
+    assert_true(strlen(e2e_jstr(s, "stdout")) <= 64 * 1024 + 100); /* stored output is bounded */
     json_decref(s);
     stop(w.pid, SIGTERM);
 }
@@ -690,20 +340,20 @@ static void compiled_languages(void **state)
     wait_final(ids, 3, 120);
     for (int i = 0; i < 2; i++) {
         json_t *s = get_submission(ids[i]);
-        if (strcmp(jstr(s, "status"), "passed") != 0) {
+        if (strcmp(e2e_jstr(s, "status"), "passed") != 0) {
             char *dump = json_dumps(s, JSON_COMPACT);
             fail_msg("compiled submission %d: %s", i, dump);
         }
-        assert_int_equal(jint(s, "score_awarded"), 3);
+        assert_int_equal(e2e_jint(s, "score_awarded"), 3);
         assert_int_equal(json_array_size(json_object_get(s, "results")), 2);
         json_decref(s);
     }
     json_t *s = get_submission(ids[2]);
-    assert_string_equal(jstr(s, "status"), "compile_error");
-    assert_int_equal(jint(s, "score_awarded"), 0);
+    assert_string_equal(e2e_jstr(s, "status"), "compile_error");
+    assert_int_equal(e2e_jint(s, "score_awarded"), 0);
     assert_int_equal(json_array_size(json_object_get(s, "results")), 0);
-    if (!strstr(jstr(s, "stderr"), "missing"))
-        fail_msg("compile_error without the compiler's message: stderr '%s'", jstr(s, "stderr"));
+    if (!strstr(e2e_jstr(s, "stderr"), "missing"))
+        fail_msg("compile_error without the compiler's message: stderr '%s'", e2e_jstr(s, "stderr"));
     json_decref(s);
 }
 
@@ -712,22 +362,22 @@ static void question_and_scores(void **state)
     (void)state;
     PIPE_REQUIRE();
     http_resp_t r;
-    assert_int_equal(post_json("/questions",
-                               "{\"title\":\"Double it\",\"statement\":\"Print twice n.\",\"test_cases\":["
-                               T2("1", "2", 1) "," T2("7", "14", 2) "," T2("-3", "-6", 4) "]}",
-                               &r),
+    assert_int_equal(e2e_post_json("/questions",
+                                   "{\"title\":\"Double it\",\"statement\":\"Print twice n.\",\"test_cases\":["
+                                   T2("1", "2", 1) "," T2("7", "14", 2) "," T2("-3", "-6", 4) "]}",
+                                   &r),
                      201);
     json_t *q = json_loads(r.body, 0, NULL);
     char qid[37];
-    snprintf(qid, sizeof qid, "%s", jstr(q, "id"));
+    snprintf(qid, sizeof qid, "%s", e2e_jstr(q, "id"));
     json_decref(q);
     http_resp_free(&r);
     char path[64];
     snprintf(path, sizeof path, "/questions/%s", qid);
     q = get_json(path, 200);
-    assert_string_equal(jstr(q, "title"), "Double it");
+    assert_string_equal(e2e_jstr(q, "title"), "Double it");
     assert_int_equal(json_array_size(json_object_get(q, "test_cases")), 3);
-    assert_int_equal(jint(q, "max_score"), 7);
+    assert_int_equal(e2e_jint(q, "max_score"), 7);
     json_decref(q);
 
     worker_t w = worker_start("question", 2, NULL);
@@ -738,14 +388,14 @@ static void question_and_scores(void **state)
     assert_int_equal(submit("print(", NULL, qid, ids[2]), 202); /* a syntax error is a runtime error */
     wait_final(ids, 3, 60);
     json_t *s = get_submission(ids[0]);
-    assert_string_equal(jstr(s, "status"), "passed");
-    assert_int_equal(jint(s, "score_awarded"), 7);
-    assert_string_equal(jstr(s, "question_id"), qid);
+    assert_string_equal(e2e_jstr(s, "status"), "passed");
+    assert_int_equal(e2e_jint(s, "score_awarded"), 7);
+    assert_string_equal(e2e_jstr(s, "question_id"), qid);
     json_decref(s);
     s = get_submission(ids[1]);
-    assert_string_equal(jstr(s, "status"), "failed");
-    assert_int_equal(jint(s, "score_awarded"), 5);
-    assert_int_equal(jint(s, "max_score"), 7);
+    assert_string_equal(e2e_jstr(s, "status"), "failed");
+    assert_int_equal(e2e_jint(s, "score_awarded"), 5);
+    assert_int_equal(e2e_jint(s, "max_score"), 7);
     json_t *res = json_object_get(s, "results");
     assert_int_equal(json_array_size(res), 3);
     assert_true(json_is_true(json_object_get(json_array_get(res, 0), "passed")));
@@ -753,8 +403,8 @@ static void question_and_scores(void **state)
     assert_true(json_is_true(json_object_get(json_array_get(res, 2), "passed")));
     json_decref(s);
     s = get_submission(ids[2]);
-    assert_string_equal(jstr(s, "status"), "runtime_error");
-    assert_non_null(strstr(jstr(s, "stderr"), "SyntaxError"));
+    assert_string_equal(e2e_jstr(s, "status"), "runtime_error");
+    assert_non_null(strstr(e2e_jstr(s, "stderr"), "SyntaxError"));
     json_decref(s);
     stop(w.pid, SIGTERM);
 }
@@ -801,9 +451,9 @@ static void concurrent_200(void **state)
     }
     wait_final(ids, N, 180);
     char *list = id_list(ids, N);
-    PGresult *r = sql("SELECT id, status, score_awarded, max_score,"
-                      " (SELECT count(*) FROM submission_results x WHERE x.submission_id = s.id)"
-                      " FROM submissions s WHERE id IN (%s)", list);
+    PGresult *r = e2e_sql("SELECT id, status, score_awarded, max_score,"
+                          " (SELECT count(*) FROM submission_results x WHERE x.submission_id = s.id)"
+                          " FROM submissions s WHERE id IN (%s)", list);
     assert_int_equal(PQntuples(r), N);
     for (int k = 0; k < N; k++) {
         int i = -1;
@@ -823,11 +473,11 @@ static void concurrent_200(void **state)
     /* The same through the API, for a sample. */
     for (int i = 0; i < N; i += 17) {
         json_t *s = get_submission(ids[i]);
-        assert_int_equal(jint(s, "score_awarded"), i % 3 == 0 ? 1 : 3);
+        assert_int_equal(e2e_jint(s, "score_awarded"), i % 3 == 0 ? 1 : 3);
         json_decref(s);
     }
     stop(w.pid, SIGTERM);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
 }
 
 /* How many "submission <id>: <status>, score" lines (a stored result) the
@@ -838,7 +488,7 @@ static int stored_lines(const char *const *logs, int nlogs, const char *id)
     char needle[64];
     snprintf(needle, sizeof needle, "submission %s: ", id);
     for (int l = 0; l < nlogs; l++) {
-        char *t = read_file(logs[l]);
+        char *t = e2e_read_file(logs[l]);
         for (char *p = strstr(t, needle); p; p = strstr(p + 1, needle)) {
             char *eol = strchr(p, '\n');
             size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -864,22 +514,22 @@ static void kill9_mid_batch(void **state)
     /* Kill worker a while it holds messages (the pending entries prove it). */
     char prefix[64];
     snprintf(prefix, sizeof prefix, "k9a-%d-", (int)a.pid);
-    double end = now_s() + 20;
+    double end = e2e_now_s() + 20;
     int held = 0;
-    while (now_s() < end && (held = pending_of(prefix)) < 2)
-        sleep_ms(10);
+    while (e2e_now_s() < end && (held = pending_of(prefix)) < 2)
+        e2e_sleep_ms(10);
     assert_true(held >= 1);
-    long running = sql_long("SELECT count(*) FROM submissions WHERE status = 'running'");
+    long running = e2e_sql_long("SELECT count(*) FROM submissions WHERE status = 'running'");
     kill(a.pid, SIGKILL);
-    int st = reap(a.pid, 10000);
+    int st = e2e_reap(a.pid, 10000);
     track(a.pid, false);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
     print_message("killed k9a holding %d messages (%ld submissions running)\n", held, running);
     wait_final(ids, N, 120);
     char *list = id_list(ids, N);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'"
-                              " AND score_awarded = 2 AND finished_at IS NOT NULL", list), N);
-    assert_int_equal(sql_long("SELECT count(*) FROM submission_results WHERE submission_id IN (%s)", list), 2 * N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'"
+                                  " AND score_awarded = 2 AND finished_at IS NOT NULL", list), N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submission_results WHERE submission_id IN (%s)", list), 2 * N);
     free(list);
     assert_int_equal(duplicate_results(), 0);
     /* Each result was stored exactly once, by one of the two workers. */
@@ -888,24 +538,24 @@ static void kill9_mid_batch(void **state)
         if (stored_lines(logs, 2, ids[i]) != 1)
             fail_msg("submission %s stored %d times", ids[i], stored_lines(logs, 2, ids[i]));
     /* The survivor took over what the dead one held. */
-    char *t = read_file(b.log);
+    char *t = e2e_read_file(b.log);
     assert_non_null(strstr(t, "reclaimed message"));
     free(t);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
-    assert_int_equal(redis_int("XLEN " STREAM), 0);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
+    assert_int_equal(e2e_redis_int("XLEN " STREAM), 0);
     /* The dead worker's sandboxes died with it (PR_SET_PDEATHSIG). */
-    end = now_s() + 5;
-    while (now_s() < end && sandbox_processes_of(a.pid) > 0)
-        sleep_ms(50);
-    assert_int_equal(sandbox_processes_of(a.pid), 0);
+    end = e2e_now_s() + 5;
+    while (e2e_now_s() < end && e2e_sandbox_processes_of(a.pid) > 0)
+        e2e_sleep_ms(50);
+    assert_int_equal(e2e_sandbox_processes_of(a.pid), 0);
     stop(b.pid, SIGTERM);
-    assert_int_equal(run_cgroups_of("/sys/fs/cgroup", b.pid, 8), 0);
+    assert_int_equal(e2e_run_cgroups_of("/sys/fs/cgroup", b.pid, 8), 0);
     /* The dead worker could not remove its run cgroups; the next worker's
      * sandbox sweeps them when it starts. */
-    int left = run_cgroups_of("/sys/fs/cgroup", a.pid, 8);
+    int left = e2e_run_cgroups_of("/sys/fs/cgroup", a.pid, 8);
     print_message("run cgroups left by the killed worker: %d\n", left);
     worker_t c = worker_start("k9c", 1, NULL);
-    assert_int_equal(run_cgroups_of("/sys/fs/cgroup", a.pid, 8), 0);
+    assert_int_equal(e2e_run_cgroups_of("/sys/fs/cgroup", a.pid, 8), 0);
     stop(c.pid, SIGTERM);
 }
 
@@ -920,12 +570,12 @@ static void sigterm_drains(void **state)
         assert_int_equal(submit(SLEEPY("0.4"), "[" T2("1", "2", 1) "," T2("3", "6", 1) "]", NULL, ids[i]), 202);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "drain-%d-", (int)w.pid);
-    double end = now_s() + 20;
-    while (now_s() < end && pending_of(prefix) < 2)
-        sleep_ms(10);
+    double end = e2e_now_s() + 20;
+    while (e2e_now_s() < end && pending_of(prefix) < 2)
+        e2e_sleep_ms(10);
     assert_true(pending_of(prefix) >= 1);
     char *list = id_list(ids, N);
-    PGresult *r = sql("SELECT id FROM submissions WHERE id IN (%s) AND status = 'running'", list);
+    PGresult *r = e2e_sql("SELECT id FROM submissions WHERE id IN (%s) AND status = 'running'", list);
     int in_flight = PQntuples(r);
     char held[2][37] = {"", ""};
     for (int i = 0; i < in_flight && i < 2; i++)
@@ -933,32 +583,32 @@ static void sigterm_drains(void **state)
     PQclear(r);
     assert_true(in_flight >= 1);
     kill(w.pid, SIGTERM);
-    int st = reap(w.pid, 60000);
+    int st = e2e_reap(w.pid, 60000);
     track(w.pid, false);
     assert_true(st >= 0 && WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
-    char *t = read_file(w.log);
+    char *t = e2e_read_file(w.log);
     assert_non_null(strstr(t, "received"));
-    assert_true(has_line(t, "stopped"));
+    assert_true(e2e_has_line(t, "stopped"));
     free(t);
     /* Nothing left running, the jobs in flight were finished and stored... */
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'running'", list), 0);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'running'", list), 0);
     for (int i = 0; i < in_flight && i < 2; i++)
-        assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id = '%s' AND status = 'passed'", held[i]),
-                         1);
+        assert_int_equal(
+            e2e_sql_long("SELECT count(*) FROM submissions WHERE id = '%s' AND status = 'passed'", held[i]), 1);
     assert_int_equal(pending_of(prefix), 0);
     /* No sandbox of the drained worker survives it, nor any of its cgroups. */
-    assert_int_equal(sandbox_processes_of(w.pid), 0);
-    assert_int_equal(run_cgroups_of("/sys/fs/cgroup", w.pid, 8), 0);
+    assert_int_equal(e2e_sandbox_processes_of(w.pid), 0);
+    assert_int_equal(e2e_run_cgroups_of("/sys/fs/cgroup", w.pid, 8), 0);
     /* ... and nothing was lost: every other one is still queued, with its message. */
-    long queued = sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'queued'", list);
-    long done = sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
+    long queued = e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'queued'", list);
+    long done = e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
     assert_int_equal(queued + done, N);
-    assert_int_equal(redis_int("XLEN " STREAM), queued);
+    assert_int_equal(e2e_redis_int("XLEN " STREAM), queued);
     assert_true(queued > 0);
     worker_t w2 = worker_start("drain2", 2, NULL);
     wait_final(ids, N, 60);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), N);
     assert_int_equal(duplicate_results(), 0);
     free(list);
     stop(w2.pid, SIGTERM);
@@ -966,17 +616,17 @@ static void sigterm_drains(void **state)
 
 static void redis_wait_gone(pid_t pid)
 {
-    double end = now_s() + 30;
-    while (now_s() < end) {
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-        char *t = read_file(path);
+        char *t = e2e_read_file(path);
         char *rp = strrchr(t, ')');
         bool gone = !t[0] || (rp && rp[1] == ' ' && rp[2] == 'Z');
         free(t);
         if (gone)
             return;
-        sleep_ms(20);
+        e2e_sleep_ms(20);
     }
     fail_msg("redis-server %d did not stop", (int)pid);
 }
@@ -990,8 +640,8 @@ static void redis_start_again(void)
     const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--daemonize", "no", "--dir", dir,
                           "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--logfile", logf, NULL};
     char log[1200];
-    E.redis_pid = spawn("redis", argv, NULL, log, sizeof log);
-    E.redis_ours = true;
+    E.redis_pid = e2e_spawn("redis", argv, NULL, log, sizeof log);
+    redis_ours = true;
     for (int i = 0; i < 200; i++) {
         struct timeval tv = {1, 0};
         redisContext *c = redisConnectWithTimeout("127.0.0.1", E.redis_port, tv);
@@ -1002,7 +652,7 @@ static void redis_start_again(void)
             redisFree(c);
         if (ok)
             return;
-        sleep_ms(50);
+        e2e_sleep_ms(50);
     }
     fail_msg("redis-server did not come back");
 }
@@ -1017,44 +667,44 @@ static void redis_restart_mid_batch(void **state)
     for (int i = 0; i < N; i++)
         assert_int_equal(submit(SLEEPY("0.15"), "[" T2("4", "8", 1) "," T2("5", "10", 1) "]", NULL, ids[i]), 202);
     char *list = id_list(ids, N);
-    double end = now_s() + 30;
-    while (now_s() < end &&
-           sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list) < 4)
-        sleep_ms(20);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end &&
+           e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list) < 4)
+        e2e_sleep_ms(20);
     /* Stop Redis (it saves its AOF) while jobs are in flight. */
     kill(E.redis_pid, SIGTERM);
     redis_wait_gone(E.redis_pid);
-    if (E.redis_ours)
-        reap(E.redis_pid, 5000);
-    long done_at_stop = sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
+    if (redis_ours)
+        e2e_reap(E.redis_pid, 5000);
+    long done_at_stop = e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
     print_message("redis stopped with %ld of %d finished\n", done_at_stop, N);
     /* Meanwhile: the enqueue fails, the client is told, the row is not left queued. */
     char lost[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, lost), 503);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE status = 'internal_error'"
-                              " AND error LIKE 'enqueue failed: %%' AND created_at > now() - interval '1 minute'"),
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE status = 'internal_error'"
+                                  " AND error LIKE 'enqueue failed: %%' AND created_at > now() - interval '1 minute'"),
                      1);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE status = 'queued'"
-                              " AND id NOT IN (%s)", list), 0);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE status = 'queued'"
+                                  " AND id NOT IN (%s)", list), 0);
     json_t *h = get_json("/healthz", 503);
-    assert_non_null(strstr(jstr(h, "error"), "redis"));
+    assert_non_null(strstr(e2e_jstr(h, "error"), "redis"));
     json_decref(h);
-    sleep_ms(1000);
+    e2e_sleep_ms(1000);
     redis_start_again();
     /* The API's pooled connections died with Redis: the first request after
      * the restart must reconnect, not fail. */
     char again[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, again), 202);
     wait_final(ids, N, 120);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), N);
     assert_int_equal(duplicate_results(), 0);
     free(list);
     h = get_json("/healthz", 200);
     json_decref(h);
     wait_final(&again, 1, 30);
     stop(w.pid, SIGTERM);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
-    char *t = read_file(w.log);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
+    char *t = e2e_read_file(w.log);
     assert_non_null(strstr(t, "Redis"));
     free(t);
 }
@@ -1072,9 +722,9 @@ static void postgres_start_again(void)
                           port, "-k", sock, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
                           "max_connections=200", NULL};
     char log[1200], path[1200];
-    E.pg_pid = spawn("postgres", argv, NULL, log, sizeof log);
+    E.pg_pid = e2e_spawn("postgres", argv, NULL, log, sizeof log);
     /* Not a worker: run.sh stops it gently (SIGINT), from its own file. */
-    pidfile(E.pg_pid, false);
+    e2e_pidfile(E.pg_pid, false);
     snprintf(path, sizeof path, "%s/pg.pid", E.dir);
     FILE *f = fopen(path, "we");
     if (f) {
@@ -1087,7 +737,7 @@ static void postgres_start_again(void)
             PQclear(PQexec(E.pg, "SET client_min_messages = warning"));
             return;
         }
-        sleep_ms(50);
+        e2e_sleep_ms(50);
     }
     fail_msg("postgres did not come back (see %s)", log);
 }
@@ -1105,42 +755,42 @@ static void postgres_restart_mid_batch(void **state)
     for (int i = 0; i < N; i++)
         assert_int_equal(submit(SLEEPY("0.15"), "[" T2("4", "8", 1) "," T2("5", "10", 1) "]", NULL, ids[i]), 202);
     char *list = id_list(ids, N);
-    double end = now_s() + 30;
-    while (now_s() < end &&
-           sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list) < 3)
-        sleep_ms(20);
-    long before = sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end &&
+           e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list) < 3)
+        e2e_sleep_ms(20);
+    long before = e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list);
     kill(E.pg_pid, SIGINT);
-    end = now_s() + 30;
-    while (now_s() < end && kill(E.pg_pid, 0) == 0) {
+    end = e2e_now_s() + 30;
+    while (e2e_now_s() < end && kill(E.pg_pid, 0) == 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/stat", (int)E.pg_pid);
-        char *t = read_file(path), *rp = strrchr(t, ')');
+        char *t = e2e_read_file(path), *rp = strrchr(t, ')');
         bool zombie = rp && rp[1] == ' ' && rp[2] == 'Z';
         free(t);
         if (zombie)
             break;
-        sleep_ms(20);
+        e2e_sleep_ms(20);
     }
     waitpid(E.pg_pid, NULL, WNOHANG); /* ours only after a previous restart */
     print_message("postgres stopped with %ld of %d finished\n", before, N);
     /* Meanwhile the API says so instead of failing obscurely. */
     char lost[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, lost), 503);
-    sleep_ms(1500);
+    e2e_sleep_ms(1500);
     postgres_start_again();
     wait_final(ids, N, 120);
-    assert_int_equal(sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'"
-                              " AND score_awarded = 2", list), N);
-    assert_int_equal(sql_long("SELECT count(*) FROM submission_results WHERE submission_id IN (%s)", list), 2 * N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'"
+                                  " AND score_awarded = 2", list), N);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submission_results WHERE submission_id IN (%s)", list), 2 * N);
     assert_int_equal(duplicate_results(), 0);
     free(list);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
-    char *t = read_file(w.log);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
+    char *t = e2e_read_file(w.log);
     assert_non_null(strstr(t, "Postgres"));
     free(t);
     /* The API reconnects too. */
-    sleep_ms(2500);
+    e2e_sleep_ms(2500);
     char again[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, again), 202);
     wait_final(&again, 1, 30);
@@ -1249,7 +899,7 @@ static void bad_input_matrix(void **state)
         {"POST", "/healthz", "application/json", "{}", HTTP_NORMAL, 405, "GET, HEAD"},
         {"DELETE", "/submissions/00000000-0000-4000-8000-000000000000", NULL, NULL, HTTP_NORMAL, 405, "GET, HEAD"},
     };
-    long before = sql_long("SELECT count(*) FROM submissions") + sql_long("SELECT count(*) FROM questions");
+    long before = e2e_sql_long("SELECT count(*) FROM submissions") + e2e_sql_long("SELECT count(*) FROM questions");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bad_case_t *c = &cases[i];
         char *owned = c->body && c->body[0] == '@' ? big_body(c->body) : NULL;
@@ -1274,13 +924,13 @@ static void bad_input_matrix(void **state)
         free(owned);
     }
     /* Nothing was stored, and the server is alive and well. */
-    long after = sql_long("SELECT count(*) FROM submissions") + sql_long("SELECT count(*) FROM questions");
+    long after = e2e_sql_long("SELECT count(*) FROM submissions") + e2e_sql_long("SELECT count(*) FROM questions");
     assert_int_equal(after, before);
     json_t *h = get_json("/healthz", 200);
-    assert_string_equal(jstr(h, "status"), "ok");
+    assert_string_equal(e2e_jstr(h, "status"), "ok");
     json_decref(h);
     json_t *l = get_json("/languages", 200);
-    assert_string_equal(jstr(json_array_get(l, 0), "name"), "python");
+    assert_string_equal(e2e_jstr(json_array_get(l, 0), "name"), "python");
     json_decref(l);
     char id[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, id), 202);
@@ -1296,14 +946,14 @@ static void max_deliveries(void **state)
     char id[37];
     assert_int_equal(submit(DOUBLE, "[" T2("1", "2", 1) "]", NULL, id), 202);
     /* A consumer that takes it and dies, three times over. */
-    redisContext *c = redis();
+    redisContext *c = e2e_redis();
     redisReply *r = redisCommand(c, "XREADGROUP GROUP %s ghost COUNT 1 STREAMS %s >", GROUP, STREAM);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         redisReply *g = redisCommand(c, "XINFO GROUPS %s", STREAM);
         redisReply *p = redisCommand(c, "XPENDING %s %s - + 10", STREAM, GROUP);
         print_message("XREADGROUP: type %d; XLEN %lld; groups %zu; pending %zu; submission %s is %s\n",
-                      r ? r->type : -1, redis_int("XLEN " STREAM), g ? g->elements : 0, p ? p->elements : 0, id,
-                      PQgetvalue(sql("SELECT status FROM submissions WHERE id = '%s'", id), 0, 0));
+                      r ? r->type : -1, e2e_redis_int("XLEN " STREAM), g ? g->elements : 0, p ? p->elements : 0, id,
+                      PQgetvalue(e2e_sql("SELECT status FROM submissions WHERE id = '%s'", id), 0, 0));
         for (size_t i = 0; p && i < p->elements; i++)
             print_message("  pending %s owned by %s\n", p->element[i]->element[0]->str, p->element[i]->element[1]->str);
         fail_msg("the message of a fresh submission was not in the stream");
@@ -1318,12 +968,12 @@ static void max_deliveries(void **state)
     worker_t w = worker_start("deliveries", 1, env);
     wait_final(&id, 1, 30);
     json_t *s = get_submission(id);
-    assert_string_equal(jstr(s, "status"), "internal_error");
-    if (!strstr(jstr(s, "error"), "delivered 4 times"))
-        fail_msg("error: %s", jstr(s, "error"));
+    assert_string_equal(e2e_jstr(s, "status"), "internal_error");
+    if (!strstr(e2e_jstr(s, "error"), "delivered 4 times"))
+        fail_msg("error: %s", e2e_jstr(s, "error"));
     json_decref(s);
     stop(w.pid, SIGTERM);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
 }
 
 /* Entries that are not valid messages are acknowledged, never retried
@@ -1332,12 +982,12 @@ static void poison_messages(void **state)
 {
     (void)state;
     PIPE_REQUIRE();
-    PGresult *r = sql("INSERT INTO submissions (language, source_code, max_score) VALUES ('python', 'x', 1)"
-                      " RETURNING id");
+    PGresult *r = e2e_sql("INSERT INTO submissions (language, source_code, max_score) VALUES ('python', 'x', 1)"
+                          " RETURNING id");
     char id[37];
     snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    redisContext *c = redis();
+    redisContext *c = e2e_redis();
     freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, "not-json"));
     freeReplyObject(redisCommand(c, "XADD %s * other field", STREAM));
     char msg[256];
@@ -1346,15 +996,15 @@ static void poison_messages(void **state)
     redisFree(c);
     worker_t w = worker_start("poison", 1, NULL);
     wait_final(&id, 1, 30);
-    r = sql("SELECT status, error FROM submissions WHERE id = '%s'", id);
+    r = e2e_sql("SELECT status, error FROM submissions WHERE id = '%s'", id);
     assert_string_equal(PQgetvalue(r, 0, 0), "internal_error");
     assert_non_null(strstr(PQgetvalue(r, 0, 1), "malformed queue message"));
     PQclear(r);
-    double end = now_s() + 10;
-    while (now_s() < end && redis_int("XLEN " STREAM) != 0)
-        sleep_ms(20);
-    assert_int_equal(redis_int("XLEN " STREAM), 0);
-    assert_int_equal(redis_int("XPENDING " STREAM " " GROUP), 0);
+    double end = e2e_now_s() + 10;
+    while (e2e_now_s() < end && e2e_redis_int("XLEN " STREAM) != 0)
+        e2e_sleep_ms(20);
+    assert_int_equal(e2e_redis_int("XLEN " STREAM), 0);
+    assert_int_equal(e2e_redis_int("XPENDING " STREAM " " GROUP), 0);
     assert_int_equal(kill(w.pid, 0), 0); /* still alive */
     stop(w.pid, SIGTERM);
 }
@@ -1365,22 +1015,22 @@ static void stale_queued_row(void **state)
 {
     (void)state;
     PIPE_REQUIRE();
-    PGresult *r = sql("INSERT INTO submissions (language, source_code, max_score, created_at, enqueued_at)"
-                      " VALUES ('python', 'print(int(input()) * 2)', 5, now() - interval '1 hour',"
-                      " now() - interval '1 hour') RETURNING id");
+    PGresult *r = e2e_sql("INSERT INTO submissions (language, source_code, max_score, created_at, enqueued_at)"
+                          " VALUES ('python', 'print(int(input()) * 2)', 5, now() - interval '1 hour',"
+                          " now() - interval '1 hour') RETURNING id");
     char id[37];
     snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    PQclear(sql("INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
-                " VALUES ('%s', 0, '21', '42', 5)", id));
+    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
+                    " VALUES ('%s', 0, '21', '42', 5)", id));
     static const char *const env[] = {"STALE_QUEUED_AGE=1s", NULL};
     worker_t w = worker_start("stale", 1, env);
     wait_final(&id, 1, 30);
     json_t *s = get_submission(id);
-    assert_string_equal(jstr(s, "status"), "passed");
-    assert_int_equal(jint(s, "score_awarded"), 5);
+    assert_string_equal(e2e_jstr(s, "status"), "passed");
+    assert_int_equal(e2e_jint(s, "score_awarded"), 5);
     json_decref(s);
-    char *t = read_file(w.log);
+    char *t = e2e_read_file(w.log);
     assert_non_null(strstr(t, "stale submission"));
     free(t);
     stop(w.pid, SIGTERM);
@@ -1407,13 +1057,13 @@ static void bad_settings(void **state)
         const char *env[] = {cases[i].env, NULL};
         const char *argv[] = {E.bin[cases[i].bin], NULL};
         char log[1200];
-        pid_t pid = spawn("settings", argv, env, log, sizeof log);
-        int st = reap(pid, 10000);
+        pid_t pid = e2e_spawn("settings", argv, env, log, sizeof log);
+        int st = e2e_reap(pid, 10000);
         if (st < 0)
             stop(pid, SIGKILL);
         assert_true(st >= 0 && WIFEXITED(st));
         assert_int_equal(WEXITSTATUS(st), 2);
-        char *t = read_file(log);
+        char *t = e2e_read_file(log);
         if (!strstr(t, cases[i].needle))
             fail_msg("%s: message '%s' lacks '%s'", cases[i].env, t, cases[i].needle);
         free(t);
