@@ -12,7 +12,7 @@ $(BUILD)/tests/test_live_msg: $(BUILD)/tests/unit/test_live_msg.o $(BUILD)/src/q
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
 
-$(BUILD)/tests/test_api_live: $(BUILD)/tests/unit/test_api_live.o $(BUILD)/src/api/live.o \
+$(BUILD)/tests/test_api_live: $(BUILD)/tests/unit/test_api_live.o $(BUILD)/src/api/live.o $(BUILD)/src/api/request.o \
                               $(BUILD)/src/queue/message.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
@@ -45,7 +45,7 @@ browser: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api rootfs
 FUZZ_LIVE_BIN = $(BUILD)/fuzz/fuzz_live
 # (The language table comes from libnsjudge.a, built without coverage: it
 # is set up once, not fuzzed.)
-$(FUZZ_LIVE_BIN): tests/fuzz/fuzz_live.c src/api/live.c src/queue/live_msg.c src/queue/message.c src/judge/text.c $(LIB)
+$(FUZZ_LIVE_BIN): tests/fuzz/fuzz_live.c src/api/live.c src/api/request.c src/queue/live_msg.c src/queue/message.c src/judge/text.c $(LIB)
 	@command -v clang >/dev/null || { echo "fuzz: installing clang"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -o $@ $^ $(LIBS_CORE)

@@ -12,17 +12,6 @@
 #include "api/live.h"
 #include "queue/message.h"
 
-static int reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int reject(api_error_t *e, unsigned status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    e->status = status;
-    return -1;
-}
-
 /* ---- routes ---- */
 
 static void lower_uuid(const char *in, char id[37])
@@ -181,18 +170,18 @@ int api_ws_check(const char *method, const char *upgrade, const char *connection
                  const char *key, api_error_t *e)
 {
     if (!method || strcmp(method, "GET") != 0)
-        return reject(e, 400, "a WebSocket handshake is a GET request");
+        return api_reject(e, 400, "a WebSocket handshake is a GET request");
     if (!upgrade || !has_token(upgrade, "websocket"))
-        return reject(e, 426, "this is a WebSocket endpoint: send 'Upgrade: websocket' and 'Connection: Upgrade'");
+        return api_reject(e, 426, "this is a WebSocket endpoint: send 'Upgrade: websocket' and 'Connection: Upgrade'");
     if (!connection || !has_token(connection, "upgrade"))
-        return reject(e, 400, "the 'Connection' header must contain 'Upgrade'");
+        return api_reject(e, 400, "the 'Connection' header must contain 'Upgrade'");
     if (!version || strcmp(version, "13") != 0)
-        return reject(e, 426, "unsupported WebSocket version '%.20s': this server speaks version 13",
+        return api_reject(e, 426, "unsupported WebSocket version '%.20s': this server speaks version 13",
                       version ? version : "(none)");
     if (!key)
-        return reject(e, 400, "missing 'Sec-WebSocket-Key'");
+        return api_reject(e, 400, "missing 'Sec-WebSocket-Key'");
     if (!key_ok(key))
-        return reject(e, 400, "'Sec-WebSocket-Key' must be 16 bytes in base64 (24 characters)");
+        return api_reject(e, 400, "'Sec-WebSocket-Key' must be 16 bytes in base64 (24 characters)");
     return 0;
 }
 
@@ -239,48 +228,48 @@ int api_parse_session(const char *body, size_t len, const api_limits_t *lim, con
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (strstr(jerr.text, "\\u0000"))
-            return reject(e, 400, "strings must not contain \\u0000 (line %d, column %d)", jerr.line, jerr.column);
-        return reject(e, 400, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+            return api_reject(e, 400, "strings must not contain \\u0000 (line %d, column %d)", jerr.line, jerr.column);
+        return api_reject(e, 400, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
     }
     int rc = -1;
     const char *key;
     json_t *v;
     if (!json_is_object(root)) {
-        reject(e, 400, "the body must be a JSON object");
+        api_reject(e, 400, "the body must be a JSON object");
         goto out;
     }
     json_object_foreach(root, key, v) {
         if (strcmp(key, "language") != 0 && strcmp(key, "source_code") != 0) {
-            reject(e, 400, "unknown field '%.64s'", key);
+            api_reject(e, 400, "unknown field '%.64s'", key);
             goto out;
         }
     }
     const json_t *lang = json_object_get(root, "language"), *src = json_object_get(root, "source_code");
     if (!lang || !json_is_string(lang)) {
-        reject(e, 400, lang ? "field 'language' must be a string" : "missing field 'language'");
+        api_reject(e, 400, lang ? "field 'language' must be a string" : "missing field 'language'");
         goto out;
     }
     const language_t *l = languages_find_listed(langs, json_string_value(lang));
     if (!l) {
-        reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
+        api_reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
         goto out;
     }
     if (!src || !json_is_string(src)) {
-        reject(e, 400, src ? "field 'source_code' must be a string" : "missing field 'source_code'");
+        api_reject(e, 400, src ? "field 'source_code' must be a string" : "missing field 'source_code'");
         goto out;
     }
     size_t slen = json_string_length(src);
     if (slen > lim->source_max) {
-        reject(e, 413, "source_code is %zu bytes: the limit is %zu", slen, lim->source_max);
+        api_reject(e, 413, "source_code is %zu bytes: the limit is %zu", slen, lim->source_max);
         goto out;
     }
     if (slen == strspn(json_string_value(src), " \t\r\n")) {
-        reject(e, 400, "source_code is empty");
+        api_reject(e, 400, "source_code is empty");
         goto out;
     }
     snprintf(out->language, sizeof out->language, "%s", l->name);
     if (!(out->source = strdup(json_string_value(src)))) {
-        reject(e, 503, "out of memory");
+        api_reject(e, 503, "out of memory");
         goto out;
     }
     rc = 0;

@@ -12,8 +12,7 @@
 #include "queue/message.h"
 #include "request.h"
 
-static int reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int reject(api_error_t *e, unsigned status, const char *fmt, ...)
+int api_reject(api_error_t *e, unsigned status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -122,14 +121,14 @@ static json_t *load(const char *body, size_t len, api_error_t *e)
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (strstr(jerr.text, "\\u0000"))
-            reject(e, 400, "strings must not contain \\u0000 (line %d, column %d)", jerr.line, jerr.column);
+            api_reject(e, 400, "strings must not contain \\u0000 (line %d, column %d)", jerr.line, jerr.column);
         else
-            reject(e, 400, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+            api_reject(e, 400, "invalid JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
         json_decref(root);
-        reject(e, 400, "the body must be a JSON object");
+        api_reject(e, 400, "the body must be a JSON object");
         return NULL;
     }
     return root;
@@ -144,7 +143,7 @@ static int only_fields(const json_t *obj, const char *const *allowed, const char
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(key, *a) == 0;
         if (!ok)
-            return reject(e, 400, "unknown field '%.64s'%s", key, where);
+            return api_reject(e, 400, "unknown field '%.64s'%s", key, where);
     }
     return 0;
 }
@@ -171,11 +170,11 @@ static const json_t *string_field(const json_t *obj, const char *key, const char
 {
     const json_t *v = json_object_get(obj, key);
     if (!v) {
-        reject(e, 400, "missing field '%s'%s", key, where);
+        api_reject(e, 400, "missing field '%s'%s", key, where);
         return NULL;
     }
     if (!json_is_string(v)) {
-        reject(e, 400, "field '%s'%s must be a string, not %s", key, where, type_name(v));
+        api_reject(e, 400, "field '%s'%s must be a string, not %s", key, where, type_name(v));
         return NULL;
     }
     return v;
@@ -186,15 +185,15 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t *
     static const char *const fields[] = {"input", "expected_output", "score", NULL};
     const json_t *arr = json_object_get(root, "test_cases");
     if (!json_is_array(arr))
-        return reject(e, 400, "field 'test_cases' must be an array, not %s", type_name(arr));
+        return api_reject(e, 400, "field 'test_cases' must be an array, not %s", type_name(arr));
     size_t n = json_array_size(arr);
     if (n == 0)
-        return reject(e, 400, "field 'test_cases' is empty: give at least one test case");
+        return api_reject(e, 400, "field 'test_cases' is empty: give at least one test case");
     if (n > lim->max_tests)
-        return reject(e, 400, "too many test cases: %zu (the limit is %zu)", n, lim->max_tests);
+        return api_reject(e, 400, "too many test cases: %zu (the limit is %zu)", n, lim->max_tests);
     api_test_t *tests = calloc(n, sizeof *tests);
     if (!tests)
-        return reject(e, 503, "out of memory");
+        return api_reject(e, 503, "out of memory");
     *out = tests;
     for (size_t i = 0; i < n; i++) {
         *nout = i + 1;
@@ -202,7 +201,7 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t *
         char where[48];
         snprintf(where, sizeof where, " in test_cases[%zu]", i);
         if (!json_is_object(t))
-            return reject(e, 400, "test_cases[%zu] must be an object, not %s", i, type_name(t));
+            return api_reject(e, 400, "test_cases[%zu] must be an object, not %s", i, type_name(t));
         if (only_fields(t, fields, where, e) < 0)
             return -1;
         const json_t *in = string_field(t, "input", where, e), *want = in ? string_field(t, "expected_output", where, e) : NULL;
@@ -212,13 +211,13 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t *
         const json_t *s = json_object_get(t, "score");
         if (s) {
             if (!json_is_integer(s) || json_integer_value(s) < 0 || json_integer_value(s) > API_SCORE_MAX)
-                return reject(e, 400, "field 'score'%s must be an integer from 0 to %d", where, API_SCORE_MAX);
+                return api_reject(e, 400, "field 'score'%s must be an integer from 0 to %d", where, API_SCORE_MAX);
             tests[i].score = (int64_t)json_integer_value(s);
         }
         tests[i].input = strdup(json_string_value(in));
         tests[i].expected = strdup(json_string_value(want));
         if (!tests[i].input || !tests[i].expected)
-            return reject(e, 503, "out of memory");
+            return api_reject(e, 503, "out of memory");
     }
     return 0;
 }
@@ -239,7 +238,7 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         goto out;
     const language_t *l = languages_find_listed(langs, json_string_value(lang));
     if (!l) {
-        reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
+        api_reject(e, 400, "unknown language '%.40s' (GET /languages lists them)", json_string_value(lang));
         goto out;
     }
     snprintf(out->language, sizeof out->language, "%s", l->name);
@@ -248,27 +247,27 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         goto out;
     size_t slen = json_string_length(src);
     if (slen > lim->source_max) {
-        reject(e, 413, "source_code is %zu bytes: the limit is %zu", slen, lim->source_max);
+        api_reject(e, 413, "source_code is %zu bytes: the limit is %zu", slen, lim->source_max);
         goto out;
     }
     if (slen == strspn(json_string_value(src), " \t\r\n")) {
-        reject(e, 400, "source_code is empty");
+        api_reject(e, 400, "source_code is empty");
         goto out;
     }
     const json_t *qid = json_object_get(root, "question_id"), *tests = json_object_get(root, "test_cases");
     if (qid && json_is_null(qid))
         qid = NULL;
     if (qid && tests) {
-        reject(e, 400, "give either question_id or test_cases, not both");
+        api_reject(e, 400, "give either question_id or test_cases, not both");
         goto out;
     }
     if (!qid && !tests) {
-        reject(e, 400, "missing field 'question_id' or 'test_cases': what should the program be tested with?");
+        api_reject(e, 400, "missing field 'question_id' or 'test_cases': what should the program be tested with?");
         goto out;
     }
     if (qid) {
         if (!json_is_string(qid) || !queue_uuid_valid(json_string_value(qid))) {
-            reject(e, 400, "field 'question_id' must be a UUID string");
+            api_reject(e, 400, "field 'question_id' must be a UUID string");
             goto out;
         }
         for (int k = 0; k < 36; k++) {
@@ -280,7 +279,7 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         goto out;
     }
     if (!(out->source = strdup(json_string_value(src)))) {
-        reject(e, 503, "out of memory");
+        api_reject(e, 503, "out of memory");
         goto out;
     }
     rc = 0;
@@ -307,20 +306,20 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, ap
         goto out;
     size_t tlen = json_string_length(title);
     if (tlen == 0 || tlen > API_TITLE_MAX) {
-        reject(e, 400, "field 'title' must have 1 to %d bytes", API_TITLE_MAX);
+        api_reject(e, 400, "field 'title' must have 1 to %d bytes", API_TITLE_MAX);
         goto out;
     }
     const json_t *st = json_object_get(root, "statement");
     if (st && !json_is_string(st)) {
-        reject(e, 400, "field 'statement' must be a string, not %s", type_name(st));
+        api_reject(e, 400, "field 'statement' must be a string, not %s", type_name(st));
         goto out;
     }
     if (st && json_string_length(st) > lim->source_max) {
-        reject(e, 413, "statement is %zu bytes: the limit is %zu", json_string_length(st), lim->source_max);
+        api_reject(e, 413, "statement is %zu bytes: the limit is %zu", json_string_length(st), lim->source_max);
         goto out;
     }
     if (!json_object_get(root, "test_cases")) {
-        reject(e, 400, "missing field 'test_cases'");
+        api_reject(e, 400, "missing field 'test_cases'");
         goto out;
     }
     if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0)
@@ -328,7 +327,7 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, ap
     out->title = strdup(json_string_value(title));
     out->statement = strdup(st ? json_string_value(st) : "");
     if (!out->title || !out->statement) {
-        reject(e, 503, "out of memory");
+        api_reject(e, 503, "out of memory");
         goto out;
     }
     rc = 0;

@@ -18,6 +18,9 @@ typedef struct api_error {
     char msg[256];
 } api_error_t;
 
+/* Fill e (status and message) and return -1: every parser's refusal. */
+int api_reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 typedef struct api_limits {
     size_t source_max;           /* bytes of source_code */
     size_t max_tests;            /* test cases in one request */

@@ -578,9 +578,14 @@ static void note_queue_error(job_thread_t *t, const nsj_error_t *err, uint64_t *
     *delay = next_backoff(*delay);
 }
 
-static void *job_main(void *arg)
+typedef void (*handle_fn)(job_thread_t *t, const queue_delivery_t *d, bool claimed);
+
+/* A thread's loop on its stream (submissions or sessions): first what
+ * dead consumers left pending (XAUTOCLAIM, every RECLAIM_IDLE/2 once
+ * nothing is left), else new messages (XREADGROUP BLOCK); Redis errors
+ * back off. */
+static void consume(job_thread_t *t, const char *stream, handle_fn handle_one)
 {
-    job_thread_t *t = arg;
     worker_pool_t *p = t->pool;
     char cursor[64] = "0-0";
     uint64_t claim_every = p->cfg.reclaim_idle_ms / 2, next_claim = 0, delay = BACKOFF_MIN_MS;
@@ -592,7 +597,8 @@ static void *job_main(void *arg)
         bool claimed = false;
         int got;
         if (now_ms() >= next_claim) {
-            got = queue_claim_stale(t->q, t->consumer, (int64_t)p->cfg.reclaim_idle_ms, cursor, &d, &err);
+            got = queue_claim_stale_on(t->q, stream, t->consumer, (int64_t)p->cfg.reclaim_idle_ms, cursor, &d,
+                                       &err);
             if (got < 0) {
                 note_queue_error(t, &err, &delay);
                 continue;
@@ -602,7 +608,7 @@ static void *job_main(void *arg)
             claimed = got > 0;
         }
         if (!claimed) {
-            got = queue_read(t->q, t->consumer, BLOCK_MS, &d, &err);
+            got = queue_read_on(t->q, stream, t->consumer, BLOCK_MS, &d, &err);
             if (got < 0) {
                 note_queue_error(t, &err, &delay);
                 continue;
@@ -615,10 +621,9 @@ static void *job_main(void *arg)
             t->q_down = false;
         }
         delay = BACKOFF_MIN_MS;
-        handle(t, &d, claimed);
+        handle_one(t, &d, claimed);
         queue_delivery_free(&d);
     }
-    return NULL;
 }
 
 /* ---- session threads ---- */
@@ -665,55 +670,14 @@ static void handle_session(job_thread_t *t, const queue_delivery_t *d, bool clai
     slot_clear(p, t->index);
 }
 
-static void *session_main(void *arg)
-{
-    job_thread_t *t = arg;
-    worker_pool_t *p = t->pool;
-    char cursor[64] = "0-0";
-    uint64_t claim_every = p->cfg.reclaim_idle_ms / 2, next_claim = 0, delay = BACKOFF_MIN_MS;
-    while (!atomic_load(&p->stopping)) {
-        if (ensure_connected(t, NEED_REDIS | NEED_DB, true) < 0)
-            break;
-        queue_delivery_t d;
-        nsj_error_t err;
-        bool claimed = false;
-        int got;
-        if (now_ms() >= next_claim) {
-            got = queue_claim_stale_on(t->q, QUEUE_SESSIONS_STREAM, t->consumer, (int64_t)p->cfg.reclaim_idle_ms,
-                                       cursor, &d, &err);
-            if (got < 0) {
-                note_queue_error(t, &err, &delay);
-                continue;
-            }
-            if (got == 0 && strcmp(cursor, "0-0") == 0)
-                next_claim = now_ms() + claim_every;
-            claimed = got > 0;
-        }
-        if (!claimed) {
-            got = queue_read_on(t->q, QUEUE_SESSIONS_STREAM, t->consumer, BLOCK_MS, &d, &err);
-            if (got < 0) {
-                note_queue_error(t, &err, &delay);
-                continue;
-            }
-            if (got == 0)
-                continue;
-        }
-        t->q_down = false;
-        delay = BACKOFF_MIN_MS;
-        handle_session(t, &d, claimed);
-        queue_delivery_free(&d);
-    }
-    return NULL;
-}
-
 static void *thread_main(void *arg)
 {
     job_thread_t *t = arg;
     worker_pool_t *p = t->pool;
     if (t->session)
-        session_main(t);
+        consume(t, QUEUE_SESSIONS_STREAM, handle_session);
     else
-        job_main(t);
+        consume(t, QUEUE_STREAM, handle);
     queue_close(t->q);
     queue_close(t->q_in);
     store_close(t->db);
