@@ -95,6 +95,8 @@ v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
 # Each part of the system adds its test and bench steps in mk/*.mk.
 CHECK_STEPS = all unit integration languages v2
 BENCH_STEPS = bench-sandbox bench-languages
+# What make asan runs with ASan+UBSan builds of every program.
+ASAN_STEPS = all unit integration
 
 check: deps
 	@$(MAKE) --no-print-directory $(CHECK_STEPS)
@@ -105,7 +107,7 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" \
 	    CLI_LDFLAGS="-pie -Wl,-z,relro,-z,now -fsanitize=address,undefined" \
-	    LIBS_STATIC='$(LIBS_CORE)' all unit integration
+	    LIBS_STATIC='$(LIBS_CORE)' $(ASAN_STEPS)
 
 bench:
 	@$(MAKE) --no-print-directory $(BENCH_STEPS)

@@ -26,6 +26,7 @@ $(LIVE_E2E): $(BUILD)/tests/live/test_live.o $(BUILD)/tests/live/liveclient.o $(
 
 .PHONY: live browser fuzz-live
 CHECK_STEPS += live browser
+ASAN_STEPS += live
 
 # End to end against real redis-server, postgres, nsjudge-worker and
 # nsjudge-api processes (the servers as for make pipeline).

@@ -52,6 +52,7 @@ $(PIPE_BENCH): $(BUILD)/bench/bench_pipeline.o $(BUILD)/tests/pipeline/client.o 
 .PHONY: pipeline bench-pipeline fuzz up down
 CHECK_STEPS += pipeline
 BENCH_STEPS += bench-pipeline
+ASAN_STEPS += pipeline
 
 # End to end: real redis-server and postgres on random loopback ports in a
 # temporary directory, real worker and API processes (tests/pipeline/run.sh).
