@@ -39,8 +39,8 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "queue/live.h"
-#include "queue/message.h"
 #include "queue/stream.h"
+#include "service/job.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -232,34 +232,6 @@ static store_new_test_t *new_tests(const api_test_t *t, size_t n)
     return nt;
 }
 
-/* The queue message of a job just created (strings borrowed from it). */
-static char *encode_job(const store_job_t *job, size_t *len)
-{
-    queue_message_t m;
-    memset(&m, 0, sizeof m);
-    memcpy(m.submission_id, job->submission_id, sizeof m.submission_id);
-    memcpy(m.question_id, job->question_id, sizeof m.question_id);
-    snprintf(m.language, sizeof m.language, "%s", job->language);
-    m.source = job->source;
-    m.source_len = strlen(job->source);
-    queue_test_case_t *tc = calloc(job->ntests ? job->ntests : 1, sizeof *tc);
-    if (!tc)
-        return NULL;
-    for (size_t i = 0; i < job->ntests; i++) {
-        memcpy(tc[i].id, job->tests[i].id, sizeof tc[i].id);
-        tc[i].input = job->tests[i].input;
-        tc[i].input_len = strlen(job->tests[i].input);
-        tc[i].expected = job->tests[i].expected;
-        tc[i].expected_len = strlen(job->tests[i].expected);
-        tc[i].score = job->tests[i].score;
-    }
-    m.tests = tc;
-    m.ntests = job->ntests;
-    char *out = queue_message_encode(&m, len);
-    free(tc);
-    return out;
-}
-
 void api_publish_event(api_server_t *s, const char *submission_id, const char *type, char *data)
 {
     queue_conn_t *q;
@@ -337,7 +309,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     /* Before the enqueue, so that no worker's "running" can come first. */
     api_publish_event(s, job.submission_id, "status", live_event_status("queued", NULL));
     size_t len;
-    char *payload = encode_job(&job, &len);
+    char *payload = service_job_message(&job, &len);
     if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
         if (!payload)
             nsj_error_set(&err, ENOMEM, "encoding the message");

@@ -7,21 +7,18 @@
  * Exit status: 0 after a stop, 1 when it cannot run, 2 on a bad setting. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "api/server.h"
-#include "common/paths.h"
 #include "judge/languages.h"
 #include "queue/stream.h"
 #include "service/config.h"
 #include "service/service.h"
+#include "service/startup.h"
 #include "store/store.h"
 
 static const char usage_text[] =
@@ -47,77 +44,15 @@ static const char *env_get(const char *name)
     return getenv(name);
 }
 
-static int wait_signal(int sfd, int ms)
-{
-    struct pollfd pfd = {.fd = sfd, .events = POLLIN};
-    if (poll(&pfd, 1, ms) <= 0)
-        return 0;
-    struct signalfd_siginfo si;
-    return read(sfd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
-}
-
 /* Wait for Postgres (so that the API can start before it), then migrate. */
 static int prepare_db(const api_config_t *cfg, int sfd, bool *stopped)
 {
-    store_t *db = NULL;
-    nsj_error_t err;
-    int delay = 100;
-    while (store_connect(cfg->database_url, "nsjudge-api", &db, &err) < 0) {
-        if (err.errnum != EAGAIN) {
-            fprintf(stderr, "nsjudge-api: %s\n", err.msg);
-            return -1;
-        }
-        service_log("waiting for Postgres: %s", err.msg);
-        if (wait_signal(sfd, delay)) {
-            *stopped = true;
-            return -1;
-        }
-        delay = delay * 2 > 5000 ? 5000 : delay * 2;
-    }
-    service_log("connected to Postgres");
-    char dir[4096];
-    const char *env = getenv("NSJUDGE_SQL_DIR");
-    int applied = 0, rc = 0;
-    if (env && *env)
-        snprintf(dir, sizeof dir, "%s", env);
-    else if (paths_find_data("sql", dir, sizeof dir) < 0) {
-        fprintf(stderr, "nsjudge-api: no sql/ directory of migrations found (set NSJUDGE_HOME or NSJUDGE_SQL_DIR)\n");
-        rc = -1;
-    }
-    if (rc == 0 && store_migrate(db, dir, &applied, &err) < 0) {
-        fprintf(stderr, "nsjudge-api: %s\n", err.msg);
-        rc = -1;
-    }
-    if (rc == 0 && applied)
-        service_log("applied %d database migration%s from %s", applied, applied == 1 ? "" : "s", dir);
+    store_t *db = service_wait_postgres(cfg->database_url, "nsjudge-api", sfd, stopped);
+    if (!db)
+        return -1;
+    int rc = service_migrate(db, "nsjudge-api");
     store_close(db);
     return rc;
-}
-
-static int prepare_redis(const queue_url_t *url, int sfd, bool *stopped)
-{
-    int delay = 100;
-    for (;;) {
-        queue_conn_t *q;
-        nsj_error_t err;
-        if (queue_connect(url, 5000, &q, &err) == 0) {
-            /* The group exists before the first XADD, whichever starts first. */
-            int rc = queue_ensure_group(q, &err);
-            if (rc == 0)
-                rc = queue_ensure_group_on(q, QUEUE_SESSIONS_STREAM, &err);
-            queue_close(q);
-            if (rc == 0) {
-                service_log("connected to Redis");
-                return 0;
-            }
-        }
-        service_log("waiting for Redis: %s", err.msg);
-        if (wait_signal(sfd, delay)) {
-            *stopped = true;
-            return -1;
-        }
-        delay = delay * 2 > 5000 ? 5000 : delay * 2;
-    }
 }
 
 int main(int argc, char **argv)
@@ -143,17 +78,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "nsjudge-api: %s\n", err.msg);
         return 2;
     }
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-    if (sfd < 0) {
-        perror("nsjudge-api: signalfd");
+    int sfd = service_signals("nsjudge-api");
+    if (sfd < 0)
         return 1;
-    }
     language_table_t langs;
     if (languages_load(NULL, &langs, &err) < 0) {
         fprintf(stderr, "nsjudge-api: %s\n", err.msg);
@@ -170,10 +97,13 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (prepare_redis(&redis, sfd, &stopped) < 0) {
-        rc = stopped ? 0 : 1;
+    /* The groups exist before the first XADD, whichever starts first. */
+    queue_conn_t *q = service_wait_redis(&redis, 5000, sfd, &stopped);
+    if (!q) {
+        rc = 0; /* stopped while waiting */
         goto out;
     }
+    queue_close(q);
     if (api_server_start(&cfg, &redis, &langs, &srv, &err) < 0) {
         fprintf(stderr, "nsjudge-api: %s\n", err.msg);
         rc = err.errnum == EINVAL ? 2 : 1;
@@ -184,7 +114,7 @@ int main(int argc, char **argv)
     service_notify("READY=1");
     unsigned long watchdog = service_watchdog_ms();
     for (;;) {
-        int sig = wait_signal(sfd, watchdog ? (int)watchdog : -1);
+        int sig = service_wait_signal(sfd, watchdog ? (int)watchdog : -1);
         if (watchdog)
             service_notify("WATCHDOG=1");
         if (sig == SIGTERM || sig == SIGINT) {

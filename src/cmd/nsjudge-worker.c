@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,12 +18,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "common/paths.h"
 #include "judge/languages.h"
 #include "nsjudge/sandbox.h"
 #include "queue/stream.h"
 #include "service/config.h"
 #include "service/service.h"
+#include "service/startup.h"
 #include "store/store.h"
 #include "worker/worker.h"
 
@@ -62,75 +61,6 @@ static const char *env_get(const char *name)
     return getenv(name);
 }
 
-/* Wait up to ms for a signal; returns the signal or 0. */
-static int wait_signal(int sfd, int ms)
-{
-    struct pollfd pfd = {.fd = sfd, .events = POLLIN};
-    if (poll(&pfd, 1, ms) <= 0)
-        return 0;
-    struct signalfd_siginfo si;
-    return read(sfd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
-}
-
-/* Connect to Postgres, retrying with backoff until it answers or a signal. */
-static store_t *connect_db(const char *url, int sfd)
-{
-    int delay = 100;
-    for (;;) {
-        store_t *db;
-        nsj_error_t err;
-        if (store_connect(url, "nsjudge-worker", &db, &err) == 0)
-            return db;
-        if (err.errnum != EAGAIN) {
-            fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
-            return NULL;
-        }
-        service_log("waiting for Postgres: %s", err.msg);
-        if (wait_signal(sfd, delay))
-            return NULL;
-        delay = delay * 2 > 5000 ? 5000 : delay * 2;
-    }
-}
-
-static queue_conn_t *connect_redis(const queue_url_t *url, int sfd)
-{
-    int delay = 100;
-    for (;;) {
-        queue_conn_t *q;
-        nsj_error_t err;
-        if (queue_connect(url, 10000, &q, &err) == 0) {
-            if (queue_ensure_group(q, &err) == 0)
-                return q;
-            queue_close(q);
-        }
-        service_log("waiting for Redis: %s", err.msg);
-        if (wait_signal(sfd, delay))
-            return NULL;
-        delay = delay * 2 > 5000 ? 5000 : delay * 2;
-    }
-}
-
-static int migrate(store_t *db)
-{
-    char dir[4096];
-    const char *env = getenv("NSJUDGE_SQL_DIR");
-    if (env && *env)
-        snprintf(dir, sizeof dir, "%s", env);
-    else if (paths_find_data("sql", dir, sizeof dir) < 0) {
-        fprintf(stderr, "nsjudge-worker: no sql/ directory of migrations found (set NSJUDGE_HOME or NSJUDGE_SQL_DIR)\n");
-        return -1;
-    }
-    int applied;
-    nsj_error_t err;
-    if (store_migrate(db, dir, &applied, &err) < 0) {
-        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
-        return -1;
-    }
-    if (applied)
-        service_log("applied %d database migration%s from %s", applied, applied == 1 ? "" : "s", dir);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -154,26 +84,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
         return 2;
     }
-    /* Signals are taken from a signalfd by this thread only: block them
+    /* Signals are taken from a signalfd by this thread only: blocked
      * before any thread starts so that every thread inherits the mask. */
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-    if (sfd < 0) {
-        perror("nsjudge-worker: signalfd");
+    int sfd = service_signals("nsjudge-worker");
+    if (sfd < 0)
         return 1;
-    }
+    bool stopped;
 
     if (only_migrate) {
-        store_t *db = connect_db(cfg.database_url, sfd);
+        store_t *db = service_wait_postgres(cfg.database_url, "nsjudge-worker", sfd, &stopped);
         if (!db)
             return 1;
-        service_log("connected to Postgres");
-        int rc = migrate(db) < 0 ? 1 : 0;
+        int rc = service_migrate(db, "nsjudge-worker") < 0 ? 1 : 0;
         store_close(db);
         return rc;
     }
@@ -193,20 +115,18 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     worker_pool_t *pool = NULL;
-    queue_conn_t *q = connect_redis(&redis_url, sfd);
+    queue_conn_t *q = service_wait_redis(&redis_url, 10000, sfd, &stopped);
     if (!q) {
         rc = 0; /* stopped while waiting */
         goto out;
     }
-    service_log("connected to Redis");
     queue_close(q);
-    store_t *db = connect_db(cfg.database_url, sfd);
+    store_t *db = service_wait_postgres(cfg.database_url, "nsjudge-worker", sfd, &stopped);
     if (!db) {
         rc = 0;
         goto out;
     }
-    service_log("connected to Postgres");
-    int mrc = migrate(db);
+    int mrc = service_migrate(db, "nsjudge-worker");
     store_close(db);
     if (mrc < 0)
         goto out;

@@ -52,6 +52,7 @@
 #include "judge/judge.h"
 #include "queue/live.h"
 #include "queue/message.h"
+#include "service/job.h"
 #include "service/service.h"
 #include "session.h"
 #include "store/store.h"
@@ -733,29 +734,8 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
     size_t sent = 0;
     for (size_t i = 0; i < n; i++) {
         const store_job_t *j = &jobs[i];
-        queue_message_t m;
-        memset(&m, 0, sizeof m);
-        memcpy(m.submission_id, j->submission_id, sizeof m.submission_id);
-        memcpy(m.question_id, j->question_id, sizeof m.question_id);
-        snprintf(m.language, sizeof m.language, "%s", j->language);
-        m.source = j->source;
-        m.source_len = strlen(j->source);
-        queue_test_case_t *tc = calloc(j->ntests ? j->ntests : 1, sizeof *tc);
-        if (!tc)
-            break;
-        for (size_t k = 0; k < j->ntests; k++) {
-            memcpy(tc[k].id, j->tests[k].id, sizeof tc[k].id);
-            tc[k].input = j->tests[k].input;
-            tc[k].input_len = strlen(j->tests[k].input);
-            tc[k].expected = j->tests[k].expected;
-            tc[k].expected_len = strlen(j->tests[k].expected);
-            tc[k].score = j->tests[k].score;
-        }
-        m.tests = tc;
-        m.ntests = j->ntests;
         size_t len;
-        char *payload = queue_message_encode(&m, &len);
-        free(tc); /* the strings belong to the job */
+        char *payload = service_job_message(j, &len);
         if (!payload || queue_enqueue(q, payload, len, NULL, 0, &err) < 0) {
             service_log("maintenance: enqueueing stale submission %s again: %s", j->submission_id,
                         payload ? err.msg : "out of memory");
