@@ -12,22 +12,7 @@
 
 #include "common/util.h"
 #include "docker_backend.h"
-
-static void add(nsj_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(nsj_result_t *res, const char *fmt, ...)
-{
-    size_t len = strlen(res->evidence);
-    if (len + 3 >= sizeof res->evidence)
-        return;
-    if (len) {
-        memcpy(res->evidence + len, "; ", 3);
-        len += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->evidence + len, sizeof res->evidence - len, fmt, ap);
-    va_end(ap);
-}
+#include "sandbox/internal.h"
 
 /* Docker reports a process killed by signal N as exit code 128+N, the same
  * as a process that chose to exit with that code: this back end cannot
@@ -49,26 +34,26 @@ void docker_outcome_to_result(const docker_outcome_t *o, const nsj_limits_t *l, 
         res->exit_code = o->exit_code;
     if (o->oom_killed) {
         res->verdict = NSJ_VERDICT_MEMORY_LIMIT;
-        add(res, "docker OOMKilled=true");
+        verdict_add_evidence(res, "docker OOMKilled=true");
     } else if (o->out_over || o->err_over) {
         res->verdict = NSJ_VERDICT_OUTPUT_LIMIT;
-        add(res, "%s over %llu bytes (docker kill)", o->out_over ? "stdout" : "stderr",
+        verdict_add_evidence(res, "%s over %llu bytes (docker kill)", o->out_over ? "stdout" : "stderr",
             (unsigned long long)l->output_bytes);
     } else if (o->timed_out) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_WALL;
-        add(res, "wall timer %llu ms (docker kill)", (unsigned long long)l->wall_ms);
+        verdict_add_evidence(res, "wall timer %llu ms (docker kill)", (unsigned long long)l->wall_ms);
     } else if (res->signal) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        add(res, "docker exit code %d (signal %d?)", o->exit_code, res->signal);
+        verdict_add_evidence(res, "docker exit code %d (signal %d?)", o->exit_code, res->signal);
     } else if (o->exit_code != 0) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        add(res, "exit code %d", o->exit_code);
+        verdict_add_evidence(res, "exit code %d", o->exit_code);
     } else {
         res->verdict = NSJ_VERDICT_OK;
-        add(res, "exit code 0");
+        verdict_add_evidence(res, "exit code 0");
     }
-    add(res, "docker: no CPU or memory accounting");
+    verdict_add_evidence(res, "docker: no CPU or memory accounting");
 }
 
 /* The docker client: NSJUDGE_DOCKER_CLI, else `docker` on PATH. */

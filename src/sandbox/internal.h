@@ -179,5 +179,7 @@ typedef struct run_facts {
 
 /* Fill verdict, time_kind, exit_code, signal and evidence from the facts. */
 void verdict_decide(const run_facts_t *f, nsj_result_t *res);
+/* Append one fact to res->evidence ("; " between facts; dropped when full). */
+void verdict_add_evidence(nsj_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -49,8 +49,7 @@ void nsj_result_free(nsj_result_t *r)
     r->out_len = r->err_len = 0;
 }
 
-static void add(nsj_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(nsj_result_t *res, const char *fmt, ...)
+void verdict_add_evidence(nsj_result_t *res, const char *fmt, ...)
 {
     size_t len = strlen(res->evidence);
     if (len + 3 >= sizeof res->evidence)
@@ -95,44 +94,44 @@ void verdict_decide(const run_facts_t *f, nsj_result_t *res)
         res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
     } else if (f->killed == KILL_SECCOMP) {
         res->verdict = NSJ_VERDICT_SYSCALL_BLOCKED;
-        add(res, "seccomp kill syscall=%s", f->blocked_syscall ? f->blocked_syscall : "?");
+        verdict_add_evidence(res, "seccomp kill syscall=%s", f->blocked_syscall ? f->blocked_syscall : "?");
     } else if (f->cg.oom_kills) {
         res->verdict = NSJ_VERDICT_MEMORY_LIMIT;
-        add(res, "oom_kill=%llu", (unsigned long long)f->cg.oom_kills);
+        verdict_add_evidence(res, "oom_kill=%llu", (unsigned long long)f->cg.oom_kills);
     } else if (f->killed == KILL_OUTPUT) {
         res->verdict = NSJ_VERDICT_OUTPUT_LIMIT;
-        add(res, "%s over %llu bytes", f->out_over ? "stdout" : "stderr", (unsigned long long)f->output_limit);
+        verdict_add_evidence(res, "%s over %llu bytes", f->out_over ? "stdout" : "stderr", (unsigned long long)f->output_limit);
     } else if (f->killed == KILL_CPU || (res->signal == SIGXCPU) ||
                (f->cpu_limit_ms && cpu_ms > f->cpu_limit_ms && f->killed != KILL_WALL)) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_CPU;
         if (res->signal == SIGXCPU && f->killed != KILL_CPU)
-            add(res, "cpu time %llu ms > %llu ms (SIGXCPU)", (unsigned long long)cpu_ms,
+            verdict_add_evidence(res, "cpu time %llu ms > %llu ms (SIGXCPU)", (unsigned long long)cpu_ms,
                 (unsigned long long)f->cpu_limit_ms);
         else
-            add(res, "cpu time %llu ms > %llu ms", (unsigned long long)cpu_ms, (unsigned long long)f->cpu_limit_ms);
+            verdict_add_evidence(res, "cpu time %llu ms > %llu ms", (unsigned long long)cpu_ms, (unsigned long long)f->cpu_limit_ms);
     } else if (f->killed == KILL_WALL || (f->wall_limit_ms && f->wall_ms > f->wall_limit_ms)) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_WALL;
-        add(res, "wall timer %llu ms", (unsigned long long)f->wall_limit_ms);
+        verdict_add_evidence(res, "wall timer %llu ms", (unsigned long long)f->wall_limit_ms);
     } else if (f->killed == KILL_CANCEL || f->killed == KILL_IDLE) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        add(res, f->killed == KILL_CANCEL ? "cancelled" : "idle timeout");
+        verdict_add_evidence(res, f->killed == KILL_CANCEL ? "cancelled" : "idle timeout");
     } else if (!f->have_status) {
         /* init died without reporting the program's status. */
         res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
     } else if (res->signal) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        add(res, "signal %s (%d)", signame(res->signal), res->signal);
+        verdict_add_evidence(res, "signal %s (%d)", signame(res->signal), res->signal);
     } else if (res->exit_code != 0) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        add(res, "exit code %d", res->exit_code);
+        verdict_add_evidence(res, "exit code %d", res->exit_code);
     } else {
         res->verdict = NSJ_VERDICT_OK;
-        add(res, "exit code 0");
+        verdict_add_evidence(res, "exit code 0");
     }
     if (f->cg.pids_max_hits)
-        add(res, "pids.events max=%llu", (unsigned long long)f->cg.pids_max_hits);
+        verdict_add_evidence(res, "pids.events max=%llu", (unsigned long long)f->cg.pids_max_hits);
     if (f->cg.oom_kills && res->verdict != NSJ_VERDICT_MEMORY_LIMIT)
-        add(res, "oom_kill=%llu", (unsigned long long)f->cg.oom_kills);
+        verdict_add_evidence(res, "oom_kill=%llu", (unsigned long long)f->cg.oom_kills);
 }
