@@ -123,7 +123,7 @@ int main(int argc, char **argv)
     queue_close(q);
     store_t *db = service_wait_postgres(cfg.database_url, "nsjudge-worker", sfd, &stopped);
     if (!db) {
-        rc = 0;
+        rc = stopped ? 0 : 1;
         goto out;
     }
     int mrc = service_migrate(db, "nsjudge-worker");
