@@ -23,17 +23,6 @@ void live_session_key(const char *session_id, bool input, char out[LIVE_KEY_MAX]
     snprintf(out, LIVE_KEY_MAX, "codesce:session:%.40s:%s", session_id, input ? "in" : "out");
 }
 
-static int bad(nsj_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(nsj_error_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->errnum = EINVAL;
-    return -1;
-}
-
 static bool language_ok(const char *s, size_t n)
 {
     if (n == 0 || n >= sizeof ((live_job_t *)0)->language)
@@ -53,18 +42,18 @@ int live_job_parse(const char *buf, size_t len, live_job_t *out, nsj_error_t *er
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
-        return bad(err, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
+        return queue_payload_invalid(err, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
     int rc = -1;
     const json_t *id = json_object_get(root, "session_id"), *l = json_object_get(root, "language"),
                  *src = json_object_get(root, "source_code");
     if (!json_is_object(root))
-        bad(err, "the message is not a JSON object");
+        queue_payload_invalid(err, "the message is not a JSON object");
     else if (!json_is_string(id) || !queue_uuid_valid(json_string_value(id)))
-        bad(err, "field 'session_id' is missing or not a UUID");
+        queue_payload_invalid(err, "field 'session_id' is missing or not a UUID");
     else if (!json_is_string(l) || !language_ok(json_string_value(l), json_string_length(l)))
-        bad(err, "field 'language' is missing or not a language name");
+        queue_payload_invalid(err, "field 'language' is missing or not a language name");
     else if (!json_is_string(src))
-        bad(err, "field 'source_code' is missing or not a string");
+        queue_payload_invalid(err, "field 'source_code' is missing or not a string");
     else if (!(out->source = strndup(json_string_value(src), json_string_length(src))))
         nsj_error_set(err, ENOMEM, "source_code");
     else

@@ -26,8 +26,7 @@ bool queue_uuid_valid(const char *s)
     return s[QUEUE_UUID_LEN] == '\0';
 }
 
-static int bad(nsj_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(nsj_error_t *err, const char *fmt, ...)
+int queue_payload_invalid(nsj_error_t *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -55,9 +54,9 @@ static int get_uuid(const json_t *obj, const char *key, char out[QUEUE_UUID_LEN 
 {
     const json_t *v = json_object_get(obj, key);
     if (!v)
-        return bad(err, "missing field '%s'", key);
+        return queue_payload_invalid(err, "missing field '%s'", key);
     if (!json_is_string(v) || json_string_length(v) != QUEUE_UUID_LEN || !queue_uuid_valid(json_string_value(v)))
-        return bad(err, "field '%s' is not a UUID", key);
+        return queue_payload_invalid(err, "field '%s' is not a UUID", key);
     memcpy(out, json_string_value(v), QUEUE_UUID_LEN + 1);
     return 0;
 }
@@ -66,9 +65,9 @@ static int get_text(const json_t *obj, const char *key, char **out, size_t *len,
 {
     const json_t *v = json_object_get(obj, key);
     if (!v)
-        return bad(err, "missing field '%s'", key);
+        return queue_payload_invalid(err, "missing field '%s'", key);
     if (!json_is_string(v))
-        return bad(err, "field '%s' is not a string", key);
+        return queue_payload_invalid(err, "field '%s' is not a string", key);
     if (dup_string(v, out, len) < 0)
         return nsj_error_set(err, ENOMEM, "field '%s'", key);
     return 0;
@@ -90,15 +89,15 @@ static bool language_ok(const char *s, size_t n)
 static int parse_test(const json_t *t, size_t i, queue_test_case_t *tc, nsj_error_t *err)
 {
     if (!json_is_object(t))
-        return bad(err, "test_cases[%zu] is not an object", i);
+        return queue_payload_invalid(err, "test_cases[%zu] is not an object", i);
     if (get_uuid(t, "id", tc->id, err) < 0 || get_text(t, "input", &tc->input, &tc->input_len, err) < 0 ||
         get_text(t, "expected_output", &tc->expected, &tc->expected_len, err) < 0)
         return nsj_error_wrap(err, "test_cases[%zu]", i);
     const json_t *s = json_object_get(t, "score");
     if (!s)
-        return bad(err, "test_cases[%zu]: missing field 'score'", i);
+        return queue_payload_invalid(err, "test_cases[%zu]: missing field 'score'", i);
     if (!json_is_integer(s) || json_integer_value(s) < 0 || json_integer_value(s) > QUEUE_MAX_SCORE)
-        return bad(err, "test_cases[%zu]: field 'score' is not an integer from 0 to %lld", i, QUEUE_MAX_SCORE);
+        return queue_payload_invalid(err, "test_cases[%zu]: field 'score' is not an integer from 0 to %lld", i, QUEUE_MAX_SCORE);
     tc->score = (int64_t)json_integer_value(s);
     return 0;
 }
@@ -106,7 +105,7 @@ static int parse_test(const json_t *t, size_t i, queue_test_case_t *tc, nsj_erro
 static int parse_object(const json_t *root, queue_message_t *m, nsj_error_t *err)
 {
     if (!json_is_object(root))
-        return bad(err, "the message is not a JSON object");
+        return queue_payload_invalid(err, "the message is not a JSON object");
     if (get_uuid(root, "submission_id", m->submission_id, err) < 0)
         return -1;
     const json_t *q = json_object_get(root, "question_id");
@@ -116,22 +115,22 @@ static int parse_object(const json_t *root, queue_message_t *m, nsj_error_t *err
     }
     const json_t *l = json_object_get(root, "language");
     if (!l)
-        return bad(err, "missing field '%s'", "language");
+        return queue_payload_invalid(err, "missing field '%s'", "language");
     if (!json_is_string(l) || !language_ok(json_string_value(l), json_string_length(l)))
-        return bad(err, "field '%s' is not a language name", "language");
+        return queue_payload_invalid(err, "field '%s' is not a language name", "language");
     memcpy(m->language, json_string_value(l), json_string_length(l) + 1);
     if (get_text(root, "source_code", &m->source, &m->source_len, err) < 0)
         return -1;
     const json_t *tests = json_object_get(root, "test_cases");
     if (!tests)
-        return bad(err, "missing field '%s'", "test_cases");
+        return queue_payload_invalid(err, "missing field '%s'", "test_cases");
     if (!json_is_array(tests))
-        return bad(err, "field '%s' is not an array", "test_cases");
+        return queue_payload_invalid(err, "field '%s' is not an array", "test_cases");
     size_t n = json_array_size(tests);
     if (n == 0)
-        return bad(err, "field '%s' is empty", "test_cases");
+        return queue_payload_invalid(err, "field '%s' is empty", "test_cases");
     if (n > QUEUE_MAX_TESTS)
-        return bad(err, "field 'test_cases' has more than %d entries", QUEUE_MAX_TESTS);
+        return queue_payload_invalid(err, "field 'test_cases' has more than %d entries", QUEUE_MAX_TESTS);
     m->tests = calloc(n, sizeof *m->tests);
     if (!m->tests)
         return nsj_error_set(err, ENOMEM, "test_cases");
@@ -149,7 +148,7 @@ int queue_message_parse(const char *buf, size_t len, queue_message_t *out, nsj_e
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
     if (!root) {
-        return bad(err, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
+        return queue_payload_invalid(err, "invalid JSON at byte %d: %s", jerr.position, jerr.text);
     }
     int rc = parse_object(root, out, err);
     json_decref(root);

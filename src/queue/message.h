@@ -47,6 +47,10 @@ int queue_message_parse(const char *buf, size_t len, queue_message_t *out, nsj_e
 /* Encode a message as compact JSON (malloc'd, NUL-terminated); NULL on failure. */
 char *queue_message_encode(const queue_message_t *m, size_t *len);
 
+/* For the parsers of queue payloads (this file's and live_msg.c's): the
+ * message in err, errnum EINVAL, and -1. */
+int queue_payload_invalid(nsj_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Release what a message owns and zero it. */
 void queue_message_free(queue_message_t *m);
 
