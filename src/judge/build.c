@@ -17,21 +17,9 @@ int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang
     b->source = (nsj_file_t){.name = lang->source, .data = source, .len = len, .mode = mode};
     if (!lang->compile_argc)
         return 0;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(b->dir, sizeof b->dir, "%s/nsjudge-build-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(b->dir)) {
-        b->dir[0] = '\0';
-        return nsj_error_set(err, errno, "build: make scratch directory");
-    }
-    /* Writable by the program's host uid alone (mkdtemp made it 0700). */
-    uint32_t uid, gid;
-    nsj_sandbox_program_ids(sb, &uid, &gid);
-    if (chown(b->dir, uid, gid) < 0) {
-        int e = errno;
-        judge_build_cleanup(b);
-        return nsj_error_set(err, e, "build: chown scratch directory");
-    }
-    b->box = (nsj_bind_t){.host_path = b->dir, .sandbox_path = "/box", .flags = 0};
+    if (nsj_scratch_new(sb, JUDGE_BOX_BYTES, JUDGE_BOX_INODES, &b->scratch, err) < 0)
+        return nsj_error_wrap(err, "build");
+    b->box = (nsj_bind_t){.host_path = nsj_scratch_path(b->scratch), .sandbox_path = "/box", .flags = 0};
     return 0;
 }
 
@@ -61,7 +49,15 @@ int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t 
     spec.cwd = "/box";
     if (nsj_run(sb, &spec, res) < 0)
         return -1;
-    return res->verdict == NSJ_VERDICT_OK ? 0 : 1;
+    if (res->verdict != NSJ_VERDICT_OK)
+        return 1;
+    nsj_error_t err;
+    if (nsj_scratch_seal(b->scratch, &err) < 0) {
+        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
+        snprintf(res->message, sizeof res->message, "build: %.480s", err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_spec_t *spec)
@@ -71,7 +67,7 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
     spec->files = &b->source;
     spec->nfiles = 1;
     spec->files_dir = "/code";
-    if (b->dir[0]) {
+    if (b->scratch) {
         spec->binds = &b->box;
         spec->nbinds = 1;
     }
@@ -82,7 +78,6 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
 
 void judge_build_cleanup(judge_build_t *b)
 {
-    if (b->dir[0])
-        util_rm_rf(b->dir);
-    b->dir[0] = '\0';
+    nsj_scratch_free(b->scratch);
+    b->scratch = NULL;
 }

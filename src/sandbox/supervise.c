@@ -45,8 +45,10 @@ void run_kill(run_t *r, kill_reason_t why)
 static void set_err(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(run_t *r, const char *fmt, ...)
 {
+    int e = errno; /* the cause, for nsj_run's retry of host faults */
     if (r->msg[0])
         return;
+    r->msg_errno = e;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -148,6 +150,7 @@ static void feed_stdin(run_t *r)
                 close_stdin(r);
                 return;
             }
+            r->src_read = 1;
             r->in_data = r->in_buf;
             r->in_len = (size_t)n;
             r->in_off = 0;
@@ -165,15 +168,43 @@ static void feed_stdin(run_t *r)
     }
 }
 
+/* sync 4: take the program's seccomp listener out of its fd table (the
+ * program waits for sync 4b before execve closes it). */
+static void take_listener(run_t *r, pid_t sender, int fdnum)
+{
+    if (r->listener >= 0)
+        return;
+    int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
+    int fd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0) : -1;
+    int e = errno;
+    if (pidfd >= 0)
+        close(pidfd);
+    if (fd < 0) {
+        errno = e;
+        set_err(r, "sandbox set-up: sync 4: take the seccomp listener of pid %d: %s", (int)sender, strerror(e));
+        run_kill(r, KILL_NONE);
+        return;
+    }
+    r->listener = fd;
+    r->exec_reached = 1;
+    if (sync_send(r->sock, SYNC_LISTENER_TAKEN, 0, NULL, NULL, 0) < 0) {
+        set_err(r, "sandbox set-up: sync 4b: %s", strerror(errno));
+        run_kill(r, KILL_NONE);
+        return;
+    }
+    run_trace(r, "sync 4: program about to execve");
+}
+
 static void handle_sync(run_t *r)
 {
     for (;;) {
         sync_msg_t m;
         int fds[2];
-        ssize_t n = sync_recv(r->sock, &m, fds);
-        int fd = fds[0];
-        if (fds[1] >= 0)
-            close(fds[1]);
+        pid_t sender;
+        ssize_t n = sync_recv(r->sock, &m, fds, &sender);
+        for (int i = 0; i < 2; i++)
+            if (n > 0 && fds[i] >= 0)
+                close(fds[i]); /* no message of the run's phase carries fds */
         if (n <= 0) {
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
                 close(r->sock);
@@ -183,11 +214,7 @@ static void handle_sync(run_t *r)
         }
         switch (m.type) {
         case SYNC_LISTENER_FD: /* sync 4 */
-            if (fd >= 0 && r->listener < 0) {
-                r->listener = fd;
-                fd = -1;
-                run_trace(r, "sync 4: program about to execve");
-            }
+            take_listener(r, sender, m.status);
             break;
         case SYNC_EXIT: /* sync 5 */
             r->facts.have_status = 1;
@@ -195,6 +222,7 @@ static void handle_sync(run_t *r)
             run_trace(r, "sync 5: program exited");
             break;
         case SYNC_ERROR:
+            errno = m.ce.err;
             set_err(r, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
             run_kill(r, KILL_NONE);
             break;
@@ -202,8 +230,6 @@ static void handle_sync(run_t *r)
             set_err(r, "sync protocol: unexpected message %u", m.type);
             run_kill(r, KILL_NONE);
         }
-        if (fd >= 0)
-            close(fd);
     }
 }
 
