@@ -367,7 +367,7 @@ static int cmd_run(int argc, char **argv)
     nsj_result_free(&res);
     nsj_limits_t base = spec.limits;
     judge_build_run_spec(&build, &base, &spec);
-    int run_rc = nsj_run(sb, &spec, &res);
+    int run_rc = judge_build_run(&build, sb, &spec, &res);
     judge_build_cleanup(&build);
     trace("run finished");
     rc = print_result(&res, run_rc);

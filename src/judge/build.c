@@ -7,6 +7,7 @@
 
 #include "build.h"
 #include "common/util.h"
+#include "sandbox/internal.h"
 
 int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang, const char *rootfs,
                      const char *source, size_t len, unsigned mode, nsj_error_t *err)
@@ -74,6 +75,36 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
     spec->argv = expand(b, b->lang->run_argv, &spec->limits);
     spec->envp = (const char *const *)b->lang->env;
     spec->cwd = "/code";
+}
+
+/* The runtime's own word that it ran out of memory (a line of its stderr
+ * holding one of the language's oom patterns) turns a runtime error into
+ * memory_limit; the line goes into the evidence. */
+static void runtime_oom(const language_t *lang, nsj_result_t *res)
+{
+    if (res->verdict != NSJ_VERDICT_RUNTIME_ERROR || !res->err)
+        return;
+    for (size_t i = 0; i < lang->noom; i++) {
+        const char *hit = memmem(res->err, res->err_len, lang->oom[i], strlen(lang->oom[i]));
+        if (!hit)
+            continue;
+        const char *bol = hit, *end = res->err + res->err_len;
+        while (bol > res->err && bol[-1] != '\n')
+            bol--;
+        const char *eol = memchr(hit, '\n', (size_t)(end - hit));
+        int n = (int)((eol ? eol : end) - bol);
+        res->verdict = NSJ_VERDICT_MEMORY_LIMIT;
+        verdict_add_evidence(res, "runtime out of memory: %.*s", n > 120 ? 120 : n, bol);
+        return;
+    }
+}
+
+int judge_build_run(judge_build_t *b, nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
+{
+    int rc = nsj_run(sb, spec, res);
+    if (rc == 0)
+        runtime_oom(b->lang, res);
+    return rc;
 }
 
 void judge_build_cleanup(judge_build_t *b)

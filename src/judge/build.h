@@ -39,6 +39,10 @@ int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t 
  * rootfs, argv, environment, /code, /box and the language's limits. */
 void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_spec_t *spec);
 
+/* nsj_run() one run of the built program (spec from judge_build_run_spec),
+ * then apply the language's out-of-memory patterns to its verdict. */
+int judge_build_run(judge_build_t *b, nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
+
 /* Remove the scratch tmpfs. */
 void judge_build_cleanup(judge_build_t *b);
 

@@ -128,7 +128,7 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     spec.stdin_len = tc->input_len;
     spec.cancel_fd = sub->cancel_fd;
     nsj_result_t res;
-    int rc = nsj_run(sb, &spec, &res);
+    int rc = judge_build_run(build, sb, &spec, &res);
     if (rc == 0 && cancelled(&res)) {
         rep->cancelled = true;
         nsj_result_free(&res);

@@ -31,6 +31,7 @@ struct cgroup_backend {
     int v1_ctrl_dir[V1_NCTRL];   /* index into run->dirfd */
     int v1_ndirs;
     int v1_memsw;                /* memory.memsw.* exists (swap accounting) */
+    int v1_kmem_tcp;             /* memory.kmem.tcp.limit_in_bytes exists (socket buffers) */
 };
 
 extern const cgroup_ops_t cgroup_v1_ops;

@@ -99,7 +99,9 @@ typedef struct slot {
     uint32_t prog_id;        /* host uid/gid of ns 1000 (the program) */
 } slot_t;
 
-/* Make (root-owned, 0700) and open <run_dir>/slots. */
+/* mkdir a root-owned directory (or check an existing one) and give it mode. */
+int slot_mkdir_private(const char *path, mode_t mode, nsj_error_t *err);
+/* Make (root-owned, 0700) and open <run_dir>/slots; run_dir is 0711. */
 int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint32_t uid_base, unsigned wait_ms,
                     nsj_error_t *err);
 void slot_table_close(slot_table_t *t);
@@ -111,7 +113,7 @@ void slot_release(slot_t *s);
 
 /* ---- scratch mounts (scratch.c) ---- */
 
-/* Make (root-owned, 0700) and open <run_dir>/scratch. */
+/* Make (root-owned, 0711: runs traverse it, nobody lists it) and open <run_dir>/scratch. */
 int scratch_open_dir(const char *run_dir, int *dirfd, nsj_error_t *err);
 /* Remove scratch mounts whose owner died (their lock is free); returns how many. */
 int scratch_sweep(int parent_fd);
@@ -142,6 +144,15 @@ int userns_become_sandbox_user(child_err_t *ce);
 
 /* ---- mounts (mounts.c) ---- */
 
+/* A /proc file replaced by generated text (the run's own view). */
+typedef struct proc_file {
+    const char *name;         /* relative to the new root: "proc/meminfo" */
+    const char *data;
+    size_t len;
+} proc_file_t;
+
+#define PROC_GEN_MAX 4
+
 typedef struct mount_plan {
     const char *rootfs;
     const char *empty_layer;  /* the overlay root's second, empty layer */
@@ -153,7 +164,18 @@ typedef struct mount_plan {
     const char *files_dir;    /* relative to the new root ("code") */
     char tmp_opts[96];        /* tmpfs options for /tmp and /dev/shm */
     char files_opts[96];      /* tmpfs options for files_dir */
+    proc_file_t proc_gen[PROC_GEN_MAX]; /* generated /proc files */
+    int nproc_gen;
 } mount_plan_t;
+
+/* Parent: generate the run's /proc files (meminfo with its memory limit,
+ * stat and loadavg with no host activity, cgroups with no host counts)
+ * into buf, pointing plan->proc_gen at them. host_cgroups is the host's
+ * /proc/cgroups rewritten once (mounts_host_cgroups). */
+void mounts_plan_proc(mount_plan_t *plan, const nsj_limits_t *l, unsigned ncpus, const char *host_cgroups,
+                      char *buf, size_t cap);
+/* Parent, once: the host's /proc/cgroups with every num_cgroups set to 1. */
+void mounts_host_cgroups(char *out, size_t cap);
 
 /* Parent: a detached, read-only tmpfs holding the sandbox's /dev (null,
  * zero, full, random, urandom, std* links, shm/), made as real root so its
@@ -207,6 +229,7 @@ typedef struct run_facts {
     int status;               /* waitpid() status of the program */
     cgroup_evidence_t cg;
     uint64_t cpu_limit_ms, wall_limit_ms, wall_ms;
+    uint64_t memory_limit;    /* bytes */
     const char *blocked_syscall;
     int out_over, err_over;   /* which stream overflowed */
     uint64_t output_limit;

@@ -731,6 +731,7 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
     r->cwd = spec->cwd ? spec->cwd : "/tmp";
     r->facts.cpu_limit_ms = spec->limits.cpu_ms;
     r->facts.wall_limit_ms = spec->limits.wall_ms;
+    r->facts.memory_limit = spec->limits.memory_bytes;
     r->facts.output_limit = spec->limits.output_bytes;
     int rc = -1, have_cg = 0;
     nsj_error_t err;
@@ -757,6 +758,7 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
              (unsigned long long)spec->limits.tmp_bytes,
              (unsigned long long)(spec->limits.tmp_bytes / 16384 + 64));
     limits_plan(&spec->limits, &r->rlimits);
+    mounts_plan_proc(&r->mounts, &spec->limits, sb->ncpus, sb->host_cgroups, r->procbuf, sizeof r->procbuf);
 
     /* 0. the slot: this run's host ids and cgroup name. */
     if (slot_acquire(&sb->slots, &r->slot, &err) < 0) {
@@ -1038,6 +1040,7 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
         goto fail;
     if (make_empty_layer(sb->empty_layer, sizeof sb->empty_layer, err) < 0)
         goto fail;
+    mounts_host_cgroups(sb->host_cgroups, sizeof sb->host_cgroups);
     const char *run_dir = opts->run_dir && *opts->run_dir ? opts->run_dir : "/run/nsjudge";
     if (slot_table_open(&sb->slots, run_dir, opts->slots ? opts->slots : 64, opts->uid_base ? opts->uid_base : 100000,
                         opts->slot_wait_ms ? opts->slot_wait_ms : 60000, err) < 0)

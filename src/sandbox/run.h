@@ -16,6 +16,7 @@ struct nsj_sandbox {
     int scratch_dirfd;       /* <run_dir>/scratch */
     unsigned ncpus;
     char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
+    char host_cgroups[4096]; /* the host's /proc/cgroups, counts hidden (mounts_host_cgroups) */
 };
 
 /* The sync protocol between supervisor, the sandbox's init and the program.
@@ -55,6 +56,7 @@ typedef struct run {
 
     /* prepared by the parent for the child (no allocation after clone) */
     mount_plan_t mounts;
+    char procbuf[16384];     /* the generated /proc files (mounts_plan_proc) */
     rlimit_plan_t rlimits;
     const char *const *envp;
     const char *cwd;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,17 +40,13 @@ int scratch_open_dir(const char *run_dir, int *dirfd, nsj_error_t *err)
 {
     char path[3100];
     snprintf(path, sizeof path, "%s/scratch", run_dir);
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return nsj_error_set(err, errno, "scratch: mkdir %s", path);
+    /* A run's init (the slot's uid) must traverse it to bind its /box; it
+     * cannot list it, and the names hold 64 random bits. */
+    if (slot_mkdir_private(path, 0711, err) < 0)
+        return nsj_error_wrap(err, "scratch");
     *dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (*dirfd < 0)
         return nsj_error_set(err, errno, "scratch: open %s", path);
-    struct stat st;
-    if (fstat(*dirfd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
-        close(*dirfd);
-        *dirfd = -1;
-        return nsj_error_set(err, EPERM, "scratch: %s must be a root-owned directory of mode 0700", path);
-    }
     return 0;
 }
 
@@ -76,7 +73,13 @@ int nsj_scratch_new(nsj_sandbox_t *sb, uint64_t size_bytes, uint64_t inodes, nsj
     s->lockfd = -1;
     char tmp[96], lock[96];
     for (int tries = 0;; tries++) {
-        snprintf(s->name, sizeof s->name, "%d-%u", (int)getpid(), atomic_fetch_add(&scratch_seq, 1));
+        uint64_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+            free(s);
+            return nsj_error_set(err, errno, "scratch: getrandom");
+        }
+        snprintf(s->name, sizeof s->name, "%d-%u-%016llx", (int)getpid(), atomic_fetch_add(&scratch_seq, 1),
+                 (unsigned long long)rnd);
         snprintf(tmp, sizeof tmp, "%s.new", s->name);
         snprintf(lock, sizeof lock, "%s.lock", s->name);
         s->lockfd = openat(s->parent_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

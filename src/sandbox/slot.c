@@ -27,16 +27,19 @@
 #include "common/util.h"
 #include "run.h"
 
-static int mkdir_private(const char *path, nsj_error_t *err)
+/* mode 0700, or 0711 where runs must traverse it (to their scratch mounts). */
+int slot_mkdir_private(const char *path, mode_t mode, nsj_error_t *err)
 {
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return nsj_error_set(err, errno, "slots: mkdir %s", path);
+    if (mkdir(path, mode) < 0 && errno != EEXIST)
+        return nsj_error_set(err, errno, "mkdir %s", path);
     struct stat st;
     if (lstat(path, &st) < 0)
-        return nsj_error_set(err, errno, "slots: stat %s", path);
+        return nsj_error_set(err, errno, "stat %s", path);
     /* Anyone who could write here could take every slot. */
     if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-        return nsj_error_set(err, EPERM, "slots: %s must be a root-owned directory not writable by others", path);
+        return nsj_error_set(err, EPERM, "%s must be a root-owned directory not writable by others", path);
+    if ((st.st_mode & 07777) != mode && chmod(path, mode) < 0)
+        return nsj_error_set(err, errno, "chmod %s", path);
     return 0;
 }
 
@@ -54,11 +57,11 @@ int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint3
         return nsj_error_set(err, EINVAL, "slots: run directory must be an absolute path");
     char path[3100];
     snprintf(path, sizeof path, "%s", run_dir);
-    if (mkdir_private(path, err) < 0)
-        return -1;
+    if (slot_mkdir_private(path, 0711, err) < 0)
+        return nsj_error_wrap(err, "slots");
     snprintf(path, sizeof path, "%s/slots", run_dir);
-    if (mkdir_private(path, err) < 0)
-        return -1;
+    if (slot_mkdir_private(path, 0700, err) < 0)
+        return nsj_error_wrap(err, "slots");
     t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (t->dirfd < 0)
         return nsj_error_set(err, errno, "slots: open %s", path);
