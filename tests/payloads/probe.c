@@ -9,6 +9,7 @@
  *   probe memhog MIB                 allocate and touch MIB mebibytes
  *   probe forkbomb                   fork forever
  *   probe flood out|err|both         write forever
+ *   probe trickle MS                 1-byte writes to stdout for MS ms of CPU
  *   probe daemon                     setsid double-fork, then exit 0
  *   probe stopped                    a SIGSTOPped child, then exit 0
  *   probe killall                    kill(-1, SIGKILL) and report
@@ -323,6 +324,20 @@ int main(int argc, char **argv)
                 return 1;
             if (e && write(2, buf, sizeof buf) < 0)
                 return 1;
+        }
+    }
+    if (!strcmp(c, "trickle") && argc > 2) {
+        long ms = atol(argv[2]);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        for (long n = 0;; n++) {
+            if (write(1, "y", 1) != 1)
+                return 1;
+            if ((n & 1023) == 0) {
+                clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+                if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+                    return 0;
+            }
         }
     }
     if (!strcmp(c, "daemon")) {
