@@ -51,7 +51,7 @@ $(LIB): $(LIB_OBJ)
 # The CLI is a static PIE: no dynamic loader at every start (0.3 ms of a
 # run). libnl's getprotobyname()/getaddrinfo() are never called, so the
 # linker's NSS warnings about them are filtered out.
-$(BUILD)/nsjudge: $(BUILD)/src/cmd/nsjudge.o $(LIB)
+$(BUILD)/nsjudge: $(BUILD)/src/cmd/nsjudge.o $(BUILD)/src/cmd/sandbox_env.o $(LIB)
 	$(CC) $(CFLAGS) $(CLI_LDFLAGS) -o $@ $^ $(LIBS_STATIC) 2>&1 | { grep -v -e 'statically linked applications' -e ': in function' || true; }
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)

@@ -30,7 +30,7 @@ $(PIPE_LIB): $(PIPE_OBJ)
 
 # The daemons link dynamically (they start once): the sandbox's libraries
 # come in statically through LIBS_CORE as for every other binary.
-$(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(PIPE_LIB) $(LIB)
+$(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/sandbox_env.o $(PIPE_LIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
 
 $(BUILD)/nsjudge-api: $(BUILD)/src/cmd/nsjudge-api.o $(PIPE_LIB) $(LIB)
