@@ -225,7 +225,8 @@ int it_count_sandbox_processes_of(pid_t supervisor)
             continue;
         char *uid = strstr(buf, "\nUid:");
         unsigned r = 0;
-        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || (r != 100000 && r != 100001))
+        /* The slots' host ids (default base and count). */
+        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || r < IT_UID_BASE || r >= IT_UID_BASE + 2 * IT_SLOTS)
             continue;
         /* Ours: in a run cgroup this test process made (run-<our pid>-N);
          * sandboxes of other supervisors on the host are not counted. */
