@@ -249,64 +249,39 @@ static int setup_proc(child_err_t *ce)
     return 0;
 }
 
-/* The generated /proc files: written into a small detached tmpfs, each
- * bound over its /proc file, then read-only. */
+/* The generated /proc files: written into a small tmpfs mounted for a
+ * moment on "tmp" (the run's own /tmp is mounted there afterwards), made
+ * read-only, each file bound over its /proc file, then detached. (Binding
+ * from a detached fsmount() tree needs Linux 6.x later than judge hosts'.) */
 static int setup_proc_gen(const mount_plan_t *plan, child_err_t *ce)
 {
     if (!plan->nproc_gen)
         return 0;
-    int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-    if (fs < 0)
-        return child_fail(ce, errno, "fsopen", "tmpfs for /proc files");
-    int m = -1, rc = -1;
-    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "256k", 0) < 0 ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-        child_fail(ce, errno, "fsconfig", "tmpfs for /proc files");
-        goto out;
-    }
-    m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-    if (m < 0) {
-        child_fail(ce, errno, "fsmount", "tmpfs for /proc files");
-        goto out;
-    }
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") < 0)
+        return child_fail(ce, errno, "mount tmpfs", "for /proc files");
+    char name[8] = {'t', 'm', 'p', '/', 'f', '0', '\0'};
     for (int i = 0; i < plan->nproc_gen; i++) {
         const proc_file_t *p = &plan->proc_gen[i];
-        char name[4] = {'f', (char)('0' + i), '\0'};
-        int fd = openat(m, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+        name[5] = (char)('0' + i);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
         if (fd < 0 || write(fd, p->data, p->len) != (ssize_t)p->len) {
-            child_fail(ce, errno, "write generated", p->name);
+            int e = errno;
             if (fd >= 0)
                 close(fd);
-            goto out;
+            return child_fail(ce, e, "write generated", p->name);
         }
         close(fd);
     }
-    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0) {
-        child_fail(ce, errno, "mount_setattr", "/proc files read-only");
-        goto out;
-    }
+    if (mount(NULL, "tmp", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k") < 0)
+        return child_fail(ce, errno, "remount read-only", "/proc files");
     for (int i = 0; i < plan->nproc_gen; i++) {
-        char name[4] = {'f', (char)('0' + i), '\0'};
-        int t = (int)syscall(SYS_open_tree, m, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (t < 0 || syscall(SYS_move_mount, t, "", AT_FDCWD, plan->proc_gen[i].name, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-            int e = errno;
-            if (t >= 0)
-                close(t);
-            if (e == ENOENT)
-                continue;
-            child_fail(ce, e, "bind generated", plan->proc_gen[i].name);
-            goto out;
-        }
-        close(t);
+        name[5] = (char)('0' + i);
+        if (mount(name, plan->proc_gen[i].name, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+            return child_fail(ce, errno, "bind generated", plan->proc_gen[i].name);
     }
-    rc = 0;
-out:
-    if (m >= 0)
-        close(m);
-    close(fs);
-    return rc;
+    if (umount2("tmp", MNT_DETACH) < 0)
+        return child_fail(ce, errno, "detach", "tmpfs of /proc files");
+    return 0;
 }
 
 /* The spec's files, written by init into a tmpfs that then becomes read-only. */
@@ -396,12 +371,13 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
-    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
-        return child_fail(ce, errno, "mount tmpfs", "/tmp");
     if (setup_dev(plan, ce) < 0)
         return -1;
+    /* Before /tmp: the generated /proc files borrow its mount point. */
     if (setup_proc(ce) < 0 || setup_proc_gen(plan, ce) < 0)
         return -1;
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/tmp");
     if (plan->nfiles && setup_files(plan, ce) < 0)
         return -1;
     for (size_t i = 0; i < plan->nbinds; i++) {
