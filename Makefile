@@ -113,8 +113,12 @@ asan:
 bench:
 	@$(MAKE) --no-print-directory $(BENCH_STEPS)
 
-bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
-	@bench/sandbox.sh $(BUILD)
+SUPCOST_BIN = $(BUILD)/bench/supcost
+$(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) rootfs
+	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
 bench-languages: $(BUILD)/nsjudge rootfs
 	@bench/languages.sh $(BUILD)

@@ -7,12 +7,15 @@
  *
  *  parent                          init (cloned)              netns helper    program
  *  ------                          -------------              ------------    -------
+ *  slot_acquire (host ids, cgroup
+ *    name: slot.c)
  *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
  *    filter compiled once (cached)
  *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
  *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
- *    CGROUP], PIDFD)               reset signals            sync 2: send
+ *    CGROUP], PIDFD) as the slot's reset signals            sync 2: send
+ *    root id (owns the userns)
  *  write uid/gid maps                                         netlink + netns
  *  sync 1: GO ------------------>  become ns root,            fds, exit
  *  v1: cgroup_create (limits)      clear groups
@@ -29,15 +32,16 @@
  *                                  wait for the program                           chdir, uid/gid 1000
  *                                                                                 (caps gone),
  *                                                                                 no_new_privs,
- *  sync 4: recv listener fd  <------------------------------------------------  seccomp (last)
- *                                                                                 execve
+ *  sync 4: listener's fd number <---------------------------------------------  seccomp (last)
+ *  pidfd_getfd(program, number)
+ *  sync 4b: taken ---------------------------------------------------------->  execve
  *  supervise: poll pidfd, timerfds, pipes,
  *    seccomp listener, sync socket
  *  sync 5: recv program's status <-  program exited: send
  *                                  status, exit (the kernel
  *                                  kills what is left)
  *  reap init; evidence from the cgroup;
- *  kill the cgroup, confirm empty, rmdir
+ *  kill the cgroup, confirm empty, rmdir; slot_release
  *
  * Overlap is the point of this order: the network namespace (~0.5 ms) is
  * made by a helper in the sandbox's user namespace (so the sandbox still

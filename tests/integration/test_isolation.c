@@ -449,6 +449,24 @@ static void x_proc_view(void **state)
     assert_non_null(strstr(r.out, "/proc/cmdline:\n/proc/sys/kernel/random/boot_id:\n/proc/locks:\n/proc/vmstat:\n"
                                   "/proc/interrupts:\n/proc/sys/user/max_inotify_instances:\n16\n"));
     nsj_result_free(&r);
+    /* Every other masked file reads as empty (or is absent on this kernel). */
+    static const char *const masked[] = {
+        "/proc/kcore", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/sched_debug", "/proc/pressure/cpu",
+        "/proc/pressure/io", "/proc/pressure/memory", "/proc/pressure/irq", "/proc/zoneinfo", "/proc/buddyinfo",
+        "/proc/pagetypeinfo", "/proc/diskstats", "/proc/partitions", "/proc/swaps", "/proc/softirqs",
+        "/proc/schedstat", "/proc/modules",
+    };
+    for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
+        RUN_OK(it_probe(&r, &l, "cat", masked[i], NULL), &r);
+        char empty[128], absent[128];
+        snprintf(empty, sizeof empty, "%s:\n", masked[i]);
+        snprintf(absent, sizeof absent, "%s:\nerror=ENOENT\n", masked[i]);
+        if (strcmp(r.out, empty) != 0 && strcmp(r.out, absent) != 0) {
+            it_dump(masked[i], &r);
+            fail_msg("%s is not masked", masked[i]);
+        }
+        nsj_result_free(&r);
+    }
     RUN_OK(it_probe(&r, &l, "cat", "/proc/cgroups", "/proc/stat", NULL), &r);
     for (const char *p = strstr(r.out, "\n"); p && p[1] && strncmp(p + 1, "/proc/stat:", 11) != 0;
          p = strchr(p + 1, '\n')) {
@@ -547,6 +565,32 @@ static void x_cli_killed_mid_compile(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A run leaving fds in flight does not fail a concurrent compile. */
+static void x_pair_fds_in_flight_compile(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    char gcc[2300];
+    snprintf(gcc, sizeof gcc, "%s/rootfs/gcc/usr/bin/gcc", it.home);
+    REQUIRE(access(gcc, X_OK) == 0, "gcc rootfs not built (make rootfs)");
+    char src[] = "/tmp/nsjudge-hello-XXXXXX.c";
+    int fd = mkstemps(src, 2);
+    assert_true(fd >= 0);
+    static const char c[] = "#include <stdio.h>\nint main(void){puts(\"compiled\");return 0;}\n";
+    assert_int_equal(util_write_all(fd, c, sizeof c - 1), 0);
+    close(fd);
+    holder_t h;
+    memset(&h, 0, sizeof h);
+    holder_start(&h, "inflight", "600000");
+    char *out, *err;
+    int st = it_cli(&out, &err, NULL, "run", "--lang", "c", src, NULL);
+    unlink(src);
+    holder_stop(&h, "stopped=ETOOMANYREFS");
+    if (st != 0 || !strstr(out, "\"status\":\"ok\"") || !strstr(out, "compiled"))
+        fail_msg("exit %d: %s %s", st, out, err);
+    free(out), free(err);
+}
+
 /* A runtime's own out-of-memory message ends memory_limit (the CLI applies
  * the language table's oom patterns). */
 static void x_runtime_oom_message(void **state)
@@ -583,6 +627,7 @@ int it_run_isolation_tests(int portable)
     const struct CMUnitTest host_tests[] = {
         cmocka_unit_test(x_slots_distinct),
         cmocka_unit_test(x_cli_killed_mid_compile),
+        cmocka_unit_test(x_pair_fds_in_flight_compile),
         cmocka_unit_test(x_runtime_oom_message),
     };
     int failed = cmocka_run_group_tests_name("isolation between runs (probe payloads)", probe_tests, NULL, NULL);
