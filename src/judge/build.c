@@ -58,6 +58,21 @@ int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t 
         snprintf(res->message, sizeof res->message, "build: %.480s", err.msg);
         return -1;
     }
+    /* A compiler that succeeds without making the program (go build of a
+     * package other than main writes an archive, not an executable): the
+     * submission's fault, a compile error, not a failed execve later. */
+    const char *prog = b->lang->run_argv[0];
+    if (prog && strncmp(prog, "/box/", 5) == 0) {
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", nsj_scratch_path(b->scratch), prog + 5);
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+            res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
+            verdict_add_evidence(res, "the compile step made no executable %s (a program needs its entry point: "
+                                      "Go: package main with func main)", prog);
+            return 1;
+        }
+    }
     return 0;
 }
 
