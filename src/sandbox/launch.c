@@ -708,7 +708,7 @@ void nsj_run_spec_init(nsj_run_spec_t *spec)
 static int host_fault(int e)
 {
     return e == EAGAIN || e == ENOMEM || e == ETOOMANYREFS || e == EBUSY || e == EMFILE || e == ENFILE ||
-           e == ENOSPC || e == EINTR;
+           e == ENOSPC || e == EINTR || e == ETIMEDOUT;
 }
 
 static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
@@ -725,7 +725,7 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
     r->spec = spec;
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
-    r->out.fd = r->err.fd = r->pidfd = r->listener = -1;
+    r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = -1;
     r->in_src = spec->stdin_fd;
     r->in_data = spec->stdin_data;
     r->in_len = spec->stdin_data ? spec->stdin_len : 0;
@@ -929,7 +929,8 @@ done:
     }
     if (r->msg[0])
         r->facts.internal_error = 1, rc = -1;
-    r->facts.wall_ms = r->end_ns > r->start_ns ? (r->end_ns - r->start_ns) / 1000000 : 0;
+    uint64_t from = r->exec_ns ? r->exec_ns : r->start_ns; /* the program's own wall time */
+    r->facts.wall_ms = r->end_ns > from ? (r->end_ns - from) / 1000000 : 0;
     r->facts.blocked_syscall = r->blocked;
     r->facts.out_over = r->out.over;
     r->facts.err_over = r->err.over;

@@ -78,6 +78,8 @@ typedef struct run {
     int in_src;              /* spec->stdin_fd, -1 when done or unused */
 
     uint64_t start_ns, end_ns, last_io_ns;
+    uint64_t exec_ns;        /* sync 4: the program's wall clock starts (0 = not yet) */
+    int wall_tfd;            /* the wall timer, re-armed at sync 4 */
     run_facts_t facts;
     char blocked[64];
     int have_exit_msg;
@@ -99,6 +101,10 @@ enum {
     TR_INIT_NET_READY, TR_PROG_START, TR_PROG_SECCOMP, TR_INIT_PROG_EXITED, TR_N
 };
 void child_trace(const run_t *r, int point);
+
+/* How long set-up may take beyond the wall limit before the run is the
+ * host's failure (the wall timer restarts at execve). */
+#define SETUP_GRACE_NS (10ULL * 1000000000ULL)
 
 /* Kill the sandbox (its init; the pid namespace takes the rest) once, recording why. */
 void run_kill(run_t *r, kill_reason_t why);

@@ -5,7 +5,10 @@
  *   listener     a "kill" syscall was attempted            -> syscall_blocked
  *   out/err      drain into capped buffers                 -> output_limit
  *   stdin pipe   feed from memory or from the caller's fd
- *   wall timer   timerfd at start + wall limit             -> time_limit (wall)
+ *   wall timer   timerfd at execve (sync 4) + wall limit    -> time_limit (wall);
+ *                before that, at start + limit + SETUP_GRACE: a set-up
+ *                that slow is the host's fault (internal_error), never
+ *                the program's
  *   cpu timer    timerfd at the earliest moment the cgroup could reach
  *                the CPU limit (remaining / max rate); re-armed until it does
  *   idle timer, cancel fd (interactive runs) */
@@ -182,6 +185,8 @@ static void take_listener(run_t *r, pid_t sender, int fdnum)
     int e = errno;
     if (pidfd >= 0)
         close(pidfd);
+    if (fd < 0 && (e == ESRCH || r->facts.killed != KILL_NONE))
+        return; /* the program is gone already (killed): the evidence tells why */
     if (fd < 0) {
         errno = e;
         set_err(r, "sandbox set-up: sync 4: take the seccomp listener of pid %d: %s", (int)sender, strerror(e));
@@ -190,6 +195,11 @@ static void take_listener(run_t *r, pid_t sender, int fdnum)
     }
     r->listener = fd;
     r->exec_reached = 1;
+    /* The wall clock is the program's from here: a slow set-up on a busy
+     * host must not eat into it. */
+    r->exec_ns = util_now_ns();
+    if (r->wall_tfd >= 0)
+        arm(r->wall_tfd, r->exec_ns + r->spec->limits.wall_ms * 1000000ULL);
     if (sync_send(r->sock, SYNC_LISTENER_TAKEN, 0, NULL, NULL, 0) < 0) {
         set_err(r, "sandbox set-up: sync 4b: %s", strerror(errno));
         run_kill(r, KILL_NONE);
@@ -270,7 +280,7 @@ static void arm_cpu(run_t *r, int tfd, uint64_t used_ns)
 int supervise(run_t *r)
 {
     const nsj_run_spec_t *s = r->spec;
-    int wall = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    int wall = r->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     int cpu = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     int idle = s->idle_ms ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
     if (wall < 0 || cpu < 0 || (s->idle_ms && idle < 0)) {
@@ -278,7 +288,7 @@ int supervise(run_t *r)
         run_kill(r, KILL_NONE);
     }
     if (wall >= 0)
-        arm(wall, r->start_ns + s->limits.wall_ms * 1000000ULL);
+        arm(wall, r->start_ns + s->limits.wall_ms * 1000000ULL + SETUP_GRACE_NS);
     if (cpu >= 0)
         arm_cpu(r, cpu, 0);
     if (idle >= 0)
@@ -359,7 +369,14 @@ int supervise(run_t *r)
             handle_listener(r, p[P_LISTEN].revents);
         if (p[P_WALL].revents) {
             drain_timer(wall);
-            run_kill(r, KILL_WALL);
+            if (r->exec_reached) {
+                run_kill(r, KILL_WALL);
+            } else {
+                errno = ETIMEDOUT;
+                set_err(r, "sandbox set-up did not reach the program within %llu ms",
+                        (unsigned long long)(s->limits.wall_ms + SETUP_GRACE_NS / 1000000));
+                run_kill(r, KILL_NONE);
+            }
         }
         if (p[P_CPU].revents) {
             drain_timer(cpu);
@@ -400,6 +417,7 @@ int supervise(run_t *r)
     }
     if (wall >= 0)
         close(wall);
+    r->wall_tfd = -1;
     if (cpu >= 0)
         close(cpu);
     if (idle >= 0)

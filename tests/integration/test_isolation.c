@@ -334,56 +334,47 @@ static void x_slot_wait_and_release(void **state)
 
 /* ------------------------------------------------------------ pairs */
 
+/* One pair test: the holder runs "probe CMD 600000" (fills, then holds
+ * until cancelled); a second run of "probe SECOND [ARG]" must start and
+ * print LINE (its own full quota); the host probe must work as root and as
+ * nobody; the holder must have reported HELD (it really filled it). */
+static void pair(const char *cmd, const char *second, const char *arg, const char *line, host_probe_t hp,
+                 const char *held)
+{
+    IT_REQUIRE_SANDBOX();
+    holder_t h;
+    memset(&h, 0, sizeof h);
+    holder_start(&h, cmd, "600000");
+    expect_second_run(second, arg, line);
+    expect_host_unaffected(hp);
+    holder_stop(&h, held);
+}
+
 /* Fds in flight: per host uid, against the sender's RLIMIT_NOFILE. The
  * set-up of other runs must not depend on that count (the seccomp listener
  * is no longer sent in flight), and their own sends work. */
 static void x_pair_fds_in_flight(void **state)
 {
     (void)state;
-    IT_REQUIRE_SANDBOX();
-    holder_t h;
-    memset(&h, 0, sizeof h);
-    holder_start(&h, "inflight", "600000");
-    for (int i = 0; i < 5; i++)
-        expect_second_run("sendfd", NULL, "sendfd=ok");
-    expect_host_unaffected(HP_SENDFD);
-    holder_stop(&h, "stopped=ETOOMANYREFS");
+    pair("inflight", "sendfd", NULL, "sendfd=ok", HP_SENDFD, "stopped=ETOOMANYREFS");
 }
 
 static void x_pair_inotify(void **state)
 {
     (void)state;
-    IT_REQUIRE_SANDBOX();
-    holder_t h;
-    memset(&h, 0, sizeof h);
-    holder_start(&h, "inotify", "600000");
-    expect_second_run("inotify", "0", "inotify=16 stopped=EMFILE");
-    expect_host_unaffected(HP_INOTIFY);
-    holder_stop(&h, "inotify=16 stopped=EMFILE");
+    pair("inotify", "inotify", "0", "inotify=16 stopped=EMFILE", HP_INOTIFY, "inotify=16 stopped=EMFILE");
 }
 
 static void x_pair_signals(void **state)
 {
     (void)state;
-    IT_REQUIRE_SANDBOX();
-    holder_t h;
-    memset(&h, 0, sizeof h);
-    holder_start(&h, "sigqueue", "600000");
-    expect_second_run("sigqueue", "0", "sigqueue=128 stopped=EAGAIN");
-    expect_host_unaffected(HP_SIGQUEUE);
-    holder_stop(&h, "sigqueue=128 stopped=EAGAIN");
+    pair("sigqueue", "sigqueue", "0", "sigqueue=128 stopped=EAGAIN", HP_SIGQUEUE, "sigqueue=128 stopped=EAGAIN");
 }
 
 static void x_pair_pipe_pages(void **state)
 {
     (void)state;
-    IT_REQUIRE_SANDBOX();
-    holder_t h;
-    memset(&h, 0, sizeof h);
-    holder_start(&h, "pipes", "600000");
-    expect_second_run("pipesize", NULL, "pipesize=65536");
-    expect_host_unaffected(HP_PIPESIZE);
-    holder_stop(&h, "pipes=");
+    pair("pipes", "pipesize", NULL, "pipesize=65536", HP_PIPESIZE, "pipes=");
 }
 
 /* ------------------------------------------------------------ surfaces */

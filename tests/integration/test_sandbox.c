@@ -160,6 +160,10 @@ static void v_memory(void **state)
     IT_REQUIRE_SANDBOX();
     nsj_limits_t l = limits();
     l.memory_bytes = 64 << 20;
+    /* The OOM kill decides; reclaim at the limit can burn seconds of CPU
+     * on a slow (emulated, busy) machine before it comes. */
+    l.cpu_ms = 60000;
+    l.wall_ms = 120000;
     nsj_result_t r;
     RUN_OK(it_probe(&r, &l, "memhog", "256", NULL), &r);
     EXPECT_VERDICT(&r, NSJ_VERDICT_MEMORY_LIMIT);
@@ -438,7 +442,7 @@ static void c_fork_bomb(void **state)
     IT_REQUIRE_SANDBOX();
     nsj_limits_t l = limits();
     l.pids = 16;
-    l.wall_ms = 500;
+    l.wall_ms = 5000; /* time for the bomb to reach pids.max on a busy host */
     nsj_result_t r;
     RUN_OK(it_probe(&r, &l, "forkbomb", NULL), &r);
     assert_true(r.verdict == NSJ_VERDICT_TIME_LIMIT || r.verdict == NSJ_VERDICT_RUNTIME_ERROR);
