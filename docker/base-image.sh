@@ -33,10 +33,9 @@ command -v debootstrap >/dev/null || { echo "base-image: debootstrap is missing 
 
 echo "base-image: debootstrap --variant=minbase bookworm from $mirror"
 tmp=$(mktemp -d /var/tmp/nsjudge-base.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp" "$tmp.log"' EXIT INT TERM
 debootstrap --variant=minbase bookworm "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
-    { echo "base-image: debootstrap failed; the end of its log:" >&2; tail -n 20 "$tmp.log" >&2; rm -f "$tmp.log"; exit 1; }
-rm -f "$tmp.log"
+    { echo "base-image: debootstrap failed; the end of its log:" >&2; tail -n 20 "$tmp.log" >&2; exit 1; }
 
 # What the official image has: updates and security sources, no caches,
 # no recommended packages, apt lists not kept in layers.

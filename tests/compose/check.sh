@@ -93,7 +93,7 @@ cold=$([ -d "$data" ] && echo warm || echo cold)
 # 1. build
 t=$(date +%s)
 dockerd_start "$state" "$data" "$cgparent" 9>&-
-docker/base-image.sh >"$logs/build.log" 2>&1 ||
+nice -n 10 docker/base-image.sh >"$logs/build.log" 2>&1 ||
     { tail -n 20 "$logs/build.log" >&2; echo "compose-check: FAIL: the base image" >&2; exit 1; }
 nice -n 10 $compose build >>"$logs/build.log" 2>&1 ||
     { tail -n 30 "$logs/build.log" >&2; echo "compose-check: FAIL: docker-compose build (log: $logs/build.log)" >&2; exit 1; }
