@@ -1,24 +1,32 @@
 #!/bin/sh
-# nsjudge-worker inside a container (docker-compose.yml). Docker mounts the
-# container's cgroups read-only; the sandbox creates a cgroup per run, so
-# the worker's own subtree is made writable here (a per-mount flag: the
-# host's tree above the container stays out of reach). Then the worker
-# starts in a cgroup namespace of its own, rooted at the container's cgroup,
-# whatever cgroupns mode the engine chose: its /proc/self/cgroup and the
-# mounts agree. Needs CAP_SYS_ADMIN (compose: cap_add), nothing else here.
+# nsjudge-worker inside a container (docker-compose.yml). Needs CAP_SYS_ADMIN
+# (compose: cap_add) for what it does here.
+#
+# Cgroups: Docker mounts the container's own cgroups (and only those: the
+# host's tree above stays out of sight) read-only; the sandbox creates a
+# cgroup per run under /nsjudge in them, so they are remounted read-write
+# (a per-mount flag).
 set -eu
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    # v2: /sys/fs/cgroup must be the container's cgroup, i.e. a private
+    # cgroup namespace (Docker's default on v2 hosts), not the host's root.
+    if [ "$(cat /proc/self/cgroup)" != "0::/" ]; then
+        echo "worker-entrypoint: the container shares the host's cgroup namespace ($(cat /proc/self/cgroup)); run it with a private one (docker run --cgroupns=private, dockerd --default-cgroupns-mode=private)" >&2
+        exit 2
+    fi
     mount -o remount,bind,rw /sys/fs/cgroup
-    # v2: the container's cgroup holds the worker itself; run cgroups need
-    # a parent without processes, so the worker moves to a leaf of it.
-    export NSJUDGE_CGROUP_PARENT="${NSJUDGE_CGROUP_PARENT:-self}"
+    # v2 allows no processes in a cgroup that hands controllers to its
+    # children: the worker moves to a leaf, the runs go under /nsjudge
+    # beside it (the sandbox enables memory, cpu and pids for them).
+    mkdir -p /sys/fs/cgroup/worker
+    echo $$ >/sys/fs/cgroup/worker/cgroup.procs
 else
-    # v1 (hybrid hosts): one mount per hierarchy; runs go under /nsjudge
-    # in each, i.e. inside the container's cgroups.
+    # v1 (hybrid hosts): one mount per hierarchy, each the container's cgroup.
     for m in /sys/fs/cgroup/*; do
         if mountpoint -q "$m"; then mount -o remount,bind,rw "$m"; fi
     done
 fi
+
 # Each run mounts a fresh /proc inside its user namespace. The kernel
 # allows that only if some proc mount it can see shows everything (it must
 # not reveal what mounts over /proc hide: fs/namespace.c
@@ -29,4 +37,4 @@ fi
 # systempaths=unconfined` would do the same, but Compose 1.29 cannot pass it.
 mkdir -p /run/nsjudge /run/nsjudge-proc
 mountpoint -q /run/nsjudge-proc || mount -t proc -o nosuid,nodev,noexec proc /run/nsjudge-proc
-exec unshare --cgroup -- /usr/local/bin/nsjudge-worker "$@"
+exec /usr/local/bin/nsjudge-worker "$@"
