@@ -874,7 +874,17 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
         goto kill;
     }
     run_trace(r, "sync 2: netns received");
-    int lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
+    /* As the namespace's owner: the kernel wants CAP_NET_ADMIN over the
+     * sandbox's user namespace from the sender too, which its owner has
+     * there without needing CAP_NET_ADMIN on the host (a container may
+     * withhold it). */
+    int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), secbits = -1;
+    int lo = become_slot_owner(r, &secbits);
+    if (lo == 0)
+        lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
+    else
+        nsj_error_set(&err, errno, "net: become the slot's id"), close(nsfds[0]);
+    back_to_root(secbits, was_dumpable);
     if (lo < 0) {
         close(nsfds[1]);
         errno = err.errnum, set_msg(r, "%s", err.msg);
