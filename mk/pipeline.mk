@@ -14,7 +14,8 @@ PIPE_LIB = $(BUILD)/libpipeline.a
 
 # Unit tests of the pipeline's pure parts (the Makefile's tests/unit/test_*.c
 # wildcard builds and runs them; here they get the extra objects and libs).
-PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(BUILD)/tests/test_service_config
+PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(BUILD)/tests/test_service_config \
+            $(BUILD)/tests/test_core
 
 PIPE_E2E  = $(BUILD)/pipeline/test_pipeline
 PIPE_BENCH = $(BUILD)/pipeline/bench_pipeline

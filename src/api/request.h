@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/job.h"
 #include "judge/languages.h"
 
 #define API_SCORE_MAX 1000000
@@ -24,28 +25,8 @@ int api_reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribut
 typedef struct api_limits {
     size_t source_max;           /* bytes of source_code */
     size_t max_tests;            /* test cases in one request */
+    core_limits_t max;           /* the operator's maxima (MAX_TIME_LIMIT, ...) */
 } api_limits_t;
-
-typedef struct api_test {
-    char *input;                 /* owned, NUL-free UTF-8 */
-    char *expected;              /* owned */
-    int64_t score;               /* default 1 */
-} api_test_t;
-
-typedef struct api_submission {
-    char language[32];           /* the table's name for it (aliases resolved) */
-    char *source;                /* owned */
-    char question_id[37];        /* "" when the tests come inline */
-    api_test_t *tests;           /* owned; none when question_id is set */
-    size_t ntests;
-} api_submission_t;
-
-typedef struct api_question {
-    char *title;                 /* owned */
-    char *statement;             /* owned, "" when absent */
-    api_test_t *tests;
-    size_t ntests;
-} api_question_t;
 
 typedef enum api_route {
     API_ROUTE_NONE = 0,
@@ -71,15 +52,15 @@ bool api_route_allows(api_route_t r, const char *method);
 bool api_content_type_json(const char *value);
 
 /* Parse a POST /submissions body: {language, source_code, question_id} or
- * {language, source_code, test_cases: [{input, expected_output, score}]}. */
+ * {language, source_code, test_cases: [{input, expected_output, score}],
+ * time_limit?, wall_limit?, memory_limit?, output_limit?} into a job
+ * (core_job_free() it; its submission_id is ""). */
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
-                         api_submission_t *out, api_error_t *e);
+                         core_job_t *out, api_error_t *e);
 
-/* Parse a POST /questions body: {title, statement?, test_cases: [...]}. */
-int api_parse_question(const char *body, size_t len, const api_limits_t *lim, api_question_t *out,
+/* Parse a POST /questions body: {title, statement?, test_cases: [...],
+ * time_limit?, wall_limit?, memory_limit?, output_limit?} (core_question_free() it). */
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, core_question_t *out,
                        api_error_t *e);
-
-void api_submission_free(api_submission_t *s);
-void api_question_free(api_question_t *q);
 
 #endif

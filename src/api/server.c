@@ -34,13 +34,14 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/render.h"
 #include "api/request.h"
 #include "api/server.h"
 #include "common/paths.h"
 #include "common/util.h"
 #include "queue/live.h"
+#include "queue/message.h"
 #include "queue/stream.h"
-#include "service/job.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -224,14 +225,6 @@ enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what,
     return api_send_json(c, a.status, a.body, NULL, NULL);
 }
 
-static store_new_test_t *new_tests(const api_test_t *t, size_t n)
-{
-    store_new_test_t *nt = calloc(n ? n : 1, sizeof *nt);
-    for (size_t i = 0; nt && i < n; i++)
-        nt[i] = (store_new_test_t){.input = t[i].input, .expected = t[i].expected, .score = t[i].score};
-    return nt;
-}
-
 void api_publish_event(api_server_t *s, const char *submission_id, const char *type, char *data)
 {
     queue_conn_t *q;
@@ -273,43 +266,40 @@ int api_enqueue(api_server_t *s, const char *stream, const char *payload, size_t
     return rc;
 }
 
+static api_limits_t request_limits(const api_server_t *s)
+{
+    return (api_limits_t){.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases,
+                          .max = s->cfg.max_limits};
+}
+
 static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
 {
-    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
-    api_submission_t req;
+    api_limits_t lim = request_limits(s);
+    core_job_t job;
     api_error_t e;
-    if (api_parse_submission(r->body, r->len, &lim, s->langs, &req, &e) < 0) {
+    if (api_parse_submission(r->body, r->len, &lim, s->langs, &job, &e) < 0) {
         a->status = e.status;
         a->body = api_error_json("%s", e.msg);
         return;
     }
-    store_new_test_t *nt = new_tests(req.tests, req.ntests);
-    store_new_submission_t in = {.language = req.language, .source = req.source,
-                                 .question_id = req.question_id[0] ? req.question_id : NULL, .tests = nt,
-                                 .ntests = req.ntests};
-    store_job_t job;
+    char id[STORE_UUID_LEN + 1];
     store_t *db = NULL;
     size_t slot = 0;
     nsj_error_t err;
-    if (!nt) {
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = api_error_json("out of memory");
-        goto out;
-    }
     if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         goto out;
     }
-    int rc = store_submission_create(db, &in, &job, &err);
+    int rc = store_submission_create(db, &job, id, &err);
     pool_give(&s->db, slot);
     if (rc < 0) {
         answer_store_error(a, "storing the submission", &err);
         goto out;
     }
     /* Before the enqueue, so that no worker's "running" can come first. */
-    api_publish_event(s, job.submission_id, "status", live_event_status("queued", NULL));
+    api_publish_event(s, id, "status", live_event_status("queued", NULL));
     size_t len;
-    char *payload = service_job_message(&job, &len);
+    char *payload = queue_message_for(id, &len);
     if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
         if (!payload)
             nsj_error_set(&err, ENOMEM, "encoding the message");
@@ -318,67 +308,59 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
         nsj_error_t ferr;
         bool marked = api_db_take(s, &db, &slot, &ferr) == 0;
         if (marked) {
-            marked = store_submission_fail(db, job.submission_id, reason, NULL, &ferr) == 0;
+            marked = store_submission_fail(db, id, reason, NULL, &ferr) == 0;
             pool_give(&s->db, slot);
         }
         /* Not marked (Postgres went away too): the row stays queued and the
          * workers' stale-row sweep enqueues it later. */
-        service_log("submission %s: %s%s", job.submission_id, reason,
+        service_log("submission %s: %s%s", id, reason,
                     marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
         if (marked) {
             live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
-            api_publish_event(s, job.submission_id, "status", live_event_status("internal_error", &f));
+            api_publish_event(s, id, "status", live_event_status("internal_error", &f));
         }
         a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
         a->body = marked ? api_error_json("queue unavailable (%s): submission %s was not queued and is marked "
-                                      "internal_error; submit it again later", err.msg, job.submission_id)
+                                      "internal_error; submit it again later", err.msg, id)
                          : api_error_json("queue unavailable (%s): submission %s will be queued when it is back",
-                                      err.msg, job.submission_id);
+                                      err.msg, id);
         free(payload);
-        store_job_free(&job);
         goto out;
     }
     free(payload);
-    json_t *o = json_pack("{s:s, s:s}", "id", job.submission_id, "status", "queued");
+    json_t *o = json_pack("{s:s, s:s}", "id", id, "status", "queued");
     a->status = MHD_HTTP_ACCEPTED;
     a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     a->hname = MHD_HTTP_HEADER_LOCATION;
-    snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", job.submission_id);
+    snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", id);
     json_decref(o);
-    store_job_free(&job);
 out:
-    free(nt);
-    api_submission_free(&req);
+    core_job_free(&job);
 }
 
 static void post_question(api_server_t *s, const request_t *r, answer_t *a)
 {
-    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
-    api_question_t req;
+    api_limits_t lim = request_limits(s);
+    core_question_t q;
     api_error_t e;
-    if (api_parse_question(r->body, r->len, &lim, &req, &e) < 0) {
+    if (api_parse_question(r->body, r->len, &lim, &q, &e) < 0) {
         a->status = e.status;
         a->body = api_error_json("%s", e.msg);
         return;
     }
-    store_new_test_t *nt = new_tests(req.tests, req.ntests);
-    store_new_question_t in = {.title = req.title, .statement = req.statement, .tests = nt, .ntests = req.ntests};
     store_t *db;
     size_t slot;
     nsj_error_t err;
     char id[STORE_UUID_LEN + 1];
-    if (!nt) {
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = api_error_json("out of memory");
-    } else if (api_db_take(s, &db, &slot, &err) < 0) {
+    if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
     } else {
-        int rc = store_question_create(db, &in, id, &err);
+        int rc = store_question_create(db, &q, id, &err);
         pool_give(&s->db, slot);
         if (rc < 0) {
             answer_store_error(a, "storing the question", &err);
         } else {
-            json_t *o = json_pack("{s:s, s:i}", "id", id, "test_cases", (json_int_t)req.ntests);
+            json_t *o = json_pack("{s:s, s:i}", "id", id, "test_cases", (json_int_t)q.ntests);
             a->status = MHD_HTTP_CREATED;
             a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
             a->hname = MHD_HTTP_HEADER_LOCATION;
@@ -386,12 +368,10 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
             json_decref(o);
         }
     }
-    free(nt);
-    api_question_free(&req);
+    core_question_free(&q);
 }
 
-static void get_json(api_server_t *s, const request_t *r, answer_t *a,
-                     int (*fn)(store_t *, const char *, char **, nsj_error_t *))
+static void get_submission(api_server_t *s, const request_t *r, answer_t *a)
 {
     store_t *db;
     size_t slot;
@@ -400,20 +380,37 @@ static void get_json(api_server_t *s, const request_t *r, answer_t *a,
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         return;
     }
-    char *json;
-    int rc = fn(db, r->id, &json, &err);
+    core_submission_t sub;
+    int rc = store_submission_get(db, r->id, &sub, &err);
     pool_give(&s->db, slot);
     if (rc < 0) {
         answer_store_error(a, "reading", &err);
         return;
     }
-    /* Postgres pretty-prints json_build_object(): answer compact JSON. */
-    json_t *j = json_loads(json, JSON_ALLOW_NUL, NULL);
     a->status = MHD_HTTP_OK;
-    a->body = j ? json_dumps(j, JSON_COMPACT) : json;
-    if (j)
-        free(json);
-    json_decref(j);
+    a->body = api_render_submission(&sub);
+    core_submission_free(&sub);
+}
+
+static void get_question(api_server_t *s, const request_t *r, answer_t *a)
+{
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    if (api_db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+        return;
+    }
+    core_question_t q;
+    int rc = store_question_get(db, r->id, &q, &err);
+    pool_give(&s->db, slot);
+    if (rc < 0) {
+        answer_store_error(a, "reading", &err);
+        return;
+    }
+    a->status = MHD_HTTP_OK;
+    a->body = api_render_question(&q);
+    core_question_free(&q);
 }
 
 static void get_health(api_server_t *s, answer_t *a)
@@ -453,8 +450,8 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
     switch (r->route) {
     case API_ROUTE_SUBMISSIONS: post_submission(s, r, a); return;
     case API_ROUTE_QUESTIONS: post_question(s, r, a); return;
-    case API_ROUTE_SUBMISSION: get_json(s, r, a, store_submission_json); return;
-    case API_ROUTE_QUESTION: get_json(s, r, a, store_question_json); return;
+    case API_ROUTE_SUBMISSION: get_submission(s, r, a); return;
+    case API_ROUTE_QUESTION: get_question(s, r, a); return;
     case API_ROUTE_LANGUAGES:
         a->status = MHD_HTTP_OK;
         a->body = strdup(s->languages_json);

@@ -21,6 +21,7 @@
 
 #include "../common/require.h"
 #include "client.h"
+#include "core/status.h"
 #include "e2e.h"
 
 #define STREAM "codesce:submissions"
@@ -407,6 +408,234 @@ static void question_and_scores(void **state)
     assert_non_null(strstr(e2e_jstr(s, "stderr"), "SyntaxError"));
     json_decref(s);
     stop(w.pid, SIGTERM);
+}
+
+#define SPIN2 "import time\nt = time.process_time()\nwhile time.process_time() - t < 2.0:\n    pass\n" DOUBLE
+#define ALLOC100 "b = b'x' * (100 * 1024 * 1024)\n" DOUBLE
+
+/* POST /questions; the new id in qid. */
+static void make_question(const char *body, char qid[37])
+{
+    http_resp_t r;
+    int st = e2e_post_json("/questions", body, &r);
+    if (st != 201)
+        fail_msg("POST /questions: %d %s", st, r.body ? r.body : "");
+    json_t *q = json_loads(r.body, 0, NULL);
+    snprintf(qid, 37, "%s", e2e_jstr(q, "id"));
+    json_decref(q);
+    http_resp_free(&r);
+}
+
+static void expect_limits(const json_t *result, double time_s, long memory)
+{
+    const json_t *l = json_object_get(result, "limits");
+    if (!json_is_object(l))
+        fail_msg("a result without its limits");
+    if (time_s > 0 && json_real_value(json_object_get(l, "time_limit")) != time_s)
+        fail_msg("time_limit %g, want %g", json_real_value(json_object_get(l, "time_limit")), time_s);
+    if (memory > 0 && json_integer_value(json_object_get(l, "memory_limit")) < memory)
+        fail_msg("memory_limit %lld, want at least %ld", (long long)json_integer_value(json_object_get(l, "memory_limit")),
+                 memory);
+}
+
+/* Limits per question and per submission (issue #11) over the worker's
+ * defaults (here 2 s of wall clock, 64 MiB): a 2 s CPU spin under a 1 s
+ * limit is time_limit and passes under 5 s; 100 MB under 64 MiB is
+ * memory_limit and passes under 256 MiB; each result says what it ran
+ * under; out-of-range limits are refused with the field and the range. */
+static void limits_per_question(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char q_time[37], q_mem[37];
+    make_question("{\"title\":\"spin\",\"time_limit\":1,\"test_cases\":[" T2("21", "42", 1) "]}", q_time);
+    make_question("{\"title\":\"alloc\",\"memory_limit\":\"64m\",\"test_cases\":[" T2("21", "42", 1) "]}", q_mem);
+    char path[64];
+    snprintf(path, sizeof path, "/questions/%s", q_time);
+    json_t *q = get_json(path, 200);
+    assert_true(json_real_value(json_object_get(q, "time_limit")) == 1.0);
+    assert_true(json_is_null(json_object_get(q, "memory_limit")));
+    json_decref(q);
+
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/questions", "{\"title\":\"t\",\"memory_limit\":\"64g\",\"test_cases\":["
+                                   T2("1", "1", 1) "]}", &r), 400);
+    assert_non_null(strstr(r.body, "field 'memory_limit' must be from 4194304 to 2147483648 bytes"));
+    http_resp_free(&r);
+    assert_int_equal(e2e_post_json("/submissions", "{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":31,"
+                                   "\"test_cases\":[" T2("1", "1", 1) "]}", &r), 400);
+    assert_non_null(strstr(r.body, "field 'time_limit' must be from 0.01 to 30 seconds"));
+    http_resp_free(&r);
+
+    worker_t w = worker_start("limits", 2, NULL);
+    char ids[4][37];
+    assert_int_equal(submit(SPIN2, NULL, q_time, ids[0]), 202);
+    assert_int_equal(submit(ALLOC100, NULL, q_mem, ids[1]), 202);
+    static const char inline_time[] = "{\"language\":\"python\",\"source_code\":\"import time\\nt = time.process_time()\\n"
+                                      "while time.process_time() - t < 2.0:\\n    pass\\nprint(int(input()) * 2)\\n\","
+                                      "\"time_limit\":5,\"wall_limit\":30,\"test_cases\":[" T2("21", "42", 1) "]}";
+    static const char inline_mem[] = "{\"language\":\"python\",\"source_code\":\"b = b'x' * (100 * 1024 * 1024)\\n"
+                                     "print(int(input()) * 2)\\n\",\"memory_limit\":\"256m\",\"wall_limit\":20,"
+                                     "\"test_cases\":[" T2("21", "42", 1) "]}";
+    const char *bodies[2] = {inline_time, inline_mem};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(e2e_post_json("/submissions", bodies[i], &r), 202);
+        json_t *j = json_loads(r.body, 0, NULL);
+        snprintf(ids[2 + i], 37, "%s", e2e_jstr(j, "id"));
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    wait_final(ids, 4, 120);
+    static const struct {
+        const char *status;
+        double time_s;
+        long memory;
+    } want[4] = {
+        {"time_limit", 1.0, 0},
+        {"memory_limit", 0, 64L << 20},
+        {"passed", 5.0, 0},
+        {"passed", 0, 256L << 20},
+    };
+    for (int i = 0; i < 4; i++) {
+        json_t *s = get_submission(ids[i]);
+        json_t *r0 = json_array_get(json_object_get(s, "results"), 0);
+        if (strcmp(e2e_jstr(s, "status"), want[i].status) != 0)
+            fail_msg("submission %d: %s (%s), want %s", i, e2e_jstr(s, "status"), e2e_jstr(r0, "evidence"),
+                     want[i].status);
+        expect_limits(r0, want[i].time_s, want[i].memory);
+        json_decref(s);
+    }
+    /* Under the worker's defaults alone the same programs fail: the limits did it. */
+    json_t *s = get_submission(ids[2]);
+    assert_true(json_real_value(json_object_get(s, "wall_limit")) == 30.0);
+    json_decref(s);
+    stop(w.pid, SIGTERM);
+}
+
+/* A database of the schema before issue #11 (migrations 001 and 002, rows
+ * in it, and a queue message of the old, whole-job kind) is upgraded in
+ * place by nsjudge-api --migrate: the rows stay, the status constraints
+ * come from the status table, and the old message is judged. */
+static void schema_upgrade(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    PQclear(e2e_sql("DROP DATABASE IF EXISTS nsjudge_upgrade"));
+    PQclear(e2e_sql("CREATE DATABASE nsjudge_upgrade"));
+    char url[256];
+    snprintf(url, sizeof url, "postgresql://postgres@127.0.0.1:%d/nsjudge_upgrade", E.pg_port);
+    PGconn *old = PQconnectdb(url);
+    assert_int_equal(PQstatus(old), CONNECTION_OK);
+    const char *files[] = {"001_schema.sql", "002_sessions.sql"};
+    PQclear(PQexec(old, "CREATE TABLE schema_migrations (version text PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())"));
+    for (int i = 0; i < 2; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/sql/%s", getenv("NSJUDGE_HOME"), files[i]);
+        char *sql = e2e_read_file(path);
+        assert_true(sql[0] != '\0');
+        PGresult *r = PQexec(old, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", files[i], PQerrorMessage(old));
+        PQclear(r);
+        free(sql);
+        const char *p[] = {files[i]};
+        PQclear(PQexecParams(old, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, p, NULL, NULL, 0));
+    }
+    /* A judged submission with its result, and a queued one. */
+    PGresult *r = PQexec(old, "WITH s AS (INSERT INTO submissions (language, source_code, status, max_score, score_awarded)"
+                              " VALUES ('python', 'print(4)', 'passed', 1, 1) RETURNING id),"
+                              " t AS (INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
+                              "  SELECT id, 0, '', '4', 1 FROM s RETURNING id, submission_id)"
+                              " INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed,"
+                              "  stdout, stderr, execution_ms, cpu_ms, memory_kb, evidence)"
+                              " SELECT submission_id, id, 0, 'passed', true, '4', '', 5, 4, 100, 'exit 0' FROM t"
+                              " RETURNING submission_id");
+    assert_int_equal(PQntuples(r), 1);
+    char done_id[37];
+    snprintf(done_id, sizeof done_id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    r = PQexec(old, "WITH s AS (INSERT INTO submissions (language, source_code, max_score)"
+                    " VALUES ('python', 'print(int(input()) * 2)', 3) RETURNING id)"
+                    " INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
+                    " SELECT id, 0, '21', '42', 3 FROM s RETURNING submission_id, id");
+    char ids[1][37], tid[37];
+    snprintf(ids[0], sizeof ids[0], "%s", PQgetvalue(r, 0, 0));
+    snprintf(tid, sizeof tid, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+
+    char env_url[300];
+    snprintf(env_url, sizeof env_url, "DATABASE_URL=%s", url);
+    const char *env[] = {env_url, NULL};
+    const char *argv[] = {E.bin[1], "--migrate", NULL};
+    char log[1200];
+    pid_t pid = e2e_spawn("upgrade", argv, env, log, sizeof log);
+    int st = e2e_reap(pid, 60000);
+    if (st < 0)
+        stop(pid, SIGKILL);
+    if (!(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        char *t = e2e_read_file(log);
+        fail_msg("nsjudge-api --migrate failed: %s", t);
+    }
+    r = PQexec(old, "SELECT count(*) FILTER (WHERE version = '003_limits.sql'),"
+                    " count(*) FILTER (WHERE version LIKE 'statuses-%') FROM schema_migrations");
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    assert_string_equal(PQgetvalue(r, 0, 1), "1");
+    PQclear(r);
+    r = PQexec(old, "SELECT s.status, s.score_awarded, r.stdout, r.time_limit_ms IS NULL FROM submissions s"
+                    " JOIN submission_results r ON r.submission_id = s.id WHERE s.id = (SELECT id FROM submissions"
+                    " WHERE status = 'passed')");
+    assert_int_equal(PQntuples(r), 1);
+    assert_string_equal(PQgetvalue(r, 0, 0), "passed");
+    assert_string_equal(PQgetvalue(r, 0, 1), "1");
+    assert_string_equal(PQgetvalue(r, 0, 2), "4");
+    assert_string_equal(PQgetvalue(r, 0, 3), "t");
+    PQclear(r);
+    /* The constraints made from the status table hold. */
+    const char *p[] = {done_id};
+    r = PQexecParams(old, "UPDATE submission_results SET status = 'running' WHERE submission_id = $1", 1, NULL, p,
+                     NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_non_null(strstr(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514")); /* check_violation */
+    PQclear(r);
+    r = PQexec(old, "SELECT nsjudge_status_final('passed'), nsjudge_status_final('running')");
+    assert_string_equal(PQgetvalue(r, 0, 0), "t");
+    assert_string_equal(PQgetvalue(r, 0, 1), "f");
+    PQclear(r);
+
+    /* The message an older API wrote for the queued submission: the whole job. */
+    char msg[1024];
+    snprintf(msg, sizeof msg,
+             "{\"submission_id\":\"%s\",\"question_id\":null,\"language\":\"python\",\"source_code\":"
+             "\"print(int(input()) * 2)\",\"test_cases\":[{\"id\":\"%s\",\"input\":\"21\",\"expected_output\":\"42\","
+             "\"score\":3}]}", ids[0], tid);
+    redisContext *c = e2e_redis();
+    freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, msg));
+    redisFree(c);
+    char wenv[300];
+    snprintf(wenv, sizeof wenv, "DATABASE_URL=%s", url);
+    const char *extra[] = {wenv, NULL};
+    worker_t w = worker_start("upgraded", 1, extra);
+    double end = e2e_now_s() + 60;
+    const char *q[] = {ids[0]};
+    char status[32] = "";
+    while (e2e_now_s() < end) {
+        r = PQexecParams(old, "SELECT status FROM submissions WHERE id = $1", 1, NULL, q, NULL, NULL, 0);
+        snprintf(status, sizeof status, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+        PQclear(r);
+        if (core_status_name_final(status))
+            break;
+        e2e_sleep_ms(50);
+    }
+    assert_string_equal(status, "passed");
+    r = PQexecParams(old, "SELECT score_awarded, (SELECT time_limit_ms FROM submission_results WHERE submission_id = $1)"
+                          " FROM submissions WHERE id = $1", 1, NULL, q, NULL, NULL, 0);
+    assert_string_equal(PQgetvalue(r, 0, 0), "3");
+    assert_false(PQgetisnull(r, 0, 1)); /* the limits it ran under are recorded */
+    PQclear(r);
+    stop(w.pid, SIGTERM);
+    PQfinish(old);
+    PQclear(e2e_sql("DROP DATABASE nsjudge_upgrade"));
 }
 
 typedef struct batch {
@@ -991,7 +1220,7 @@ static void poison_messages(void **state)
     freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, "not-json"));
     freeReplyObject(redisCommand(c, "XADD %s * other field", STREAM));
     char msg[256];
-    snprintf(msg, sizeof msg, "{\"submission_id\":\"%s\",\"language\":\"python\"}", id);
+    snprintf(msg, sizeof msg, "{\"submission_id\":\"%s\",\"enqueued_ms\":\"soon\"}", id);
     freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, msg));
     redisFree(c);
     worker_t w = worker_start("poison", 1, NULL);
@@ -1077,6 +1306,8 @@ int main(void)
         cmocka_unit_test_teardown(verdicts, stop_leftovers),
         cmocka_unit_test_teardown(compiled_languages, stop_leftovers),
         cmocka_unit_test_teardown(question_and_scores, stop_leftovers),
+        cmocka_unit_test_teardown(limits_per_question, stop_leftovers),
+        cmocka_unit_test_teardown(schema_upgrade, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
         cmocka_unit_test_teardown(kill9_mid_batch, stop_leftovers),
