@@ -6,7 +6,7 @@ PIPE_PKGS   = hiredis libpq libmicrohttpd
 # Only the include directory libpq needs: hiredis is included as
 # <hiredis/hiredis.h>, so its headers (read.h, sds.h ...) never shadow ours.
 PIPE_CFLAGS = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd
+PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd -lcrypto -larchive
 
 PIPE_SRC = $(wildcard src/queue/*.c src/store/*.c src/service/*.c src/worker/*.c src/api/*.c)
 PIPE_OBJ = $(PIPE_SRC:%.c=$(BUILD)/%.o)
@@ -81,3 +81,8 @@ up:
 
 down:
 	@scripts/down.sh
+
+# The worker's test-data cache (issue #11): its unit test links the module alone.
+$(BUILD)/tests/test_datacache: $(BUILD)/tests/unit/test_datacache.o $(BUILD)/src/worker/datacache.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lcrypto -lpthread

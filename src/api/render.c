@@ -121,12 +121,14 @@ char *api_render_question(const core_question_t *q)
     bad |= json_object_set_new(o, "created_at", str_or_null(q->created_at));
     bad |= json_object_set_new(o, "max_score", json_integer(core_tests_max_score(q->tests, q->ntests)));
     bad |= set_limits(o, &q->limits);
+    bad |= json_object_set_new(o, "version", json_integer(q->version));
     for (size_t i = 0; !bad && i < q->ntests; i++) {
         const core_test_t *t = &q->tests[i];
-        bad |= json_array_append_new(tests, json_pack("{s:s, s:i, s:s%, s:s%, s:I}", "id", t->id, "ordinal", (int)i,
-                                                      "input", t->input ? t->input : "", t->input_len,
-                                                      "expected_output", t->expected ? t->expected : "",
-                                                      t->expected_len, "score", (json_int_t)t->score));
+        bad |= json_array_append_new(tests, json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:I}", "id", t->id, "ordinal",
+                                                      (int)i, "score", (json_int_t)t->score, "input_sha256",
+                                                      t->input.sha256, "input_size", (json_int_t)t->input.size,
+                                                      "answer_sha256", t->answer.sha256, "answer_size",
+                                                      (json_int_t)t->answer.size));
     }
     bad |= json_object_set_new(o, "test_cases", tests);
     return dump(o, bad);

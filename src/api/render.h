@@ -8,7 +8,8 @@
 /* GET /submissions/{id}: compact JSON (malloc'd), NULL when out of memory. */
 char *api_render_submission(const core_submission_t *s);
 
-/* GET /questions/{id}: compact JSON (malloc'd), NULL when out of memory. */
+/* GET /questions/{id}: the question and its tests (hashes and sizes, not
+ * their bytes): compact JSON (malloc'd), NULL when out of memory. */
 char *api_render_question(const core_question_t *q);
 
 #endif

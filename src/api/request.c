@@ -215,11 +215,11 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, core_test_t 
                 return api_reject(e, 400, "field 'score'%s must be an integer from 0 to %d", where, API_SCORE_MAX);
             tests[i].score = (int64_t)json_integer_value(s);
         }
-        tests[i].input = strdup(json_string_value(in));
+        tests[i].input_data = strdup(json_string_value(in));
         tests[i].input_len = json_string_length(in);
-        tests[i].expected = strdup(json_string_value(want));
-        tests[i].expected_len = json_string_length(want);
-        if (!tests[i].input || !tests[i].expected)
+        tests[i].answer_data = strdup(json_string_value(want));
+        tests[i].answer_len = json_string_length(want);
+        if (!tests[i].input_data || !tests[i].answer_data)
             return api_reject(e, 503, "out of memory");
     }
     return 0;

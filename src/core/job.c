@@ -85,8 +85,8 @@ int64_t core_tests_max_score(const core_test_t *tests, size_t n)
 void core_tests_free(core_test_t *tests, size_t n)
 {
     for (size_t i = 0; tests && i < n; i++) {
-        free(tests[i].input);
-        free(tests[i].expected);
+        free(tests[i].input_data);
+        free(tests[i].answer_data);
     }
     free(tests);
 }

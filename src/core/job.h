@@ -37,20 +37,31 @@ typedef struct core_limits {
 #define CORE_LIMIT_MEMORY_MIN (4ULL << 20)
 #define CORE_LIMIT_OUTPUT_MIN 1ULL
 
+/* A file of test data, stored once by content: its SHA-256 names it. */
+#define CORE_SHA256_LEN 64
+typedef struct core_blob {
+    char sha256[CORE_SHA256_LEN + 1];
+    uint64_t size;
+} core_blob_t;
+
 /* One test case. */
 typedef struct core_test {
     char id[CORE_UUID_LEN + 1];  /* its test_cases row; "" before it is stored */
     int64_t score;
-    char *input;                 /* owned, NUL-terminated */
+    core_blob_t input, answer;   /* its stdin and its expected output */
+    /* An inline test's bytes, from the request until the store keeps them
+     * as blobs (NULL in a job a worker loads: it reads the blobs). */
+    char *input_data;            /* owned, NUL-terminated */
     size_t input_len;
-    char *expected;              /* owned, NUL-terminated */
-    size_t expected_len;
+    char *answer_data;           /* owned, NUL-terminated */
+    size_t answer_len;
 } core_test_t;
 
 /* One submission to judge. */
 typedef struct core_job {
     char submission_id[CORE_UUID_LEN + 1];  /* "" before it is stored */
     char question_id[CORE_UUID_LEN + 1];    /* "" when the tests came inline */
+    int question_version;        /* the version of the question's tests it is judged against */
     char language[CORE_LANG_MAX];
     char *source;                /* owned */
     size_t source_len;
@@ -67,6 +78,7 @@ typedef struct core_question {
     char *title;                 /* owned */
     char *statement;             /* owned */
     core_limits_t limits;
+    int version;                 /* of its tests: replacing them makes the next one */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     char created_at[CORE_TIME_MAX];

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "judge/build.h"
 #include "judge/compare.h"
@@ -117,18 +118,38 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     snprintf(t->test_id, sizeof t->test_id, "%s", tc->id);
     t->ordinal = (int)i;
     core_limits_from_sandbox(&spec.limits, &t->limits);
-    spec.stdin_data = tc->input;
-    spec.stdin_len = tc->input_len;
-    spec.cancel_fd = sub->cancel_fd;
     nsj_result_t res;
-    int rc = nsj_run(sb, &spec, &res);
+    nsj_result_init(&res);
+    nsj_error_t err;
+    int in_fd = sub->open_data(sub->ud, &tc->input, &err), want_fd = -1, rc = -1;
+    if (in_fd < 0) {
+        snprintf(res.message, sizeof res.message, "test input %.64s: %.400s", tc->input.sha256, err.msg);
+    } else {
+        spec.stdin_fd = in_fd;
+        spec.cancel_fd = sub->cancel_fd;
+        rc = nsj_run(sb, &spec, &res);
+        close(in_fd);
+    }
     if (rc == 0 && cancelled(&res)) {
         rep->cancelled = true;
         nsj_result_free(&res);
         return;
     }
-    bool match = rc == 0 && res.verdict == NSJ_VERDICT_OK &&
-                 judge_output_matches(res.out, res.out_len, tc->expected, tc->expected_len);
+    size_t diff_line = 0;
+    if (rc == 0 && res.verdict == NSJ_VERDICT_OK) {
+        /* The expected output is compared from its file, a buffer at a time. */
+        want_fd = sub->open_data(sub->ud, &tc->answer, &err);
+        if (want_fd < 0) {
+            snprintf(res.message, sizeof res.message, "test answer %.64s: %.400s", tc->answer.sha256, err.msg);
+            rc = -1;
+        } else if (judge_output_diff_line_fd(res.out, res.out_len, want_fd, &diff_line) < 0) {
+            snprintf(res.message, sizeof res.message, "test answer %.64s: read failed", tc->answer.sha256);
+            rc = -1;
+        }
+        if (want_fd >= 0)
+            close(want_fd);
+    }
+    bool match = rc == 0 && res.verdict == NSJ_VERDICT_OK && diff_line == 0;
     t->status = rc < 0 ? CORE_STATUS_INTERNAL_ERROR : judge_classify(&res, match);
     t->passed = t->status == CORE_STATUS_PASSED;
     t->out = judge_display_text(res.out, res.out_len, sub->keep_output);
@@ -142,7 +163,7 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
         snprintf(t->evidence, sizeof t->evidence, "%s", res.message);
     else if (t->status == CORE_STATUS_FAILED)
         snprintf(t->evidence, sizeof t->evidence, "%.400s; output differs from the expected output at line %zu",
-                 res.evidence, judge_output_diff_line(res.out, res.out_len, tc->expected, tc->expected_len));
+                 res.evidence, diff_line);
     else
         snprintf(t->evidence, sizeof t->evidence, "%s", res.evidence);
     if (!t->out || !t->err) {

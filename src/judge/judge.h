@@ -24,6 +24,10 @@ typedef struct judge_submission {
      * cancelled test), so that progress can be published as it happens. */
     void (*on_test)(void *ud, size_t i, const core_test_result_t *t);
     void *ud;
+    /* Open a test's file (its input or its answer) for reading: a
+     * descriptor the judge closes, or <0 with err (the test is then
+     * internal_error: the host could not provide its data). */
+    int (*open_data)(void *ud, const core_blob_t *blob, nsj_error_t *err);
 } judge_submission_t;
 
 /* A sandbox result's status for one test, given whether its output matched. */

@@ -171,6 +171,17 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
     if (get_max_limits(get, &c->max_limits, err) < 0 || get_count(get, "JUDGE_ATTEMPTS", 3, 1, 10, &v, err) < 0)
         return -1;
     c->attempts = (unsigned)v;
+    const char *cache_dir = value(get, "NSJUDGE_CACHE_DIR");
+    char dflt[4096];
+    if (cache_dir && strlen(cache_dir) < sizeof dflt - 6)
+        snprintf(dflt, sizeof dflt, "%s/data", cache_dir);
+    else
+        snprintf(dflt, sizeof dflt, "/var/cache/nsjudge/data");
+    if (get_string(get, "NSJUDGE_DATA_CACHE", dflt, c->data_cache, sizeof c->data_cache, err) < 0 ||
+        get_size(get, "DATA_CACHE_MAX", 4ULL << 30, 16ULL << 20, 1ULL << 50, &c->data_cache_max, err) < 0)
+        return -1;
+    if (c->data_cache[0] != '/')
+        return bad(err, "NSJUDGE_DATA_CACHE", c->data_cache, "expected an absolute directory");
     if (get_ms(get, "RECLAIM_IDLE", 30000, 1000, 24ULL * 3600 * 1000, &c->reclaim_idle_ms, err) < 0 ||
         get_count(get, "MAX_DELIVERIES", 3, 1, 1000, &v, err) < 0)
         return -1;

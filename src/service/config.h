@@ -24,6 +24,8 @@ typedef struct worker_config {
     core_limits_t max_limits;    /* MAX_TIME_LIMIT 30s, MAX_WALL_LIMIT 60s, MAX_MEMORY_LIMIT 2g,
                                     MAX_OUTPUT_LIMIT 64m: what a question or submission may set */
     unsigned attempts;           /* JUDGE_ATTEMPTS       3: runs of a job whose test hit internal_error */
+    char data_cache[4096];       /* NSJUDGE_DATA_CACHE   $NSJUDGE_CACHE_DIR/data, else /var/cache/nsjudge/data */
+    uint64_t data_cache_max;     /* DATA_CACHE_MAX       4g: the cache's files, least recently used evicted */
     uint64_t reclaim_idle_ms;    /* RECLAIM_IDLE         30s */
     unsigned max_deliveries;     /* MAX_DELIVERIES       3 */
     uint64_t stale_queued_ms;    /* STALE_QUEUED_AGE     600s (0 = off) */

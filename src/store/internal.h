@@ -20,14 +20,16 @@ int store_commit(store_t *s, nsj_error_t *err);
 void store_rollback(store_t *s);
 
 /* Insert test cases (owner column "question_id" or "submission_id") with
- * ordinals 0..n-1; ids (may be NULL) get their UUIDs in order. */
-int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, const core_test_t *tests, size_t n,
-                       nsj_error_t *err);
+ * ordinals 0..n-1; an inline test's bytes are stored as blobs first (its
+ * input and answer refs are filled in). */
+int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t *tests,
+                       size_t n, nsj_error_t *err);
 
-/* Load test cases, in order, of a question ("question_id") or a submission
- * ("submission_id"); *tests malloc'd. */
-int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, core_test_t **tests, size_t *n,
-                     nsj_error_t *err);
+/* Load test cases (their blobs' hashes and sizes, not their bytes), in
+ * order, of a question's version ("question_id") or of a submission
+ * ("submission_id", version 1); *tests malloc'd. */
+int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t **tests,
+                     size_t *n, nsj_error_t *err);
 
 /* The columns of core_limits_t, in order, and how to read them back. */
 #define STORE_LIMIT_COLUMNS "time_limit_ms, wall_limit_ms, memory_limit, output_limit"

@@ -6,7 +6,7 @@
 
 #include "internal.h"
 
-int store_question_create(store_t *s, const core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
+int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
 {
     if (store_begin(s, err) < 0)
         return -1;
@@ -21,7 +21,7 @@ int store_question_create(store_t *s, const core_question_t *q, char id[STORE_UU
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    if (store_insert_tests(s, "question_id", id, q->tests, q->ntests, err) < 0 || store_commit(s, err) < 0)
+    if (store_insert_tests(s, "question_id", id, 1, q->tests, q->ntests, err) < 0 || store_commit(s, err) < 0)
         goto rollback;
     return 0;
 rollback:
@@ -34,7 +34,7 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     memset(out, 0, sizeof *out);
     const char *p[] = {id};
     PGresult *r = store_exec(s,
-                             "SELECT title, statement, " STORE_TIME("created_at") ", " STORE_LIMIT_COLUMNS
+                             "SELECT title, statement, " STORE_TIME("created_at") ", " STORE_LIMIT_COLUMNS ", version"
                              " FROM questions WHERE id = $1",
                              1, p, err);
     if (!r)
@@ -51,14 +51,43 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     out->statement = store_dup(r, 0, 1, &bad);
     snprintf(out->created_at, sizeof out->created_at, "%s", PQgetvalue(r, 0, 2));
     store_get_limits(r, 0, 3, &out->limits);
+    out->version = atoi(PQgetvalue(r, 0, 7));
     PQclear(r);
     if (bad) {
         core_question_free(out);
         return nsj_error_set(err, ENOMEM, "postgres: out of memory");
     }
-    if (store_load_tests(s, "question_id", id, &out->tests, &out->ntests, err) < 0) {
+    if (store_load_tests(s, "question_id", id, out->version, &out->tests, &out->ntests, err) < 0) {
         core_question_free(out);
         return -1;
     }
     return 0;
+}
+
+int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
+                                 nsj_error_t *err)
+{
+    if (store_begin(s, err) < 0)
+        return -1;
+    const char *p[] = {id};
+    /* The row lock orders this after submissions being created (FOR SHARE):
+     * each of them has the version it saw. */
+    PGresult *r = store_exec(s, "UPDATE questions SET version = version + 1 WHERE id = $1 RETURNING version", 1, p,
+                             err);
+    if (!r)
+        goto rollback;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err->msg, sizeof err->msg, "question %s not found", id);
+        err->errnum = ENOENT;
+        goto rollback;
+    }
+    *version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (store_insert_tests(s, "question_id", id, *version, tests, n, err) < 0 || store_commit(s, err) < 0)
+        goto rollback;
+    return 0;
+rollback:
+    store_rollback(s);
+    return -1;
 }

@@ -57,7 +57,7 @@ char *store_statuses_sql(char *version, size_t cap);
 /* Insert a submission (status queued) and, when job->question_id is "",
  * job's inline tests, in one transaction; id gets its UUID. ENOENT when
  * question_id names no question. */
-int store_submission_create(store_t *s, const core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
 
 /* Mark a submission running unless it is already final or missing. */
 int store_submission_start(store_t *s, const char *id, store_start_t *state, nsj_error_t *err);
@@ -85,11 +85,34 @@ int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, 
 /* The submission with its per-test results (its tests are not loaded); ENOENT. */
 int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj_error_t *err);
 
-/* Insert a question and its test cases; id gets its UUID. */
-int store_question_create(store_t *s, const core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+/* Insert a question and its test cases (version 1); id gets its UUID. */
+int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
 
-/* The question with its test cases; ENOENT. */
+/* The question with its current version's test cases (hashes and sizes,
+ * not their bytes); ENOENT. */
 int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_error_t *err);
+
+/* Replace a question's tests (their blobs stored already): a new version;
+ * *version gets it. Submissions made before keep theirs. ENOENT. */
+int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
+                                 nsj_error_t *err);
+
+/* ---- blobs: test data stored once by SHA-256 (blobs.c) ---- */
+
+#define STORE_BLOB_CHUNK (1 << 20)
+
+/* Store bytes as a blob (nothing when it is there already); out gets its
+ * hash and size. Inside the caller's transaction, if any. */
+int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err);
+
+/* Store a file whose hash and size the caller computed while writing it
+ * (nothing when the blob is there already), a chunk at a time. */
+int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err);
+
+/* Read a blob a chunk at a time into sink (which returns <0 to stop);
+ * *size gets the bytes given. ENOENT when there is no such blob. */
+int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
+                    uint64_t *size, nsj_error_t *err);
 
 /* ---- interactive sessions (docs/live.md) ---- */
 

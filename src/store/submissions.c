@@ -56,12 +56,23 @@ static int oom(nsj_error_t *err)
     return -1;
 }
 
-int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, const core_test_t *tests, size_t n,
-                       nsj_error_t *err)
+int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t *tests,
+                       size_t n, nsj_error_t *err)
 {
+    /* An inline test's bytes become blobs first (the rows refer to them). */
+    for (size_t i = 0; i < n; i++) {
+        core_test_t *t = &tests[i];
+        if (t->input_data && store_blob_put_mem(s, t->input_data, t->input_len, &t->input, err) < 0)
+            return -1;
+        if (t->answer_data && store_blob_put_mem(s, t->answer_data, t->answer_len, &t->answer, err) < 0)
+            return -1;
+    }
+    enum { COLS = 4 };
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", version);
     for (size_t base = 0; base < n; base += BATCH_ROWS) {
         size_t rows = n - base < BATCH_ROWS ? n - base : BATCH_ROWS;
-        const char **params = calloc(1 + rows * 4, sizeof *params);
+        const char **params = calloc(2 + rows * COLS, sizeof *params);
         char(*nums)[2][24] = calloc(rows, sizeof *nums);
         sbuf_t sql = {0};
         if (!params || !nums) {
@@ -70,19 +81,21 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
             return oom(err);
         }
         params[0] = owner_id;
-        sb_add(&sql, "INSERT INTO test_cases (%s, ordinal, input, expected_output, score) VALUES ", owner_col);
+        params[1] = ver;
+        sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
+               owner_col);
         for (size_t i = 0; i < rows; i++) {
             const core_test_t *t = &tests[base + i];
-            int k = 1 + (int)i * 4;
+            int k = 2 + (int)i * COLS;
             snprintf(nums[i][0], sizeof nums[i][0], "%zu", base + i);
             snprintf(nums[i][1], sizeof nums[i][1], "%" PRId64, t->score);
             params[k] = nums[i][0];
-            params[k + 1] = t->input;
-            params[k + 2] = t->expected;
+            params[k + 1] = t->input.sha256;
+            params[k + 2] = t->answer.sha256;
             params[k + 3] = nums[i][1];
-            sb_add(&sql, "%s($1, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
+            sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
         }
-        PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 1 + (int)rows * 4, params, err);
+        PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 2 + (int)rows * COLS, params, err);
         int was_oom = sql.oom;
         free(sql.p);
         free(params);
@@ -96,16 +109,19 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
     return 0;
 }
 
-int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, core_test_t **tests, size_t *n,
-                     nsj_error_t *err)
+int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t **tests,
+                     size_t *n, nsj_error_t *err)
 {
     *tests = NULL;
     *n = 0;
-    char sql[256];
+    char sql[512], ver[16];
     snprintf(sql, sizeof sql,
-             "SELECT id, input, expected_output, score FROM test_cases WHERE %s = $1 ORDER BY ordinal", owner_col);
-    const char *p[] = {owner_id};
-    PGresult *r = store_exec(s, sql, 1, p, err);
+             "SELECT t.id, t.score, t.input_sha256, bi.size, t.answer_sha256, ba.size FROM test_cases t"
+             " JOIN blobs bi ON bi.sha256 = t.input_sha256 JOIN blobs ba ON ba.sha256 = t.answer_sha256"
+             " WHERE t.%s = $1 AND t.version = $2 ORDER BY t.ordinal", owner_col);
+    snprintf(ver, sizeof ver, "%d", version);
+    const char *p[] = {owner_id, ver};
+    PGresult *r = store_exec(s, sql, 2, p, err);
     if (!r)
         return -1;
     int rows = PQntuples(r);
@@ -114,43 +130,42 @@ int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, co
         PQclear(r);
         return oom(err);
     }
-    bool bad = false;
-    for (int i = 0; i < rows && !bad; i++) {
+    for (int i = 0; i < rows; i++) {
         snprintf(t[i].id, sizeof t[i].id, "%s", PQgetvalue(r, i, 0));
-        t[i].input = store_dup(r, i, 1, &bad);
-        t[i].input_len = (size_t)PQgetlength(r, i, 1);
-        t[i].expected = store_dup(r, i, 2, &bad);
-        t[i].expected_len = (size_t)PQgetlength(r, i, 2);
-        t[i].score = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+        t[i].score = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        snprintf(t[i].input.sha256, sizeof t[i].input.sha256, "%s", PQgetvalue(r, i, 2));
+        t[i].input.size = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+        snprintf(t[i].answer.sha256, sizeof t[i].answer.sha256, "%s", PQgetvalue(r, i, 4));
+        t[i].answer.size = strtoull(PQgetvalue(r, i, 5), NULL, 10);
     }
     PQclear(r);
-    if (bad) {
-        core_tests_free(t, (size_t)rows);
-        return oom(err);
-    }
     *tests = t;
     *n = (size_t)rows;
     return 0;
 }
 
-int store_submission_create(store_t *s, const core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
+int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
 {
     const char *qid = job->question_id[0] ? job->question_id : NULL;
     if (store_begin(s, err) < 0)
         return -1;
     int64_t max_score = core_tests_max_score(job->tests, job->ntests);
     if (qid) {
-        /* FOR SHARE: the question cannot vanish before the insert below. */
+        /* FOR SHARE: the question (and its version) cannot change before
+         * the insert below; the submission keeps that version. */
         const char *p[] = {qid};
         PGresult *r = store_exec(s,
-                                 "SELECT (SELECT COALESCE(sum(score), 0) FROM test_cases WHERE question_id = q.id)"
+                                 "SELECT (SELECT COALESCE(sum(score), 0) FROM test_cases t"
+                                 "  WHERE t.question_id = q.id AND t.version = q.version), q.version"
                                  " FROM questions q WHERE q.id = $1 FOR SHARE",
                                  1, p, err);
         if (!r)
             goto rollback;
         int found = PQntuples(r);
-        if (found)
+        if (found) {
             max_score = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            job->question_version = atoi(PQgetvalue(r, 0, 1));
+        }
         PQclear(r);
         if (!found) {
             snprintf(err->msg, sizeof err->msg, "question %s not found", qid);
@@ -158,19 +173,22 @@ int store_submission_create(store_t *s, const core_job_t *job, char id[STORE_UUI
             goto rollback;
         }
     }
-    char score[24], lbuf[4][24];
+    char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
-    const char *p[8] = {qid, job->language, job->source, score};
+    snprintf(ver, sizeof ver, "%d", job->question_version);
+    const char *p[9] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
+    p[8] = qid ? ver : NULL;
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                             8, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                             " RETURNING id",
+                             9, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    if (!qid && store_insert_tests(s, "submission_id", id, job->tests, job->ntests, err) < 0)
+    if (!qid && store_insert_tests(s, "submission_id", id, 1, job->tests, job->ntests, err) < 0)
         goto rollback;
     if (store_commit(s, err) < 0)
         goto rollback;
@@ -207,7 +225,7 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     memset(job, 0, sizeof *job);
     const char *p[] = {id};
     PGresult *r = store_exec(s,
-                             "SELECT s.question_id, s.language, s.source_code,"
+                             "SELECT s.question_id, s.language, s.source_code, s.question_version,"
                              " COALESCE(s.time_limit_ms, q.time_limit_ms), COALESCE(s.wall_limit_ms, q.wall_limit_ms),"
                              " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit)"
                              " FROM submissions s LEFT JOIN questions q ON q.id = s.question_id WHERE s.id = $1",
@@ -227,14 +245,17 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     snprintf(job->language, sizeof job->language, "%s", PQgetvalue(r, 0, 1));
     job->source = store_dup(r, 0, 2, &bad);
     job->source_len = (size_t)PQgetlength(r, 0, 2);
-    store_get_limits(r, 0, 3, &job->limits);
+    job->question_version = PQgetisnull(r, 0, 3) ? 1 : atoi(PQgetvalue(r, 0, 3));
+    store_get_limits(r, 0, 4, &job->limits);
     PQclear(r);
     if (bad) {
         core_job_free(job);
         return oom(err);
     }
-    int rc = job->question_id[0] ? store_load_tests(s, "question_id", job->question_id, &job->tests, &job->ntests, err)
-                                 : store_load_tests(s, "submission_id", id, &job->tests, &job->ntests, err);
+    int rc = job->question_id[0]
+                 ? store_load_tests(s, "question_id", job->question_id, job->question_version, &job->tests,
+                                    &job->ntests, err)
+                 : store_load_tests(s, "submission_id", id, 1, &job->tests, &job->ntests, err);
     if (rc < 0)
         core_job_free(job);
     return rc;

@@ -61,6 +61,7 @@
 #include "session.h"
 #include "store/store.h"
 #include "worker.h"
+#include "worker/datacache.h"
 
 #define BLOCK_MS 1000            /* XREADGROUP wait: how soon a stop is noticed */
 #define REPLY_TIMEOUT_MS 10000   /* a Redis reply (beyond BLOCK_MS) or a connect */
@@ -99,6 +100,7 @@ struct worker_pool {
     queue_url_t redis;
     nsj_sandbox_t *sb;
     const language_table_t *langs;
+    datacache_t *cache;          /* test data on this host (NSJUDGE_DATA_CACHE) */
     char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
     char (*rootfs_err)[512];
     pthread_mutex_t mu;
@@ -418,6 +420,31 @@ static int fail_submission(job_thread_t *t, const char *id, const char *reason)
 
 /* ---- one job ---- */
 
+/* ---- test data: the host's cache, filled from Postgres ---- */
+
+static int fetch_blob(void *ud, const char *sha, int (*sink)(void *, const void *, size_t), void *sctx,
+                      nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    uint64_t size;
+    if (ensure_connected(t, NEED_DB, false) < 0)
+        return nsj_error_set(err, EAGAIN, "Postgres unavailable");
+    return store_blob_read(t->db, sha, sink, sctx, &size, err);
+}
+
+static int open_data(void *ud, const core_blob_t *blob, nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    int fd;
+    bool filled;
+    if (datacache_get(t->pool->cache, blob, fetch_blob, t, &fd, &filled, err) < 0)
+        return -1;
+    if (filled)
+        service_log("worker %u: data cache: filled %s (%llu bytes) from Postgres", t->index, blob->sha256,
+                    (unsigned long long)blob->size);
+    return fd;
+}
+
 typedef struct load_ctx {
     const char *id;
     core_job_t *job;
@@ -490,7 +517,7 @@ static int judge_and_store(job_thread_t *t, const char *id)
     }
     judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .job = &job,
                               .cancel_fd = p->cancel_pipe[0], .keep_output = p->cfg.keep_output,
-                              .on_test = on_test, .ud = t};
+                              .on_test = on_test, .ud = t, .open_data = open_data};
     core_limits_resolve(&job.limits, &p->cfg.limits, &sub.limits);
     core_report_t rep;
     uint64_t t0 = now_ms();
@@ -880,6 +907,8 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
             service_log("warning: language %s cannot run here: %s", langs->langs[i].name, e.msg);
         }
     }
+    if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0)
+        goto fail;
     if (pipe2(p->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || (p->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
         nsj_error_set(err, errno, "worker pool: pipe/eventfd");
         goto fail;
@@ -981,5 +1010,6 @@ void worker_pool_free(worker_pool_t *p)
     free(p->threads);
     free(p->rootfs);
     free(p->rootfs_err);
+    datacache_close(p->cache);
     free(p);
 }

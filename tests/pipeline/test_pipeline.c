@@ -577,9 +577,9 @@ static void schema_upgrade(void **state)
         char *t = e2e_read_file(log);
         fail_msg("nsjudge-api --migrate failed: %s", t);
     }
-    r = PQexec(old, "SELECT count(*) FILTER (WHERE version = '003_limits.sql'),"
+    r = PQexec(old, "SELECT count(*) FILTER (WHERE version IN ('003_limits.sql', '004_blobs.sql')),"
                     " count(*) FILTER (WHERE version LIKE 'statuses-%') FROM schema_migrations");
-    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    assert_string_equal(PQgetvalue(r, 0, 0), "2");
     assert_string_equal(PQgetvalue(r, 0, 1), "1");
     PQclear(r);
     r = PQexec(old, "SELECT s.status, s.score_awarded, r.stdout, r.time_limit_ms IS NULL FROM submissions s"
@@ -590,6 +590,13 @@ static void schema_upgrade(void **state)
     assert_string_equal(PQgetvalue(r, 0, 1), "1");
     assert_string_equal(PQgetvalue(r, 0, 2), "4");
     assert_string_equal(PQgetvalue(r, 0, 3), "t");
+    PQclear(r);
+    /* The test data became blobs, once each: '', '4', '21', '42'. */
+    r = PQexec(old, "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM blob_chunks),"
+                    " (SELECT count(*) FROM test_cases WHERE input_sha256 = encode(sha256('21'), 'hex'))");
+    assert_string_equal(PQgetvalue(r, 0, 0), "4");
+    assert_string_equal(PQgetvalue(r, 0, 1), "4");
+    assert_string_equal(PQgetvalue(r, 0, 2), "1");
     PQclear(r);
     /* The constraints made from the status table hold. */
     const char *p[] = {done_id};
@@ -1250,8 +1257,13 @@ static void stale_queued_row(void **state)
     char id[37];
     snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
-                    " VALUES ('%s', 0, '21', '42', 5)", id));
+    /* Test data is stored once by content hash (sql/004_blobs.sql). */
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('21'), 'hex'), 2),"
+                    " (encode(sha256('42'), 'hex'), 2) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blob_chunks (sha256, n, data) VALUES (encode(sha256('21'), 'hex'), 0, '21'),"
+                    " (encode(sha256('42'), 'hex'), 0, '42') ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input_sha256, answer_sha256, score)"
+                    " VALUES ('%s', 0, encode(sha256('21'), 'hex'), encode(sha256('42'), 'hex'), 5)", id));
     static const char *const env[] = {"STALE_QUEUED_AGE=1s", NULL};
     worker_t w = worker_start("stale", 1, env);
     wait_final(&id, 1, 30);

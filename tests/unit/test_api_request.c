@@ -99,7 +99,7 @@ static void submission_ok(void **state)
     assert_string_equal(s.source, "print(1)");
     assert_string_equal(s.question_id, "");
     assert_int_equal(s.ntests, 2);
-    assert_string_equal(s.tests[0].expected, "1\n");
+    assert_string_equal(s.tests[0].answer_data, "1\n");
     assert_int_equal(s.tests[0].score, 5);
     assert_int_equal(s.tests[1].score, 1); /* default */
     assert_int_equal(s.tests[1].input_len, 1);
