@@ -86,3 +86,9 @@ down:
 $(BUILD)/tests/test_datacache: $(BUILD)/tests/unit/test_datacache.o $(BUILD)/src/worker/datacache.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lcrypto -lpthread
+
+# The test data archive reader (issue #11), with libarchive.
+$(BUILD)/tests/test_api_archive: $(BUILD)/tests/unit/test_api_archive.o $(BUILD)/src/api/archive.o \
+                                 $(BUILD)/src/api/request.o $(BUILD)/src/queue/message.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -larchive -lcrypto

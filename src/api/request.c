@@ -23,7 +23,34 @@ int api_reject(api_error_t *e, unsigned status, const char *fmt, ...)
     return -1;
 }
 
-api_route_t api_route_match(const char *path, char id[37])
+static void lower_id(const char *in, char id[37])
+{
+    /* Postgres prints UUIDs in lower case: normalise for the lookup. */
+    for (int k = 0; k < 36; k++)
+        id[k] = (char)((in[k] >= 'A' && in[k] <= 'F') ? in[k] + 32 : in[k]);
+    id[36] = '\0';
+}
+
+/* "/tests", "/tests/{n}/input" or "/tests/{n}/answer" after a question's id. */
+static api_route_t question_sub(const char *rest, long *ordinal)
+{
+    if (strcmp(rest, "/tests") == 0)
+        return API_ROUTE_QUESTION_TESTS;
+    if (strncmp(rest, "/tests/", 7) != 0)
+        return API_ROUTE_NONE;
+    const char *p = rest + 7;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0 || digits > 6 || (digits > 1 && p[0] == '0'))
+        return API_ROUTE_NONE;
+    *ordinal = strtol(p, NULL, 10);
+    if (strcmp(p + digits, "/input") == 0)
+        return API_ROUTE_TEST_INPUT;
+    if (strcmp(p + digits, "/answer") == 0)
+        return API_ROUTE_TEST_ANSWER;
+    return API_ROUTE_NONE;
+}
+
+api_route_t api_route_match(const char *path, char id[37], long *ordinal)
 {
     static const struct {
         const char *prefix;
@@ -35,6 +62,7 @@ api_route_t api_route_match(const char *path, char id[37])
         {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
     };
     id[0] = '\0';
+    *ordinal = -1;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         size_t n = strlen(routes[i].prefix);
         if (strncmp(path, routes[i].prefix, n) != 0)
@@ -42,13 +70,19 @@ api_route_t api_route_match(const char *path, char id[37])
         const char *rest = path + n;
         if (*rest == '\0')
             return routes[i].plain;
-        if (*rest != '/' || routes[i].with_id == API_ROUTE_NONE || !queue_uuid_valid(rest + 1))
+        if (*rest != '/' || routes[i].with_id == API_ROUTE_NONE || strlen(rest + 1) < 36)
             return API_ROUTE_NONE;
-        /* Postgres prints UUIDs in lower case: normalise for the lookup. */
-        for (int k = 0; k < 36; k++)
-            id[k] = (char)((rest[1 + k] >= 'A' && rest[1 + k] <= 'F') ? rest[1 + k] + 32 : rest[1 + k]);
-        id[36] = '\0';
-        return routes[i].with_id;
+        char maybe[37];
+        memcpy(maybe, rest + 1, 36);
+        maybe[36] = '\0';
+        if (!queue_uuid_valid(maybe))
+            return API_ROUTE_NONE;
+        api_route_t r = rest[37] == '\0' ? routes[i].with_id
+                        : routes[i].with_id == API_ROUTE_QUESTION ? question_sub(rest + 37, ordinal)
+                                                                  : API_ROUTE_NONE;
+        if (r != API_ROUTE_NONE)
+            lower_id(maybe, id);
+        return r;
     }
     return API_ROUTE_NONE;
 }
@@ -58,8 +92,11 @@ const char *api_route_allow(api_route_t r)
     switch (r) {
     case API_ROUTE_SUBMISSIONS:
     case API_ROUTE_QUESTIONS: return "POST";
+    case API_ROUTE_QUESTION_TESTS: return "PUT";
     case API_ROUTE_SUBMISSION:
     case API_ROUTE_QUESTION:
+    case API_ROUTE_TEST_INPUT:
+    case API_ROUTE_TEST_ANSWER:
     case API_ROUTE_LANGUAGES:
     case API_ROUTE_HEALTHZ: return "GET, HEAD";
     case API_ROUTE_NONE: break;
@@ -71,9 +108,26 @@ bool api_route_allows(api_route_t r, const char *method)
 {
     if (r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS)
         return strcmp(method, "POST") == 0;
+    if (r == API_ROUTE_QUESTION_TESTS)
+        return strcmp(method, "PUT") == 0;
     if (r == API_ROUTE_NONE)
         return false;
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+bool api_content_type_archive(const char *v)
+{
+    static const char *const types[] = {"application/zip", "application/x-tar", "application/gzip",
+                                        "application/x-gzip"};
+    if (!v)
+        return false;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t len = strcspn(v, "; \t");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (len == strlen(types[i]) && strncasecmp(v, types[i], len) == 0)
+            return true;
+    return false;
 }
 
 static const char *skip_ws(const char *p)

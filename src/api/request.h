@@ -34,19 +34,27 @@ typedef enum api_route {
     API_ROUTE_SUBMISSION,        /* /submissions/{id} */
     API_ROUTE_QUESTIONS,         /* /questions */
     API_ROUTE_QUESTION,          /* /questions/{id} */
+    API_ROUTE_QUESTION_TESTS,    /* /questions/{id}/tests (PUT an archive) */
+    API_ROUTE_TEST_INPUT,        /* /questions/{id}/tests/{n}/input */
+    API_ROUTE_TEST_ANSWER,       /* /questions/{id}/tests/{n}/answer */
     API_ROUTE_LANGUAGES,         /* /languages */
     API_ROUTE_HEALTHZ,           /* /healthz */
 } api_route_t;
 
-/* Match a path (no query string); id gets the UUID of {id} routes. A
- * malformed id matches nothing: it names no resource. */
-api_route_t api_route_match(const char *path, char id[37]);
+/* Match a path (no query string); id gets the UUID of {id} routes and
+ * *ordinal the {n} of a test's file (0-based, as GET /questions/{id} lists
+ * them). A malformed id or number matches nothing: it names no resource. */
+api_route_t api_route_match(const char *path, char id[37], long *ordinal);
 
 /* The methods a route allows, as an Allow header value ("POST", "GET, HEAD"). */
 const char *api_route_allow(api_route_t r);
 
 /* Is the method allowed on the route? */
 bool api_route_allows(api_route_t r, const char *method);
+
+/* Is a Content-Type header value one of an archive of test data
+ * (application/zip, application/x-tar, application/gzip)? */
+bool api_content_type_archive(const char *value);
 
 /* Is a Content-Type header value application/json (charset utf-8 or none)? */
 bool api_content_type_json(const char *value);

@@ -232,7 +232,10 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     if (get_count(get, "MAX_TEST_CASES", 100, 1, 10000, &v, err) < 0)
         return -1;
     c->max_test_cases = (size_t)v;
-    if (get_max_limits(get, &c->max_limits, err) < 0)
+    if (get_max_limits(get, &c->max_limits, err) < 0 ||
+        get_size(get, "MAX_TEST_DATA", 1ULL << 30, 1024, 1ULL << 40, &c->max_test_data, err) < 0 ||
+        get_size(get, "MAX_TEST_FILE", 256ULL << 20, 1, 1ULL << 40, &c->max_test_file, err) < 0 ||
+        get_string(get, "TMPDIR", "/tmp", c->spool_dir, sizeof c->spool_dir, err) < 0)
         return -1;
     if (get_count(get, "API_THREADS", 4, 1, 256, &v, err) < 0)
         return -1;

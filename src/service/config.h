@@ -48,6 +48,9 @@ typedef struct api_config {
     size_t body_max;             /* BODY_MAX             1048576 */
     size_t max_test_cases;       /* MAX_TEST_CASES       100 */
     core_limits_t max_limits;    /* MAX_TIME_LIMIT, ... as for the worker */
+    uint64_t max_test_data;      /* MAX_TEST_DATA        1g: an uploaded archive, and what it expands to */
+    uint64_t max_test_file;      /* MAX_TEST_FILE        256m: one file of it */
+    char spool_dir[1024];        /* TMPDIR               /tmp: where uploads are spooled (unlinked files) */
     unsigned threads;            /* API_THREADS          4 */
     unsigned db_connections;     /* API_DB_CONNECTIONS   4 */
     unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */

@@ -66,7 +66,7 @@ int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *ou
     return 0;
 }
 
-int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err)
+static int put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err)
 {
     bool inserted;
     if (insert_head(s, blob->sha256, blob->size, &inserted, err) < 0)
@@ -131,5 +131,19 @@ int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const voi
         if (rc < 0)
             return nsj_error_set(err, EIO, "blob %.16s: writing what was read", sha);
         *size += len;
+        if (rc > 0)
+            return 0;
     }
+}
+
+int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err)
+{
+    /* A blob is whole or absent: its head and chunks commit together. */
+    if (store_begin(s, err) < 0)
+        return -1;
+    if (put_fd(s, fd, blob, err) < 0 || store_commit(s, err) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
 }

@@ -91,3 +91,33 @@ rollback:
     store_rollback(s);
     return -1;
 }
+
+int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    char num[24];
+    snprintf(num, sizeof num, "%ld", n);
+    const char *p[] = {id, num};
+    PGresult *r = store_exec(s,
+                             "SELECT t.id, t.score, t.input_sha256, bi.size, t.answer_sha256, ba.size"
+                             " FROM questions q JOIN test_cases t ON t.question_id = q.id AND t.version = q.version"
+                             " JOIN blobs bi ON bi.sha256 = t.input_sha256 JOIN blobs ba ON ba.sha256 = t.answer_sha256"
+                             " WHERE q.id = $1 AND t.ordinal = $2",
+                             2, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err->msg, sizeof err->msg, "question %s has no test %ld", id, n);
+        err->errnum = ENOENT;
+        return -1;
+    }
+    snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, 0, 0));
+    out->score = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    snprintf(out->input.sha256, sizeof out->input.sha256, "%s", PQgetvalue(r, 0, 2));
+    out->input.size = strtoull(PQgetvalue(r, 0, 3), NULL, 10);
+    snprintf(out->answer.sha256, sizeof out->answer.sha256, "%s", PQgetvalue(r, 0, 4));
+    out->answer.size = strtoull(PQgetvalue(r, 0, 5), NULL, 10);
+    PQclear(r);
+    return 0;
+}

@@ -92,6 +92,9 @@ int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN
  * not their bytes); ENOENT. */
 int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_error_t *err);
 
+/* Test n (0-based) of a question's current version: its blobs; ENOENT. */
+int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err);
+
 /* Replace a question's tests (their blobs stored already): a new version;
  * *version gets it. Submissions made before keep theirs. ENOENT. */
 int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
@@ -106,11 +109,13 @@ int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests,
 int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err);
 
 /* Store a file whose hash and size the caller computed while writing it
- * (nothing when the blob is there already), a chunk at a time. */
+ * (nothing when the blob is there already), a chunk at a time, in a
+ * transaction of its own (not inside the caller's). */
 int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err);
 
-/* Read a blob a chunk at a time into sink (which returns <0 to stop);
- * *size gets the bytes given. ENOENT when there is no such blob. */
+/* Read a blob a chunk at a time into sink (which returns <0 to fail, >0
+ * to stop early); *size gets the bytes given. ENOENT when there is no
+ * such blob. */
 int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
                     uint64_t *size, nsj_error_t *err);
 

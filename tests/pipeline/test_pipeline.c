@@ -7,6 +7,8 @@
  *
  * The environment from run.sh and the helpers: e2e.h. */
 #define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -643,6 +645,207 @@ static void schema_upgrade(void **state)
     stop(w.pid, SIGTERM);
     PQfinish(old);
     PQclear(e2e_sql("DROP DATABASE nsjudge_upgrade"));
+}
+
+/* An archive (zip, or tar.gz) of test files in memory: names[i] holds
+ * datas[i] (sizes[i] bytes; 0 = strlen). */
+static char *make_archive(bool zip, const char *const *names, const char *const *datas, const size_t *sizes,
+                          size_t n, size_t *len)
+{
+    struct archive *a = archive_write_new();
+    if (zip) {
+        archive_write_set_format_zip(a);
+    } else {
+        archive_write_set_format_pax_restricted(a);
+        archive_write_add_filter_gzip(a);
+    }
+    size_t cap = 64 << 20;
+    char *buf = malloc(cap);
+    size_t used = 0;
+    assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t sz = sizes && sizes[i] ? sizes[i] : strlen(datas[i]);
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, names[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)sz);
+        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+        assert_int_equal(archive_write_data(a, datas[i], sz), (la_ssize_t)sz);
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    *len = used;
+    return buf;
+}
+
+static int put_archive(const char *qid, const char *ctype, const char *body, size_t len, http_resp_t *r)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/questions/%s/tests", qid);
+    http_do(E.api_port, "PUT", path, ctype, body, len, HTTP_NORMAL, r);
+    return r->status;
+}
+
+/* Lines of a worker log that say a blob came from Postgres. */
+static int fills_of(const char *log, const char *sha)
+{
+    char *t = e2e_read_file(log);
+    int n = 0;
+    for (const char *p = t; (p = strstr(p, "data cache: filled ")); p++)
+        n += strncmp(p + 19, sha, 64) == 0;
+    free(t);
+    return n;
+}
+
+/* Test data uploaded as archives (issue #11): zip and tar.gz, a 20 MB
+ * test, the listing and the files by hash, the refusals, versions (a job
+ * started before a replace finishes on its own version), and the data
+ * read from Postgres once per host whatever the submissions. */
+static void test_data_archives(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char qid[37];
+    make_question("{\"title\":\"double\",\"test_cases\":[" T2("1", "2", 1) "]}", qid);
+    const char *names[] = {"tests/1.in", "tests/1.out", "tests/2.in", "tests/2.ans"};
+    const char *datas[] = {"3\n", "6\n", "50\n", "100\n"};
+    size_t len;
+    char *zip = make_archive(true, names, datas, NULL, 4, &len);
+    http_resp_t r;
+    assert_int_equal(put_archive(qid, "application/json", zip, len, &r), 415);
+    http_resp_free(&r);
+    if (put_archive(qid, "application/zip", zip, len, &r) != 200)
+        fail_msg("PUT zip: %d %s", r.status, r.body);
+    json_t *j = json_loads(r.body, 0, NULL);
+    assert_int_equal(e2e_jint(j, "version"), 2);
+    assert_int_equal(e2e_jint(j, "tests"), 2);
+    json_decref(j);
+    http_resp_free(&r);
+    free(zip);
+    char path[128];
+    snprintf(path, sizeof path, "/questions/%s", qid);
+    json_t *q = get_json(path, 200);
+    assert_int_equal(e2e_jint(q, "version"), 2);
+    json_t *t1 = json_array_get(json_object_get(q, "test_cases"), 1);
+    assert_int_equal(e2e_jint(t1, "input_size"), 3);
+    assert_int_equal(e2e_jint(t1, "answer_size"), 4);
+    assert_int_equal(strlen(e2e_jstr(t1, "input_sha256")), 64);
+    assert_null(json_object_get(t1, "input")); /* the listing has no bytes */
+    json_decref(q);
+    snprintf(path, sizeof path, "/questions/%s/tests/1/answer", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 4);
+    assert_memory_equal(r.body, "100\n", 4);
+    http_resp_free(&r);
+    snprintf(path, sizeof path, "/questions/%s/tests/7/input", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 404);
+    http_resp_free(&r);
+
+    /* Refusals, each naming the entry. */
+    const char *bad_names[] = {"../1.in", "1.out"};
+    char *bad = make_archive(false, bad_names, datas, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", bad, len, &r), 400);
+    assert_non_null(strstr(r.body, "'../1.in'"));
+    http_resp_free(&r);
+    free(bad);
+    const char *odd_names[] = {"1.in", "notes.txt"};
+    bad = make_archive(true, odd_names, datas, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/zip", bad, len, &r), 400);
+    assert_non_null(strstr(r.body, "'notes.txt'"));
+    http_resp_free(&r);
+    free(bad);
+    assert_int_equal(put_archive(qid, "application/zip", "not a zip", 9, &r), 400);
+    http_resp_free(&r);
+    assert_int_equal(put_archive("0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", "application/zip", "x", 1, &r), 400);
+    http_resp_free(&r);
+    q = get_json((snprintf(path, sizeof path, "/questions/%s", qid), path), 200);
+    assert_int_equal(e2e_jint(q, "version"), 2); /* refusals change nothing */
+    json_decref(q);
+
+    /* A job running during a replace finishes on its version. */
+    /* A cache of its own, so that the fills counted are this test's. */
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-archives", E.dir);
+    const char *const env[] = {"EXECUTION_TIMEOUT=10s", cache_env, NULL};
+    worker_t w = worker_start("archives", 1, env);
+    char ids[3][37];
+    assert_int_equal(submit("import time\ntime.sleep(1.5)\n" DOUBLE, NULL, qid, ids[0]), 202);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end && e2e_sql_long("SELECT count(*) FROM submissions WHERE id = '%s' AND status = 'running'",
+                                            ids[0]) != 1)
+        e2e_sleep_ms(20);
+    const char *v3_datas[] = {"3\n", "7\n", "50\n", "101\n"}; /* doubling fails every test of version 3 */
+    zip = make_archive(true, names, v3_datas, NULL, 4, &len);
+    assert_int_equal(put_archive(qid, "application/zip", zip, len, &r), 200);
+    http_resp_free(&r);
+    free(zip);
+    assert_int_equal(submit(DOUBLE, NULL, qid, ids[1]), 202);
+    wait_final(ids, 2, 60);
+    json_t *s0 = get_submission(ids[0]), *s1 = get_submission(ids[1]);
+    assert_string_equal(e2e_jstr(s0, "status"), "passed");
+    assert_int_equal(e2e_jint(s0, "score_awarded"), 2);
+    assert_string_equal(e2e_jstr(s1, "status"), "failed");
+    json_decref(s0);
+    json_decref(s1);
+    assert_int_equal(e2e_sql_long("SELECT question_version FROM submissions WHERE id = '%s'", ids[0]), 2);
+    assert_int_equal(e2e_sql_long("SELECT question_version FROM submissions WHERE id = '%s'", ids[1]), 3);
+
+    /* A 20 MB test in a tar.gz; judged twice, read from Postgres once. */
+    size_t big = 20 << 20;
+    char *data = malloc(big);
+    memset(data, 'x', big);
+    const char *bnames[] = {"1.in", "1.out"};
+    const char *bdatas[] = {data, "20971520\n"};
+    size_t bsizes[] = {big, 0};
+    char *tgz = make_archive(false, bnames, bdatas, bsizes, 2, &len);
+    assert_true(len < 1 << 20);
+    assert_int_equal(put_archive(qid, "application/gzip", tgz, len, &r), 200);
+    http_resp_free(&r);
+    free(tgz);
+    char sha[65];
+    q = get_json(path, 200);
+    snprintf(sha, sizeof sha, "%s", e2e_jstr(json_array_get(json_object_get(q, "test_cases"), 0), "input_sha256"));
+    assert_int_equal(e2e_jint(json_array_get(json_object_get(q, "test_cases"), 0), "input_size"), (long)big);
+    json_decref(q);
+    free(data);
+    static const char count[] = "import sys\nprint(len(sys.stdin.buffer.read()))\n";
+    assert_int_equal(submit(count, NULL, qid, ids[2]), 202);
+    wait_final(&ids[2], 1, 60);
+    s0 = get_submission(ids[2]);
+    if (strcmp(e2e_jstr(s0, "status"), "passed") != 0)
+        fail_msg("20 MB test: %s", json_dumps(s0, 0));
+    json_decref(s0);
+    assert_int_equal(submit(count, NULL, qid, ids[2]), 202);
+    wait_final(&ids[2], 1, 60);
+    s0 = get_submission(ids[2]);
+    assert_string_equal(e2e_jstr(s0, "status"), "passed");
+    json_decref(s0);
+    assert_int_equal(fills_of(w.log, sha), 1); /* the second run read the host's cache */
+    /* A part of the big file by Range. */
+    int fd = http_dial(E.api_port);
+    char req[256];
+    int rl = snprintf(req, sizeof req, "GET /questions/%s/tests/0/input HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Range: bytes=10-19\r\nConnection: close\r\n\r\n", qid);
+    assert_int_equal(http_send_all(fd, req, (size_t)rl), 0);
+    char resp[2048];
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof resp - 1 && (k = read(fd, resp + got, sizeof resp - 1 - got)) > 0)
+        got += (size_t)k;
+    resp[got] = '\0';
+    close(fd);
+    assert_non_null(strstr(resp, " 206 "));
+    assert_non_null(strstr(resp, "bytes 10-19/20971520"));
+    assert_non_null(strstr(resp, "\r\n\r\nxxxxxxxxxx"));
+    snprintf(path, sizeof path, "/questions/%s/tests/0/input", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413); /* over 16 MiB: ask by Range */
+    http_resp_free(&r);
+    stop(w.pid, SIGTERM);
 }
 
 typedef struct batch {
@@ -1320,6 +1523,7 @@ int main(void)
         cmocka_unit_test_teardown(question_and_scores, stop_leftovers),
         cmocka_unit_test_teardown(limits_per_question, stop_leftovers),
         cmocka_unit_test_teardown(schema_upgrade, stop_leftovers),
+        cmocka_unit_test_teardown(test_data_archives, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
         cmocka_unit_test_teardown(kill9_mid_batch, stop_leftovers),

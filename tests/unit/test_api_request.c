@@ -35,19 +35,20 @@ static void routes(void **state)
 {
     (void)state;
     char id[37];
-    assert_int_equal(api_route_match("/submissions", id), API_ROUTE_SUBMISSIONS);
-    assert_int_equal(api_route_match("/submissions/0B6F3A5E-8A40-4C1E-9A43-2F1F7C3D9E01", id), API_ROUTE_SUBMISSION);
+    long n;
+    assert_int_equal(api_route_match("/submissions", id, &n), API_ROUTE_SUBMISSIONS);
+    assert_int_equal(api_route_match("/submissions/0B6F3A5E-8A40-4C1E-9A43-2F1F7C3D9E01", id, &n), API_ROUTE_SUBMISSION);
     assert_string_equal(id, "0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01");
-    assert_int_equal(api_route_match("/questions", id), API_ROUTE_QUESTIONS);
-    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id), API_ROUTE_QUESTION);
-    assert_int_equal(api_route_match("/languages", id), API_ROUTE_LANGUAGES);
-    assert_int_equal(api_route_match("/healthz", id), API_ROUTE_HEALTHZ);
-    assert_int_equal(api_route_match("/", id), API_ROUTE_NONE);
-    assert_int_equal(api_route_match("/submissions/", id), API_ROUTE_NONE);
-    assert_int_equal(api_route_match("/submissions/123", id), API_ROUTE_NONE);
-    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/x", id), API_ROUTE_NONE);
-    assert_int_equal(api_route_match("/submissionsx", id), API_ROUTE_NONE);
-    assert_int_equal(api_route_match("/languages/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/questions", id, &n), API_ROUTE_QUESTIONS);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id, &n), API_ROUTE_QUESTION);
+    assert_int_equal(api_route_match("/languages", id, &n), API_ROUTE_LANGUAGES);
+    assert_int_equal(api_route_match("/healthz", id, &n), API_ROUTE_HEALTHZ);
+    assert_int_equal(api_route_match("/", id, &n), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/", id, &n), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/123", id, &n), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/x", id, &n), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissionsx", id, &n), API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/languages/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id, &n), API_ROUTE_NONE);
     assert_true(api_route_allows(API_ROUTE_SUBMISSIONS, "POST"));
     assert_false(api_route_allows(API_ROUTE_SUBMISSIONS, "GET"));
     assert_true(api_route_allows(API_ROUTE_SUBMISSION, "GET"));
@@ -56,6 +57,35 @@ static void routes(void **state)
     assert_false(api_route_allows(API_ROUTE_HEALTHZ, "POST"));
     assert_string_equal(api_route_allow(API_ROUTE_QUESTIONS), "POST");
     assert_string_equal(api_route_allow(API_ROUTE_LANGUAGES), "GET, HEAD");
+    /* A question's test data. */
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests", id, &n),
+                     API_ROUTE_QUESTION_TESTS);
+    assert_int_equal(api_route_match("/questions/0B6F3A5E-8A40-4c1e-9a43-2f1f7c3d9e01/tests/12/input", id, &n),
+                     API_ROUTE_TEST_INPUT);
+    assert_string_equal(id, "0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01");
+    assert_int_equal(n, 12);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/0/answer", id, &n),
+                     API_ROUTE_TEST_ANSWER);
+    assert_int_equal(n, 0);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/01/answer", id, &n),
+                     API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/-1/input", id, &n),
+                     API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/1/output", id, &n),
+                     API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/", id, &n),
+                     API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests", id, &n),
+                     API_ROUTE_NONE);
+    assert_true(api_route_allows(API_ROUTE_QUESTION_TESTS, "PUT"));
+    assert_false(api_route_allows(API_ROUTE_QUESTION_TESTS, "POST"));
+    assert_true(api_route_allows(API_ROUTE_TEST_INPUT, "GET"));
+    assert_true(api_content_type_archive("application/zip"));
+    assert_true(api_content_type_archive("application/gzip"));
+    assert_true(api_content_type_archive("Application/X-Tar; charset=binary"));
+    assert_false(api_content_type_archive("application/json"));
+    assert_false(api_content_type_archive("application/zipx"));
+    assert_false(api_content_type_archive(NULL));
 }
 
 static void content_types(void **state)
