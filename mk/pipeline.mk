@@ -92,3 +92,17 @@ $(BUILD)/tests/test_api_archive: $(BUILD)/tests/unit/test_api_archive.o $(BUILD)
                                  $(BUILD)/src/api/request.o $(BUILD)/src/queue/message.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -larchive -lcrypto
+
+# libFuzzer on the archive reader; FUZZ_TIME seconds. make fuzz runs it too.
+FUZZ_ARCHIVE_BIN = $(BUILD)/fuzz/fuzz_archive
+$(FUZZ_ARCHIVE_BIN): tests/fuzz/fuzz_archive.c src/api/archive.c src/api/request.c src/queue/message.c $(LIB)
+	@command -v clang >/dev/null || { echo "fuzz: installing clang"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -o $@ $^ $(LIBS_CORE) -larchive -lcrypto
+
+.PHONY: fuzz-archive
+fuzz-archive: $(FUZZ_ARCHIVE_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus-archive
+	$(FUZZ_ARCHIVE_BIN) -max_total_time=$(FUZZ_TIME) -max_len=65536 $(BUILD)/fuzz/corpus-archive tests/fuzz/corpus-archive
+
+fuzz: fuzz-archive
