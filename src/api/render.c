@@ -58,6 +58,10 @@ static json_t *result_json(const core_test_result_t *t)
     bad |= json_object_set_new(o, "exit_code", t->exit_code >= 0 ? json_integer(t->exit_code) : json_null());
     bad |= json_object_set_new(o, "signal", t->signal > 0 ? json_integer(t->signal) : json_null());
     bad |= json_object_set_new(o, "evidence", json_string(t->evidence));
+    if (t->stdout_blob.sha256[0]) {
+        bad |= json_object_set_new(o, "stdout_sha256", json_string(t->stdout_blob.sha256));
+        bad |= json_object_set_new(o, "stdout_size", json_integer((json_int_t)t->stdout_blob.size));
+    }
     bad |= set_limits(lim, &t->limits);
     /* Results stored before limits were recorded have none. */
     bad |= json_object_set_new(o, "limits", known ? lim : (json_decref(lim), json_null()));
@@ -98,6 +102,7 @@ char *api_render_submission(const core_submission_t *s)
     bad |= json_object_set_new(o, "max_score", json_integer(r->max_score));
     bad |= json_object_set_new(o, "error", str_or_null(r->error));
     bad |= set_limits(o, &j->limits);
+    bad |= json_object_set_new(o, "keep_output", json_boolean(j->keep_output));
     bad |= json_object_set_new(o, "created_at", str_or_null(s->created_at));
     bad |= json_object_set_new(o, "started_at", str_or_null(s->started_at));
     bad |= json_object_set_new(o, "finished_at", str_or_null(s->finished_at));

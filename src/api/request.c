@@ -31,10 +31,11 @@ static void lower_id(const char *in, char id[37])
     id[36] = '\0';
 }
 
-/* "/tests", "/tests/{n}/input" or "/tests/{n}/answer" after a question's id. */
-static api_route_t question_sub(const char *rest, long *ordinal)
+/* After a question's id: "/tests", "/tests/{n}/input" or "/tests/{n}/answer";
+ * after a submission's: "/tests/{n}/stdout". */
+static api_route_t sub_route(api_route_t base, const char *rest, long *ordinal)
 {
-    if (strcmp(rest, "/tests") == 0)
+    if (base == API_ROUTE_QUESTION && strcmp(rest, "/tests") == 0)
         return API_ROUTE_QUESTION_TESTS;
     if (strncmp(rest, "/tests/", 7) != 0)
         return API_ROUTE_NONE;
@@ -43,10 +44,12 @@ static api_route_t question_sub(const char *rest, long *ordinal)
     if (digits == 0 || digits > 6 || (digits > 1 && p[0] == '0'))
         return API_ROUTE_NONE;
     *ordinal = strtol(p, NULL, 10);
-    if (strcmp(p + digits, "/input") == 0)
+    if (base == API_ROUTE_QUESTION && strcmp(p + digits, "/input") == 0)
         return API_ROUTE_TEST_INPUT;
-    if (strcmp(p + digits, "/answer") == 0)
+    if (base == API_ROUTE_QUESTION && strcmp(p + digits, "/answer") == 0)
         return API_ROUTE_TEST_ANSWER;
+    if (base == API_ROUTE_SUBMISSION && strcmp(p + digits, "/stdout") == 0)
+        return API_ROUTE_TEST_STDOUT;
     return API_ROUTE_NONE;
 }
 
@@ -77,9 +80,7 @@ api_route_t api_route_match(const char *path, char id[37], long *ordinal)
         maybe[36] = '\0';
         if (!queue_uuid_valid(maybe))
             return API_ROUTE_NONE;
-        api_route_t r = rest[37] == '\0' ? routes[i].with_id
-                        : routes[i].with_id == API_ROUTE_QUESTION ? question_sub(rest + 37, ordinal)
-                                                                  : API_ROUTE_NONE;
+        api_route_t r = rest[37] == '\0' ? routes[i].with_id : sub_route(routes[i].with_id, rest + 37, ordinal);
         if (r != API_ROUTE_NONE)
             lower_id(maybe, id);
         return r;
@@ -97,6 +98,7 @@ const char *api_route_allow(api_route_t r)
     case API_ROUTE_QUESTION:
     case API_ROUTE_TEST_INPUT:
     case API_ROUTE_TEST_ANSWER:
+    case API_ROUTE_TEST_STDOUT:
     case API_ROUTE_LANGUAGES:
     case API_ROUTE_HEALTHZ: return "GET, HEAD";
     case API_ROUTE_NONE: break;
@@ -333,7 +335,7 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
                          core_job_t *out, api_error_t *e)
 {
     static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", "time_limit",
-                                         "wall_limit", "memory_limit", "output_limit", NULL};
+                                         "wall_limit", "memory_limit", "output_limit", "keep_output", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -392,6 +394,12 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
                parse_limits(root, &lim->max, &out->limits, e) < 0) {
         goto out;
     }
+    const json_t *keep = json_object_get(root, "keep_output");
+    if (keep && !json_is_boolean(keep)) {
+        api_reject(e, 400, "field 'keep_output' must be true or false, not %s", type_name(keep));
+        goto out;
+    }
+    out->keep_output = json_is_true(keep);
     if (!(out->source = strdup(json_string_value(src)))) {
         api_reject(e, 503, "out of memory");
         goto out;

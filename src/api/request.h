@@ -37,6 +37,7 @@ typedef enum api_route {
     API_ROUTE_QUESTION_TESTS,    /* /questions/{id}/tests (PUT an archive) */
     API_ROUTE_TEST_INPUT,        /* /questions/{id}/tests/{n}/input */
     API_ROUTE_TEST_ANSWER,       /* /questions/{id}/tests/{n}/answer */
+    API_ROUTE_TEST_STDOUT,       /* /submissions/{id}/tests/{n}/stdout (keep_output) */
     API_ROUTE_LANGUAGES,         /* /languages */
     API_ROUTE_HEALTHZ,           /* /healthz */
 } api_route_t;
@@ -61,7 +62,8 @@ bool api_content_type_json(const char *value);
 
 /* Parse a POST /submissions body: {language, source_code, question_id} or
  * {language, source_code, test_cases: [{input, expected_output, score}],
- * time_limit?, wall_limit?, memory_limit?, output_limit?} into a job
+ * time_limit?, wall_limit?, memory_limit?, output_limit?}, either with
+ * keep_output? (a boolean), into a job
  * (core_job_free() it; its submission_id is ""). */
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e);

@@ -507,7 +507,8 @@ static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *t
     return 0;
 }
 
-/* GET /questions/{id}/tests/{n}/input|answer: the file's bytes, at most
+/* GET /questions/{id}/tests/{n}/input|answer and
+ * /submissions/{id}/tests/{n}/stdout: the file's bytes, at most
  * API_FILE_ANSWER_MAX of them per response (a Range header asks for a part). */
 static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *c, request_t *r)
 {
@@ -518,11 +519,13 @@ static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *
         return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
                              NULL, NULL);
     core_test_t t;
-    if (store_question_test(db, r->id, r->ordinal, &t, &err) < 0) {
+    int found = r->route == API_ROUTE_TEST_STDOUT ? store_submission_stdout(db, r->id, r->ordinal, &t.input, &err)
+                                                   : store_question_test(db, r->id, r->ordinal, &t, &err);
+    if (found < 0) {
         api_db_give(s, slot);
         return api_send_store_error(c, "reading the test", &err);
     }
-    const core_blob_t *b = r->route == API_ROUTE_TEST_INPUT ? &t.input : &t.answer;
+    const core_blob_t *b = r->route == API_ROUTE_TEST_ANSWER ? &t.answer : &t.input;
     uint64_t from = 0, to = b->size;
     const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
     unsigned status = MHD_HTTP_OK;
@@ -612,7 +615,8 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
     case API_ROUTE_SUBMISSION: get_submission(s, r, a); return;
     case API_ROUTE_QUESTION_TESTS: put_question_tests(s, r, a); return;
     case API_ROUTE_TEST_INPUT:
-    case API_ROUTE_TEST_ANSWER: break; /* answer_test_file() */
+    case API_ROUTE_TEST_ANSWER:
+    case API_ROUTE_TEST_STDOUT: break; /* answer_test_file() */
     case API_ROUTE_QUESTION: get_question(s, r, a); return;
     case API_ROUTE_LANGUAGES:
         a->status = MHD_HTTP_OK;
@@ -782,7 +786,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
-    if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER)
+    if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
         return answer_test_file(s, c, r);
     switch (r->route == API_ROUTE_NONE ? r->live : API_LIVE_NONE) {
     case API_LIVE_EVENTS: return api_events_answer(s, c, r);

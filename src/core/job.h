@@ -66,6 +66,7 @@ typedef struct core_job {
     char *source;                /* owned */
     size_t source_len;
     core_limits_t limits;        /* the submission's own, else its question's, per field */
+    bool keep_output;            /* keep each test's whole stdout as a blob */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     /* How each test is judged (checker, interactive mode) and how tests are
@@ -97,6 +98,7 @@ typedef struct core_test_result {
     int signal;                  /* 0 when not killed by a signal */
     char evidence[512];
     core_limits_t limits;        /* what it ran under (the language's allowances included) */
+    core_blob_t stdout_blob;     /* the whole stdout, when the job keeps output ("" otherwise) */
 } core_test_result_t;
 
 /* A submission's outcome. */

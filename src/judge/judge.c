@@ -166,6 +166,12 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
                  res.evidence, diff_line);
     else
         snprintf(t->evidence, sizeof t->evidence, "%s", res.evidence);
+    if (rc == 0 && sub->job->keep_output && sub->keep_stdout &&
+        sub->keep_stdout(sub->ud, res.out ? res.out : "", res.out_len, &t->stdout_blob, &err) < 0) {
+        t->status = CORE_STATUS_INTERNAL_ERROR;
+        t->passed = false;
+        snprintf(t->evidence, sizeof t->evidence, "keeping the output: %.480s", err.msg);
+    }
     if (!t->out || !t->err) {
         t->status = CORE_STATUS_INTERNAL_ERROR;
         t->passed = false;

@@ -28,6 +28,9 @@ typedef struct judge_submission {
      * descriptor the judge closes, or <0 with err (the test is then
      * internal_error: the host could not provide its data). */
     int (*open_data)(void *ud, const core_blob_t *blob, nsj_error_t *err);
+    /* With job->keep_output: store a test's whole stdout, filling blob;
+     * <0 with err (the test is then internal_error). */
+    int (*keep_stdout)(void *ud, const char *data, size_t len, core_blob_t *blob, nsj_error_t *err);
 } judge_submission_t;
 
 /* A sandbox result's status for one test, given whether its output matched. */

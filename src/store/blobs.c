@@ -49,7 +49,7 @@ static int insert_chunk(store_t *s, const char *sha, int n, const char *data, si
     return 0;
 }
 
-int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err)
+static int put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err)
 {
     if (hash_sha256_hex(data, len, out->sha256) < 0)
         return nsj_error_set(err, ENOMEM, "sha256");
@@ -136,13 +136,34 @@ int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const voi
     }
 }
 
+/* A blob is whole or absent: its head and chunks commit together, in the
+ * caller's transaction or in one of their own. */
+static bool own_transaction(store_t *s)
+{
+    return !store_broken(s) && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+}
+
 int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err)
 {
-    /* A blob is whole or absent: its head and chunks commit together. */
-    if (store_begin(s, err) < 0)
+    bool own = own_transaction(s);
+    if (own && store_begin(s, err) < 0)
         return -1;
-    if (put_fd(s, fd, blob, err) < 0 || store_commit(s, err) < 0) {
-        store_rollback(s);
+    if (put_fd(s, fd, blob, err) < 0 || (own && store_commit(s, err) < 0)) {
+        if (own)
+            store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err)
+{
+    bool own = own_transaction(s);
+    if (own && store_begin(s, err) < 0)
+        return -1;
+    if (put_mem(s, data, len, out, err) < 0 || (own && store_commit(s, err) < 0)) {
+        if (own)
+            store_rollback(s);
         return -1;
     }
     return 0;

@@ -92,6 +92,10 @@ int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN
  * not their bytes); ENOENT. */
 int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_error_t *err);
 
+/* The whole stdout kept of test n (0-based) of a submission that asked for
+ * keep_output; ENOENT when there is none. */
+int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out, nsj_error_t *err);
+
 /* Test n (0-based) of a question's current version: its blobs; ENOENT. */
 int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err);
 
@@ -105,12 +109,12 @@ int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests,
 #define STORE_BLOB_CHUNK (1 << 20)
 
 /* Store bytes as a blob (nothing when it is there already); out gets its
- * hash and size. Inside the caller's transaction, if any. */
+ * hash and size. Inside the caller's transaction, else in one of its own. */
 int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err);
 
 /* Store a file whose hash and size the caller computed while writing it
- * (nothing when the blob is there already), a chunk at a time, in a
- * transaction of its own (not inside the caller's). */
+ * (nothing when the blob is there already), a chunk at a time; inside the
+ * caller's transaction, else in one of its own. */
 int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err);
 
 /* Read a blob a chunk at a time into sink (which returns <0 to fail, >0

@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-/* Rows per INSERT: 17 parameters a result row, well under libpq's 65535. */
+/* Rows per INSERT: 18 parameters a result row, well under libpq's 65535. */
 #define BATCH_ROWS 1000
 
 typedef struct sbuf {
@@ -176,14 +176,15 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
     char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
     snprintf(ver, sizeof ver, "%d", job->question_version);
-    const char *p[9] = {qid, job->language, job->source, score};
+    const char *p[10] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
     p[8] = qid ? ver : NULL;
+    p[9] = job->keep_output ? "t" : "f";
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ", question_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                             " RETURNING id",
-                             9, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                             10, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
@@ -225,7 +226,7 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     memset(job, 0, sizeof *job);
     const char *p[] = {id};
     PGresult *r = store_exec(s,
-                             "SELECT s.question_id, s.language, s.source_code, s.question_version,"
+                             "SELECT s.question_id, s.language, s.source_code, s.question_version, s.keep_output,"
                              " COALESCE(s.time_limit_ms, q.time_limit_ms), COALESCE(s.wall_limit_ms, q.wall_limit_ms),"
                              " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit)"
                              " FROM submissions s LEFT JOIN questions q ON q.id = s.question_id WHERE s.id = $1",
@@ -246,7 +247,8 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     job->source = store_dup(r, 0, 2, &bad);
     job->source_len = (size_t)PQgetlength(r, 0, 2);
     job->question_version = PQgetisnull(r, 0, 3) ? 1 : atoi(PQgetvalue(r, 0, 3));
-    store_get_limits(r, 0, 4, &job->limits);
+    job->keep_output = PQgetvalue(r, 0, 4)[0] == 't';
+    store_get_limits(r, 0, 5, &job->limits);
     PQclear(r);
     if (bad) {
         core_job_free(job);
@@ -263,7 +265,7 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
 
 static int insert_results(store_t *s, const char *id, const core_report_t *rep, nsj_error_t *err)
 {
-    enum { COLS = 17 };
+    enum { COLS = 18 };
     for (size_t base = 0; base < rep->ntests; base += BATCH_ROWS) {
         size_t rows = rep->ntests - base < BATCH_ROWS ? rep->ntests - base : BATCH_ROWS;
         const char **params = calloc(1 + rows * (COLS - 1), sizeof *params);
@@ -277,7 +279,7 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
         params[0] = id;
         sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
                      " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
-                     ") VALUES ");
+                     ", stdout_sha256) VALUES ");
         for (size_t i = 0; i < rows; i++) {
             const core_test_result_t *t = &rep->tests[base + i];
             const char **q = &params[1 + i * (COLS - 1)];
@@ -300,6 +302,7 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
             q[10] = t->signal > 0 ? nums[i][5] : NULL;
             q[11] = t->evidence;
             store_limit_params(&t->limits, &nums[i][6], &q[12]);
+            q[16] = t->stdout_blob.sha256[0] ? t->stdout_blob.sha256 : NULL;
             int k = 2 + (int)i * (COLS - 1);
             sb_add(&sql, "%s($1", i ? ", " : "");
             for (int c = 0; c < COLS - 1; c++)
@@ -425,9 +428,11 @@ static int load_results(store_t *s, const char *id, core_report_t *rep, nsj_erro
 {
     const char *p[] = {id};
     PGresult *r = store_exec(s,
-                             "SELECT test_case_id, ordinal, status, passed, stdout, stderr, execution_ms, cpu_ms,"
-                             " memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
-                             " FROM submission_results WHERE submission_id = $1 ORDER BY ordinal",
+                             "SELECT r.test_case_id, r.ordinal, r.status, r.passed, r.stdout, r.stderr, r.execution_ms,"
+                             " r.cpu_ms, r.memory_kb, r.exit_code, r.signal, r.evidence, r.time_limit_ms,"
+                             " r.wall_limit_ms, r.memory_limit, r.output_limit, r.stdout_sha256, b.size"
+                             " FROM submission_results r LEFT JOIN blobs b ON b.sha256 = r.stdout_sha256"
+                             " WHERE r.submission_id = $1 ORDER BY r.ordinal",
                              1, p, err);
     if (!r)
         return -1;
@@ -455,6 +460,10 @@ static int load_results(store_t *s, const char *id, core_report_t *rep, nsj_erro
         t->signal = PQgetisnull(r, i, 10) ? 0 : atoi(PQgetvalue(r, i, 10));
         snprintf(t->evidence, sizeof t->evidence, "%s", PQgetvalue(r, i, 11));
         store_get_limits(r, i, 12, &t->limits);
+        if (!PQgetisnull(r, i, 16)) {
+            snprintf(t->stdout_blob.sha256, sizeof t->stdout_blob.sha256, "%s", PQgetvalue(r, i, 16));
+            t->stdout_blob.size = strtoull(PQgetvalue(r, i, 17), NULL, 10);
+        }
     }
     PQclear(r);
     return bad ? oom(err) : 0;
@@ -468,7 +477,7 @@ int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj
                              "SELECT question_id, language, source_code, status, stdout, stderr, execution_ms,"
                              " memory_kb, score_awarded, max_score, error, " STORE_TIME("created_at") ", "
                              STORE_TIME("started_at") ", " STORE_TIME("finished_at") ", " STORE_LIMIT_COLUMNS
-                             " FROM submissions WHERE id = $1",
+                             ", keep_output FROM submissions WHERE id = $1",
                              1, p, err);
     if (!r)
         return -1;
@@ -500,6 +509,7 @@ int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj
     get_time(r, 0, 12, out->started_at);
     get_time(r, 0, 13, out->finished_at);
     store_get_limits(r, 0, 14, &j->limits);
+    j->keep_output = PQgetvalue(r, 0, 18)[0] == 't';
     PQclear(r);
     if (bad || load_results(s, id, rep, err) < 0) {
         core_submission_free(out);
@@ -523,4 +533,28 @@ int store_submission_status(store_t *s, const char *id, core_status_t *status, n
         rc = nsj_error_set(err, EIO, "submission %s: unknown status '%s'", id, PQgetvalue(r, 0, 0));
     PQclear(r);
     return rc;
+}
+
+int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out, nsj_error_t *err)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%ld", n);
+    const char *p[] = {id, num};
+    PGresult *r = store_exec(s,
+                             "SELECT b.sha256, b.size FROM submission_results r JOIN blobs b ON b.sha256 = r.stdout_sha256"
+                             " WHERE r.submission_id = $1 AND r.ordinal = $2",
+                             2, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err->msg, sizeof err->msg,
+                 "submission %s has no kept stdout of test %ld (it is kept when the submission asks keep_output)", id, n);
+        err->errnum = ENOENT;
+        return -1;
+    }
+    snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(r, 0, 0));
+    out->size = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    return 0;
 }

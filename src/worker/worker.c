@@ -445,6 +445,14 @@ static int open_data(void *ud, const core_blob_t *blob, nsj_error_t *err)
     return fd;
 }
 
+static int keep_stdout(void *ud, const char *data, size_t len, core_blob_t *blob, nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    if (ensure_connected(t, NEED_DB, false) < 0)
+        return nsj_error_set(err, EAGAIN, "Postgres unavailable");
+    return store_blob_put_mem(t->db, data, len, blob, err);
+}
+
 typedef struct load_ctx {
     const char *id;
     core_job_t *job;
@@ -517,7 +525,8 @@ static int judge_and_store(job_thread_t *t, const char *id)
     }
     judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .job = &job,
                               .cancel_fd = p->cancel_pipe[0], .keep_output = p->cfg.keep_output,
-                              .on_test = on_test, .ud = t, .open_data = open_data};
+                              .on_test = on_test, .ud = t, .open_data = open_data,
+                              .keep_stdout = keep_stdout};
     core_limits_resolve(&job.limits, &p->cfg.limits, &sub.limits);
     core_report_t rep;
     uint64_t t0 = now_ms();

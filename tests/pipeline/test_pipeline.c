@@ -848,6 +848,48 @@ static void test_data_archives(void **state)
     stop(w.pid, SIGTERM);
 }
 
+/* keep_output (issue #11): the whole stdout of each test is kept as a blob
+ * beside the bounded preview, and served; without it there is none. */
+static void keep_output_full_stdout(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    static const char *const env[] = {"STORED_OUTPUT_MAX=1k", NULL};
+    worker_t w = worker_start("keep", 1, env);
+    static const char body[] = "{\"language\":\"python\",\"source_code\":\"print('y' * 10000)\\nprint(int(input()) * 2)\\n\","
+                               "\"keep_output\":true,\"test_cases\":[" T2("21", "42", 1) "," T2("1", "2", 1) "]}";
+    http_resp_t r;
+    char ids[2][37];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(e2e_post_json("/submissions", i == 0 ? body : "{\"language\":\"python\",\"source_code\":"
+                                       "\"print(42)\",\"test_cases\":[" T2("21", "42", 1) "]}", &r), 202);
+        json_t *j = json_loads(r.body, 0, NULL);
+        snprintf(ids[i], 37, "%s", e2e_jstr(j, "id"));
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    wait_final(ids, 2, 60);
+    json_t *s = get_submission(ids[0]);
+    assert_true(json_is_true(json_object_get(s, "keep_output")));
+    json_t *r1 = json_array_get(json_object_get(s, "results"), 1);
+    assert_int_equal(e2e_jint(r1, "stdout_size"), 10003);
+    assert_non_null(strstr(e2e_jstr(r1, "stdout"), "[output truncated")); /* the preview */
+    json_decref(s);
+    char path[128];
+    snprintf(path, sizeof path, "/submissions/%s/tests/1/stdout", ids[0]);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 10003);
+    assert_memory_equal(r.body + 10000, "\n2\n", 3);
+    http_resp_free(&r);
+    snprintf(path, sizeof path, "/submissions/%s/tests/0/stdout", ids[1]);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 404);
+    assert_non_null(strstr(r.body, "keep_output"));
+    http_resp_free(&r);
+    stop(w.pid, SIGTERM);
+}
+
 typedef struct batch {
     int first, count;
     char (*ids)[37];
@@ -1524,6 +1566,7 @@ int main(void)
         cmocka_unit_test_teardown(limits_per_question, stop_leftovers),
         cmocka_unit_test_teardown(schema_upgrade, stop_leftovers),
         cmocka_unit_test_teardown(test_data_archives, stop_leftovers),
+        cmocka_unit_test_teardown(keep_output_full_stdout, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
         cmocka_unit_test_teardown(kill9_mid_batch, stop_leftovers),

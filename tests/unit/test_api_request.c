@@ -77,6 +77,13 @@ static void routes(void **state)
                      API_ROUTE_NONE);
     assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests", id, &n),
                      API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/3/stdout", id, &n),
+                     API_ROUTE_TEST_STDOUT);
+    assert_int_equal(n, 3);
+    assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/3/stdout", id, &n),
+                     API_ROUTE_NONE);
+    assert_int_equal(api_route_match("/submissions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests/3/input", id, &n),
+                     API_ROUTE_NONE);
     assert_true(api_route_allows(API_ROUTE_QUESTION_TESTS, "PUT"));
     assert_false(api_route_allows(API_ROUTE_QUESTION_TESTS, "POST"));
     assert_true(api_route_allows(API_ROUTE_TEST_INPUT, "GET"));
@@ -254,6 +261,14 @@ static void limits(void **state)
         if (e.status != 400 || !strstr(e.msg, bad[i].needle))
             fail_msg("%s: got %u '%s', want '%s'", body, e.status, e.msg, bad[i].needle);
     }
+    /* keep_output: a boolean, with test cases or a question. */
+    b = "{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01\","
+        "\"keep_output\":true}";
+    assert_int_equal(api_parse_submission(b, strlen(b), &lim, &langs, &s, &e), 0);
+    assert_true(s.keep_output);
+    core_job_free(&s);
+    expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01\","
+               "\"keep_output\":1}", 400, "field 'keep_output' must be true or false, not an integer");
     /* A submission to a question runs under the question's limits. */
     expect_sub("{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01\","
                "\"time_limit\":1}", 400, "come with test_cases");
