@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 /* Temporary files of fills that died (a killed process) are removed after this. */
 #define STALE_FILL_S 3600
 #define FILL_PREFIX ".fill-"
+#define LOCK_PREFIX ".lock-"
 
 struct datacache {
     int dirfd;
@@ -111,7 +113,8 @@ static void evict(datacache_t *c, const char *keep)
         struct stat st;
         if (fstatat(c->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
             continue;
-        if (strncmp(e->d_name, FILL_PREFIX, strlen(FILL_PREFIX)) == 0) {
+        if (strncmp(e->d_name, FILL_PREFIX, strlen(FILL_PREFIX)) == 0 ||
+            strncmp(e->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) == 0) {
             if (now - st.st_mtime > STALE_FILL_S)
                 unlinkat(c->dirfd, e->d_name, 0);
             continue;
@@ -145,6 +148,25 @@ static void evict(datacache_t *c, const char *keep)
     pthread_mutex_unlock(&c->evict_mu);
 }
 
+/* The blob's file when it is here and whole: a descriptor, marked used. */
+static int lookup(datacache_t *c, const core_blob_t *blob)
+{
+    int fd = openat(c->dirfd, blob->sha256, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == blob->size) {
+        futimens(fd, NULL); /* used now: the LRU order */
+        return fd;
+    }
+    /* Not what a verified fill leaves (someone else's file): fill again. */
+    close(fd);
+    return -1;
+}
+
+static int fill(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *out, bool *filled,
+                nsj_error_t *err);
+
 int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *out,
                   bool *filled, nsj_error_t *err)
 {
@@ -153,17 +175,32 @@ int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fe
         *filled = false;
     if (!hash_hex_valid(blob->sha256))
         return nsj_error_set(err, EINVAL, "data cache: '%.70s' is not a SHA-256", blob->sha256);
-    int fd = openat(c->dirfd, blob->sha256, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-        struct stat st;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == blob->size) {
-            futimens(fd, NULL); /* used now: the LRU order */
-            *out = fd;
-            return 0;
-        }
-        /* Not what a verified fill leaves (someone else's file): fill again. */
-        close(fd);
+    if ((*out = lookup(c, blob)) >= 0)
+        return 0;
+    /* One fill of a blob at a time on this host: threads and processes that
+     * want it meanwhile wait on its lock file (flock: per open file, so
+     * threads exclude each other too), then find it filled. Correctness
+     * does not rest on the lock (fills are verified and renamed whole):
+     * it only saves reading a blob from Postgres twice. */
+    char lock[80];
+    snprintf(lock, sizeof lock, LOCK_PREFIX "%s", blob->sha256);
+    int lfd = openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (lfd >= 0 && flock(lfd, LOCK_EX) == 0 && (*out = lookup(c, blob)) >= 0) {
+        close(lfd);
+        return 0;
     }
+    int rc = fill(c, blob, fetch, ud, out, filled, err);
+    if (lfd >= 0) {
+        /* Waiters hold the old inode and find the blob when they get it. */
+        unlinkat(c->dirfd, lock, 0);
+        close(lfd);
+    }
+    return rc;
+}
+
+static int fill(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *out, bool *filled,
+                nsj_error_t *err)
+{
     char tmp[128];
     snprintf(tmp, sizeof tmp, FILL_PREFIX "%.16s-XXXXXX", blob->sha256);
     char path[sizeof c->dir + sizeof tmp + 2];
