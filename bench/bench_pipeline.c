@@ -418,11 +418,11 @@ static int big_data_phase(pid_t worker, const char *worker_log, int tests, int m
     archive_write_open_memory(a, buf, cap, &used);
     for (int k = 0; k < tests; k++) {
         memset(input, ' ', in_len);
-        int n = snprintf(input, 32, "%d", 1000 + k);
+        int n = snprintf(input, 32, "%d", 100000 + k); /* answers unlike the first phase's data */
         input[n] = ' ';
         input[in_len - 1] = '\n';
         char answer[32], name[32];
-        int alen = snprintf(answer, sizeof answer, "%d\n", (1000 + k) * 2);
+        int alen = snprintf(answer, sizeof answer, "%d\n", (100000 + k) * 2);
         for (int role = 0; role < 2; role++) {
             snprintf(name, sizeof name, "%d.%s", k + 1, role ? "out" : "in");
             struct archive_entry *e = archive_entry_new();

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -15,12 +16,17 @@
 
 #define BLOCK (64 * 1024)
 
+#define MANIFEST "tests.json"
+#define MANIFEST_MAX (1 << 20)
+
 typedef struct file {
+    bool numbered;               /* named N.in, N.out or N.ans: */
     uint64_t n;                  /* the test's number */
     int role;                    /* 0 input, 1 answer */
-    char name[128];
+    char name[256];
     core_blob_t blob;
     int fd;
+    bool used;                   /* by the manifest */
 } file_t;
 
 /* Is the entry name safe: relative, no ".." component, not empty? */
@@ -116,8 +122,43 @@ static int spool(struct archive *ar, const api_archive_limits_t *lim, const char
     return 0;
 }
 
+/* The manifest's bytes, whole (it is small). */
+static int read_manifest(struct archive *ar, char **manifest, size_t *len, api_error_t *e)
+{
+    if (*manifest)
+        return api_reject(e, 400, "the archive has two " MANIFEST);
+    size_t cap = 4096, n = 0;
+    char *m = malloc(cap);
+    for (;;) {
+        if (!m)
+            return api_reject(e, 503, "out of memory");
+        la_ssize_t k = archive_read_data(ar, m + n, cap - n - 1);
+        if (k < 0) {
+            free(m);
+            return api_reject(e, 400, "archive entry '" MANIFEST "': %.120s", archive_error_string(ar));
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+        if (n > MANIFEST_MAX) {
+            free(m);
+            return api_reject(e, 413, MANIFEST " is over %d bytes", MANIFEST_MAX);
+        }
+        if (n + 1 == cap) {
+            char *nm = realloc(m, cap *= 2);
+            if (!nm)
+                free(m);
+            m = nm;
+        }
+    }
+    m[n] = '\0';
+    *manifest = m;
+    *len = n;
+    return 0;
+}
+
 static int read_entries(struct archive *ar, const api_archive_limits_t *lim, file_t **files, size_t *nfiles,
-                        api_error_t *e)
+                        char **manifest, size_t *manifest_len, api_error_t *e)
 {
     char *buf = malloc(BLOCK);
     if (!buf)
@@ -153,13 +194,21 @@ static int read_entries(struct archive *ar, const api_archive_limits_t *lim, fil
                                     " or other special files)", name);
             break;
         }
-        uint64_t n;
-        int role;
-        if (test_name(name, &n, &role) < 0) {
-            rc = api_reject(e, 400, "archive entry '%.100s': expected test files named N.in and N.out (or N.ans)",
-                            name);
+        if (strcmp(name, MANIFEST) == 0) {
+            if (read_manifest(ar, manifest, manifest_len, e) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (strlen(name) >= sizeof(*files)->name) {
+            rc = api_reject(e, 400, "archive entry '%.100s...': names are at most %zu bytes", name,
+                            sizeof(*files)->name - 1);
             break;
         }
+        uint64_t n = 0;
+        int role = 0;
+        bool numbered = test_name(name, &n, &role) == 0;
         if (*nfiles == cap) {
             file_t *nf = realloc(*files, (cap = cap ? cap * 2 : 32) * sizeof **files);
             if (!nf) {
@@ -169,7 +218,7 @@ static int read_entries(struct archive *ar, const api_archive_limits_t *lim, fil
             *files = nf;
         }
         file_t *f = &(*files)[(*nfiles)++];
-        *f = (file_t){.n = n, .role = role, .fd = -1};
+        *f = (file_t){.numbered = numbered, .n = n, .role = role, .fd = -1};
         snprintf(f->name, sizeof f->name, "%s", name);
         if (spool(ar, lim, name, &total, f, buf, e) < 0) {
             rc = -1;
@@ -177,6 +226,102 @@ static int read_entries(struct archive *ar, const api_archive_limits_t *lim, fil
         }
     }
     free(buf);
+    return rc;
+}
+
+static file_t *find(file_t *files, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(files[i].name, name) == 0)
+            return &files[i];
+    return NULL;
+}
+
+/* The tests as tests.json lists them: {"tests": [{"input", "answer",
+ * "score"?}]}, names as in the archive; every file must be used. */
+static int from_manifest(const char *text, size_t len, file_t *files, size_t nfiles, api_archive_t *out,
+                         api_error_t *e)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = -1;
+    const char *key;
+    json_t *v;
+    if (!json_is_object(root)) {
+        api_reject(e, 400, MANIFEST ": not a JSON object (%.100s)", root ? "" : jerr.text);
+        goto out;
+    }
+    json_object_foreach(root, key, v) {
+        if (strcmp(key, "tests") != 0) {
+            api_reject(e, 400, MANIFEST ": unknown field '%.64s'", key);
+            goto out;
+        }
+    }
+    const json_t *tests = json_object_get(root, "tests");
+    size_t n = json_array_size(tests);
+    if (!json_is_array(tests) || n == 0) {
+        api_reject(e, 400, MANIFEST ": 'tests' must be a non-empty array");
+        goto out;
+    }
+    out->tests = calloc(n, sizeof *out->tests);
+    out->fds = calloc(n, sizeof *out->fds);
+    if (!out->tests || !out->fds) {
+        api_reject(e, 503, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *t = json_array_get(tests, i);
+        if (!json_is_object(t)) {
+            api_reject(e, 400, MANIFEST ": tests[%zu] must be an object", i);
+            goto out;
+        }
+        json_object_foreach((json_t *)t, key, v) {
+            if (strcmp(key, "input") && strcmp(key, "answer") && strcmp(key, "score")) {
+                api_reject(e, 400, MANIFEST ": unknown field '%.64s' in tests[%zu]", key, i);
+                goto out;
+            }
+        }
+        const char *in = json_string_value(json_object_get(t, "input")),
+                   *ans = json_string_value(json_object_get(t, "answer"));
+        const json_t *score = json_object_get(t, "score");
+        if (!in || !ans) {
+            api_reject(e, 400, MANIFEST ": tests[%zu] needs 'input' and 'answer' (file names)", i);
+            goto out;
+        }
+        if (score && (!json_is_integer(score) || json_integer_value(score) < 0 ||
+                      json_integer_value(score) > API_SCORE_MAX)) {
+            api_reject(e, 400, MANIFEST ": 'score' in tests[%zu] must be an integer from 0 to %d", i, API_SCORE_MAX);
+            goto out;
+        }
+        file_t *fi = find(files, nfiles, in), *fa = find(files, nfiles, ans);
+        if (!fi || !fa) {
+            api_reject(e, 400, MANIFEST ": tests[%zu] names '%.100s', which is not a file of the archive", i,
+                       fi ? ans : in);
+            goto out;
+        }
+        core_test_t *ct = &out->tests[i];
+        ct->score = score ? (int64_t)json_integer_value(score) : 1;
+        ct->input = fi->blob;
+        ct->answer = fa->blob;
+        /* A file may serve several tests: each gets its own descriptor. */
+        out->fds[i][0] = dup(fi->fd);
+        out->fds[i][1] = dup(fa->fd);
+        out->ntests = i + 1;
+        if (out->fds[i][0] < 0 || out->fds[i][1] < 0) {
+            api_reject(e, 503, "test data: dup: %s", strerror(errno));
+            goto out;
+        }
+        fi->used = fa->used = true;
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!files[i].used) {
+            api_reject(e, 400, "archive entry '%.100s' is not used by " MANIFEST, files[i].name);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    json_decref(root);
     return rc;
 }
 
@@ -190,17 +335,26 @@ int api_archive_read(int fd, const api_archive_limits_t *lim, api_archive_t *out
     archive_read_support_format_tar(ar);
     archive_read_support_filter_gzip(ar);
     file_t *files = NULL;
-    size_t nfiles = 0;
+    size_t nfiles = 0, manifest_len = 0;
+    char *manifest = NULL;
     int rc;
     if (lseek(fd, 0, SEEK_SET) < 0 || archive_read_open_fd(ar, fd, BLOCK) != ARCHIVE_OK)
         rc = api_reject(e, 400, "not a readable zip, tar or tar.gz archive: %.150s",
                         archive_error_string(ar) ? archive_error_string(ar) : "unknown format");
     else
-        rc = read_entries(ar, lim, &files, &nfiles, e);
+        rc = read_entries(ar, lim, &files, &nfiles, &manifest, &manifest_len, e);
     archive_read_free(ar);
     if (rc == 0 && nfiles == 0)
         rc = api_reject(e, 400, "the archive has no test files (N.in with N.out or N.ans)");
-    if (rc == 0) {
+    if (rc == 0 && manifest) {
+        rc = from_manifest(manifest, manifest_len, files, nfiles, out, e);
+    } else if (rc == 0) {
+        for (size_t i = 0; rc == 0 && i < nfiles; i++)
+            if (!files[i].numbered)
+                rc = api_reject(e, 400, "archive entry '%.100s': expected test files named N.in and N.out (or N.ans),"
+                                        " or a " MANIFEST " naming them", files[i].name);
+    }
+    if (rc == 0 && !manifest) {
         qsort(files, nfiles, sizeof *files, cmp_files);
         size_t ntests = 0;
         for (size_t i = 0; rc == 0 && i < nfiles; i++) {
@@ -237,6 +391,7 @@ int api_archive_read(int fd, const api_archive_limits_t *lim, api_archive_t *out
         if (files[i].fd >= 0)
             close(files[i].fd);
     free(files);
+    free(manifest);
     if (rc < 0)
         api_archive_free(out);
     return rc;
@@ -245,8 +400,10 @@ int api_archive_read(int fd, const api_archive_limits_t *lim, api_archive_t *out
 void api_archive_free(api_archive_t *a)
 {
     for (size_t i = 0; a->fds && i < a->ntests; i++) {
-        close(a->fds[i][0]);
-        close(a->fds[i][1]);
+        if (a->fds[i][0] >= 0)
+            close(a->fds[i][0]);
+        if (a->fds[i][1] >= 0)
+            close(a->fds[i][1]);
     }
     free(a->fds);
     core_tests_free(a->tests, a->ntests);

@@ -5,10 +5,14 @@
  * the entry at fault; unit-tested and fuzzed without a server.
  *
  * Layout: files named N.in with N.out or N.ans (N a whole number; any
- * directory part is ignored), ordered by N, score 1 each. Directories are
+ * directory part is ignored), ordered by N, score 1 each; or any names and
+ * a manifest, tests.json at the top of the archive:
+ *   {"tests": [{"input": "a/1.txt", "answer": "a/1.ans", "score": 2}, ...]}
+ * giving the order, the scores (default 1) and which file is which (every
+ * file must be used; one may serve several tests). Directories are
  * skipped. Refused (400): names with "..", absolute names, links, devices
  * and other non-regular entries, unknown names, a test without its pair,
- * two files for one role; (413): an entry over max_file, more than
+ * two files for one role, a bad manifest; (413): an entry over max_file, more than
  * max_total bytes in all, more than max_entries entries -- counted as the
  * bytes come out of the decompressor, whatever the headers claim, so that a
  * zip bomb stops at the limit. */

@@ -845,6 +845,20 @@ static void test_data_archives(void **state)
     http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
     assert_int_equal(r.status, 413); /* over 16 MiB: ask by Range */
     http_resp_free(&r);
+    /* A manifest: its own names, order and scores. */
+    const char *mnames[] = {"b.txt", "a.txt", "tests.json"};
+    const char *mdatas[] = {"4\n", "8\n", "{\"tests\":[{\"input\":\"b.txt\",\"answer\":\"a.txt\",\"score\":5},"
+                                            "{\"input\":\"a.txt\",\"answer\":\"a.txt\",\"score\":7}]}"};
+    zip = make_archive(true, mnames, mdatas, NULL, 3, &len);
+    assert_int_equal(put_archive(qid, "application/zip", zip, len, &r), 200);
+    http_resp_free(&r);
+    free(zip);
+    snprintf(path, sizeof path, "/questions/%s", qid);
+    q = get_json(path, 200);
+    assert_int_equal(e2e_jint(q, "version"), 5);
+    assert_int_equal(e2e_jint(q, "max_score"), 12);
+    assert_int_equal(e2e_jint(json_array_get(json_object_get(q, "test_cases"), 1), "score"), 7);
+    json_decref(q);
     stop(w.pid, SIGTERM);
 }
 

@@ -163,6 +163,60 @@ static void refusals(void **state)
     free(big);
 }
 
+/* A manifest gives order, scores and names; one file may serve two tests. */
+static void manifest(void **state)
+{
+    (void)state;
+    const ent_t es[] = {
+        {"cases/big.txt", "7\n", 0, 0, NULL},
+        {"cases/big.ans", "14\n", 0, 0, NULL},
+        {"small", "1\n", 0, 0, NULL},
+        {"two", "2\n", 0, 0, NULL},
+        {"tests.json", "{\"tests\":[{\"input\":\"small\",\"answer\":\"two\",\"score\":3},"
+                       "{\"input\":\"cases/big.txt\",\"answer\":\"cases/big.ans\"},"
+                       "{\"input\":\"small\",\"answer\":\"two\",\"score\":0}]}", 0, 0, NULL},
+    };
+    for (int k = ZIP; k <= TGZ; k++) {
+        int fd = make((enum kind)k, es, 5);
+        api_archive_t a;
+        api_error_t e;
+        if (api_archive_read(fd, &lim, &a, &e) < 0)
+            fail_msg("format %d: %u %s", k, e.status, e.msg);
+        assert_int_equal(a.ntests, 3);
+        assert_int_equal(a.tests[0].score, 3);
+        assert_int_equal(a.tests[1].score, 1);
+        assert_int_equal(a.tests[2].score, 0);
+        char want[HASH_HEX_LEN + 1];
+        hash_sha256_hex("7\n", 2, want);
+        assert_string_equal(a.tests[1].input.sha256, want);
+        assert_string_equal(a.tests[0].input.sha256, a.tests[2].input.sha256);
+        char buf[8];
+        assert_int_equal(pread(a.fds[2][1], buf, sizeof buf, 0), 2);
+        assert_memory_equal(buf, "2\n", 2);
+        api_archive_free(&a);
+        close(fd);
+    }
+    static const struct {
+        const char *json, *needle;
+    } bad[] = {
+        {"[]", "not a JSON object"},
+        {"{\"tests\":[]}", "non-empty array"},
+        {"{\"tests\":[{\"input\":\"small\"}]}", "needs 'input' and 'answer'"},
+        {"{\"tests\":[{\"input\":\"small\",\"answer\":\"nope\"}]}", "names 'nope'"},
+        {"{\"tests\":[{\"input\":\"small\",\"answer\":\"two\",\"score\":-1}]}", "'score' in tests[0]"},
+        {"{\"tests\":[{\"input\":\"small\",\"answer\":\"two\",\"points\":1}]}", "unknown field 'points'"},
+        {"{\"tests\":[{\"input\":\"small\",\"answer\":\"small\"}]}", "'two' is not used by tests.json"},
+        {"{\"order\":1}", "unknown field 'order'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const ent_t b[] = {{"small", "1\n", 0, 0, NULL}, {"two", "2\n", 0, 0, NULL}, {"tests.json", bad[i].json, 0, 0, NULL}};
+        expect_refusal(make(TAR, b, 3), 400, bad[i].needle);
+    }
+    /* Without a manifest, other names are refused, naming it as the way out. */
+    const ent_t plain[] = {{"small", "1\n", 0, 0, NULL}};
+    expect_refusal(make(TAR, plain, 1), 400, "or a tests.json");
+}
+
 /* Random bytes and mutated archives: a clean 400 or 413 (or, for a
  * mutation that leaves the archive valid, tests), never a crash. */
 static void fuzz_deterministic(void **state)
@@ -209,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pairs_in_every_format),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(manifest),
         cmocka_unit_test(fuzz_deterministic),
     };
     return cmocka_run_group_tests_name("api_archive", tests, NULL, NULL);
