@@ -27,11 +27,30 @@ struct datacache {
     pthread_mutex_t evict_mu;    /* one eviction at a time in this process */
 };
 
+/* mkdir -p: the default sits under /var/cache/nsjudge, which may not exist yet. */
+static int make_dirs(const char *dir, nsj_error_t *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return nsj_error_set(err, ENAMETOOLONG, "data cache: %.100s", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, c ? 0755 : 0700) < 0 && errno != EEXIST)
+            return nsj_error_set(err, errno, "data cache: mkdir %s", path);
+        if (!c)
+            return 0;
+        *p = c;
+    }
+}
+
 int datacache_open(const char *dir, uint64_t max_bytes, datacache_t **out, nsj_error_t *err)
 {
     *out = NULL;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return nsj_error_set(err, errno, "data cache: mkdir %s", dir);
+    if (make_dirs(dir, err) < 0)
+        return -1;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return nsj_error_set(err, errno, "data cache: open %s", dir);

@@ -101,7 +101,7 @@ static void fill_then_hit(void **state)
 {
     (void)state;
     char sub[512];
-    snprintf(sub, sizeof sub, "%s/a", dir);
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir); /* made with its parents */
     datacache_t *c;
     nsj_error_t err;
     assert_int_equal(datacache_open(sub, 1 << 20, &c, &err), 0);
