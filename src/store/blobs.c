@@ -34,17 +34,10 @@ static int insert_chunk(store_t *s, const char *sha, int n, const char *data, si
     snprintf(num, sizeof num, "%d", n);
     const char *p[] = {sha, num, data};
     int lens[] = {0, 0, (int)len}, fmts[] = {0, 0, 1};
-    if (store_broken(s))
-        return nsj_error_set(err, EAGAIN, "postgres: not connected");
-    PGresult *r = PQexecParams(s->conn, "INSERT INTO blob_chunks (sha256, n, data) VALUES ($1, $2, $3)", 3, NULL, p,
-                               lens, fmts, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        snprintf(err->msg, sizeof err->msg, "postgres: storing a chunk of blob %.16s: %s", sha,
-                 r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
-        err->errnum = store_broken(s) ? EAGAIN : EIO;
-        PQclear(r);
-        return -1;
-    }
+    PGresult *r = store_exec_binary(s, "INSERT INTO blob_chunks (sha256, n, data) VALUES ($1, $2, $3)", 3, p, lens,
+                                    fmts, 0, err);
+    if (!r)
+        return nsj_error_wrap(err, "storing a chunk of blob %.16s", sha);
     PQclear(r);
     return 0;
 }
@@ -104,18 +97,11 @@ int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const voi
         char num[16];
         snprintf(num, sizeof num, "%d", n);
         const char *p[] = {sha, num};
-        if (store_broken(s))
-            return nsj_error_set(err, EAGAIN, "postgres: not connected");
         /* Binary results: bytea arrives as its bytes, not as hex text. */
-        PGresult *r = PQexecParams(s->conn, "SELECT data FROM blob_chunks WHERE sha256 = $1 AND n = $2", 2, NULL, p,
-                                   NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            snprintf(err->msg, sizeof err->msg, "postgres: reading blob %.16s: %s", sha,
-                     r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
-            err->errnum = store_broken(s) ? EAGAIN : EIO;
-            PQclear(r);
-            return -1;
-        }
+        PGresult *r = store_exec_binary(s, "SELECT data FROM blob_chunks WHERE sha256 = $1 AND n = $2", 2, p, NULL,
+                                        NULL, 1, err);
+        if (!r)
+            return nsj_error_wrap(err, "reading blob %.16s", sha);
         if (PQntuples(r) == 0) {
             PQclear(r);
             if (n == 0) {

@@ -14,6 +14,11 @@ struct store {
  * PGRES_COMMAND_OK/TUPLES_OK as appropriate), else NULL + a classified err. */
 PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const *params, nsj_error_t *err);
 
+/* The same with binary parameters (formats[i] 1: lengths[i] bytes) and,
+ * with result_format 1, binary results (bytea as its bytes). */
+PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
+                            const int *formats, int result_format, nsj_error_t *err);
+
 /* BEGIN / COMMIT; ROLLBACK ignores errors (the connection may be gone). */
 int store_begin(store_t *s, nsj_error_t *err);
 int store_commit(store_t *s, nsj_error_t *err);

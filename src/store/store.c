@@ -107,11 +107,19 @@ static bool transient_state(const char *state)
 
 PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const *params, nsj_error_t *err)
 {
+    return store_exec_binary(s, sql, nparams, params, NULL, NULL, 0, err);
+}
+
+PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
+                            const int *formats, int result_format, nsj_error_t *err)
+{
     if (store_broken(s)) {
         fail(err, EAGAIN, "postgres: not connected");
         return NULL;
     }
-    PGresult *r = nparams ? PQexecParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(s->conn, sql);
+    PGresult *r = nparams || result_format
+                      ? PQexecParams(s->conn, sql, nparams, NULL, params, lengths, formats, result_format)
+                      : PQexec(s->conn, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;

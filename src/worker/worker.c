@@ -432,13 +432,31 @@ static int fetch_blob(void *ud, const char *sha, int (*sink)(void *, const void 
     return store_blob_read(t->db, sha, sink, sctx, &size, err);
 }
 
+/* A Postgres outage while a test's data or output is read or written is
+ * the host's fault, not the program's: wait for Postgres as with_store()
+ * does (the step is redone whole: a fill starts again, a blob is written
+ * once), until give_up(). true: retry now. */
+static bool retry_store_step(job_thread_t *t, const nsj_error_t *err, uint64_t *delay)
+{
+    if (err->errnum != EAGAIN || give_up(t->pool))
+        return false;
+    if (!t->db_down)
+        service_log("worker %u: Postgres failed mid-test, retrying: %s", t->index, err->msg);
+    t->db_down = true;
+    pool_wait(t->pool, *delay, false);
+    *delay = next_backoff(*delay);
+    return true;
+}
+
 static int open_data(void *ud, const core_blob_t *blob, nsj_error_t *err)
 {
     job_thread_t *t = ud;
     int fd;
     bool filled;
-    if (datacache_get(t->pool->cache, blob, fetch_blob, t, &fd, &filled, err) < 0)
-        return -1;
+    uint64_t delay = BACKOFF_MIN_MS;
+    while (datacache_get(t->pool->cache, blob, fetch_blob, t, &fd, &filled, err) < 0)
+        if (!retry_store_step(t, err, &delay))
+            return -1;
     if (filled)
         service_log("worker %u: data cache: filled %s (%llu bytes) from Postgres", t->index, blob->sha256,
                     (unsigned long long)blob->size);
@@ -448,9 +466,15 @@ static int open_data(void *ud, const core_blob_t *blob, nsj_error_t *err)
 static int keep_stdout(void *ud, const char *data, size_t len, core_blob_t *blob, nsj_error_t *err)
 {
     job_thread_t *t = ud;
-    if (ensure_connected(t, NEED_DB, false) < 0)
-        return nsj_error_set(err, EAGAIN, "Postgres unavailable");
-    return store_blob_put_mem(t->db, data, len, blob, err);
+    uint64_t delay = BACKOFF_MIN_MS;
+    for (;;) {
+        if (ensure_connected(t, NEED_DB, false) < 0)
+            return nsj_error_set(err, EAGAIN, "Postgres unavailable");
+        if (store_blob_put_mem(t->db, data, len, blob, err) == 0)
+            return 0;
+        if (!retry_store_step(t, err, &delay))
+            return -1;
+    }
 }
 
 typedef struct load_ctx {
