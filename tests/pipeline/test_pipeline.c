@@ -862,6 +862,127 @@ static void test_data_archives(void **state)
     stop(w.pid, SIGTERM);
 }
 
+/* The size refusals of test data (a second API with small MAX_TEST_DATA
+ * and MAX_TEST_FILE): a file over the limit, a zip bomb, a body declared
+ * too large, too many entries — 413 each, nothing stored; and two worker
+ * processes sharing one data cache fill an 8 MiB blob once between them. */
+static void test_data_limits_and_shared_cache(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char qid[37];
+    make_question("{\"title\":\"limits\",\"test_cases\":[" T2("1", "2", 1) "]}", qid);
+    int port = e2e_free_port();
+    char listen[64], r_env[200], d_env[300], ready[80], log[1200];
+    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", port);
+    snprintf(r_env, sizeof r_env, "REDIS_URL=%s", E.redis_url);
+    snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", E.db_url);
+    const char *extra[] = {listen, r_env, d_env, "MAX_TEST_DATA=64k", "MAX_TEST_FILE=16k", NULL};
+    const char *argv[] = {E.bin[1], NULL};
+    pid_t api2 = e2e_spawn("api-small", argv, extra, log, sizeof log);
+    track(api2, true);
+    snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", port);
+    assert_true(e2e_wait_line(log, ready, 20000));
+    long blobs0 = e2e_sql_long("SELECT count(*) FROM blobs");
+    char path[96];
+    snprintf(path, sizeof path, "/questions/%s/tests", qid);
+    http_resp_t r;
+    size_t len;
+    char *zeros = calloc(1, 20 << 10);
+    /* One file over MAX_TEST_FILE. */
+    const char *n1[] = {"1.in", "1.out"};
+    const char *d1[] = {zeros, "x"};
+    size_t s1[] = {20 << 10, 0};
+    char *ar = make_archive(false, n1, d1, s1, 2, &len);
+    http_do(port, "PUT", path, "application/gzip", ar, len, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "'1.in' is over the 16384-byte limit"));
+    http_resp_free(&r);
+    free(ar);
+    /* A bomb: 6 files of 15 KiB of zeros, a few hundred bytes zipped, 90 KiB expanded. */
+    const char *n2[] = {"1.in", "1.out", "2.in", "2.out", "3.in", "3.out"};
+    const char *d2[] = {zeros, zeros, zeros, zeros, zeros, zeros};
+    size_t s2[] = {15 << 10, 15 << 10, 15 << 10, 15 << 10, 15 << 10, 15 << 10};
+    ar = make_archive(true, n2, d2, s2, 6, &len);
+    assert_true(len < 4096);
+    http_do(port, "PUT", path, "application/zip", ar, len, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "MAX_TEST_DATA"));
+    http_resp_free(&r);
+    free(ar);
+    /* A body over MAX_TEST_DATA: refused from its declared length. */
+    char *big = malloc(70 << 10);
+    memset(big, 'z', 70 << 10);
+    http_do(port, "PUT", path, "application/x-tar", big, 70 << 10, HTTP_HEADERS_FIRST, &r);
+    assert_int_equal(r.status, 413);
+    http_resp_free(&r);
+    free(big);
+    free(zeros);
+    /* More entries than 2 x MAX_TEST_CASES + 64 (the main API: 264). */
+    enum { MANY = 300 };
+    const char *mn[MANY], *md[MANY];
+    char names[MANY][16];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(names[i], sizeof names[i], "%d.%s", i / 2, i % 2 ? "out" : "in");
+        mn[i] = names[i];
+        md[i] = "1\n";
+    }
+    ar = make_archive(false, mn, md, NULL, MANY, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 413);
+    assert_non_null(strstr(r.body, "more than 264 entries"));
+    http_resp_free(&r);
+    free(ar);
+    /* An absolute name. */
+    const char *n3[] = {"/tmp/1.in", "1.out"};
+    ar = make_archive(false, n3, n1, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 400);
+    assert_non_null(strstr(r.body, "'/tmp/1.in'"));
+    http_resp_free(&r);
+    free(ar);
+    stop(api2, SIGTERM);
+    char qpath[64];
+    snprintf(qpath, sizeof qpath, "/questions/%s", qid);
+    json_t *q = get_json(qpath, 200);
+    assert_int_equal(e2e_jint(q, "version"), 1); /* nothing replaced */
+    json_decref(q);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM blobs"), blobs0); /* nothing stored */
+
+    /* Two worker processes, one cache: the 8 MiB input is read from Postgres once. */
+    size_t in_len = 8 << 20;
+    char *input = malloc(in_len);
+    memset(input, ' ', in_len);
+    memcpy(input, "21", 2);
+    input[in_len - 1] = '\n';
+    const char *dn[] = {input, "42\n"};
+    size_t ds[] = {in_len, 0};
+    ar = make_archive(false, n1, dn, ds, 2, &len);
+    free(input);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 200);
+    http_resp_free(&r);
+    free(ar);
+    q = get_json(qpath, 200);
+    char sha[65];
+    snprintf(sha, sizeof sha, "%s", e2e_jstr(json_array_get(json_object_get(q, "test_cases"), 0), "input_sha256"));
+    json_decref(q);
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-shared", E.dir);
+    const char *const env[] = {"EXECUTION_TIMEOUT=20s", cache_env, NULL};
+    worker_t w1 = worker_start("shared1", 2, env), w2 = worker_start("shared2", 2, env);
+    enum { SUBS = 6 };
+    char ids[SUBS][37];
+    for (int i = 0; i < SUBS; i++)
+        assert_int_equal(submit("import sys\nprint(int(sys.stdin.read().split()[0]) * 2)\n", NULL, qid, ids[i]), 202);
+    wait_final(ids, SUBS, 120);
+    char *list = id_list(ids, SUBS);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), SUBS);
+    free(list);
+    int f1 = fills_of(w1.log, sha), f2 = fills_of(w2.log, sha);
+    print_message("8 MiB blob filled %d + %d times by two workers for %d submissions\n", f1, f2, SUBS);
+    assert_int_equal(f1 + f2, 1);
+    stop(w1.pid, SIGTERM);
+    stop(w2.pid, SIGTERM);
+}
+
 /* keep_output (issue #11): the whole stdout of each test is kept as a blob
  * beside the bounded preview, and served; without it there is none. */
 static void keep_output_full_stdout(void **state)
@@ -1580,6 +1701,7 @@ int main(void)
         cmocka_unit_test_teardown(limits_per_question, stop_leftovers),
         cmocka_unit_test_teardown(schema_upgrade, stop_leftovers),
         cmocka_unit_test_teardown(test_data_archives, stop_leftovers),
+        cmocka_unit_test_teardown(test_data_limits_and_shared_cache, stop_leftovers),
         cmocka_unit_test_teardown(keep_output_full_stdout, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
