@@ -179,7 +179,8 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     }
     if (t->status == CORE_STATUS_INTERNAL_ERROR) {
         rep->status = CORE_STATUS_INTERNAL_ERROR;
-        snprintf(rep->error, sizeof rep->error, "test %zu: sandbox: %.460s", i + 1, t->evidence);
+        /* The evidence names the step: a sandbox step, or the test's data. */
+        snprintf(rep->error, sizeof rep->error, "test %zu: %.480s", i + 1, t->evidence);
     }
     rep->ntests = i + 1;
     nsj_result_free(&res);

@@ -983,6 +983,44 @@ static void test_data_limits_and_shared_cache(void **state)
     stop(w2.pid, SIGTERM);
 }
 
+/* A test that ends in internal_error (here: its input's bytes are missing
+ * from Postgres, a fault of the host) makes the worker judge the job again,
+ * JUDGE_ATTEMPTS runs in all, before internal_error is stored, with the
+ * reason, never as the program's fault. */
+static void internal_error_retried(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    PGresult *r = e2e_sql("INSERT INTO submissions (language, source_code, max_score) VALUES ('python', 'print(42)', 1)"
+                          " RETURNING id");
+    char id[1][37];
+    snprintf(id[0], sizeof id[0], "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    /* A blob whose head is there but whose chunks are not. */
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('gone'), 'hex'), 4) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('42'), 'hex'), 2) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blob_chunks (sha256, n, data) VALUES (encode(sha256('42'), 'hex'), 0, '42')"
+                    " ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input_sha256, answer_sha256, score)"
+                    " VALUES ('%s', 0, encode(sha256('gone'), 'hex'), encode(sha256('42'), 'hex'), 1)", id[0]));
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-retry", E.dir);
+    const char *const env[] = {"JUDGE_ATTEMPTS=3", "STALE_QUEUED_AGE=1s", cache_env, NULL};
+    worker_t w = worker_start("retry", 1, env);
+    wait_final(id, 1, 60);
+    r = e2e_sql("SELECT status, error FROM submissions WHERE id = '%s'", id[0]);
+    assert_string_equal(PQgetvalue(r, 0, 0), "internal_error");
+    if (!strstr(PQgetvalue(r, 0, 1), "not found"))
+        fail_msg("error: %s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    char *t = e2e_read_file(w.log);
+    assert_non_null(strstr(t, "internal_error on attempt 1 of 3"));
+    assert_non_null(strstr(t, "internal_error on attempt 2 of 3"));
+    assert_null(strstr(t, "attempt 3 of 3"));
+    free(t);
+    stop(w.pid, SIGTERM);
+}
+
 /* keep_output (issue #11): the whole stdout of each test is kept as a blob
  * beside the bounded preview, and served; without it there is none. */
 static void keep_output_full_stdout(void **state)
@@ -1703,6 +1741,7 @@ int main(void)
         cmocka_unit_test_teardown(test_data_archives, stop_leftovers),
         cmocka_unit_test_teardown(test_data_limits_and_shared_cache, stop_leftovers),
         cmocka_unit_test_teardown(keep_output_full_stdout, stop_leftovers),
+        cmocka_unit_test_teardown(internal_error_retried, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
         cmocka_unit_test_teardown(kill9_mid_batch, stop_leftovers),
