@@ -24,7 +24,7 @@ LIBS_STATIC = -Wl,--start-group -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -l
 LIBS_CORE = -Wl,-Bstatic -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -Wl,-Bdynamic -lpthread -lm
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
 
-LIB_SRC = $(wildcard src/common/*.c src/sandbox/*.c src/judge/*.c src/docker/*.c)
+LIB_SRC = $(wildcard src/common/*.c src/core/*.c src/sandbox/*.c src/judge/*.c src/docker/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     = $(BUILD)/libnsjudge.a
 

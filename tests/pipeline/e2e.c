@@ -71,7 +71,7 @@ static const char *env_or(const char *name, const char *dflt)
     return v && *v ? v : dflt;
 }
 
-static int free_port(void)
+int e2e_free_port(void)
 {
     for (;;) {
         int p = 20000 + rand() % 40000;
@@ -388,7 +388,7 @@ int e2e_setup(e2e_env_t *e, const char *target)
     if (PQstatus(e->pg) != CONNECTION_OK)
         return unavailable(e, "postgres: %s", PQerrorMessage(e->pg));
     PQclear(PQexec(e->pg, "SET client_min_messages = warning"));
-    e->api_port = free_port();
+    e->api_port = e2e_free_port();
     static char listen[64], r_env[200], d_env[300];
     snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", e->api_port);
     snprintf(r_env, sizeof r_env, "REDIS_URL=%s", e->redis_url);

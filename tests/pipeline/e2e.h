@@ -44,6 +44,9 @@ int e2e_setup(e2e_env_t *e, const char *target);
 /* Stop nsjudge-api (it must exit 0 on SIGTERM) and close Postgres. */
 void e2e_teardown(e2e_env_t *e);
 
+/* A loopback TCP port nothing listens on now. */
+int e2e_free_port(void);
+
 /* Whether GET /healthz answers 200. */
 bool e2e_api_healthy(void);
 
