@@ -90,7 +90,7 @@ void it_dump(const char *what, const nsj_result_t *r);
 /* Run build/nsjudge with args; captures stdout and stderr; returns exit status. */
 int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...) __attribute__((sentinel));
 
-/* Processes with the sandbox's host uids (100000, 100001) in this process's run cgroups. */
+/* Processes with the slots' host uids in this process's run cgroups. */
 int it_count_sandbox_processes(void);
 /* The same for the run cgroups of another supervisor process. */
 int it_count_sandbox_processes_of(pid_t supervisor);
