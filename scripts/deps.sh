@@ -7,7 +7,8 @@ build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-d
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM, and
 # the browser for the web page's test (make browser: chromium, driven
 # headless by playwright-core from npm).
-test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium"
+test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
+      debootstrap e2fsprogs curl"
 case "${1:-all}" in
     build) want=$build ;;
     *)
