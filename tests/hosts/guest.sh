@@ -34,8 +34,10 @@ check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
 check "only cgroup v2 is mounted" [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] 
 check "no cgroup v1 hierarchy" [ -z "$(awk '$3 == "cgroup"' /proc/mounts)" ]
 
-# The README's second block, with this test network's addresses.
-printf 'REDIS_URL=redis://%s:6379\nDATABASE_URL=postgresql://postgres@%s/nsjudge\n' $server $server >/etc/nsjudge/worker.env
+# The README's second block, with this test network's addresses (the two
+# hosts of the multi part share their own Redis and database).
+if [ "$role" = multi ]; then port=6380 db=nsjudge_multi; else port=6379 db=nsjudge; fi
+printf 'REDIS_URL=redis://%s:%s\nDATABASE_URL=postgresql://postgres@%s/%s\n' $server $port $server $db >/etc/nsjudge/worker.env
 cp /etc/nsjudge/worker.env /etc/nsjudge/api.env
 # Test settings: two jobs at a time, quick takeover of a dead worker's jobs.
 printf 'WORKER_COUNT=2\nRECLAIM_IDLE=5s\n' >>/etc/nsjudge/worker.env
@@ -56,7 +58,13 @@ sleeper='import time\ntime.sleep(2)\nprint(int(input())+1)'
 batch() { # batch N: N sleepers, ids on stdout
     local i; for i in $(seq 1 "$1"); do submit "$sleeper" "$i" "$((i + 1))"; done
 }
-report() { local i; for i in "$@"; do say "SUB $i"; done; }
+any_running() { local i; for i in "$@"; do [ "$(status_of "$i")" = running ] && return 0; done; return 1; }
+restarted() { # restarted OLD_PID: a new main process, active
+    [ "$(prop nsjudge-worker MainPID)" != "$1" ] && [ "$(prop nsjudge-worker MainPID)" != 0 ] &&
+        [ "$(systemctl is-active nsjudge-worker)" = active ]
+}
+subs=""
+report() { local i; for i in "$@"; do say "SUB $i"; subs="$subs $i"; done; }
 
 if [ "$role" = multi ]; then
     systemctl enable --now nsjudge-worker
@@ -76,8 +84,13 @@ check "Type=notify: activating while Redis is unreachable (got $st)" [ "$st" = a
 journalctl -u nsjudge-worker -o cat | grep -q 'waiting for Redis' && ok "worker logs 'waiting for Redis'" || fail "no 'waiting for Redis' in the journal"
 ip route del blackhole $server/32
 check "worker becomes active once Redis is reachable" wait_until 120 sh -c '[ "$(systemctl is-active nsjudge-worker)" = active ]'
-# READY=1 came after the pool started: the log line precedes the job's end.
-journalctl -u nsjudge-worker -o cat | grep -q 'workers started' && ok "worker logged 'workers started'" || fail "no 'workers started'"
+# READY=1 is sent after the pool started: systemd's "Started" line (the
+# start job's end) comes after the worker's "workers started".
+j=$(journalctl -u nsjudge-worker -o cat)
+ready_line=$(echo "$j" | grep -n -m1 'workers started' | cut -d: -f1)
+started_line=$(echo "$j" | grep -n -m1 '^Started nsjudge-worker.service' | cut -d: -f1)
+check "systemd's 'Started' (line ${started_line:-none}) follows 'workers started' (line ${ready_line:-none})" \
+    [ "${started_line:-0}" -gt "${ready_line:-999999}" ]
 check "systemctl enable --now nsjudge-api" systemctl enable --now nsjudge-api
 check "nsjudge-api active" [ "$(systemctl is-active nsjudge-api)" = active ]
 say "worker: $(prop nsjudge-worker StatusText)"
@@ -143,16 +156,17 @@ printf '[Service]\nWatchdogSec=10s\n' >/run/systemd/system/nsjudge-worker.servic
 systemctl daemon-reload
 systemctl restart nsjudge-worker
 r0=$(prop nsjudge-worker NRestarts)
-ids=$(batch 4); report $ids
-wait_until 60 sh -c "[ \$(for i in $ids; do curl -sf $api/submissions/\$i; done | grep -c '^{[^{]*\"status\":\"running\"') -ge 1 ]" ||
+ids=$(batch 4 | xargs); report $ids
+wait_until 60 any_running $ids ||
     fail "no job running before SIGSTOP"
 pid=$(prop nsjudge-worker MainPID)
 t0=$(date +%s)
 kill -STOP "$pid"
 say "SIGSTOP to worker $pid"
-check "watchdog restarts the stopped worker" wait_until 120 sh -c "[ \"\$(systemctl show -p MainPID --value nsjudge-worker)\" != $pid ] && [ \"\$(systemctl is-active nsjudge-worker)\" = active ]"
+check "watchdog restarts the stopped worker" wait_until 120 restarted "$pid"
 say "restarted after $(($(date +%s) - t0)) s (WatchdogSec=10s), NRestarts $r0 -> $(prop nsjudge-worker NRestarts)"
 check "the journal names the watchdog" sh -c "journalctl -u nsjudge-worker | grep -qi 'watchdog timeout'"
+journalctl -u nsjudge-worker -o cat | grep -iE 'watchdog|SIGABRT|dumped|core' | sed 's/^/  watchdog| /'
 check "the stopped worker's jobs all finish" wait_until 180 all_final $ids
 check "all 4 passed" [ "$(count_status passed $ids)" = 4 ]
 rm -r /run/systemd/system/nsjudge-worker.service.d
@@ -160,8 +174,8 @@ systemctl daemon-reload
 
 # ---- systemctl stop drains ----
 systemctl restart nsjudge-worker
-ids=$(batch 4); report $ids
-wait_until 60 sh -c "[ \$(for i in $ids; do curl -sf $api/submissions/\$i; done | grep -c '^{[^{]*\"status\":\"running\"') -ge 1 ]" ||
+ids=$(batch 4 | xargs); report $ids
+wait_until 60 any_running $ids ||
     fail "no job running before stop"
 t0=$(date +%s)
 check "systemctl stop returns" systemctl stop nsjudge-worker
@@ -173,23 +187,33 @@ check "stop drained: the jobs in progress finished" [ "$done_now" -ge 1 ]
 check "worker exited cleanly (Result=$(prop nsjudge-worker Result), status $(prop nsjudge-worker ExecMainStatus))" \
     [ "$(prop nsjudge-worker Result)" = success ] 
 journalctl -u nsjudge-worker -o cat | grep -q 'in progress will finish' && ok "journal: drain announced" || fail "no drain line"
+check "/run/nsjudge (slot locks) outlives the stopped service" [ -d /run/nsjudge ]
 systemctl start nsjudge-worker
 check "the rest finish after start" wait_until 180 all_final $ids
 check "all 4 passed" [ "$(count_status passed $ids)" = 4 ]
 
 # ---- systemctl kill -s KILL loses nothing ----
-ids=$(batch 4); report $ids
-wait_until 60 sh -c "[ \$(for i in $ids; do curl -sf $api/submissions/\$i; done | grep -c '^{[^{]*\"status\":\"running\"') -ge 1 ]" ||
+ids=$(batch 4 | xargs); report $ids
+wait_until 60 any_running $ids ||
     fail "no job running before kill"
 pid=$(prop nsjudge-worker MainPID)
 systemctl kill -s KILL nsjudge-worker
-check "restarted after SIGKILL" wait_until 60 sh -c "[ \"\$(systemctl show -p MainPID --value nsjudge-worker)\" != $pid ] && [ \"\$(systemctl is-active nsjudge-worker)\" = active ]"
+check "restarted after SIGKILL" wait_until 60 restarted "$pid"
 check "the killed worker's jobs all finish" wait_until 180 all_final $ids
 check "all 4 passed" [ "$(count_status passed $ids)" = 4 ]
 journalctl -u nsjudge-worker -o cat | grep -q 'reclaimed message' && ok "journal: jobs taken over" || fail "no 'reclaimed message' line"
 left=$(find $svc -mindepth 1 -type d | grep -v /supervisor || true)
 check "no run cgroup left after all this ($left)" [ -z "$left" ]
 
+# Exactly once: every submission of this guest has one "submission ID:
+# STATUS" line in the journal, whoever judged it.
+all=$(journalctl -u nsjudge-worker -o cat)
+twice=0
+for i in $subs; do
+    n=$(echo "$all" | grep -c "submission $i: [a-z_]*, score")
+    [ "$n" = 1 ] || { twice=$((twice + 1)); say "submission $i judged $n times"; }
+done
+check "each of the $(echo $subs | wc -w) submissions judged exactly once (journal)" [ "$twice" = 0 ]
 say "worker journal tail:"
 journalctl -u nsjudge-worker -o short-monotonic --no-pager | tail -n 40 | sed 's/^/  | /'
 finish

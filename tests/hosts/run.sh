@@ -65,25 +65,31 @@ cleanup() {
     for p in $pids; do kill -9 "$p" 2>/dev/null; done
     [ -n "${API_PID:-}" ] && stop_pid "$API_PID" TERM 10
     [ -n "${REDIS_PID:-}" ] && stop_pid "$REDIS_PID" TERM 10
+    [ -n "${REDIS1_PID:-}" ] && stop_pid "$REDIS1_PID" TERM 10
     [ -n "${PG_PID:-}" ] && stop_pid "$PG_PID" INT 20
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Servers on the bridge's address (and loopback), in this namespace only.
+# One Redis per part (6379: judge1's, 6380: the two hosts' queue) and one
+# database each in one Postgres, so that both parts can overlap in time.
 redis_start "$out/redis" 6379 --bind 10.15.0.1 127.0.0.1 --protected-mode no || exit 1
+REDIS1_PID=$REDIS_PID
+redis_start "$out/redis2" 6380 --bind 10.15.0.1 127.0.0.1 --protected-mode no || exit 1
 mkdir -p "$out/pg/data" "$out/pg/sock"; chown -R postgres:postgres "$out/pg"; chmod 755 "$out/pg"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$out/pg/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null || exit 1
 echo 'host all all 10.15.0.0/24 trust' >>"$out/pg/data/pg_hba.conf"
 pg_start "$out/pg" 5432 -c listen_addresses=127.0.0.1,10.15.0.1 || exit 1
 psql_() { psql -h 127.0.0.1 -U postgres -d nsjudge -tAc "$1"; }
+psql2() { psql -h 127.0.0.1 -U postgres -d nsjudge_multi -tAc "$1"; }
 
 # boot NAME MACSUFFIX ROLE: a guest from the cached image (-snapshot: its
 # writes go to a temporary file); console and test channel in files.
 boot() {
     local name=$1 mac=$2 role=$3
     : >"$out/$name.console"; : >"$out/$name.events"
-    timeout 900 qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults -display none -no-reboot \
+    qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults -display none -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -serial "file:$out/$name.console" -serial "file:$out/$name.events" \
         -drive "file=$image/disk.img,format=raw,if=virtio,snapshot=on" \
@@ -96,15 +102,34 @@ boot() {
     BOOT_PID=$!
     pids="$pids $BOOT_PID"
 }
+# qemu_wait PID SECONDS: wait for a guest to end on its own, else kill it.
+qemu_wait() {
+    local n=$(($2 * 2))
+    while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.5; n=$((n - 1)); done
+    kill -0 "$1" 2>/dev/null && { say "guest $1 still running after $2 s: killed"; kill -9 "$1"; }
+    wait "$1" 2>/dev/null
+}
 events() { tr -d '\r' <"$out/$1.events"; }
 failed=0
 fail() { say "FAIL: $*"; failed=1; }
 
 # ---- 1. one judge host: the units under systemd ----
-psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE nsjudge' >/dev/null
+psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE nsjudge' -c 'CREATE DATABASE nsjudge_multi' >/dev/null
+# The test's API for the two-host part (it applies the migrations).
+LISTEN=127.0.0.1:18080 REDIS_URL=redis://127.0.0.1:6380 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nsjudge_multi \
+    "$build/nsjudge-api" >"$out/api.log" 2>&1 &
+API_PID=$!
+wait_for "curl -sf http://127.0.0.1:18080/healthz" 300 || { fail "the test's API did not start"; exit 1; }
 t0=$(date +%s)
-boot judge1 11 single
-wait "$BOOT_PID"; rc=$?
+boot judge1 11 single; pid_1=$BOOT_PID
+# The two hosts of part 2 boot while judge1 runs its checks (they only
+# wait for work on their own queue); both parts are CPU-bound under TCG,
+# but judge1's checks wait a lot.
+sleep 20
+t2=$(date +%s)
+boot judge-a 12 multi; pid_a=$BOOT_PID
+boot judge-b 13 multi; pid_b=$BOOT_PID
+qemu_wait "$pid_1" 600; rc=$?
 events judge1 | sed 's/^/  judge1| /'
 say "judge1 ran $(($(date +%s) - t0)) s (boot to power-off), qemu exit $rc"
 if [ "$rc" != 1 ] || ! events judge1 | grep -q '^HOSTTEST: RESULT PASS'; then
@@ -127,15 +152,6 @@ else
 fi
 
 # ---- 2. two judge hosts, one queue, one powered off mid-batch ----
-redis-cli -p 6379 flushall >/dev/null
-psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE nsjudge WITH (FORCE)' -c 'CREATE DATABASE nsjudge' >/dev/null
-LISTEN=127.0.0.1:18080 REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nsjudge \
-    "$build/nsjudge-api" >"$out/api.log" 2>&1 &
-API_PID=$!
-wait_for "curl -sf http://127.0.0.1:18080/healthz" 300 || { fail "the test's API did not start"; exit 1; }
-t0=$(date +%s)
-boot judge-a 12 multi; pid_a=$BOOT_PID
-boot judge-b 13 multi; pid_b=$BOOT_PID
 n=0
 until grep -q 'HOSTTEST: READY' "$out/judge-a.events" && grep -q 'HOSTTEST: READY' "$out/judge-b.events"; do
     n=$((n + 1))
@@ -145,23 +161,26 @@ until grep -q 'HOSTTEST: READY' "$out/judge-a.events" && grep -q 'HOSTTEST: READ
     fi
     sleep 0.5
 done
-say "judge-a and judge-b ready after $(($(date +%s) - t0)) s"
+say "judge-a and judge-b ready $(($(date +%s) - t2)) s after their boot began"
 t0=$(date +%s)
-for i in $(seq 1 "$batch"); do
+post() {
     curl -sf -X POST http://127.0.0.1:18080/submissions -H 'Content-Type: application/json' \
-        -d "{\"language\":\"python\",\"source_code\":\"print(int(input())*2)\",\"test_cases\":[{\"input\":\"$i\",\"expected_output\":\"$((2 * i))\",\"score\":1}]}" \
-        >/dev/null || fail "POST $i"
-done
+        -d "{\"language\":\"python\",\"source_code\":\"print(int(input())*2)\",\"test_cases\":[{\"input\":\"$1\",\"expected_output\":\"$((2 * $1))\",\"score\":1}]}" \
+        -o /dev/null || echo "POST $1 failed"
+}
+export -f post
+posted_fail=$(seq 1 "$batch" | xargs -P 4 -I{} bash -c 'post {}')
+[ -z "$posted_fail" ] || fail "$posted_fail"
 say "posted $batch submissions in $(($(date +%s) - t0)) s"
 judged() { events "$1" | grep -cE 'submission [0-9a-f-]{36}: [a-z_]+, score'; }
-finished() { psql_ "SELECT count(*) FROM submissions WHERE status NOT IN ('queued','running')"; }
-# Power judge-a off once it has done a share and the batch is under way.
+finished() { psql2 "SELECT count(*) FROM submissions WHERE status NOT IN ('queued','running')"; }
+# Power judge-a off half-way through the batch (once it has judged some).
 killed_at=""
 n=0
 while :; do
     a=$(judged judge-a) f=$(finished)
-    if [ -z "$killed_at" ] && [ "$a" -ge $((batch / 10)) ]; then
-        kill -9 $pid_a
+    if [ -z "$killed_at" ] && [ "$a" -gt 0 ] && [ "$f" -ge $((batch / 2)) ]; then
+        kill -9 $pid_a; wait $pid_a 2>/dev/null
         killed_at="judge-a had judged $a, $f of $batch finished"
         say "powered judge-a off hard (qemu SIGKILL): $killed_at"
     fi
@@ -175,12 +194,12 @@ done
 say "batch finished $(($(date +%s) - t0)) s after posting"
 a=$(judged judge-a) b=$(judged judge-b)
 reclaimed=$(events judge-b | grep -c 'reclaimed message')
-total=$(psql_ "SELECT count(*) FROM submissions")
-passed=$(psql_ "SELECT count(*) FROM submissions WHERE status = 'passed'")
-rows=$(psql_ "SELECT count(*) FROM submission_results")
-dup=$(psql_ "SELECT count(*) FROM (SELECT 1 FROM submission_results GROUP BY submission_id, test_case_id HAVING count(*) > 1) d")
-stuck=$(psql_ "SELECT count(*) FROM submissions WHERE status IN ('queued','running')")
-pending=$(redis-cli -p 6379 xpending codesce:submissions nsjudge-workers 2>/dev/null | head -n 1)
+total=$(psql2 "SELECT count(*) FROM submissions")
+passed=$(psql2 "SELECT count(*) FROM submissions WHERE status = 'passed'")
+rows=$(psql2 "SELECT count(*) FROM submission_results")
+dup=$(psql2 "SELECT count(*) FROM (SELECT 1 FROM submission_results GROUP BY submission_id, test_case_id HAVING count(*) > 1) d")
+stuck=$(psql2 "SELECT count(*) FROM submissions WHERE status IN ('queued','running')")
+pending=$(redis-cli -p 6380 xpending codesce:submissions nsjudge-workers 2>/dev/null | head -n 1)
 say "per host: judge-a judged $a (powered off), judge-b judged $b, of which $reclaimed taken over from judge-a"
 say "Postgres: $total submissions, $passed passed, $rows result rows, $dup duplicated, $stuck queued or running; Redis pending: ${pending:-?}"
 [ "$total" = "$batch" ] || fail "$total submissions stored, not $batch"
@@ -189,6 +208,6 @@ say "Postgres: $total submissions, $passed passed, $rows result rows, $dup dupli
 [ "$dup" = 0 ] || fail "$dup duplicated results"
 [ "$stuck" = 0 ] || fail "$stuck submissions stuck"
 [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "both hosts must judge part of the batch"
-kill -9 $pid_b 2>/dev/null
+kill -9 $pid_b 2>/dev/null; wait $pid_b 2>/dev/null
 if [ $failed = 0 ]; then say "PASS"; else say "FAIL (logs in $out)"; fi
 exit $failed
