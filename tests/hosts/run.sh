@@ -193,6 +193,10 @@ done
 [ -n "$killed_at" ] || fail "judge-a was never powered off (it judged nothing?)"
 say "batch finished $(($(date +%s) - t0)) s after posting"
 a=$(judged judge-a) b=$(judged judge-b)
+ids_of() { events "$1" | sed -n 's/.*submission \([0-9a-f-]\{36\}\): [a-z_]*, score.*/\1/p' | sort; }
+both=$(comm -12 <(ids_of judge-a | sort -u) <(ids_of judge-b | sort -u) | wc -l)
+seen=$(sort -u <(ids_of judge-a) <(ids_of judge-b) | wc -l)
+twice=$( (ids_of judge-a; ids_of judge-b) | sort | uniq -d | wc -l)
 reclaimed=$(events judge-b | grep -c 'reclaimed message')
 total=$(psql2 "SELECT count(*) FROM submissions")
 passed=$(psql2 "SELECT count(*) FROM submissions WHERE status = 'passed'")
@@ -201,11 +205,18 @@ dup=$(psql2 "SELECT count(*) FROM (SELECT 1 FROM submission_results GROUP BY sub
 stuck=$(psql2 "SELECT count(*) FROM submissions WHERE status IN ('queued','running')")
 pending=$(redis-cli -p 6380 xpending codesce:submissions nsjudge-workers 2>/dev/null | head -n 1)
 say "per host: judge-a judged $a (powered off), judge-b judged $b, of which $reclaimed taken over from judge-a"
+say "judged by both hosts: $both; judged twice by one: $twice; $((batch - seen)) finished by judge-a after its console's last line"
+# What the README's sizing rests on: the load of one submission here.
+cmds=$(redis-cli -p 6380 info commandstats | sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\).*/\2 \1/p' | sort -rn)
+say "Redis commands per submission: $(echo "$cmds" | awk -v n="$batch" '{t += $1} END {printf "%.1f", t / n}') (top: $(echo "$cmds" | head -n 6 | awk -v n="$batch" '{printf "%s %.1f, ", $2, $1 / n}'))"
+say "Redis memory: $(redis-cli -p 6380 info memory | sed -n 's/^used_memory_human:\(.*\)\r*$/\1/p' | tr -d '\r') for $(redis-cli -p 6380 dbsize | tr -d '\r') keys; one events stream: $(redis-cli -p 6380 memory usage "$(redis-cli -p 6380 --scan --pattern 'codesce:events:*' | head -n 1)" | tr -d '\r') bytes"
+say "Postgres commits per submission: $(psql2 "SELECT round(xact_commit::numeric / $batch, 1) FROM pg_stat_database WHERE datname = 'nsjudge_multi'"); connections of judge-b: $(psql2 "SELECT count(*) FROM pg_stat_activity WHERE client_addr = '10.15.0.13'")"
 say "Postgres: $total submissions, $passed passed, $rows result rows, $dup duplicated, $stuck queued or running; Redis pending: ${pending:-?}"
 [ "$total" = "$batch" ] || fail "$total submissions stored, not $batch"
 [ "$passed" = "$batch" ] || fail "$passed of $batch passed"
 [ "$rows" = "$batch" ] || fail "$rows result rows for $batch one-test submissions"
 [ "$dup" = 0 ] || fail "$dup duplicated results"
+[ "$both" = 0 ] && [ "$twice" = 0 ] || fail "a submission was judged to the end twice"
 [ "$stuck" = 0 ] || fail "$stuck submissions stuck"
 [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "both hosts must judge part of the batch"
 kill -9 $pid_b 2>/dev/null; wait $pid_b 2>/dev/null
