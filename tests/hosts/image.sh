@@ -78,6 +78,10 @@ if [ ! -f "$base/.done" ]; then
     log "base built in $(cat "$base/seconds") s ($(du -sh "$base/root" | cut -f1))"
 fi
 # --- end base ---
+# Bases of other inputs are superseded.
+for old in "$cache"/base-*; do
+    [ "$old" = "$base" ] || rm -rf "$old"
+done
 
 # --- the judge host: the base plus nsjudge, installed by the README's block ---
 # The block is the fenced sh code after the marker line in README.md.

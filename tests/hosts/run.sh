@@ -41,8 +41,13 @@ if [ "${1:-}" != --in-netns ] && [ "${2:-}" != --in-netns ]; then
     gcc -O2 -static -Wall -o "$out/debug-exit" tests/v2/debug-exit.c || skip "cannot build debug-exit"
     cp tests/hosts/guest.sh tests/hosts/ws_client.py "$out/"
     tar -C "$out" -cf "$out/test.tar" guest.sh ws_client.py debug-exit
+    # Namespaces left by an earlier run that was killed (its PID is gone).
+    for old in $(ip netns list | sed -n 's/^\(nsjudge-hosts-[0-9]*\).*/\1/p'); do
+        kill -0 "${old#nsjudge-hosts-}" 2>/dev/null || ip netns del "$old"
+    done
     ns=nsjudge-hosts-$$
     ip netns add "$ns" || skip "cannot create a network namespace"
+    trap 'ip netns del "$ns" 2>/dev/null' EXIT
     ip -n "$ns" link set lo up
     ip -n "$ns" link add br0 type bridge
     ip -n "$ns" addr add 10.15.0.1/24 dev br0
