@@ -138,7 +138,7 @@ check "nothing created outside $svc ($outside)" [ -z "$outside" ]
 mems=$(for d in $new; do [ -f "$d/memory.max" ] && cat "$d/memory.max"; done | sort -u | tr '\n' ' ')
 say "memory.max of the run cgroups: $mems"
 check "the run's memory.max is the 256m limit" sh -c "echo '$mems' | grep -q 268435456"
-check "the worker itself sits in $svc/supervisor" grep -q "supervisor" /proc/$(prop nsjudge-worker MainPID)/cgroup
+check "the worker itself sits in $svc/supervisor" grep -q "supervisor" "/proc/$(prop nsjudge-worker MainPID)/cgroup"
 wait_until 120 is_final "$id"
 hog=$(submit 'b = []\nwhile True:\n    b.append(bytearray(1 << 24))' "" x); report "$hog"
 wait_until 120 is_final "$hog"

@@ -16,7 +16,7 @@
 # Exit 0 on pass; skip (exit 0, with the reason) when it cannot run, fail
 # instead under NSJUDGE_TESTS_MUST_RUN=1.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${1:?usage: tests/hosts/run.sh BUILD_DIR}
 out=$PWD/$build/hosts
 batch=${HOSTS_BATCH:-300}
