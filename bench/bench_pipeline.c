@@ -14,7 +14,8 @@
  * Environment: PIPE_API_PORT, PIPE_PG_PORT, PIPE_WORKER_PID, PIPE_API_PID,
  * PIPE_WORKERS, PIPE_WORKER_LOG, ROOTFS, BENCH_N (100), BENCH_TESTS (10),
  * BENCH_CHUNKS (5), BENCH_BIG_TESTS (50), BENCH_BIG_MIB (4), BENCH_BIG_RUNS
- * (20), BENCH_OUT (a file for the markdown table).
+ * (20), BENCH_OUT (a file for the markdown table), BENCH_JSON (the figures
+ * as JSON beside it).
  *
  * Then the test data row: a question of BENCH_BIG_TESTS tests of
  * BENCH_BIG_MIB MiB input, judged BENCH_BIG_RUNS times, the worker's RSS
@@ -675,6 +676,23 @@ int main(void)
              big.runs * big.tests, big.judge_s, big.runs * big.tests / big.judge_s, big.passed, big.runs,
              big.rss_max_kb / 1024.0, big.fills, big.blobs);
     fputs(table, stdout);
+    const char *json_path = getenv("BENCH_JSON");
+    if (json_path) {
+        json_t *j = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
+                              " s:{s:i, s:i, s:i, s:f, s:f, s:f, s:i, s:i, s:i}}",
+                              "submissions", per * rounds, "tests_per_submission", ntests, "bare_runs_per_s", bare_rate,
+                              "pipeline_runs_per_s", pipe_rate, "ratio", pipe_rate / bare_rate, "chunk_ratio_min", lo,
+                              "chunk_ratio_max", hi, "latency_p50_ms", p50, "latency_p99_ms", p99,
+                              "worker_rss_idle_mb", rss_worker_idle / 1024.0, "worker_rss_after_mb",
+                              rss_worker_after / 1024.0, "api_rss_after_mb", rss_api_after / 1024.0, "test_data",
+                              "tests", big.tests, "input_mib", env_int("BENCH_BIG_MIB", 4), "runs", big.runs,
+                              "seconds", big.judge_s, "runs_per_s", big.runs * big.tests / big.judge_s,
+                              "worker_rss_max_mb", big.rss_max_kb / 1024.0, "blobs", big.blobs, "fills_from_postgres",
+                              big.fills, "passed", big.passed);
+        if (!j || json_dump_file(j, json_path, JSON_INDENT(2)) < 0)
+            fprintf(stderr, "bench: cannot write %s\n", json_path);
+        json_decref(j);
+    }
     if (out_path) {
         FILE *o = fopen(out_path, "we");
         if (o) {

@@ -51,5 +51,5 @@ wait_for "grep -q 'listening on' $DIR/api.log" 200 || { echo "api did not start"
 
 mkdir -p bench/results
 PIPE_PG_PID=$PG_PID PIPE_REDIS_PID=$REDIS_PID PIPE_API_PORT=$API_PORT PIPE_PG_PORT=$PG_PORT PIPE_WORKER_PID=$WORKER_PID PIPE_API_PID=$API_PID \
-PIPE_WORKERS=$WORKERS PIPE_WORKER_LOG="$DIR/worker.log" ROOTFS="$(pwd)/rootfs/python" BENCH_OUT=bench/results/pipeline.md \
+PIPE_WORKERS=$WORKERS PIPE_WORKER_LOG="$DIR/worker.log" ROOTFS="$(pwd)/rootfs/python" BENCH_OUT=bench/results/pipeline.md BENCH_JSON=bench/results/pipeline.json \
     "$BUILD/pipeline/bench_pipeline"

@@ -152,8 +152,8 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     bool match = rc == 0 && res.verdict == NSJ_VERDICT_OK && diff_line == 0;
     t->status = rc < 0 ? CORE_STATUS_INTERNAL_ERROR : judge_classify(&res, match);
     t->passed = t->status == CORE_STATUS_PASSED;
-    t->out = judge_display_text(res.out, res.out_len, sub->keep_output);
-    t->err = judge_display_text(res.err, res.err_len, sub->keep_output);
+    t->out = judge_display_text(res.out, res.out_len, sub->preview_max);
+    t->err = judge_display_text(res.err, res.err_len, sub->preview_max);
     t->wall_ms = res.wall_ms;
     t->cpu_ms = res.cpu_ms;
     t->memory_kb = res.memory_kb;
@@ -221,8 +221,8 @@ void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, core_report_t *
         snprintf(rep->error, sizeof rep->error, "compile step: %.480s", cres.message);
     } else if (crc > 0) {
         rep->status = CORE_STATUS_COMPILE_ERROR;
-        rep->out = judge_display_text(cres.out, cres.out_len, sub->keep_output);
-        rep->err = judge_display_text(cres.err, cres.err_len, sub->keep_output);
+        rep->out = judge_display_text(cres.out, cres.out_len, sub->preview_max);
+        rep->err = judge_display_text(cres.err, cres.err_len, sub->preview_max);
         snprintf(rep->error, sizeof rep->error, "compiler: %.480s", cres.evidence);
     }
     nsj_result_free(&cres);

@@ -19,7 +19,7 @@ typedef struct judge_submission {
     const core_job_t *job;
     nsj_limits_t limits;         /* for each test, before the language's adjustments */
     int cancel_fd;               /* readable = stop now (-1 = never) */
-    size_t keep_output;          /* bytes of stdout/stderr kept per test in the report */
+    size_t preview_max;          /* bytes of stdout/stderr kept per test in the report (STORED_OUTPUT_MAX) */
     /* Optional: called by judge_run right after test i finished (not for a
      * cancelled test), so that progress can be published as it happens. */
     void (*on_test)(void *ud, size_t i, const core_test_result_t *t);

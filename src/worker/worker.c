@@ -548,7 +548,7 @@ static int judge_and_store(job_thread_t *t, const char *id)
         goto out_job;
     }
     judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .job = &job,
-                              .cancel_fd = p->cancel_pipe[0], .keep_output = p->cfg.keep_output,
+                              .cancel_fd = p->cancel_pipe[0], .preview_max = p->cfg.keep_output,
                               .on_test = on_test, .ud = t, .open_data = open_data,
                               .keep_stdout = keep_stdout};
     core_limits_resolve(&job.limits, &p->cfg.limits, &sub.limits);
