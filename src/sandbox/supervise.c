@@ -118,7 +118,13 @@ static size_t read_output(run_t *r, outbuf_t *b, nsj_stream_t which)
             }
             if (b->over && r->facts.killed == KILL_NONE)
                 run_kill(r, KILL_OUTPUT);
-            continue; /* past the cap: keep draining, discarding, until EOF */
+            /* A short read drained the pipe: the rest waits for the next
+             * batch. Reading on until EAGAIN races a writer on another CPU
+             * into one tiny read per write. Past the cap, output is still
+             * drained (and discarded) batch by batch until EOF. */
+            if ((size_t)n < sizeof buf)
+                return got;
+            continue;
         }
         if (n == 0) {
             close(b->fd);
