@@ -249,10 +249,11 @@ static int setup_proc(child_err_t *ce)
     return 0;
 }
 
-/* The generated /proc files: written into a small tmpfs mounted for a
- * moment on "tmp" (the run's own /tmp is mounted there afterwards), made
- * read-only, each file bound over its /proc file, then detached. (Binding
- * from a detached fsmount() tree needs Linux 6.x later than judge hosts'.) */
+/* The generated /proc files: written into a small tmpfs mounted on "tmp",
+ * made read-only, each file bound over its /proc file; the run's own /tmp
+ * is then mounted over it (not unmounted: an unmount waits for an RCU
+ * grace period, a measurable part of a run). Binding from a detached
+ * fsmount() tree instead needs a Linux later than judge hosts' 6.1. */
 static int setup_proc_gen(const mount_plan_t *plan, child_err_t *ce)
 {
     if (!plan->nproc_gen)
@@ -279,8 +280,6 @@ static int setup_proc_gen(const mount_plan_t *plan, child_err_t *ce)
         if (mount(name, plan->proc_gen[i].name, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
             return child_fail(ce, errno, "bind generated", plan->proc_gen[i].name);
     }
-    if (umount2("tmp", MNT_DETACH) < 0)
-        return child_fail(ce, errno, "detach", "tmpfs of /proc files");
     return 0;
 }
 
@@ -373,7 +372,7 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, errno, "chdir", plan->rootfs);
     if (setup_dev(plan, ce) < 0)
         return -1;
-    /* Before /tmp: the generated /proc files borrow its mount point. */
+    /* Before /tmp: the generated /proc files' tmpfs lies under it. */
     if (setup_proc(ce) < 0 || setup_proc_gen(plan, ce) < 0)
         return -1;
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
