@@ -24,7 +24,7 @@ LIBS_STATIC = -Wl,--start-group -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -l
 LIBS_CORE = -Wl,-Bstatic -lseccomp -lcap -lnl-route-3 -lnl-3 -ljansson -Wl,-Bdynamic -lpthread -lm
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
 
-LIB_SRC = $(wildcard src/common/*.c src/sandbox/*.c src/judge/*.c src/docker/*.c)
+LIB_SRC = $(wildcard src/common/*.c src/core/*.c src/sandbox/*.c src/judge/*.c src/docker/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     = $(BUILD)/libnsjudge.a
 
@@ -51,14 +51,15 @@ $(LIB): $(LIB_OBJ)
 # The CLI is a static PIE: no dynamic loader at every start (0.3 ms of a
 # run). libnl's getprotobyname()/getaddrinfo() are never called, so the
 # linker's NSS warnings about them are filtered out.
-$(BUILD)/nsjudge: $(BUILD)/src/cmd/nsjudge.o $(LIB)
+$(BUILD)/nsjudge: $(BUILD)/src/cmd/nsjudge.o $(BUILD)/src/cmd/sandbox_env.o $(LIB)
 	$(CC) $(CFLAGS) $(CLI_LDFLAGS) -o $@ $^ $(LIBS_STATIC) 2>&1 | { grep -v -e 'statically linked applications' -e ': in function' || true; }
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
 
-$(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/harness.o $(LIB)
+$(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/test_isolation.o \
+              $(BUILD)/tests/integration/harness.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lpthread
 
 LANG_TEST_BIN = $(BUILD)/tests/language_matrix
@@ -112,8 +113,12 @@ asan:
 bench:
 	@$(MAKE) --no-print-directory $(BENCH_STEPS)
 
-bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) rootfs
-	@bench/sandbox.sh $(BUILD)
+SUPCOST_BIN = $(BUILD)/bench/supcost
+$(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) rootfs
+	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
 bench-languages: $(BUILD)/nsjudge rootfs
 	@bench/languages.sh $(BUILD)

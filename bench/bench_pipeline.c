@@ -12,8 +12,14 @@
  * result row) p50/p99, and the idle RSS of the worker and the API.
  *
  * Environment: PIPE_API_PORT, PIPE_PG_PORT, PIPE_WORKER_PID, PIPE_API_PID,
- * PIPE_WORKERS, ROOTFS, BENCH_N (100), BENCH_TESTS (10), BENCH_CHUNKS (5),
- * BENCH_OUT (a file for the markdown table). */
+ * PIPE_WORKERS, PIPE_WORKER_LOG, ROOTFS, BENCH_N (100), BENCH_TESTS (10),
+ * BENCH_CHUNKS (5), BENCH_BIG_TESTS (50), BENCH_BIG_MIB (4), BENCH_BIG_RUNS
+ * (20), BENCH_OUT (a file for the markdown table), BENCH_JSON (the figures
+ * as JSON beside it).
+ *
+ * Then the test data row: a question of BENCH_BIG_TESTS tests of
+ * BENCH_BIG_MIB MiB input, judged BENCH_BIG_RUNS times, the worker's RSS
+ * sampled all along and its data cache's fills counted from its log. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
@@ -27,6 +33,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "judge/compare.h"
 #include "../tests/pipeline/client.h"
@@ -339,6 +348,154 @@ static int pipeline_run(int n, const char *tag, pipe_result_t *res)
     return 0;
 }
 
+/* ---- the test data row (issue #11) ---- */
+
+/* Reads its whole stdin (a 4 MiB test), answers from its first token. */
+static const char big_program[] = "import sys\nd = sys.stdin.read()\nprint(int(d.split()[0]) * 2)\n";
+
+typedef struct big_result {
+    int tests, runs;
+    double upload_s, judge_s;
+    long rss_max_kb, fills, blobs, passed;
+} big_result_t;
+
+typedef struct sampler {
+    pid_t pid;
+    volatile int stop;
+    long max_kb;
+} sampler_t;
+
+static void *sample_rss(void *arg)
+{
+    sampler_t *s = arg;
+    while (!s->stop) {
+        long kb = rss_kb(s->pid);
+        if (kb > s->max_kb)
+            s->max_kb = kb;
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static long count_in_file(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    char line[1024];
+    long n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* A question of `tests` tests of `mib` MiB input each, uploaded as a
+ * tar.gz, judged `runs` times while the worker's RSS is sampled; the fills
+ * of its data cache counted from its log. */
+static int big_data_phase(pid_t worker, const char *worker_log, int tests, int mib, int runs, big_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tests = tests;
+    out->runs = runs;
+    http_resp_t r;
+    http_do(api_port, "POST", "/questions", "application/json",
+            "{\"title\":\"big\",\"test_cases\":[{\"input\":\"1\",\"expected_output\":\"2\"}]}", 66, HTTP_NORMAL, &r);
+    json_t *j = r.status == 201 ? json_loads(r.body, 0, NULL) : NULL;
+    char qid[37] = "";
+    if (j)
+        snprintf(qid, sizeof qid, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    http_resp_free(&r);
+    if (!qid[0]) {
+        fprintf(stderr, "bench: creating the big question failed\n");
+        return -1;
+    }
+    size_t in_len = (size_t)mib << 20, cap = 64 << 20, used = 0;
+    char *input = malloc(in_len), *buf = malloc(cap);
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_gzip(a);
+    archive_write_open_memory(a, buf, cap, &used);
+    for (int k = 0; k < tests; k++) {
+        memset(input, ' ', in_len);
+        int n = snprintf(input, 32, "%d", 100000 + k); /* answers unlike the first phase's data */
+        input[n] = ' ';
+        input[in_len - 1] = '\n';
+        char answer[32], name[32];
+        int alen = snprintf(answer, sizeof answer, "%d\n", (100000 + k) * 2);
+        for (int role = 0; role < 2; role++) {
+            snprintf(name, sizeof name, "%d.%s", k + 1, role ? "out" : "in");
+            struct archive_entry *e = archive_entry_new();
+            archive_entry_set_pathname(e, name);
+            archive_entry_set_filetype(e, AE_IFREG);
+            archive_entry_set_perm(e, 0644);
+            archive_entry_set_size(e, role ? alen : (la_int64_t)in_len);
+            archive_write_header(a, e);
+            archive_write_data(a, role ? answer : input, role ? (size_t)alen : in_len);
+            archive_entry_free(e);
+        }
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    free(input);
+    char path[96];
+    snprintf(path, sizeof path, "/questions/%s/tests", qid);
+    double t0 = now_s();
+    http_do(api_port, "PUT", path, "application/gzip", buf, used, HTTP_NORMAL, &r);
+    out->upload_s = now_s() - t0;
+    free(buf);
+    if (r.status != 200) {
+        fprintf(stderr, "bench: PUT of the big tests: %d %s\n", r.status, r.body ? r.body : "");
+        http_resp_free(&r);
+        return -1;
+    }
+    http_resp_free(&r);
+    long fills0 = count_in_file(worker_log, "data cache: filled");
+    sampler_t smp = {.pid = worker};
+    pthread_t th;
+    pthread_create(&th, NULL, sample_rss, &smp);
+    PQclear(PQexec(pg, "TRUNCATE bench_ids"));
+    t0 = now_s();
+    for (int i = 0; i < runs; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:s}", "language", "python", "source_code", big_program, "question_id", qid);
+        char *body = json_dumps(o, JSON_COMPACT), q[128];
+        json_decref(o);
+        http_do(api_port, "POST", "/submissions", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+        free(body);
+        j = r.status == 202 ? json_loads(r.body, 0, NULL) : NULL;
+        snprintf(q, sizeof q, "INSERT INTO bench_ids VALUES ('%s')", j ? json_string_value(json_object_get(j, "id")) : "");
+        json_decref(j);
+        http_resp_free(&r);
+        PQclear(PQexec(pg, q));
+    }
+    double deadline = now_s() + 1200;
+    long done = 0;
+    while (now_s() < deadline && (done = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+                                                  " WHERE s.status NOT IN ('queued', 'running')")) != runs) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    out->judge_s = now_s() - t0;
+    smp.stop = 1;
+    pthread_join(th, NULL);
+    out->rss_max_kb = smp.max_kb;
+    out->passed = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+                           " WHERE s.status = 'passed' AND s.score_awarded = s.max_score");
+    out->fills = count_in_file(worker_log, "data cache: filled") - fills0;
+    char q[1024];
+    snprintf(q, sizeof q, "SELECT count(DISTINCT h) FROM (SELECT input_sha256 h FROM test_cases t JOIN questions q"
+             " ON q.id = t.question_id AND q.version = t.version WHERE q.id = '%s' UNION ALL SELECT answer_sha256"
+             " FROM test_cases t JOIN questions q ON q.id = t.question_id AND q.version = t.version"
+             " WHERE q.id = '%s') x", qid, qid);
+    out->blobs = sql_long(q);
+    if (done != runs) {
+        fprintf(stderr, "bench: only %ld of %d big submissions finished\n", done, runs);
+        return -1;
+    }
+    return 0;
+}
+
 static int env_int(const char *name, int dflt)
 {
     const char *v = getenv(name);
@@ -459,11 +616,19 @@ int main(void)
     PQclear(lat);
     sleep(2);
     long rss_worker_after = rss_kb(worker), rss_api_after = rss_kb(api);
+
+    big_result_t big;
+    const char *worker_log = getenv("PIPE_WORKER_LOG");
+    if (!worker_log || big_data_phase(worker, worker_log, env_int("BENCH_BIG_TESTS", 50), env_int("BENCH_BIG_MIB", 4),
+                                      env_int("BENCH_BIG_RUNS", 20), &big) < 0)
+        return 1;
+    fprintf(stderr, "bench: big test data: %d x %d tests in %.1f s, worker RSS max %.1f MB, %ld fills for %ld blobs\n",
+            big.runs, big.tests, big.judge_s, big.rss_max_kb / 1024.0, big.fills, big.blobs);
     unlink(main_py);
 
     int measured = per * rounds * ntests;
     double bare_rate = measured / bare_s, pipe_rate = measured / pipe_s, client_rate = measured / client_s;
-    char table[4096];
+    char table[8192];
     snprintf(table, sizeof table,
              "## Pipeline benchmark\n\n"
              "%d Python submissions x %d test cases (%d runs) in %d chunks, %ld CPUs, %s workers (WORKER_COUNT). "
@@ -496,12 +661,38 @@ int main(void)
              "| nsjudge-worker | %.1f MB | %.1f MB |\n"
              "| nsjudge-api | %.1f MB | %.1f MB |\n\n"
              "Targets (issue #4): pipeline >= 0.6x bare exec; idle RSS <= 20 MB each. "
-             "Latency includes queueing: the %d submissions of a chunk are posted at once.\n",
+             "Latency includes queueing: the %d submissions of a chunk are posted at once.\n\n"
+             "### Test data stored once (issue #11)\n\n"
+             "A question of %d tests with %d MiB of input each (uploaded as a tar.gz in %.1f s: stored as %ld blobs),"
+             " judged %d times by a program that reads its whole input.\n\n"
+             "| | |\n|---|---:|\n"
+             "| test runs | %d in %.1f s (%.1f runs/s), %ld of %d submissions passed |\n"
+             "| nsjudge-worker RSS, highest sample (every 20 ms) | %.1f MB (target < 40 MB) |\n"
+             "| blobs read from Postgres into the host's cache | %ld, for %ld distinct blobs (target: once each) |\n",
              per * rounds, ntests, measured, rounds, ncpu, getenv("PIPE_WORKERS") ? getenv("PIPE_WORKERS") : "?", par,
              steal_pct, bare_rate, pipe_rate, pipe_rate / bare_rate, client_rate, client_rate / bare_rate, lo, hi, p50,
              p99, pmax, cpu_sandbox, cpu_worker, cpu_api, cpu_pg, cpu_redis, cpu_self, cpu_rest, bare_cpu_ms, rss_worker_idle / 1024.0, rss_worker_after / 1024.0, rss_api_idle / 1024.0,
-             rss_api_after / 1024.0, per);
+             rss_api_after / 1024.0, per, big.tests, env_int("BENCH_BIG_MIB", 4), big.upload_s, big.blobs, big.runs,
+             big.runs * big.tests, big.judge_s, big.runs * big.tests / big.judge_s, big.passed, big.runs,
+             big.rss_max_kb / 1024.0, big.fills, big.blobs);
     fputs(table, stdout);
+    const char *json_path = getenv("BENCH_JSON");
+    if (json_path) {
+        json_t *j = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
+                              " s:{s:i, s:i, s:i, s:f, s:f, s:f, s:i, s:i, s:i}}",
+                              "submissions", per * rounds, "tests_per_submission", ntests, "bare_runs_per_s", bare_rate,
+                              "pipeline_runs_per_s", pipe_rate, "ratio", pipe_rate / bare_rate, "chunk_ratio_min", lo,
+                              "chunk_ratio_max", hi, "latency_p50_ms", p50, "latency_p99_ms", p99,
+                              "worker_rss_idle_mb", rss_worker_idle / 1024.0, "worker_rss_after_mb",
+                              rss_worker_after / 1024.0, "api_rss_after_mb", rss_api_after / 1024.0, "test_data",
+                              "tests", big.tests, "input_mib", env_int("BENCH_BIG_MIB", 4), "runs", big.runs,
+                              "seconds", big.judge_s, "runs_per_s", big.runs * big.tests / big.judge_s,
+                              "worker_rss_max_mb", big.rss_max_kb / 1024.0, "blobs", big.blobs, "fills_from_postgres",
+                              big.fills, "passed", big.passed);
+        if (!j || json_dump_file(j, json_path, JSON_INDENT(2)) < 0)
+            fprintf(stderr, "bench: cannot write %s\n", json_path);
+        json_decref(j);
+    }
     if (out_path) {
         FILE *o = fopen(out_path, "we");
         if (o) {

@@ -14,37 +14,21 @@ out=bench/results/docker.md
 state=$(pwd)/$build/bench/docker
 image=nsjudge-python
 
-if [ ! -x /usr/sbin/dockerd ]; then
-    echo "bench-docker: installing docker.io"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
-fi
-export NSJUDGE_DOCKER_CLI=/usr/bin/docker DOCKER_HOST=unix://$state/docker.sock
+scripts/deps.sh docker
+. scripts/dockerd.sh
+export NSJUDGE_DOCKER_CLI=/usr/bin/docker
 docker=/usr/bin/docker
 
 rm -rf "$state"
 mkdir -p "$state" "$build/bench"
 cc -O2 -o "$build/bench/abrun" bench/abrun.c
-dockerd_pid=""
 cleanup() {
-    if [ -n "$dockerd_pid" ]; then
-        kill -TERM "$dockerd_pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    # dockerd leaves empty container cgroups behind; they are under our parent.
-    for h in /sys/fs/cgroup/*/nsjudge-docker /sys/fs/cgroup/nsjudge-docker; do
-        [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    done
+    dockerd_stop
     rm -rf "$state"
 }
-trap cleanup EXIT INT TERM
-
-/usr/sbin/dockerd --data-root "$state/data" --exec-root "$state/exec" -H "$DOCKER_HOST" \
-    --pidfile "$state/docker.pid" --iptables=false --ip6tables=false --bridge=none \
-    --ip-forward=false --ip-masq=false --exec-opt native.cgroupdriver=cgroupfs \
-    --cgroup-parent=/nsjudge-docker >"$state/dockerd.log" 2>&1 &
-dockerd_pid=$!
-for _ in $(seq 100); do $docker info >/dev/null 2>&1 && break; sleep 0.1; done
-$docker info >/dev/null 2>&1 || { echo "bench-docker: dockerd did not start:" >&2; tail -5 "$state/dockerd.log" >&2; exit 1; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+dockerd_start "$state" "$state/data" /nsjudge-docker
 # One image per rootfs, as `nsjudge run --backend docker` expects (nsjudge-<rootfs>).
 for r in rootfs/*/; do
     r=$(basename "$r")

@@ -41,7 +41,8 @@ API_PORT=$(free_port)
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/nsjudge"
 export NSJUDGE_HOME="${NSJUDGE_HOME:-$(pwd)}"
 WORKERS=${WORKER_COUNT:-4}
-WORKER_COUNT=$WORKERS "$BUILD/nsjudge-worker" >"$DIR/worker.log" 2>&1 &
+# A data cache of its own: the fills counted are this run's.
+WORKER_COUNT=$WORKERS NSJUDGE_DATA_CACHE="$DIR/data-cache" "$BUILD/nsjudge-worker" >"$DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
 API_PID=$!
@@ -50,5 +51,5 @@ wait_for "grep -q 'listening on' $DIR/api.log" 200 || { echo "api did not start"
 
 mkdir -p bench/results
 PIPE_PG_PID=$PG_PID PIPE_REDIS_PID=$REDIS_PID PIPE_API_PORT=$API_PORT PIPE_PG_PORT=$PG_PORT PIPE_WORKER_PID=$WORKER_PID PIPE_API_PID=$API_PID \
-PIPE_WORKERS=$WORKERS ROOTFS="$(pwd)/rootfs/python" BENCH_OUT=bench/results/pipeline.md \
+PIPE_WORKERS=$WORKERS PIPE_WORKER_LOG="$DIR/worker.log" ROOTFS="$(pwd)/rootfs/python" BENCH_OUT=bench/results/pipeline.md BENCH_JSON=bench/results/pipeline.json \
     "$BUILD/pipeline/bench_pipeline"

@@ -6,7 +6,7 @@ PIPE_PKGS   = hiredis libpq libmicrohttpd
 # Only the include directory libpq needs: hiredis is included as
 # <hiredis/hiredis.h>, so its headers (read.h, sds.h ...) never shadow ours.
 PIPE_CFLAGS = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd
+PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd -lcrypto -larchive
 
 PIPE_SRC = $(wildcard src/queue/*.c src/store/*.c src/service/*.c src/worker/*.c src/api/*.c)
 PIPE_OBJ = $(PIPE_SRC:%.c=$(BUILD)/%.o)
@@ -14,7 +14,8 @@ PIPE_LIB = $(BUILD)/libpipeline.a
 
 # Unit tests of the pipeline's pure parts (the Makefile's tests/unit/test_*.c
 # wildcard builds and runs them; here they get the extra objects and libs).
-PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(BUILD)/tests/test_service_config
+PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(BUILD)/tests/test_service_config \
+            $(BUILD)/tests/test_core
 
 PIPE_E2E  = $(BUILD)/pipeline/test_pipeline
 PIPE_BENCH = $(BUILD)/pipeline/bench_pipeline
@@ -30,7 +31,7 @@ $(PIPE_LIB): $(PIPE_OBJ)
 
 # The daemons link dynamically (they start once): the sandbox's libraries
 # come in statically through LIBS_CORE as for every other binary.
-$(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(PIPE_LIB) $(LIB)
+$(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/sandbox_env.o $(PIPE_LIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
 
 $(BUILD)/nsjudge-api: $(BUILD)/src/cmd/nsjudge-api.o $(PIPE_LIB) $(LIB)
@@ -80,3 +81,28 @@ up:
 
 down:
 	@scripts/down.sh
+
+# The worker's test-data cache (issue #11): its unit test links the module alone.
+$(BUILD)/tests/test_datacache: $(BUILD)/tests/unit/test_datacache.o $(BUILD)/src/worker/datacache.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lcrypto -lpthread
+
+# The test data archive reader (issue #11), with libarchive.
+$(BUILD)/tests/test_api_archive: $(BUILD)/tests/unit/test_api_archive.o $(BUILD)/src/api/archive.o \
+                                 $(BUILD)/src/api/request.o $(BUILD)/src/queue/message.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -larchive -lcrypto
+
+# libFuzzer on the archive reader; FUZZ_TIME seconds. make fuzz runs it too.
+FUZZ_ARCHIVE_BIN = $(BUILD)/fuzz/fuzz_archive
+$(FUZZ_ARCHIVE_BIN): tests/fuzz/fuzz_archive.c src/api/archive.c src/api/request.c src/queue/message.c $(LIB)
+	@command -v clang >/dev/null || { echo "fuzz: installing clang"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -o $@ $^ $(LIBS_CORE) -larchive -lcrypto
+
+.PHONY: fuzz-archive
+fuzz-archive: $(FUZZ_ARCHIVE_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus-archive
+	$(FUZZ_ARCHIVE_BIN) -max_total_time=$(FUZZ_TIME) -max_len=65536 $(BUILD)/fuzz/corpus-archive tests/fuzz/corpus-archive
+
+fuzz: fuzz-archive

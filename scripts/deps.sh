@@ -1,19 +1,25 @@
 #!/bin/sh
 # Installs the Debian packages nsjudge needs, only those missing (fast when
-# nothing is). Usage: scripts/deps.sh [build|test|all]
+# nothing is). Usage: scripts/deps.sh [build|test|docker|compose|all]
 set -eu
 build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev"
+       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev"
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM,
 # the browser for the web page's test (make browser: chromium, driven
 # headless by playwright-core from npm), and the judge-host guests of make
 # hosts (debootstrap, mkfs.ext4 -d, curl).
 test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
       debootstrap e2fsprogs curl"
+# A private dockerd (make bench-docker, make compose-check); Compose 1.29,
+# debootstrap for the stack's base image, iproute2 for its network namespace.
+docker="docker.io"
+compose="docker.io docker-compose debootstrap iproute2"
 case "${1:-all}" in
     build) want=$build ;;
+    docker) want=$docker ;;
+    compose) want=$compose ;;
     *)
-        want="$build $test"
+        want="$build $test $compose"
         # Node and npm for the browser test, unless some node is there
         # already (e.g. NodeSource's, which Debian's npm would conflict with).
         command -v node >/dev/null || want="$want nodejs"

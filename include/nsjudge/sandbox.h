@@ -31,7 +31,13 @@ typedef struct nsj_sandbox_opts {
      * NSJUDGE_CGROUP_PARENT or "/nsjudge". "self" = the caller's own cgroup,
      * which it then leaves for a "supervisor" leaf (systemd Delegate=yes). */
     const char *cgroup_parent;
-    uint32_t host_uid;           /* host uid of the sandbox's root; program = +1; 0 = 100000 */
+    /* Slots: at most `slots` sandboxes run at once on this host (shared by
+     * every process through lock files in run_dir). Slot N's init and
+     * program run as host ids uid_base + 2N and uid_base + 2N + 1. */
+    unsigned slots;              /* 0 = 64 */
+    uint32_t uid_base;           /* 0 = 100000 */
+    unsigned slot_wait_ms;       /* how long a run waits for a free slot; 0 = 60000 */
+    const char *run_dir;         /* slot locks and scratch mounts; NULL = /run/nsjudge */
 } nsj_sandbox_opts_t;
 
 typedef struct nsj_limits {
@@ -116,8 +122,19 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
 /* Free a sandbox made by nsj_sandbox_new(). */
 void nsj_sandbox_free(nsj_sandbox_t *sb);
 
-/* The host uid and gid the program runs as (for directories it must write). */
-void nsj_sandbox_program_ids(const nsj_sandbox_t *sb, uint32_t *uid, uint32_t *gid);
+/* A scratch directory for a compile step's /box: a size- and inode-capped
+ * tmpfs mounted on the host under run_dir (its pages are charged to the run
+ * that writes them). Bind it read-write into the compile run, seal it, then
+ * bind it read-only into later runs. Removed by nsj_scratch_free(), or by
+ * the next sweep when its owner died. */
+typedef struct nsj_scratch nsj_scratch_t;
+int nsj_scratch_new(nsj_sandbox_t *sb, uint64_t size_bytes, uint64_t inodes, nsj_scratch_t **out, nsj_error_t *err);
+/* The scratch directory's host path. */
+const char *nsj_scratch_path(const nsj_scratch_t *s);
+/* Make what the compile step left readable by every slot's program, and the tmpfs read-only. */
+int nsj_scratch_seal(nsj_scratch_t *s, nsj_error_t *err);
+/* Unmount and remove it (NULL is fine). */
+void nsj_scratch_free(nsj_scratch_t *s);
 
 /* "v1" or "v2": the cgroup back end in use. */
 const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
@@ -129,9 +146,10 @@ const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
  * from a thread that outlives the run. */
 int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
 
-/* Remove run cgroups left by supervisors that died mid-run (their pid is
- * gone); nsj_sandbox_new() does this once, long-lived callers now and
- * then. Returns how many were removed. */
+/* Remove what supervisors that died mid-run left on the host: their run
+ * cgroups (their pid is gone) and scratch mounts (their lock is free);
+ * nsj_sandbox_new() does this once, long-lived callers now and then.
+ * Returns how many were removed. */
 int nsj_sandbox_sweep(nsj_sandbox_t *sb);
 
 #endif

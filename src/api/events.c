@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "core/job.h"
 #include "common/util.h"
 #include "queue/live.h"
 #include "service/service.h"
@@ -92,7 +93,7 @@ static void note(sse_t *e, const char *type, const char *data, size_t len)
         json_int_t o = json_integer_value(json_object_get(j, "ordinal"));
         if (o >= 0 && o < MAX_ORDINALS)
             e->seen[o / 8] |= (unsigned char)(1u << (o % 8));
-    } else if (strcmp(type, "status") == 0 && live_status_final(json_string_value(json_object_get(j, "status")))) {
+    } else if (strcmp(type, "status") == 0 && core_status_name_final(json_string_value(json_object_get(j, "status")))) {
         e->final_seen = true;
     }
     json_decref(j);
@@ -117,19 +118,17 @@ static int synthesize(sse_t *e)
     store_t *db;
     size_t slot;
     nsj_error_t err;
-    char *json = NULL;
     if (api_db_take(e->s, &db, &slot, &err) < 0)
         return -1;
-    int rc = store_submission_json(db, e->id, &json, &err);
+    core_submission_t sub;
+    int rc = store_submission_get(db, e->id, &sub, &err);
     api_db_give(e->s, slot);
     if (rc < 0)
         return -1;
-    json_t *sub = json_loads(json, JSON_ALLOW_NUL, NULL);
-    free(json);
-    const char *status = json_string_value(json_object_get(sub, "status"));
-    if (!sub || !live_status_final(status)) {
-        json_decref(sub);
-        return sub ? 0 : -1;
+    const core_report_t *rep = &sub.report;
+    if (!core_status_final(rep->status)) {
+        core_submission_free(&sub);
+        return 0;
     }
     /* After a real event, ids follow it. With no stream at all they are
      * "0-1", "0-2", ... every time, so a client resuming from "0-k" gets
@@ -141,20 +140,14 @@ static int synthesize(sse_t *e)
     else
         snprintf(base, sizeof base, "%s", e->last), skip = 0;
     uint64_t k = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(sub, "results"), i, r) {
-        json_int_t o = json_integer_value(json_object_get(r, "ordinal"));
+    for (size_t i = 0; i < rep->ntests; i++) {
+        const core_test_result_t *t = &rep->tests[i];
+        int o = t->ordinal;
         if (o < 0 || o >= MAX_ORDINALS || (e->seen[o / 8] & (1u << (o % 8))))
             continue;
-        live_result_t lr = {.ordinal = (int)o, .status = json_string_value(json_object_get(r, "status")),
-                            .passed = json_is_true(json_object_get(r, "passed")),
-                            .execution_ms = json_integer_value(json_object_get(r, "execution_ms")),
-                            .cpu_ms = json_integer_value(json_object_get(r, "cpu_ms")),
-                            .memory_kb = json_integer_value(json_object_get(r, "memory_kb")),
-                            .evidence = json_string_value(json_object_get(r, "evidence"))};
-        if (!lr.status)
-            continue;
+        live_result_t lr = {.ordinal = o, .status = core_status_name(t->status), .passed = t->passed,
+                            .execution_ms = (int64_t)t->wall_ms, .cpu_ms = (int64_t)t->cpu_ms,
+                            .memory_kb = (int64_t)t->memory_kb, .evidence = t->evidence};
         char *data = live_event_result(&lr), id[LIVE_ID_MAX];
         next_id(base, ++k, id, sizeof id);
         if (data && k > skip)
@@ -162,19 +155,18 @@ static int synthesize(sse_t *e)
         free(data);
         e->seen[o / 8] |= (unsigned char)(1u << (o % 8));
     }
-    const json_t *score = json_object_get(sub, "score_awarded");
-    live_final_t f = {.status = status, .score = json_is_integer(score) ? json_integer_value(score) : -1,
-                      .max_score = json_integer_value(json_object_get(sub, "max_score")),
-                      .execution_ms = json_integer_value(json_object_get(sub, "execution_ms")),
-                      .memory_kb = json_integer_value(json_object_get(sub, "memory_kb")),
-                      .error = json_string_value(json_object_get(sub, "error"))};
+    const char *status = core_status_name(rep->status);
+    live_final_t f = {.status = status, .score = rep->summarized ? rep->score : -1, .max_score = rep->max_score,
+                      .execution_ms = rep->summarized ? (int64_t)rep->execution_ms : 0,
+                      .memory_kb = rep->summarized ? (int64_t)rep->memory_kb : 0,
+                      .error = rep->error[0] ? rep->error : NULL};
     char *data = live_event_status(status, &f), id[LIVE_ID_MAX];
     next_id(base, ++k, id, sizeof id);
     if (data && k > skip)
         send_event(e, id, "status", data, strlen(data));
     free(data);
     e->final_seen = true;
-    json_decref(sub);
+    core_submission_free(&sub);
     return 1;
 }
 
@@ -291,11 +283,11 @@ enum MHD_Result api_events_answer(api_server_t *s, struct MHD_Connection *c, req
     store_t *db;
     size_t slot;
     nsj_error_t err;
-    char status[32];
+    core_status_t status;
     if (api_db_take(s, &db, &slot, &err) < 0)
         return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
                              NULL, NULL);
-    int rc = store_submission_status(db, r->id, status, sizeof status, &err);
+    int rc = store_submission_status(db, r->id, &status, &err);
     api_db_give(s, slot);
     if (rc < 0)
         return api_send_store_error(c, "reading the submission", &err);

@@ -42,7 +42,11 @@ typedef struct request {
     api_route_t route;
     api_live_route_t live;       /* when route is API_ROUTE_NONE */
     char id[37];
-    char file[256];              /* API_LIVE_STATIC: the file under the web root */
+    long ordinal;                /* {n} of a test's file route */
+    int spool_fd;                /* PUT of test data: the body, in an unlinked temporary file (-1 = none) */
+    uint64_t spooled;
+    int spool_failed;            /* errno of a failed write to it */
+    char file[256];              /* API_LIVE_STATIC: the file under the web root */              /* API_LIVE_STATIC: the file under the web root */
     char *body;
     size_t len, cap;
     bool too_large;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/util.h"
 #include "queue/message.h"
 #include "request.h"
 
@@ -22,7 +23,37 @@ int api_reject(api_error_t *e, unsigned status, const char *fmt, ...)
     return -1;
 }
 
-api_route_t api_route_match(const char *path, char id[37])
+static void lower_id(const char *in, char id[37])
+{
+    /* Postgres prints UUIDs in lower case: normalise for the lookup. */
+    for (int k = 0; k < 36; k++)
+        id[k] = (char)((in[k] >= 'A' && in[k] <= 'F') ? in[k] + 32 : in[k]);
+    id[36] = '\0';
+}
+
+/* After a question's id: "/tests", "/tests/{n}/input" or "/tests/{n}/answer";
+ * after a submission's: "/tests/{n}/stdout". */
+static api_route_t sub_route(api_route_t base, const char *rest, long *ordinal)
+{
+    if (base == API_ROUTE_QUESTION && strcmp(rest, "/tests") == 0)
+        return API_ROUTE_QUESTION_TESTS;
+    if (strncmp(rest, "/tests/", 7) != 0)
+        return API_ROUTE_NONE;
+    const char *p = rest + 7;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0 || digits > 6 || (digits > 1 && p[0] == '0'))
+        return API_ROUTE_NONE;
+    *ordinal = strtol(p, NULL, 10);
+    if (base == API_ROUTE_QUESTION && strcmp(p + digits, "/input") == 0)
+        return API_ROUTE_TEST_INPUT;
+    if (base == API_ROUTE_QUESTION && strcmp(p + digits, "/answer") == 0)
+        return API_ROUTE_TEST_ANSWER;
+    if (base == API_ROUTE_SUBMISSION && strcmp(p + digits, "/stdout") == 0)
+        return API_ROUTE_TEST_STDOUT;
+    return API_ROUTE_NONE;
+}
+
+api_route_t api_route_match(const char *path, char id[37], long *ordinal)
 {
     static const struct {
         const char *prefix;
@@ -34,6 +65,7 @@ api_route_t api_route_match(const char *path, char id[37])
         {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
     };
     id[0] = '\0';
+    *ordinal = -1;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         size_t n = strlen(routes[i].prefix);
         if (strncmp(path, routes[i].prefix, n) != 0)
@@ -41,13 +73,17 @@ api_route_t api_route_match(const char *path, char id[37])
         const char *rest = path + n;
         if (*rest == '\0')
             return routes[i].plain;
-        if (*rest != '/' || routes[i].with_id == API_ROUTE_NONE || !queue_uuid_valid(rest + 1))
+        if (*rest != '/' || routes[i].with_id == API_ROUTE_NONE || strlen(rest + 1) < 36)
             return API_ROUTE_NONE;
-        /* Postgres prints UUIDs in lower case: normalise for the lookup. */
-        for (int k = 0; k < 36; k++)
-            id[k] = (char)((rest[1 + k] >= 'A' && rest[1 + k] <= 'F') ? rest[1 + k] + 32 : rest[1 + k]);
-        id[36] = '\0';
-        return routes[i].with_id;
+        char maybe[37];
+        memcpy(maybe, rest + 1, 36);
+        maybe[36] = '\0';
+        if (!queue_uuid_valid(maybe))
+            return API_ROUTE_NONE;
+        api_route_t r = rest[37] == '\0' ? routes[i].with_id : sub_route(routes[i].with_id, rest + 37, ordinal);
+        if (r != API_ROUTE_NONE)
+            lower_id(maybe, id);
+        return r;
     }
     return API_ROUTE_NONE;
 }
@@ -57,8 +93,12 @@ const char *api_route_allow(api_route_t r)
     switch (r) {
     case API_ROUTE_SUBMISSIONS:
     case API_ROUTE_QUESTIONS: return "POST";
+    case API_ROUTE_QUESTION_TESTS: return "PUT";
     case API_ROUTE_SUBMISSION:
     case API_ROUTE_QUESTION:
+    case API_ROUTE_TEST_INPUT:
+    case API_ROUTE_TEST_ANSWER:
+    case API_ROUTE_TEST_STDOUT:
     case API_ROUTE_LANGUAGES:
     case API_ROUTE_HEALTHZ: return "GET, HEAD";
     case API_ROUTE_NONE: break;
@@ -70,9 +110,26 @@ bool api_route_allows(api_route_t r, const char *method)
 {
     if (r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS)
         return strcmp(method, "POST") == 0;
+    if (r == API_ROUTE_QUESTION_TESTS)
+        return strcmp(method, "PUT") == 0;
     if (r == API_ROUTE_NONE)
         return false;
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+bool api_content_type_archive(const char *v)
+{
+    static const char *const types[] = {"application/zip", "application/x-tar", "application/gzip",
+                                        "application/x-gzip"};
+    if (!v)
+        return false;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t len = strcspn(v, "; \t");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (len == strlen(types[i]) && strncasecmp(v, types[i], len) == 0)
+            return true;
+    return false;
 }
 
 static const char *skip_ws(const char *p)
@@ -180,7 +237,7 @@ static const json_t *string_field(const json_t *obj, const char *key, const char
     return v;
 }
 
-static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t **out, size_t *nout, api_error_t *e)
+static int parse_tests(const json_t *root, const api_limits_t *lim, core_test_t **out, size_t *nout, api_error_t *e)
 {
     static const char *const fields[] = {"input", "expected_output", "score", NULL};
     const json_t *arr = json_object_get(root, "test_cases");
@@ -191,7 +248,7 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t *
         return api_reject(e, 400, "field 'test_cases' is empty: give at least one test case");
     if (n > lim->max_tests)
         return api_reject(e, 400, "too many test cases: %zu (the limit is %zu)", n, lim->max_tests);
-    api_test_t *tests = calloc(n, sizeof *tests);
+    core_test_t *tests = calloc(n, sizeof *tests);
     if (!tests)
         return api_reject(e, 503, "out of memory");
     *out = tests;
@@ -214,18 +271,71 @@ static int parse_tests(const json_t *root, const api_limits_t *lim, api_test_t *
                 return api_reject(e, 400, "field 'score'%s must be an integer from 0 to %d", where, API_SCORE_MAX);
             tests[i].score = (int64_t)json_integer_value(s);
         }
-        tests[i].input = strdup(json_string_value(in));
-        tests[i].expected = strdup(json_string_value(want));
-        if (!tests[i].input || !tests[i].expected)
+        tests[i].input_data = strdup(json_string_value(in));
+        tests[i].input_len = json_string_length(in);
+        tests[i].answer_data = strdup(json_string_value(want));
+        tests[i].answer_len = json_string_length(want);
+        if (!tests[i].input_data || !tests[i].answer_data)
             return api_reject(e, 503, "out of memory");
     }
     return 0;
 }
 
-int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
-                         api_submission_t *out, api_error_t *e)
+/* The limit fields of a question or an inline submission. Times are
+ * seconds (JSON numbers, fractions allowed); sizes are bytes, as integers
+ * or as strings with a k/m/g suffix ("64m"), as in the environment. */
+static const char *const limit_fields[] = {"time_limit", "wall_limit", "memory_limit", "output_limit"};
+
+static bool has_limits(const json_t *root)
 {
-    static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", NULL};
+    for (size_t i = 0; i < sizeof limit_fields / sizeof limit_fields[0]; i++)
+        if (json_object_get(root, limit_fields[i]))
+            return true;
+    return false;
+}
+
+static int parse_limit(const json_t *root, const char *name, bool seconds, const core_limits_t *max, uint64_t *out,
+                       api_error_t *e)
+{
+    const json_t *v = json_object_get(root, name);
+    *out = 0;
+    if (!v)
+        return 0;
+    uint64_t val = 0;
+    if (seconds) {
+        if (!json_is_number(v))
+            return api_reject(e, 400, "field '%s' must be a number of seconds, not %s", name, type_name(v));
+        double sec = json_number_value(v);
+        /* Anything that rounds to 0 ms, or is negative, fails the range check below. */
+        val = sec > 0 && sec < 1e9 ? (uint64_t)(sec * 1000.0 + 0.5) : (sec >= 1e9 ? UINT64_MAX : 0);
+    } else if (json_is_integer(v)) {
+        val = json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+    } else if (!json_is_string(v) || util_parse_size(json_string_value(v), &val) < 0) {
+        return api_reject(e, 400, "field '%s' must be a size in bytes: an integer, or a string like \"64m\" (k, m, g)",
+                          name);
+    }
+    char msg[200];
+    if (core_limit_check(name, val, max, msg, sizeof msg) < 0)
+        return api_reject(e, 400, "%s", msg);
+    *out = val;
+    return 0;
+}
+
+static int parse_limits(const json_t *root, const core_limits_t *max, core_limits_t *out, api_error_t *e)
+{
+    if (parse_limit(root, "time_limit", true, max, &out->time_ms, e) < 0 ||
+        parse_limit(root, "wall_limit", true, max, &out->wall_ms, e) < 0 ||
+        parse_limit(root, "memory_limit", false, max, &out->memory_bytes, e) < 0 ||
+        parse_limit(root, "output_limit", false, max, &out->output_bytes, e) < 0)
+        return -1;
+    return 0;
+}
+
+int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
+                         core_job_t *out, api_error_t *e)
+{
+    static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", "time_limit",
+                                         "wall_limit", "memory_limit", "output_limit", "keep_output", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -270,30 +380,44 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
             api_reject(e, 400, "field 'question_id' must be a UUID string");
             goto out;
         }
+        if (has_limits(root)) {
+            api_reject(e, 400, "limits (time_limit, wall_limit, memory_limit, output_limit) come with test_cases: "
+                               "a submission to a question runs under the question's");
+            goto out;
+        }
         for (int k = 0; k < 36; k++) {
             char c = json_string_value(qid)[k];
             out->question_id[k] = (char)((c >= 'A' && c <= 'F') ? c + 32 : c);
         }
         out->question_id[36] = '\0';
-    } else if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0) {
+    } else if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 ||
+               parse_limits(root, &lim->max, &out->limits, e) < 0) {
         goto out;
     }
+    const json_t *keep = json_object_get(root, "keep_output");
+    if (keep && !json_is_boolean(keep)) {
+        api_reject(e, 400, "field 'keep_output' must be true or false, not %s", type_name(keep));
+        goto out;
+    }
+    out->keep_output = json_is_true(keep);
     if (!(out->source = strdup(json_string_value(src)))) {
         api_reject(e, 503, "out of memory");
         goto out;
     }
+    out->source_len = slen;
     rc = 0;
 out:
     json_decref(root);
     if (rc < 0)
-        api_submission_free(out);
+        core_job_free(out);
     return rc;
 }
 
-int api_parse_question(const char *body, size_t len, const api_limits_t *lim, api_question_t *out,
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, core_question_t *out,
                        api_error_t *e)
 {
-    static const char *const fields[] = {"title", "statement", "test_cases", NULL};
+    static const char *const fields[] = {"title", "statement", "test_cases", "time_limit", "wall_limit",
+                                         "memory_limit", "output_limit", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -322,7 +446,7 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, ap
         api_reject(e, 400, "missing field 'test_cases'");
         goto out;
     }
-    if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0)
+    if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 || parse_limits(root, &lim->max, &out->limits, e) < 0)
         goto out;
     out->title = strdup(json_string_value(title));
     out->statement = strdup(st ? json_string_value(st) : "");
@@ -334,30 +458,6 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, ap
 out:
     json_decref(root);
     if (rc < 0)
-        api_question_free(out);
+        core_question_free(out);
     return rc;
-}
-
-static void free_tests(api_test_t *t, size_t n)
-{
-    for (size_t i = 0; t && i < n; i++) {
-        free(t[i].input);
-        free(t[i].expected);
-    }
-    free(t);
-}
-
-void api_submission_free(api_submission_t *s)
-{
-    free(s->source);
-    free_tests(s->tests, s->ntests);
-    memset(s, 0, sizeof *s);
-}
-
-void api_question_free(api_question_t *q)
-{
-    free(q->title);
-    free(q->statement);
-    free_tests(q->tests, q->ntests);
-    memset(q, 0, sizeof *q);
 }

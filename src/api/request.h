@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/job.h"
 #include "judge/languages.h"
 
 #define API_SCORE_MAX 1000000
@@ -24,28 +25,8 @@ int api_reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribut
 typedef struct api_limits {
     size_t source_max;           /* bytes of source_code */
     size_t max_tests;            /* test cases in one request */
+    core_limits_t max;           /* the operator's maxima (MAX_TIME_LIMIT, ...) */
 } api_limits_t;
-
-typedef struct api_test {
-    char *input;                 /* owned, NUL-free UTF-8 */
-    char *expected;              /* owned */
-    int64_t score;               /* default 1 */
-} api_test_t;
-
-typedef struct api_submission {
-    char language[32];           /* the table's name for it (aliases resolved) */
-    char *source;                /* owned */
-    char question_id[37];        /* "" when the tests come inline */
-    api_test_t *tests;           /* owned; none when question_id is set */
-    size_t ntests;
-} api_submission_t;
-
-typedef struct api_question {
-    char *title;                 /* owned */
-    char *statement;             /* owned, "" when absent */
-    api_test_t *tests;
-    size_t ntests;
-} api_question_t;
 
 typedef enum api_route {
     API_ROUTE_NONE = 0,
@@ -53,13 +34,18 @@ typedef enum api_route {
     API_ROUTE_SUBMISSION,        /* /submissions/{id} */
     API_ROUTE_QUESTIONS,         /* /questions */
     API_ROUTE_QUESTION,          /* /questions/{id} */
+    API_ROUTE_QUESTION_TESTS,    /* /questions/{id}/tests (PUT an archive) */
+    API_ROUTE_TEST_INPUT,        /* /questions/{id}/tests/{n}/input */
+    API_ROUTE_TEST_ANSWER,       /* /questions/{id}/tests/{n}/answer */
+    API_ROUTE_TEST_STDOUT,       /* /submissions/{id}/tests/{n}/stdout (keep_output) */
     API_ROUTE_LANGUAGES,         /* /languages */
     API_ROUTE_HEALTHZ,           /* /healthz */
 } api_route_t;
 
-/* Match a path (no query string); id gets the UUID of {id} routes. A
- * malformed id matches nothing: it names no resource. */
-api_route_t api_route_match(const char *path, char id[37]);
+/* Match a path (no query string); id gets the UUID of {id} routes and
+ * *ordinal the {n} of a test's file (0-based, as GET /questions/{id} lists
+ * them). A malformed id or number matches nothing: it names no resource. */
+api_route_t api_route_match(const char *path, char id[37], long *ordinal);
 
 /* The methods a route allows, as an Allow header value ("POST", "GET, HEAD"). */
 const char *api_route_allow(api_route_t r);
@@ -67,19 +53,24 @@ const char *api_route_allow(api_route_t r);
 /* Is the method allowed on the route? */
 bool api_route_allows(api_route_t r, const char *method);
 
+/* Is a Content-Type header value one of an archive of test data
+ * (application/zip, application/x-tar, application/gzip)? */
+bool api_content_type_archive(const char *value);
+
 /* Is a Content-Type header value application/json (charset utf-8 or none)? */
 bool api_content_type_json(const char *value);
 
 /* Parse a POST /submissions body: {language, source_code, question_id} or
- * {language, source_code, test_cases: [{input, expected_output, score}]}. */
+ * {language, source_code, test_cases: [{input, expected_output, score}],
+ * time_limit?, wall_limit?, memory_limit?, output_limit?}, either with
+ * keep_output? (a boolean), into a job
+ * (core_job_free() it; its submission_id is ""). */
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
-                         api_submission_t *out, api_error_t *e);
+                         core_job_t *out, api_error_t *e);
 
-/* Parse a POST /questions body: {title, statement?, test_cases: [...]}. */
-int api_parse_question(const char *body, size_t len, const api_limits_t *lim, api_question_t *out,
+/* Parse a POST /questions body: {title, statement?, test_cases: [...],
+ * time_limit?, wall_limit?, memory_limit?, output_limit?} (core_question_free() it). */
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, core_question_t *out,
                        api_error_t *e);
-
-void api_submission_free(api_submission_t *s);
-void api_question_free(api_question_t *q);
 
 #endif

@@ -34,13 +34,15 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/archive.h"
+#include "api/render.h"
 #include "api/request.h"
 #include "api/server.h"
 #include "common/paths.h"
 #include "common/util.h"
 #include "queue/live.h"
+#include "queue/message.h"
 #include "queue/stream.h"
-#include "service/job.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -53,6 +55,8 @@
  * 2048 levels of a client's JSON (a few hundred KiB of stack). */
 #define API_MAX_CONNECTIONS 1000
 #define API_THREAD_STACK (1024 * 1024)
+/* The most bytes of a test file one response carries (more: ask by Range). */
+#define API_FILE_ANSWER_MAX (16 * 1024 * 1024)
 
 static uint64_t now_ms(void)
 {
@@ -224,14 +228,6 @@ enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what,
     return api_send_json(c, a.status, a.body, NULL, NULL);
 }
 
-static store_new_test_t *new_tests(const api_test_t *t, size_t n)
-{
-    store_new_test_t *nt = calloc(n ? n : 1, sizeof *nt);
-    for (size_t i = 0; nt && i < n; i++)
-        nt[i] = (store_new_test_t){.input = t[i].input, .expected = t[i].expected, .score = t[i].score};
-    return nt;
-}
-
 void api_publish_event(api_server_t *s, const char *submission_id, const char *type, char *data)
 {
     queue_conn_t *q;
@@ -273,43 +269,40 @@ int api_enqueue(api_server_t *s, const char *stream, const char *payload, size_t
     return rc;
 }
 
+static api_limits_t request_limits(const api_server_t *s)
+{
+    return (api_limits_t){.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases,
+                          .max = s->cfg.max_limits};
+}
+
 static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
 {
-    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
-    api_submission_t req;
+    api_limits_t lim = request_limits(s);
+    core_job_t job;
     api_error_t e;
-    if (api_parse_submission(r->body, r->len, &lim, s->langs, &req, &e) < 0) {
+    if (api_parse_submission(r->body, r->len, &lim, s->langs, &job, &e) < 0) {
         a->status = e.status;
         a->body = api_error_json("%s", e.msg);
         return;
     }
-    store_new_test_t *nt = new_tests(req.tests, req.ntests);
-    store_new_submission_t in = {.language = req.language, .source = req.source,
-                                 .question_id = req.question_id[0] ? req.question_id : NULL, .tests = nt,
-                                 .ntests = req.ntests};
-    store_job_t job;
+    char id[STORE_UUID_LEN + 1];
     store_t *db = NULL;
     size_t slot = 0;
     nsj_error_t err;
-    if (!nt) {
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = api_error_json("out of memory");
-        goto out;
-    }
     if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         goto out;
     }
-    int rc = store_submission_create(db, &in, &job, &err);
+    int rc = store_submission_create(db, &job, id, &err);
     pool_give(&s->db, slot);
     if (rc < 0) {
         answer_store_error(a, "storing the submission", &err);
         goto out;
     }
     /* Before the enqueue, so that no worker's "running" can come first. */
-    api_publish_event(s, job.submission_id, "status", live_event_status("queued", NULL));
+    api_publish_event(s, id, "status", live_event_status("queued", NULL));
     size_t len;
-    char *payload = service_job_message(&job, &len);
+    char *payload = queue_message_for(id, &len);
     if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
         if (!payload)
             nsj_error_set(&err, ENOMEM, "encoding the message");
@@ -318,67 +311,59 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
         nsj_error_t ferr;
         bool marked = api_db_take(s, &db, &slot, &ferr) == 0;
         if (marked) {
-            marked = store_submission_fail(db, job.submission_id, reason, NULL, &ferr) == 0;
+            marked = store_submission_fail(db, id, reason, NULL, &ferr) == 0;
             pool_give(&s->db, slot);
         }
         /* Not marked (Postgres went away too): the row stays queued and the
          * workers' stale-row sweep enqueues it later. */
-        service_log("submission %s: %s%s", job.submission_id, reason,
+        service_log("submission %s: %s%s", id, reason,
                     marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
         if (marked) {
             live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
-            api_publish_event(s, job.submission_id, "status", live_event_status("internal_error", &f));
+            api_publish_event(s, id, "status", live_event_status("internal_error", &f));
         }
         a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
         a->body = marked ? api_error_json("queue unavailable (%s): submission %s was not queued and is marked "
-                                      "internal_error; submit it again later", err.msg, job.submission_id)
+                                      "internal_error; submit it again later", err.msg, id)
                          : api_error_json("queue unavailable (%s): submission %s will be queued when it is back",
-                                      err.msg, job.submission_id);
+                                      err.msg, id);
         free(payload);
-        store_job_free(&job);
         goto out;
     }
     free(payload);
-    json_t *o = json_pack("{s:s, s:s}", "id", job.submission_id, "status", "queued");
+    json_t *o = json_pack("{s:s, s:s}", "id", id, "status", "queued");
     a->status = MHD_HTTP_ACCEPTED;
     a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     a->hname = MHD_HTTP_HEADER_LOCATION;
-    snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", job.submission_id);
+    snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", id);
     json_decref(o);
-    store_job_free(&job);
 out:
-    free(nt);
-    api_submission_free(&req);
+    core_job_free(&job);
 }
 
 static void post_question(api_server_t *s, const request_t *r, answer_t *a)
 {
-    api_limits_t lim = {.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases};
-    api_question_t req;
+    api_limits_t lim = request_limits(s);
+    core_question_t q;
     api_error_t e;
-    if (api_parse_question(r->body, r->len, &lim, &req, &e) < 0) {
+    if (api_parse_question(r->body, r->len, &lim, &q, &e) < 0) {
         a->status = e.status;
         a->body = api_error_json("%s", e.msg);
         return;
     }
-    store_new_test_t *nt = new_tests(req.tests, req.ntests);
-    store_new_question_t in = {.title = req.title, .statement = req.statement, .tests = nt, .ntests = req.ntests};
     store_t *db;
     size_t slot;
     nsj_error_t err;
     char id[STORE_UUID_LEN + 1];
-    if (!nt) {
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = api_error_json("out of memory");
-    } else if (api_db_take(s, &db, &slot, &err) < 0) {
+    if (api_db_take(s, &db, &slot, &err) < 0) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
     } else {
-        int rc = store_question_create(db, &in, id, &err);
+        int rc = store_question_create(db, &q, id, &err);
         pool_give(&s->db, slot);
         if (rc < 0) {
             answer_store_error(a, "storing the question", &err);
         } else {
-            json_t *o = json_pack("{s:s, s:i}", "id", id, "test_cases", (json_int_t)req.ntests);
+            json_t *o = json_pack("{s:s, s:i}", "id", id, "test_cases", (json_int_t)q.ntests);
             a->status = MHD_HTTP_CREATED;
             a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
             a->hname = MHD_HTTP_HEADER_LOCATION;
@@ -386,12 +371,10 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
             json_decref(o);
         }
     }
-    free(nt);
-    api_question_free(&req);
+    core_question_free(&q);
 }
 
-static void get_json(api_server_t *s, const request_t *r, answer_t *a,
-                     int (*fn)(store_t *, const char *, char **, nsj_error_t *))
+static void get_submission(api_server_t *s, const request_t *r, answer_t *a)
 {
     store_t *db;
     size_t slot;
@@ -400,20 +383,196 @@ static void get_json(api_server_t *s, const request_t *r, answer_t *a,
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
         return;
     }
-    char *json;
-    int rc = fn(db, r->id, &json, &err);
+    core_submission_t sub;
+    int rc = store_submission_get(db, r->id, &sub, &err);
     pool_give(&s->db, slot);
     if (rc < 0) {
         answer_store_error(a, "reading", &err);
         return;
     }
-    /* Postgres pretty-prints json_build_object(): answer compact JSON. */
-    json_t *j = json_loads(json, JSON_ALLOW_NUL, NULL);
     a->status = MHD_HTTP_OK;
-    a->body = j ? json_dumps(j, JSON_COMPACT) : json;
-    if (j)
-        free(json);
-    json_decref(j);
+    a->body = api_render_submission(&sub);
+    core_submission_free(&sub);
+}
+
+static void get_question(api_server_t *s, const request_t *r, answer_t *a)
+{
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    if (api_db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+        return;
+    }
+    core_question_t q;
+    int rc = store_question_get(db, r->id, &q, &err);
+    pool_give(&s->db, slot);
+    if (rc < 0) {
+        answer_store_error(a, "reading", &err);
+        return;
+    }
+    a->status = MHD_HTTP_OK;
+    a->body = api_render_question(&q);
+    core_question_free(&q);
+}
+
+/* PUT /questions/{id}/tests: the spooled archive read (api/archive.c),
+ * each file stored once as a blob (a transaction each: a blob is whole or
+ * absent), then the tests replaced by a new version in one transaction. */
+static void put_question_tests(api_server_t *s, const request_t *r, answer_t *a)
+{
+    api_archive_limits_t lim = {.max_total = s->cfg.max_test_data, .max_file = s->cfg.max_test_file,
+                                .max_entries = 2 * s->cfg.max_test_cases + 64, .tmpdir = s->cfg.spool_dir};
+    api_archive_t ar;
+    api_error_t e;
+    if (api_archive_read(r->spool_fd, &lim, &ar, &e) < 0) {
+        a->status = e.status;
+        a->body = api_error_json("%s", e.msg);
+        return;
+    }
+    if (ar.ntests > s->cfg.max_test_cases) {
+        a->status = MHD_HTTP_CONTENT_TOO_LARGE;
+        a->body = api_error_json("too many tests: %zu (the limit is %zu, MAX_TEST_CASES)", ar.ntests,
+                                 s->cfg.max_test_cases);
+        api_archive_free(&ar);
+        return;
+    }
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    if (api_db_take(s, &db, &slot, &err) < 0) {
+        answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", &err);
+        api_archive_free(&ar);
+        return;
+    }
+    int rc = 0, version = 0;
+    uint64_t bytes = 0;
+    for (size_t i = 0; rc == 0 && i < ar.ntests; i++) {
+        rc = store_blob_put_fd(db, ar.fds[i][0], &ar.tests[i].input, &err);
+        if (rc == 0)
+            rc = store_blob_put_fd(db, ar.fds[i][1], &ar.tests[i].answer, &err);
+        bytes += ar.tests[i].input.size + ar.tests[i].answer.size;
+    }
+    if (rc == 0)
+        rc = store_question_replace_tests(db, r->id, ar.tests, ar.ntests, &version, &err);
+    pool_give(&s->db, slot);
+    if (rc < 0) {
+        answer_store_error(a, "storing the test data", &err);
+    } else {
+        json_t *o = json_pack("{s:s, s:i, s:I, s:I}", "id", r->id, "version", version, "tests",
+                              (json_int_t)ar.ntests, "bytes", (json_int_t)bytes);
+        a->status = MHD_HTTP_OK;
+        a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        service_log("question %s: test data version %d: %zu tests, %llu bytes", r->id, version, ar.ntests,
+                    (unsigned long long)bytes);
+    }
+    api_archive_free(&ar);
+}
+
+typedef struct range_sink {
+    char *buf;
+    uint64_t from, to;           /* [from, to) of the blob */
+    uint64_t pos;
+} range_sink_t;
+
+static int range_sink(void *ud, const void *data, size_t len)
+{
+    range_sink_t *rs = ud;
+    uint64_t a = rs->pos, b = rs->pos + len;
+    rs->pos = b;
+    uint64_t lo = a > rs->from ? a : rs->from, hi = b < rs->to ? b : rs->to;
+    if (lo < hi)
+        memcpy(rs->buf + (lo - rs->from), (const char *)data + (lo - a), hi - lo);
+    return b >= rs->to ? 1 : 0;
+}
+
+/* "bytes=a-b" or "bytes=a-" (one range) of a file of size bytes into
+ * [from, to); <0 when unsatisfiable or not understood. */
+static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+    unsigned long long a, b;
+    int n = -1;
+    if (sscanf(h, "bytes=%llu-%n", &a, &n) < 1 || n < 0)
+        return -1;
+    const char *rest = h + n;
+    if (*rest == '\0')
+        b = size ? size - 1 : 0;
+    else if (sscanf(rest, "%llu%n", &b, &n) != 1 || rest[n] != '\0' || b < a)
+        return -1;
+    if (a >= size)
+        return -1;
+    *from = a;
+    *to = (b >= size ? size - 1 : b) + 1;
+    return 0;
+}
+
+/* GET /questions/{id}/tests/{n}/input|answer and
+ * /submissions/{id}/tests/{n}/stdout: the file's bytes, at most
+ * API_FILE_ANSWER_MAX of them per response (a Range header asks for a part). */
+static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *c, request_t *r)
+{
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    if (api_db_take(s, &db, &slot, &err) < 0)
+        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
+                             NULL, NULL);
+    core_test_t t;
+    int found = r->route == API_ROUTE_TEST_STDOUT ? store_submission_stdout(db, r->id, r->ordinal, &t.input, &err)
+                                                   : store_question_test(db, r->id, r->ordinal, &t, &err);
+    if (found < 0) {
+        api_db_give(s, slot);
+        return api_send_store_error(c, "reading the test", &err);
+    }
+    const core_blob_t *b = r->route == API_ROUTE_TEST_ANSWER ? &t.answer : &t.input;
+    uint64_t from = 0, to = b->size;
+    const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+    unsigned status = MHD_HTTP_OK;
+    if (range) {
+        if (parse_range(range, b->size, &from, &to) < 0) {
+            api_db_give(s, slot);
+            char cr[64];
+            snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)b->size);
+            return api_send_json(c, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+                                 api_error_json("Range '%.60s' is not one satisfiable range of this %llu-byte file",
+                                                range, (unsigned long long)b->size),
+                                 MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        }
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    if (to - from > API_FILE_ANSWER_MAX) {
+        api_db_give(s, slot);
+        return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                             api_error_json("the file is %llu bytes: ask for at most %d at a time with a Range header"
+                                            " (bytes=first-last)", (unsigned long long)b->size, API_FILE_ANSWER_MAX),
+                             NULL, NULL);
+    }
+    range_sink_t rs = {.buf = malloc(to - from ? to - from : 1), .from = from, .to = to};
+    uint64_t got;
+    int rc = rs.buf ? (to > from ? store_blob_read(db, b->sha256, range_sink, &rs, &got, &err) : 0)
+                    : nsj_error_set(&err, ENOMEM, "file buffer");
+    api_db_give(s, slot);
+    if (rc < 0) {
+        free(rs.buf);
+        return api_send_store_error(c, "reading the file", &err);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(to - from, rs.buf, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(rs.buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    MHD_add_response_header(resp, "X-Content-SHA256", b->sha256);
+    if (status == MHD_HTTP_PARTIAL_CONTENT) {
+        char cr[96];
+        snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)from, (unsigned long long)(to - 1),
+                 (unsigned long long)b->size);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 static void get_health(api_server_t *s, answer_t *a)
@@ -453,8 +612,12 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
     switch (r->route) {
     case API_ROUTE_SUBMISSIONS: post_submission(s, r, a); return;
     case API_ROUTE_QUESTIONS: post_question(s, r, a); return;
-    case API_ROUTE_SUBMISSION: get_json(s, r, a, store_submission_json); return;
-    case API_ROUTE_QUESTION: get_json(s, r, a, store_question_json); return;
+    case API_ROUTE_SUBMISSION: get_submission(s, r, a); return;
+    case API_ROUTE_QUESTION_TESTS: put_question_tests(s, r, a); return;
+    case API_ROUTE_TEST_INPUT:
+    case API_ROUTE_TEST_ANSWER:
+    case API_ROUTE_TEST_STDOUT: break; /* answer_test_file() */
+    case API_ROUTE_QUESTION: get_question(s, r, a); return;
     case API_ROUTE_LANGUAGES:
         a->status = MHD_HTTP_OK;
         a->body = strdup(s->languages_json);
@@ -464,6 +627,36 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
     }
     a->status = MHD_HTTP_NOT_FOUND;
     a->body = api_error_json("not found");
+}
+
+/* PUT /questions/{id}/tests: an archive type, a length within
+ * MAX_TEST_DATA, and a temporary file the body is written to as it comes
+ * (it is never held in memory). */
+static unsigned check_archive_headers(api_server_t *s, struct MHD_Connection *c, request_t *r)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!api_content_type_archive(ct)) {
+        r->early_body = api_error_json("Content-Type must be application/zip, application/x-tar or application/gzip,"
+                                       " not %.100s", ct ? ct : "(none)");
+        return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl || n > s->cfg.max_test_data) {
+            r->early_body = api_error_json("the archive is over the %llu-byte limit (MAX_TEST_DATA)",
+                                           (unsigned long long)s->cfg.max_test_data);
+            return MHD_HTTP_CONTENT_TOO_LARGE;
+        }
+    }
+    r->spool_fd = open(s->cfg.spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (r->spool_fd < 0) {
+        r->early_body = api_error_json("cannot spool the upload in %.200s: %s", s->cfg.spool_dir, strerror(errno));
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    return 0;
 }
 
 /* Decide from the headers alone; 0 when the request may go on. */
@@ -492,6 +685,8 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         r->early_allow = api_route_allow(r->route);
         return MHD_HTTP_METHOD_NOT_ALLOWED;
     }
+    if (r->route == API_ROUTE_QUESTION_TESTS)
+        return check_archive_headers(s, c, r);
     if (strcmp(method, "POST") != 0)
         return 0;
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -522,7 +717,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *state = r;
-        r->route = api_route_match(url, r->id);
+        r->spool_fd = -1;
+        r->route = api_route_match(url, r->id, &r->ordinal);
         if (r->route == API_ROUTE_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
         r->early_status = check_headers(s, c, url, method, r);
@@ -537,6 +733,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (ret == MHD_YES)
             r->early_status = 1; /* answered */
         return ret;
+    }
+    if (*upload_size && r->spool_fd >= 0) {
+        if (!r->too_large && !r->spool_failed) {
+            if (r->spooled + *upload_size > s->cfg.max_test_data)
+                r->too_large = true;
+            else if (util_write_all(r->spool_fd, upload, *upload_size) < 0)
+                r->spool_failed = errno ? errno : EIO;
+            else
+                r->spooled += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
     }
     if (*upload_size) {
         /* Past the limit (chunked bodies have no declared length): drop the
@@ -568,9 +776,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->early_status)
         return MHD_YES;
+    if (r->too_large && r->spool_fd >= 0)
+        return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                             api_error_json("the archive is over the %llu-byte limit (MAX_TEST_DATA)",
+                                            (unsigned long long)s->cfg.max_test_data), NULL, NULL);
+    if (r->spool_failed)
+        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             api_error_json("spooling the upload: %s", strerror(r->spool_failed)), NULL, NULL);
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
+        return answer_test_file(s, c, r);
     switch (r->route == API_ROUTE_NONE ? r->live : API_LIVE_NONE) {
     case API_LIVE_EVENTS: return api_events_answer(s, c, r);
     case API_LIVE_SESSIONS: return api_session_create(s, c, r);
@@ -605,6 +822,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum
     (void)code;
     request_t *r = *state;
     if (r) {
+        if (r->spool_fd >= 0)
+            close(r->spool_fd);
         free(r->body);
         free(r->early_body);
         free(r);

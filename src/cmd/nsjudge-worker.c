@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cmd/sandbox_env.h"
 #include "judge/languages.h"
 #include "nsjudge/sandbox.h"
 #include "queue/stream.h"
@@ -107,6 +108,11 @@ int main(int argc, char **argv)
     }
     nsj_sandbox_opts_t sopts = {0};
     nsj_sandbox_t *sb = NULL;
+    if (cmd_sandbox_opts_from_env(&sopts, &err) < 0) {
+        fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
+        languages_free(&langs);
+        return 2;
+    }
     if (nsj_sandbox_new(&sopts, &sb, &err) < 0) {
         fprintf(stderr, "nsjudge-worker: %s%s\n", err.msg,
                 err.errnum == EPERM ? " (the worker must run as root: it creates namespaces and cgroups)" : "");

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/sandbox_env.h"
 #include "common/util.h"
 #include "docker/docker_backend.h"
 #include "judge/build.h"
@@ -337,6 +338,11 @@ static int cmd_run(int argc, char **argv)
     if (rc != 0)
         goto out;
     trace("source read");
+    if (cmd_sandbox_opts_from_env(&sopts, &err) < 0) {
+        fprintf(stderr, "nsjudge: %s\n", err.msg);
+        rc = 2;
+        goto out;
+    }
     if (nsj_sandbox_new(&sopts, &sb, &err) < 0) {
         rc = internal_error(err.msg);
         goto out;
@@ -367,7 +373,7 @@ static int cmd_run(int argc, char **argv)
     nsj_result_free(&res);
     nsj_limits_t base = spec.limits;
     judge_build_run_spec(&build, &base, &spec);
-    int run_rc = nsj_run(sb, &spec, &res);
+    int run_rc = judge_build_run(&build, sb, &spec, &res);
     judge_build_cleanup(&build);
     trace("run finished");
     rc = print_result(&res, run_rc);

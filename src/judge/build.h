@@ -14,14 +14,19 @@ typedef struct judge_build {
     const char *rootfs;
     nsj_file_t source;         /* /code/<lang->source> */
     nsj_bind_t box;            /* the scratch directory at /box */
-    char dir[4096];            /* host path of the scratch directory; "" if none */
+    nsj_scratch_t *scratch;    /* its tmpfs on the host; NULL if none */
     /* argv with placeholders expanded ({memory_mb}: the run's memory limit) */
     char argbuf[LANG_MAX_ARGS][256];
     const char *argv[LANG_MAX_ARGS + 1];
 } judge_build_t;
 
-/* Keep the source; for a compiled language make the scratch directory,
- * owned by the sandbox's program uid. The source must outlive b. */
+/* What a compile step may write to /box: a tmpfs of this size and inodes,
+ * charged to the compile run's memory. */
+#define JUDGE_BOX_BYTES (256ULL << 20)
+#define JUDGE_BOX_INODES 16384
+
+/* Keep the source; for a compiled language make the scratch tmpfs. The
+ * source must outlive b. */
 int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang, const char *rootfs,
                      const char *source, size_t len, unsigned mode, nsj_error_t *err);
 
@@ -34,7 +39,11 @@ int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t 
  * rootfs, argv, environment, /code, /box and the language's limits. */
 void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_spec_t *spec);
 
-/* Remove the scratch directory. */
+/* nsj_run() one run of the built program (spec from judge_build_run_spec),
+ * then apply the language's out-of-memory patterns to its verdict. */
+int judge_build_run(judge_build_t *b, nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
+
+/* Remove the scratch tmpfs. */
 void judge_build_cleanup(judge_build_t *b);
 
 #endif

@@ -228,6 +228,10 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
                 if (!bad)
                     cur->nenv++;
             }
+        } else if (strcmp(key, "oom") == 0) {
+            bad = !*val || cur->noom >= LANG_MAX_OOM || copy_field(cur->oom[cur->noom], sizeof cur->oom[0], val);
+            if (!bad)
+                cur->noom++;
         } else if (strcmp(key, "session_env") == 0) {
             char *w[LANG_MAX_ENV];
             size_t n;

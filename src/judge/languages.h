@@ -21,6 +21,8 @@ typedef struct lang_compile_limits {
     uint32_t cpu_millis;         /* CPU bandwidth; UINT32_MAX = unlimited ("cpus=0") */
 } lang_compile_limits_t;
 
+#define LANG_MAX_OOM 4
+
 typedef struct language {
     char name[32];
     char aliases[LANG_MAX_ALIASES][32];
@@ -45,6 +47,11 @@ typedef struct language {
      * language to the CLI (e.g. binary: a prebuilt executable cannot come
      * as source text). */
     bool listed;
+    /* Substrings of stderr by which the runtime says it ran out of memory
+     * (Java's OutOfMemoryError, Python's MemoryError...): such a run ends
+     * memory_limit, as judges' users expect, not runtime_error. */
+    char oom[LANG_MAX_OOM][96];
+    size_t noom;
 } language_t;
 
 typedef struct language_table {

@@ -151,16 +151,6 @@ char *live_event_result(const live_result_t *r)
                           "memory_kb", (json_int_t)r->memory_kb, "evidence", ev));
 }
 
-bool live_status_final(const char *s)
-{
-    static const char *const final[] = {"passed", "failed", "runtime_error", "compile_error", "time_limit",
-                                        "memory_limit", "output_limit", "internal_error"};
-    for (size_t i = 0; s && i < sizeof final / sizeof final[0]; i++)
-        if (strcmp(s, final[i]) == 0)
-            return true;
-    return false;
-}
-
 size_t live_utf8_complete(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -84,9 +84,6 @@ char *live_event_status(const char *status, const live_final_t *final);
 /* A "result" event's data: {"ordinal","status","passed","execution_ms","cpu_ms","memory_kb","evidence"}. */
 char *live_event_result(const live_result_t *r);
 
-/* Is this a submission status after which nothing more happens? */
-bool live_status_final(const char *status);
-
 /* The longest prefix of s that does not end inside a UTF-8 sequence still
  * being written (at most 3 bytes are held back, and only when they could
  * start a valid sequence): output is sent in chunks and a character cut

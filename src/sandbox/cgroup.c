@@ -240,20 +240,16 @@ const char *cgroup_backend_name(const cgroup_backend_t *be)
     return be->version == 2 ? "v2" : "v1";
 }
 
-void cgroup_run_name(const cgroup_backend_t *be, cgroup_run_t *run)
-{
-    cgroup_backend_t *mbe = (cgroup_backend_t *)be;
-    unsigned seq = atomic_fetch_add(&mbe->seq, 1);
-    snprintf(run->name, sizeof run->name, "run-%d-%u", (int)getpid(), seq);
-}
-
 int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err)
 {
     if (mkdirat(parent_fd, name, 0755) == 0)
         return 0;
-    /* A crashed earlier process with our pid may have left an empty one. */
-    if (errno == EEXIST && unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 && mkdirat(parent_fd, name, 0755) == 0)
-        return 0;
+    /* A crashed earlier process with our pid may have left one. */
+    if (errno == EEXIST) {
+        remove_stale(parent_fd, name);
+        if (mkdirat(parent_fd, name, 0755) == 0)
+            return 0;
+    }
     return nsj_error_set(err, errno, "cgroup: mkdir %s/%s", parent, name);
 }
 
@@ -271,13 +267,15 @@ int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_er
     return nsj_error_set(err, errno, "cgroup: rmdir %s/%s", parent, name);
 }
 
-int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
+int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, cgroup_run_t *run,
+                  nsj_error_t *err)
 {
     memset(run, 0, sizeof *run);
     run->be = be;
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         run->dirfd[i] = run->joinfd[i] = -1;
-    cgroup_run_name(be, run);
+    /* Unique: a process holds each slot at most once at a time. */
+    snprintf(run->name, sizeof run->name, "run-%d-%u", (int)getpid(), slot);
     return be->ops->create(be, l, run, err);
 }
 

@@ -20,7 +20,6 @@ enum { V1_MEMORY, V1_CPU, V1_CPUACCT, V1_PIDS, V1_NCTRL };
 struct cgroup_backend {
     int version;
     const cgroup_ops_t *ops;
-    atomic_uint seq;
     /* v2: the parent directory of run cgroups. */
     char v2_parent[PATH_MAX];
     int v2_parent_fd;
@@ -32,6 +31,7 @@ struct cgroup_backend {
     int v1_ctrl_dir[V1_NCTRL];   /* index into run->dirfd */
     int v1_ndirs;
     int v1_memsw;                /* memory.memsw.* exists (swap accounting) */
+    int v1_kmem_tcp;             /* memory.kmem.tcp.limit_in_bytes exists (socket buffers) */
 };
 
 extern const cgroup_ops_t cgroup_v1_ops;
@@ -42,8 +42,6 @@ int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, 
 /* Prepare a v1 back end from the hierarchies' mount points. */
 int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], const char *parent, nsj_error_t *err);
 
-/* Fill run->name with a fresh "run-<pid>-<seq>" name. */
-void cgroup_run_name(const cgroup_backend_t *be, cgroup_run_t *run);
 
 /* mkdir parent/name; if a stale empty one of ours is there, replace it. */
 int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);

@@ -44,6 +44,8 @@ int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], con
     char memsw[PATH_MAX + 40];
     snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", be->v1_parent[V1_MEMORY]);
     be->v1_memsw = stat(memsw, &st) == 0;
+    snprintf(memsw, sizeof memsw, "%s/memory.kmem.tcp.limit_in_bytes", be->v1_parent[V1_MEMORY]);
+    be->v1_kmem_tcp = stat(memsw, &st) == 0;
     return 0;
 }
 
@@ -91,6 +93,11 @@ static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
     if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0)
         goto fail;
     if (be->v1_memsw && util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0)
+        goto fail;
+    /* v1 charges socket buffers to a counter of their own, unlimited unless
+     * set: without it a run parks hundreds of MiB in loopback TCP buffers
+     * past its limit (v2 charges them to memory.current). */
+    if (be->v1_kmem_tcp && util_write_file_at(cdir(run, V1_MEMORY), "memory.kmem.tcp.limit_in_bytes", v, err) < 0)
         goto fail;
     if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_period_us", "100000", err) < 0)
         goto fail;

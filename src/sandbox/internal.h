@@ -40,7 +40,7 @@ typedef struct cgroup_backend cgroup_backend_t;
 
 typedef struct cgroup_run {
     const cgroup_backend_t *be;
-    char name[64];                 /* run-<pid>-<seq> */
+    char name[64];                 /* run-<supervisor pid>-<slot> */
     int dirfd[CGROUP_MAX_DIRS];    /* v2: [0] only; v1: one per hierarchy */
     int ndirs;
     int joinfd[CGROUP_MAX_DIRS];   /* v1: each hierarchy's "tasks", opened by the parent */
@@ -54,8 +54,9 @@ void cgroup_backend_close(cgroup_backend_t *be);
 int cgroup_backend_sweep(const cgroup_backend_t *be);
 const char *cgroup_backend_name(const cgroup_backend_t *be);
 
-/* Make the run's cgroup and write its limits. */
-int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err);
+/* Make the run's cgroup (named after the caller's pid and the run's slot) and write its limits. */
+int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, cgroup_run_t *run,
+                  nsj_error_t *err);
 /* The directory fd for clone3(CLONE_INTO_CGROUP), or -1 when the pid must be attached after clone. */
 int cgroup_clone_fd(const cgroup_run_t *run);
 /* How the cloned child gets into the run's cgroup. */
@@ -81,6 +82,42 @@ int cgroup_read_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_err
 /* Kill everything left in the cgroup, confirm it is empty, remove it. */
 int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err);
 
+/* ---- slots (slot.c): one per concurrently running sandbox on the host ---- */
+
+typedef struct slot_table {
+    int dirfd;               /* <run_dir>/slots */
+    unsigned n;              /* slots 0..n-1 */
+    uint32_t uid_base;
+    unsigned wait_ms;        /* how long a run waits for a free slot */
+    _Atomic unsigned hint;   /* where the next search starts */
+} slot_table_t;
+
+typedef struct slot {
+    int index;               /* -1 = none held */
+    int lockfd;              /* holds the flock */
+    uint32_t root_id;        /* host uid/gid of ns 0 (init; owns the user namespace) */
+    uint32_t prog_id;        /* host uid/gid of ns 1000 (the program) */
+} slot_t;
+
+/* mkdir a root-owned directory (or check an existing one) and give it mode. */
+int slot_mkdir_private(const char *path, mode_t mode, nsj_error_t *err);
+/* Make (root-owned, 0700) and open <run_dir>/slots; run_dir is 0711. */
+int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint32_t uid_base, unsigned wait_ms,
+                    nsj_error_t *err);
+void slot_table_close(slot_table_t *t);
+/* Take a free slot, waiting up to wait_ms for one. */
+int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err);
+/* Take slot index if free: 1 taken, 0 busy, <0 error. */
+int slot_try(slot_table_t *t, unsigned index, slot_t *s, nsj_error_t *err);
+void slot_release(slot_t *s);
+
+/* ---- scratch mounts (scratch.c) ---- */
+
+/* Make (root-owned, 0711: runs traverse it, nobody lists it) and open <run_dir>/scratch. */
+int scratch_open_dir(const char *run_dir, int *dirfd, nsj_error_t *err);
+/* Remove scratch mounts whose owner died (their lock is free); returns how many. */
+int scratch_sweep(int parent_fd);
+
 /* ---- seccomp (seccomp.c): policy file -> BPF, compiled once ---- */
 
 typedef struct seccomp_prog {
@@ -98,14 +135,23 @@ int seccomp_notify_read(int listener, char *name, size_t cap, pid_t *pid);
 
 /* ---- user namespace (ns.c) ---- */
 
-/* Parent: map ns uid/gid 0 -> host_uid and 1000 -> host_uid+1 for pid. */
-int userns_write_maps(pid_t pid, uint32_t host_uid, nsj_error_t *err);
+/* Parent: map ns uid/gid 0 -> the slot's root id and 1000 -> its program id for pid. */
+int userns_write_maps(pid_t pid, const slot_t *slot, nsj_error_t *err);
 /* Child: become ns root (mapped) and drop inherited supplementary groups. */
 int userns_enter(child_err_t *ce);
 /* Child: become the unprivileged sandbox user (uid/gid 1000). */
 int userns_become_sandbox_user(child_err_t *ce);
 
 /* ---- mounts (mounts.c) ---- */
+
+/* A /proc file replaced by generated text (the run's own view). */
+typedef struct proc_file {
+    const char *name;         /* relative to the new root: "proc/meminfo" */
+    const char *data;
+    size_t len;
+} proc_file_t;
+
+#define PROC_GEN_MAX 4
 
 typedef struct mount_plan {
     const char *rootfs;
@@ -118,7 +164,18 @@ typedef struct mount_plan {
     const char *files_dir;    /* relative to the new root ("code") */
     char tmp_opts[96];        /* tmpfs options for /tmp and /dev/shm */
     char files_opts[96];      /* tmpfs options for files_dir */
+    proc_file_t proc_gen[PROC_GEN_MAX]; /* generated /proc files */
+    int nproc_gen;
 } mount_plan_t;
+
+/* Parent: generate the run's /proc files (meminfo with its memory limit,
+ * stat and loadavg with no host activity, cgroups with no host counts)
+ * into buf, pointing plan->proc_gen at them. host_cgroups is the host's
+ * /proc/cgroups rewritten once (mounts_host_cgroups). */
+void mounts_plan_proc(mount_plan_t *plan, const nsj_limits_t *l, unsigned ncpus, const char *host_cgroups,
+                      char *buf, size_t cap);
+/* Parent, once: the host's /proc/cgroups with every num_cgroups set to 1. */
+void mounts_host_cgroups(char *out, size_t cap);
 
 /* Parent: a detached, read-only tmpfs holding the sandbox's /dev (null,
  * zero, full, random, urandom, std* links, shm/), made as real root so its
@@ -172,6 +229,7 @@ typedef struct run_facts {
     int status;               /* waitpid() status of the program */
     cgroup_evidence_t cg;
     uint64_t cpu_limit_ms, wall_limit_ms, wall_ms;
+    uint64_t memory_limit;    /* bytes */
     const char *blocked_syscall;
     int out_over, err_over;   /* which stream overflowed */
     uint64_t output_limit;

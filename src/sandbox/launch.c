@@ -7,12 +7,15 @@
  *
  *  parent                          init (cloned)              netns helper    program
  *  ------                          -------------              ------------    -------
+ *  slot_acquire (host ids, cgroup
+ *    name: slot.c)
  *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
  *    filter compiled once (cached)
  *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
  *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
- *    CGROUP], PIDFD)               reset signals            sync 2: send
+ *    CGROUP], PIDFD) as the slot's reset signals            sync 2: send
+ *    root id (owns the userns)
  *  write uid/gid maps                                         netlink + netns
  *  sync 1: GO ------------------>  become ns root,            fds, exit
  *  v1: cgroup_create (limits)      clear groups
@@ -29,15 +32,16 @@
  *                                  wait for the program                           chdir, uid/gid 1000
  *                                                                                 (caps gone),
  *                                                                                 no_new_privs,
- *  sync 4: recv listener fd  <------------------------------------------------  seccomp (last)
- *                                                                                 execve
+ *  sync 4: listener's fd number <---------------------------------------------  seccomp (last)
+ *  pidfd_getfd(program, number)
+ *  sync 4b: taken ---------------------------------------------------------->  execve
  *  supervise: poll pidfd, timerfds, pipes,
  *    seccomp listener, sync socket
  *  sync 5: recv program's status <-  program exited: send
  *                                  status, exit (the kernel
  *                                  kills what is left)
  *  reap init; evidence from the cgroup;
- *  kill the cgroup, confirm empty, rmdir
+ *  kill the cgroup, confirm empty, rmdir; slot_release
  *
  * Overlap is the point of this order: the network namespace (~0.5 ms) is
  * made by a helper in the sandbox's user namespace (so the sandbox still
@@ -64,11 +68,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/securebits.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/paths.h"
@@ -116,7 +122,7 @@ int child_fail(child_err_t *ce, int errnum, const char *step, const char *detail
     return -1;
 }
 
-static int child_send_fds(int sock, uint32_t type, int32_t status, const child_err_t *ce, const int *fds, int nfds)
+int sync_send(int sock, uint32_t type, int32_t status, const child_err_t *ce, const int *fds, int nfds)
 {
     sync_msg_t m;
     memset(&m, 0, sizeof m);
@@ -151,7 +157,7 @@ static int child_send_fds(int sock, uint32_t type, int32_t status, const child_e
 
 static int child_send(int sock, uint32_t type, int32_t status, const child_err_t *ce, int fd)
 {
-    return child_send_fds(sock, type, status, ce, &fd, fd >= 0 ? 1 : 0);
+    return sync_send(sock, type, status, ce, &fd, fd >= 0 ? 1 : 0);
 }
 
 /* Wait for a message of the given type; fds[] gets the fds passed with it
@@ -260,9 +266,17 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     int listener = seccomp_policy_load(&r->sb->prog, &ce);
     if (listener < 0)
         child_die(FD_SOCK, &ce);
-    /* sync 4: the listener lets the supervisor name any "kill" syscall. */
-    if (child_send(FD_SOCK, SYNC_LISTENER_FD, 0, NULL, listener) < 0)
-        child_fail(&ce, errno, "sync 4", "send seccomp listener"), child_die(FD_SOCK, &ce);
+    /* sync 4: the listener lets the supervisor name any "kill" syscall. Only
+     * its number travels: the supervisor takes the fd with pidfd_getfd.
+     * Passing it over the socket (SCM_RIGHTS) would be counted against
+     * this uid's fds in flight, a per-user count the program can exhaust
+     * (and a slot's previous run may have left it high until the kernel's
+     * garbage collector runs). */
+    if (child_send(FD_SOCK, SYNC_LISTENER_FD, listener, NULL, -1) < 0)
+        child_fail(&ce, errno, "sync 4", "send seccomp listener number"), child_die(FD_SOCK, &ce);
+    /* sync 4b: wait until it is taken: execve closes it (close-on-exec). */
+    if (child_wait(FD_SOCK, SYNC_LISTENER_TAKEN, NULL, &ce) < 0)
+        child_die(FD_SOCK, &ce);
     close(listener);
     execve(r->spec->argv[0], (char *const *)r->spec->argv, (char *const *)r->envp);
     child_fail(&ce, errno, "execve", r->spec->argv[0]);
@@ -289,7 +303,7 @@ static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock
         child_fail(&ce, errno, "netns helper", "netlink socket / ns fd"), child_die(sock, &ce);
     /* sync 2 */
     child_trace(r, TR_HELPER_SENT);
-    if (child_send_fds(sock, SYNC_NETNS, 0, NULL, fds, 2) < 0)
+    if (sync_send(sock, SYNC_NETNS, 0, NULL, fds, 2) < 0)
         child_fail(&ce, errno, "sync 2", "send netns"), child_die(sock, &ce);
     _exit(0);
 }
@@ -394,16 +408,18 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
 
 /* ---------- parent side ---------- */
 
-ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2])
+ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2], pid_t *sender)
 {
     union {
-        char buf[CMSG_SPACE(SYNC_MAX_FDS * sizeof(int))];
+        char buf[CMSG_SPACE(SYNC_MAX_FDS * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
         struct cmsghdr align;
     } u;
     struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
     if (fd)
         fd[0] = fd[1] = -1;
+    if (sender)
+        *sender = 0;
     ssize_t n;
     do
         n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
@@ -412,6 +428,12 @@ ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2])
         return n;
     int k = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && sender) {
+            struct ucred uc;
+            memcpy(&uc, CMSG_DATA(c), sizeof uc);
+            *sender = uc.pid; /* the kernel translated it into our pid namespace */
+            continue;
+        }
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
         size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -466,8 +488,10 @@ static void print_child_trace(const run_t *r)
 static void set_msg(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_msg(run_t *r, const char *fmt, ...)
 {
+    int e = errno; /* the cause, for the retry of host faults in nsj_run */
     if (r->msg[0])
         return; /* keep the first, root cause */
+    r->msg_errno = e;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -481,7 +505,7 @@ static void prefer_child_error(run_t *r)
     for (;;) {
         sync_msg_t m;
         int fds[2];
-        ssize_t n = sync_recv(r->sock, &m, fds);
+        ssize_t n = sync_recv(r->sock, &m, fds, NULL);
         for (int i = 0; i < 2; i++)
             if (n > 0 && fds[i] >= 0)
                 close(fds[i]);
@@ -489,6 +513,7 @@ static void prefer_child_error(run_t *r)
             return;
         if (m.type == SYNC_ERROR) {
             snprintf(r->msg, sizeof r->msg, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
+            r->msg_errno = m.ce.err;
             return;
         }
     }
@@ -499,9 +524,10 @@ static int setup_recv(run_t *r, uint32_t want, int fd[2])
 {
     for (;;) {
         sync_msg_t m;
-        ssize_t n = sync_recv(r->sock, &m, fd);
+        ssize_t n = sync_recv(r->sock, &m, fd, NULL);
         if (n > 0) {
             if (m.type == SYNC_ERROR) {
+                errno = m.ce.err;
                 set_msg(r, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
                 return -1;
             }
@@ -534,6 +560,35 @@ static int parent_send(run_t *r, uint32_t type, int fd)
     return 0;
 }
 
+/* The user namespace is owned by the euid of its creator, and the kernel
+ * charges a namespace's per-user counts (inotify, pending signals, ...) up
+ * the chain to that owner: created by root they would land on root, shared
+ * by every run and by the host. So this thread clones as the slot's root id
+ * (raw syscalls: only this thread's credentials change, not the whole
+ * process's as glibc's set*id() would), keeping its effective capabilities
+ * for CLONE_INTO_CGROUP (SECBIT_NO_SETUID_FIXUP), and then switches back. */
+static int become_slot_owner(const run_t *r, int *old_secbits)
+{
+    *old_secbits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    if (*old_secbits < 0 || prctl(PR_SET_SECUREBITS, *old_secbits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+        return -1;
+    if (syscall(SYS_setresgid, -1, r->slot.root_id, -1) < 0 || syscall(SYS_setresuid, -1, r->slot.root_id, -1) < 0)
+        return -1;
+    return 0;
+}
+
+static void back_to_root(int old_secbits, int was_dumpable)
+{
+    /* Cannot fail for a thread whose real and saved ids are still 0. */
+    syscall(SYS_setresuid, -1, 0, -1);
+    syscall(SYS_setresgid, -1, 0, -1);
+    if (old_secbits >= 0)
+        prctl(PR_SET_SECUREBITS, old_secbits, 0, 0, 0);
+    /* Changing the euid made the whole process non-dumpable: undo that. */
+    if (was_dumpable > 0)
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
 static pid_t do_clone(run_t *r)
 {
     /* No CLONE_NEWNET: the netns helper makes it (see the top). */
@@ -549,13 +604,20 @@ static pid_t do_clone(run_t *r)
         a.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
         a.cgroup = (uint64_t)cgfd;
     }
-    long pid = syscall(SYS_clone3, &a, sizeof a);
-    if (pid < 0 && errno == ENOSYS && r->join != CGROUP_JOIN_AT_CLONE) {
-        /* Before Linux 5.3: clone() with the pidfd returned in parent_tid. */
-        pid = syscall(SYS_clone, ns | CLONE_PIDFD | SIGCHLD, 0, &r->pidfd, 0, 0);
+    int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), secbits = -1;
+    long pid = -1;
+    if (become_slot_owner(r, &secbits) == 0) {
+        pid = syscall(SYS_clone3, &a, sizeof a);
+        if (pid < 0 && errno == ENOSYS && r->join != CGROUP_JOIN_AT_CLONE) {
+            /* Before Linux 5.3: clone() with the pidfd returned in parent_tid. */
+            pid = syscall(SYS_clone, ns | CLONE_PIDFD | SIGCHLD, 0, &r->pidfd, 0, 0);
+        }
     }
     if (pid == 0)
         init_main(r);
+    int e = errno;
+    back_to_root(secbits, was_dumpable);
+    errno = e;
     return (pid_t)pid;
 }
 
@@ -641,9 +703,18 @@ void nsj_run_spec_init(nsj_run_spec_t *spec)
     spec->cancel_fd = -1;
 }
 
-int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
+/* Errors that say the host was short of something for a moment (a slot, a
+ * pid, memory, a per-user count), not that the run can never work. */
+static int host_fault(int e)
+{
+    return e == EAGAIN || e == ENOMEM || e == ETOOMANYREFS || e == EBUSY || e == EMFILE || e == ENFILE ||
+           e == ENOSPC || e == EINTR || e == ETIMEDOUT;
+}
+
+static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
 {
     nsj_result_init(res);
+    *retry = 0;
     run_t *r = calloc(1, sizeof *r);
     if (!r) {
         res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
@@ -652,8 +723,9 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     }
     r->sb = sb;
     r->spec = spec;
+    r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
-    r->out.fd = r->err.fd = r->pidfd = r->listener = -1;
+    r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = -1;
     r->in_src = spec->stdin_fd;
     r->in_data = spec->stdin_data;
     r->in_len = spec->stdin_data ? spec->stdin_len : 0;
@@ -663,12 +735,13 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     r->cwd = spec->cwd ? spec->cwd : "/tmp";
     r->facts.cpu_limit_ms = spec->limits.cpu_ms;
     r->facts.wall_limit_ms = spec->limits.wall_ms;
+    r->facts.memory_limit = spec->limits.memory_bytes;
     r->facts.output_limit = spec->limits.output_bytes;
     int rc = -1, have_cg = 0;
     nsj_error_t err;
 
     if (nsj_limits_validate(&spec->limits, &err) < 0) {
-        set_msg(r, "limits: %s", err.msg);
+        errno = err.errnum, set_msg(r, "limits: %s", err.msg);
         goto done;
     }
     if (check_spec(spec, r->msg, sizeof r->msg) < 0)
@@ -689,7 +762,13 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
              (unsigned long long)spec->limits.tmp_bytes,
              (unsigned long long)(spec->limits.tmp_bytes / 16384 + 64));
     limits_plan(&spec->limits, &r->rlimits);
+    mounts_plan_proc(&r->mounts, &spec->limits, sb->ncpus, sb->host_cgroups, r->procbuf, sizeof r->procbuf);
 
+    /* 0. the slot: this run's host ids and cgroup name. */
+    if (slot_acquire(&sb->slots, &r->slot, &err) < 0) {
+        errno = err.errnum, set_msg(r, "%s", err.msg);
+        goto done;
+    }
     r->start_ns = util_now_ns();
     if (trace_on()) {
         void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -700,8 +779,8 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
      * netns helper starts sooner), socket, pipes. */
     r->join = cgroup_backend_join_method(sb->cg);
     if (r->join == CGROUP_JOIN_AT_CLONE) {
-        if (cgroup_create(sb->cg, &spec->limits, &r->cg, &err) < 0) {
-            set_msg(r, "%s", err.msg);
+        if (cgroup_create(sb->cg, &spec->limits, (unsigned)r->slot.index, &r->cg, &err) < 0) {
+            errno = err.errnum, set_msg(r, "%s", err.msg);
             goto done;
         }
         have_cg = 1;
@@ -712,6 +791,12 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
         goto done;
     }
     r->sock = sv[0], r->child_sock = sv[1];
+    /* sync 4 names the program by its pid (SCM_CREDENTIALS). */
+    int one = 1;
+    if (setsockopt(r->sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+        set_msg(r, "setsockopt SO_PASSCRED: %s", strerror(errno));
+        goto done;
+    }
     if (pipe2(p_in, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         goto done;
@@ -746,14 +831,14 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
 
     /* 3. maps (before init changes credentials: its uid_map is ours to
      * write only while it is still dumpable), sync 1. */
-    if (userns_write_maps(r->pid, sb->host_uid, &err) < 0) {
-        set_msg(r, "%s", err.msg);
+    if (userns_write_maps(r->pid, &r->slot, &err) < 0) {
+        errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
     /* sync 1, with the private /dev */
     int devfd = mounts_make_dev(&err);
     if (devfd < 0) {
-        set_msg(r, "%s", err.msg);
+        errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
     int go = parent_send(r, SYNC_GO, devfd);
@@ -765,15 +850,15 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     /* 4. v1 (and v2 before 5.7): the cgroup, made while init builds its
      * root; init joins it at sync 3, before the program exists. */
     if (!have_cg) {
-        if (cgroup_create(sb->cg, &spec->limits, &r->cg, &err) < 0) {
-            set_msg(r, "%s", err.msg);
+        if (cgroup_create(sb->cg, &spec->limits, (unsigned)r->slot.index, &r->cg, &err) < 0) {
+            errno = err.errnum, set_msg(r, "%s", err.msg);
             goto kill;
         }
         have_cg = 1;
         run_trace(r, "cgroup created");
     }
     if (r->join == CGROUP_JOIN_BY_PARENT && cgroup_attach(&r->cg, r->pid, &err) < 0) {
-        set_msg(r, "%s", err.msg);
+        errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
     /* sync 2 */
@@ -789,10 +874,20 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
         goto kill;
     }
     run_trace(r, "sync 2: netns received");
-    int lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
+    /* As the namespace's owner: the kernel wants CAP_NET_ADMIN over the
+     * sandbox's user namespace from the sender too, which its owner has
+     * there without needing CAP_NET_ADMIN on the host (a container may
+     * withhold it). */
+    int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), secbits = -1;
+    int lo = become_slot_owner(r, &secbits);
+    if (lo == 0)
+        lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
+    else
+        nsj_error_set(&err, errno, "net: become the slot's id"), close(nsfds[0]);
+    back_to_root(secbits, was_dumpable);
     if (lo < 0) {
         close(nsfds[1]);
-        set_msg(r, "%s", err.msg);
+        errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
     run_trace(r, "lo up");
@@ -800,7 +895,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
     int ready[SYNC_MAX_FDS] = {nsfds[1]};
     for (int i = 0; i < r->cg.njoin; i++)
         ready[1 + i] = r->cg.joinfd[i];
-    int sent = child_send_fds(r->sock, SYNC_NET_READY, 0, NULL, ready, 1 + r->cg.njoin);
+    int sent = sync_send(r->sock, SYNC_NET_READY, 0, NULL, ready, 1 + r->cg.njoin);
     close(nsfds[1]);
     cgroup_close_join(&r->cg);
     if (sent < 0) {
@@ -826,24 +921,26 @@ collect:
     if (rc < 0)
         r->facts.internal_error = 1;
     if (have_cg && cgroup_read_evidence(&r->cg, &r->facts.cg, &err) < 0) {
-        set_msg(r, "%s", err.msg);
+        errno = err.errnum, set_msg(r, "%s", err.msg);
         r->facts.internal_error = 1;
         rc = -1;
     }
 done:
     if (have_cg && cgroup_destroy(&r->cg, &err) < 0) {
-        set_msg(r, "cleanup: %s", err.msg);
+        errno = err.errnum, set_msg(r, "cleanup: %s", err.msg);
         r->facts.internal_error = 1;
         rc = -1;
     }
     run_trace(r, "cgroup removed");
+    slot_release(&r->slot);
     if (r->trace) {
         print_child_trace(r);
         munmap(r->trace, 4096);
     }
     if (r->msg[0])
         r->facts.internal_error = 1, rc = -1;
-    r->facts.wall_ms = r->end_ns > r->start_ns ? (r->end_ns - r->start_ns) / 1000000 : 0;
+    uint64_t from = r->exec_ns ? r->exec_ns : r->start_ns; /* the program's own wall time */
+    r->facts.wall_ms = r->end_ns > from ? (r->end_ns - from) / 1000000 : 0;
     r->facts.blocked_syscall = r->blocked;
     r->facts.out_over = r->out.over;
     r->facts.err_over = r->err.over;
@@ -872,7 +969,25 @@ done:
     close_fd(&r->err.fd);
     close_fd(&r->listener);
     close_fd(&r->pidfd);
+    /* The host's fault, before the program ever ran: worth another try. */
+    *retry = rc < 0 && !r->exec_reached && !r->src_read && host_fault(r->msg_errno);
     free(r);
+    return rc;
+}
+
+int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
+{
+    int retry = 0, rc = -1;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (attempt) {
+            nsj_result_free(res);
+            struct timespec ts = {0, 5000000L << attempt};
+            nanosleep(&ts, NULL);
+        }
+        rc = run_once(sb, spec, res, &retry);
+        if (!retry)
+            break;
+    }
     return rc;
 }
 
@@ -920,7 +1035,8 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
     nsj_sandbox_t *sb = calloc(1, sizeof *sb);
     if (!sb)
         return nsj_error_set(err, ENOMEM, "sandbox");
-    sb->host_uid = opts->host_uid ? opts->host_uid : 100000;
+    sb->scratch_dirfd = -1;
+    sb->slots.dirfd = -1;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     sb->ncpus = n > 0 ? (unsigned)n : 1;
 
@@ -939,6 +1055,14 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
         goto fail;
     if (make_empty_layer(sb->empty_layer, sizeof sb->empty_layer, err) < 0)
         goto fail;
+    mounts_host_cgroups(sb->host_cgroups, sizeof sb->host_cgroups);
+    const char *run_dir = opts->run_dir && *opts->run_dir ? opts->run_dir : "/run/nsjudge";
+    if (slot_table_open(&sb->slots, run_dir, opts->slots ? opts->slots : 64, opts->uid_base ? opts->uid_base : 100000,
+                        opts->slot_wait_ms ? opts->slot_wait_ms : 60000, err) < 0)
+        goto fail;
+    if (scratch_open_dir(run_dir, &sb->scratch_dirfd, err) < 0)
+        goto fail;
+    scratch_sweep(sb->scratch_dirfd);
     if (cgroup_backend_open(opts->cgroup_mode, opts->cgroup_parent, &sb->cg, err) < 0)
         goto fail;
     sb->empty_caps = cap_init();
@@ -959,21 +1083,17 @@ void nsj_sandbox_free(nsj_sandbox_t *sb)
         return;
     seccomp_prog_free(&sb->prog);
     cgroup_backend_close(sb->cg);
+    slot_table_close(&sb->slots);
+    if (sb->scratch_dirfd >= 0)
+        close(sb->scratch_dirfd);
     if (sb->empty_caps)
         cap_free(sb->empty_caps);
     free(sb);
 }
 
-void nsj_sandbox_program_ids(const nsj_sandbox_t *sb, uint32_t *uid, uint32_t *gid)
-{
-    /* userns_write_maps: ns 1000 -> host_uid + 1, for uid and gid alike. */
-    *uid = sb->host_uid + 1;
-    *gid = sb->host_uid + 1;
-}
-
 int nsj_sandbox_sweep(nsj_sandbox_t *sb)
 {
-    return cgroup_backend_sweep(sb->cg);
+    return cgroup_backend_sweep(sb->cg) + scratch_sweep(sb->scratch_dirfd);
 }
 
 const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb)

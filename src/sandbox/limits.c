@@ -65,6 +65,9 @@ void limits_plan(const nsj_limits_t *l, rlimit_plan_t *p)
      * cgroup and normally ends the run first. Rounded up to whole seconds. */
     ADD(RLIMIT_CPU, (l->cpu_ms + 999) / 1000 + 1);
     ADD(RLIMIT_MSGQUEUE, 0);
+    /* Queued signals are counted per user (and up to the user namespace's
+     * owner, the slot's id): a handful is all a runtime needs. */
+    ADD(RLIMIT_SIGPENDING, 128);
     ADD(RLIMIT_MEMLOCK, 64ULL << 10);
 #undef ADD
 }

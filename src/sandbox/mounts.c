@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -9,18 +12,112 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "internal.h"
 
 /* mounts_setup_root and its helpers run in the child (see internal.h): raw
  * syscalls only, and paths relative to the new root (we chdir into it
  * first), so no strings need building after clone. */
 
-/* Kernel-wide /proc files masked with /dev/null, as container runtimes do:
- * timer_list and sched_debug list the host's tasks to anyone. Writable
- * kernel knobs (/proc/sys, sysrq-trigger) need no read-only remount here:
- * their owners are ids that do not exist in the sandbox, and the program
- * has no capabilities. Missing paths are skipped. */
-static const char *const proc_masked[] = {"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug"};
+/* Kernel-wide /proc files masked with /dev/null (read as empty), as
+ * container runtimes do: timer_list and sched_debug list the host's tasks
+ * to anyone. The rest are host-wide facts a judge program has no business
+ * reading and that change with what other runs do (a channel between
+ * concurrent runs): the host's kernel command line and boot id, pressure
+ * stall figures, file locks of every process, memory and interrupt
+ * counters, disks. Writable kernel knobs (/proc/sys, sysrq-trigger) need no
+ * read-only remount here: their owners are ids that do not exist in the
+ * sandbox, and the program has no capabilities. Missing paths are skipped.
+ * meminfo, stat, loadavg and cgroups are replaced by generated text instead
+ * (runtimes read them: libuv for total memory and CPUs, glibc's
+ * getloadavg, the JVM's container detection). */
+static const char *const proc_masked[] = {
+    "proc/kcore", "proc/keys", "proc/key-users", "proc/timer_list", "proc/sched_debug", "proc/cmdline",
+    "proc/sys/kernel/random/boot_id", "proc/pressure/cpu", "proc/pressure/io", "proc/pressure/memory",
+    "proc/pressure/irq", "proc/locks", "proc/vmstat", "proc/zoneinfo", "proc/buddyinfo", "proc/pagetypeinfo",
+    "proc/diskstats", "proc/partitions", "proc/swaps", "proc/interrupts", "proc/softirqs", "proc/schedstat",
+    "proc/modules",
+};
+
+/* The user namespace's own caps on per-user kernel objects, written by
+ * init (its root) into the run's fresh /proc: the host-wide defaults
+ * (128 inotify instances per user) would let one run take a host-sized
+ * share. The owner's counts in the parent namespace are capped too. */
+static const struct { const char *path, *value; } userns_caps[] = {
+    {"proc/sys/user/max_inotify_instances", "16"},
+    {"proc/sys/user/max_inotify_watches", "1024"},
+    {"proc/sys/user/max_fanotify_groups", "0"},
+    {"proc/sys/user/max_user_namespaces", "0"},
+};
+
+/* ---- parent side: generated /proc files ---- */
+
+static size_t add_text(char *buf, size_t cap, size_t off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t add_text(char *buf, size_t cap, size_t off, const char *fmt, ...)
+{
+    if (off >= cap)
+        return off;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + off, cap - off, fmt, ap);
+    va_end(ap);
+    return n < 0 ? off : (off + (size_t)n < cap ? off + (size_t)n : cap);
+}
+
+void mounts_host_cgroups(char *out, size_t cap)
+{
+    char host[4096];
+    size_t off = 0;
+    out[0] = '\0';
+    if (util_read_file_at(AT_FDCWD, "/proc/cgroups", host, sizeof host) <= 0)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[64];
+        unsigned hier, num, enabled;
+        if (line[0] == '#' || sscanf(line, "%63s %u %u %u", name, &hier, &num, &enabled) != 4)
+            off = add_text(out, cap, off, "%s\n", line);
+        else
+            off = add_text(out, cap, off, "%s\t%u\t1\t%u\n", name, hier, enabled);
+    }
+}
+
+void mounts_plan_proc(mount_plan_t *plan, const nsj_limits_t *l, unsigned ncpus, const char *host_cgroups,
+                      char *buf, size_t cap)
+{
+    size_t off = 0, start;
+    unsigned long long kb = (unsigned long long)(l->memory_bytes / 1024);
+    plan->nproc_gen = 0;
+#define GEN(path)                                                                                           \
+    do {                                                                                                    \
+        if (off < cap && plan->nproc_gen < PROC_GEN_MAX)                                                    \
+            plan->proc_gen[plan->nproc_gen++] = (proc_file_t){(path), buf + start, off - start};             \
+    } while (0)
+    start = off;
+    off = add_text(buf, cap, off,
+                   "MemTotal:       %llu kB\nMemFree:        %llu kB\nMemAvailable:   %llu kB\n"
+                   "Buffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\n"
+                   "Active:                0 kB\nInactive:              0 kB\nSwapTotal:             0 kB\n"
+                   "SwapFree:              0 kB\nShmem:                 0 kB\nHugePages_Total:       0\n"
+                   "HugePages_Free:        0\nHugepagesize:       2048 kB\n",
+                   kb, kb, kb);
+    GEN("proc/meminfo");
+    start = off;
+    off = add_text(buf, cap, off, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+    for (unsigned c = 0; c < ncpus && c < 1024; c++)
+        off = add_text(buf, cap, off, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", c);
+    off = add_text(buf, cap, off, "intr 0\nctxt 0\nbtime 0\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n");
+    GEN("proc/stat");
+    start = off;
+    off = add_text(buf, cap, off, "0.00 0.00 0.00 1/1 1\n");
+    GEN("proc/loadavg");
+    if (host_cgroups[0]) {
+        start = off;
+        off = add_text(buf, cap, off, "%s", host_cgroups);
+        GEN("proc/cgroups");
+    }
+#undef GEN
+}
 
 /* Per-mount flags that a remount inside a user namespace must keep: the
  * kernel locks them on mounts inherited from a more privileged namespace. */
@@ -133,9 +230,56 @@ static int setup_proc(child_err_t *ce)
     if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible") < 0 &&
         mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         return child_fail(ce, errno, "mount", "/proc");
+    for (size_t i = 0; i < sizeof userns_caps / sizeof userns_caps[0]; i++) {
+        int fd = open(userns_caps[i].path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            continue;
+        size_t n = strlen(userns_caps[i].value);
+        if (fd < 0 || write(fd, userns_caps[i].value, n) != (ssize_t)n) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return child_fail(ce, e, "set user namespace limit", userns_caps[i].path);
+        }
+        close(fd);
+    }
     for (size_t i = 0; i < sizeof proc_masked / sizeof proc_masked[0]; i++)
         if (mount("dev/null", proc_masked[i], NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
             return child_fail(ce, errno, "mask", proc_masked[i]);
+    return 0;
+}
+
+/* The generated /proc files: written into a small tmpfs mounted on "tmp",
+ * made read-only, each file bound over its /proc file; the run's own /tmp
+ * is then mounted over it (not unmounted: an unmount waits for an RCU
+ * grace period, a measurable part of a run). Binding from a detached
+ * fsmount() tree instead needs a Linux later than judge hosts' 6.1. */
+static int setup_proc_gen(const mount_plan_t *plan, child_err_t *ce)
+{
+    if (!plan->nproc_gen)
+        return 0;
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") < 0)
+        return child_fail(ce, errno, "mount tmpfs", "for /proc files");
+    char name[8] = {'t', 'm', 'p', '/', 'f', '0', '\0'};
+    for (int i = 0; i < plan->nproc_gen; i++) {
+        const proc_file_t *p = &plan->proc_gen[i];
+        name[5] = (char)('0' + i);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+        if (fd < 0 || write(fd, p->data, p->len) != (ssize_t)p->len) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return child_fail(ce, e, "write generated", p->name);
+        }
+        close(fd);
+    }
+    if (mount(NULL, "tmp", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k") < 0)
+        return child_fail(ce, errno, "remount read-only", "/proc files");
+    for (int i = 0; i < plan->nproc_gen; i++) {
+        name[5] = (char)('0' + i);
+        if (mount(name, plan->proc_gen[i].name, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+            return child_fail(ce, errno, "bind generated", plan->proc_gen[i].name);
+    }
     return 0;
 }
 
@@ -226,12 +370,13 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
-    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
-        return child_fail(ce, errno, "mount tmpfs", "/tmp");
     if (setup_dev(plan, ce) < 0)
         return -1;
-    if (setup_proc(ce) < 0)
+    /* Before /tmp: the generated /proc files' tmpfs lies under it. */
+    if (setup_proc(ce) < 0 || setup_proc_gen(plan, ce) < 0)
         return -1;
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/tmp");
     if (plan->nfiles && setup_files(plan, ce) < 0)
         return -1;
     for (size_t i = 0; i < plan->nbinds; i++) {

@@ -10,25 +10,25 @@
 #include "internal.h"
 
 /* Two single-id mappings: ns root (the sandbox's init, which builds the
- * mounts) and the program's uid 1000, each to an unprivileged host id. No
- * other id exists inside, so nothing the program does can act as any host
- * user but host_uid+1.
+ * mounts) and the program's uid 1000, each to the run's slot's own host id (slot.c).
+ * No other id exists inside, so nothing the program does can act as any
+ * host user but its slot's.
  *
  * We do not write "deny" to setgroups: that guard is for unprivileged
  * map writers, and it would keep the child's inherited supplementary groups
  * (the supervisor's, e.g. host gid 0) for good. Instead userns_enter()
  * clears them, while only ids 0 and 1000 are mapped. */
-int userns_write_maps(pid_t pid, uint32_t host_uid, nsj_error_t *err)
+int userns_write_maps(pid_t pid, const slot_t *slot, nsj_error_t *err)
 {
     char path[64], map[96];
-    snprintf(map, sizeof map, "0 %u 1\n%u %u 1\n", host_uid, NSJ_SANDBOX_UID, host_uid + 1);
+    snprintf(map, sizeof map, "0 %u 1\n%u %u 1\n", slot->root_id, NSJ_SANDBOX_UID, slot->prog_id);
     snprintf(path, sizeof path, "/proc/%d", (int)pid);
     cleanup_close int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return nsj_error_set(err, errno, "userns: open %s", path);
     if (util_write_file_at(dir, "uid_map", map, err) < 0)
         return nsj_error_wrap(err, "userns");
-    snprintf(map, sizeof map, "0 %u 1\n%u %u 1\n", host_uid, NSJ_SANDBOX_GID, host_uid + 1);
+    snprintf(map, sizeof map, "0 %u 1\n%u %u 1\n", slot->root_id, NSJ_SANDBOX_GID, slot->prog_id);
     if (util_write_file_at(dir, "gid_map", map, err) < 0)
         return nsj_error_wrap(err, "userns");
     return 0;

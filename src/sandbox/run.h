@@ -12,9 +12,11 @@ struct nsj_sandbox {
     seccomp_prog_t prog;
     cgroup_backend_t *cg;
     cap_t empty_caps;
-    uint32_t host_uid;
+    slot_table_t slots;
+    int scratch_dirfd;       /* <run_dir>/scratch */
     unsigned ncpus;
     char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
+    char host_cgroups[4096]; /* the host's /proc/cgroups, counts hidden (mounts_host_cgroups) */
 };
 
 /* The sync protocol between supervisor, the sandbox's init and the program.
@@ -24,9 +26,11 @@ enum sync_type {
     SYNC_GO = 1,          /* 1: parent -> init: maps written, cgroup joined */
     SYNC_NETNS = 2,       /* 2: netns helper -> parent: its netlink socket + netns fd */
     SYNC_NET_READY = 3,   /* 3: parent -> init: lo is up; carries the netns fd */
-    SYNC_LISTENER_FD = 4, /* 4: program -> parent: seccomp listener, right before execve */
+    SYNC_LISTENER_FD = 4, /* 4: program -> parent: its seccomp listener's fd number (no fd
+                           *    passed: the parent takes it with pidfd_getfd) */
     SYNC_EXIT = 5,        /* 5: init -> parent: the program's wait status */
     SYNC_ERROR = 6,       /* any: a set-up step failed (child_err_t) */
+    SYNC_LISTENER_TAKEN = 7, /* 4b: parent -> program: listener taken, execve */
 };
 
 #define SYNC_MAX_FDS 5  /* netns + four v1 hierarchies */
@@ -48,9 +52,11 @@ typedef struct run {
     nsj_sandbox_t *sb;
     const nsj_run_spec_t *spec;
     cgroup_run_t cg;
+    slot_t slot;
 
     /* prepared by the parent for the child (no allocation after clone) */
     mount_plan_t mounts;
+    char procbuf[16384];     /* the generated /proc files (mounts_plan_proc) */
     rlimit_plan_t rlimits;
     const char *const *envp;
     const char *cwd;
@@ -72,11 +78,16 @@ typedef struct run {
     int in_src;              /* spec->stdin_fd, -1 when done or unused */
 
     uint64_t start_ns, end_ns, last_io_ns;
+    uint64_t exec_ns;        /* sync 4: the program's wall clock starts (0 = not yet) */
+    int wall_tfd;            /* the wall timer, re-armed at sync 4 */
     run_facts_t facts;
     char blocked[64];
     int have_exit_msg;
+    int exec_reached;        /* sync 4 done: the program is about to execve */
+    int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */
+    int msg_errno;           /* its errno (0 = none): decides whether the host's fault is retried */
     uint64_t *trace;         /* NSJUDGE_TRACE: TR_N stamps shared with the children, or NULL */
 } run_t;
 
@@ -91,6 +102,10 @@ enum {
 };
 void child_trace(const run_t *r, int point);
 
+/* How long set-up may take beyond the wall limit before the run is the
+ * host's failure (the wall timer restarts at execve). */
+#define SETUP_GRACE_NS (10ULL * 1000000000ULL)
+
 /* Kill the sandbox (its init; the pid namespace takes the rest) once, recording why. */
 void run_kill(run_t *r, kill_reason_t why);
 
@@ -98,7 +113,12 @@ void run_kill(run_t *r, kill_reason_t why);
  * and output is at EOF. <0 on an internal error (r->msg says why). */
 int supervise(run_t *r);
 
-/* Read one sync message (and up to two fds passed with it, else -1). */
-ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2]);
+/* Read one sync message (and up to two fds passed with it, else -1; and
+ * the sender's host pid from SO_PASSCRED when sender is not NULL). */
+ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2], pid_t *sender);
+
+/* Send one sync message with up to SYNC_MAX_FDS fds (raw calls only: the
+ * children use it too). */
+int sync_send(int sock, uint32_t type, int32_t status, const child_err_t *ce, const int *fds, int nfds);
 
 #endif

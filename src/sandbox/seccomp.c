@@ -30,6 +30,7 @@ static const struct { const char *name; uint64_t value; } flag_names[] = {
     {"CLONE_NEWUTS", 0x04000000}, {"CLONE_NEWIPC", 0x08000000},
     {"CLONE_NEWUSER", 0x10000000}, {"CLONE_NEWPID", 0x20000000},
     {"CLONE_NEWNET", 0x40000000}, {"CLONE_NEWTIME", 0x00000080},
+    {"AF_UNIX", 1}, {"AF_INET", 2}, {"AF_INET6", 10}, {"AF_NETLINK", 16}, {"AF_VSOCK", 40},
 };
 
 #define MAX_TOKENS 64
@@ -114,8 +115,29 @@ static int parse_cond(char **tok, int ntok, int i, secpol_cond_t *c)
         c->op = SECPOL_NE;
     else if (strcmp(op, "&") == 0)
         c->op = SECPOL_ANYBIT;
+    else if (strcmp(op, "not-in") == 0)
+        c->op = SECPOL_NOTIN;
     else
         return -1;
+    if (c->op == SECPOL_NOTIN) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", v);
+        char *save = NULL;
+        c->nset = 0;
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            uint64_t x;
+            if (c->nset == SECPOL_MAX_SET || parse_value(t, &x) < 0)
+                return -1;
+            unsigned k = c->nset++;
+            while (k > 0 && c->set[k - 1] > x) /* keep it sorted */
+                c->set[k] = c->set[k - 1], k--;
+            if (k > 0 && c->set[k - 1] == x)
+                return -1;
+            c->set[k] = x;
+        }
+        /* The gaps between the values become one rule each (see add_rule). */
+        return c->nset && c->set[c->nset - 1] - c->set[0] < 64 ? 0 : -1;
+    }
     if (parse_value(v, &c->value) < 0)
         return -1;
     if (c->op == SECPOL_ANYBIT && c->value == 0)
@@ -215,11 +237,11 @@ int seccomp_policy_parse(const char *text, const char *fname, seccomp_policy_t *
             int nany = 0;
             for (;;) {
                 if (r.ncond == SECPOL_MAX_CONDS || parse_cond(tok, ntok, i, &r.cond[r.ncond]) < 0) {
-                    nsj_error_set(err, EINVAL, "%s:%u: bad condition (argN ==|!=|& VALUE [and ...])",
+                    nsj_error_set(err, EINVAL, "%s:%u: bad condition (argN ==|!=|&|not-in VALUE [and ...])",
                                   fname, lineno);
                     goto fail;
                 }
-                nany += r.cond[r.ncond].op == SECPOL_ANYBIT;
+                nany += r.cond[r.ncond].op == SECPOL_ANYBIT || r.cond[r.ncond].op == SECPOL_NOTIN;
                 r.ncond++;
                 i += 3;
                 if (i == ntok)
@@ -231,7 +253,7 @@ int seccomp_policy_parse(const char *text, const char *fname, seccomp_policy_t *
                 i++;
             }
             if (nany > 1) {
-                nsj_error_set(err, EINVAL, "%s:%u: at most one '&' condition per rule", fname, lineno);
+                nsj_error_set(err, EINVAL, "%s:%u: at most one '&' or 'not-in' condition per rule", fname, lineno);
                 goto fail;
             }
         }
@@ -289,10 +311,31 @@ static uint32_t to_scmp(secpol_action_t a)
     return SCMP_ACT_KILL_PROCESS;
 }
 
+/* One rule per alternative of the rule's '&' or 'not-in' condition (OR-ed
+ * by libseccomp): "argN & A|B" is one rule per bit; "argN not-in 1,2,10"
+ * is arg < 1, arg > 10, and arg == each value in the gaps (3..9). */
+static int expand_alternatives(const secpol_cond_t *c, struct scmp_arg_cmp *alt, int cap)
+{
+    int n = 0;
+    if (c->op == SECPOL_ANYBIT) {
+        for (unsigned b = 0; b < 64 && n < cap; b++)
+            if (c->value & (1ULL << b))
+                alt[n++] = (struct scmp_arg_cmp){c->arg, SCMP_CMP_MASKED_EQ, 1ULL << b, 1ULL << b};
+        return n;
+    }
+    if (c->set[0] > 0)
+        alt[n++] = (struct scmp_arg_cmp){c->arg, SCMP_CMP_LT, c->set[0], 0};
+    alt[n++] = (struct scmp_arg_cmp){c->arg, SCMP_CMP_GT, c->set[c->nset - 1], 0};
+    for (unsigned k = 0; k + 1 < c->nset; k++)
+        for (uint64_t v = c->set[k] + 1; v < c->set[k + 1] && n < cap; v++)
+            alt[n++] = (struct scmp_arg_cmp){c->arg, SCMP_CMP_EQ, v, 0};
+    return n;
+}
+
 static int add_rule(scmp_filter_ctx ctx, const secpol_rule_t *r, const char *fname, nsj_error_t *err)
 {
-    struct scmp_arg_cmp cmp[SECPOL_MAX_CONDS];
-    int anybit = -1;
+    struct scmp_arg_cmp cmp[SECPOL_MAX_CONDS], alt[72];
+    int multi = -1, nalt = 1;
     for (unsigned i = 0; i < r->ncond; i++) {
         const secpol_cond_t *c = &r->cond[i];
         cmp[i].arg = c->arg;
@@ -301,24 +344,19 @@ static int add_rule(scmp_filter_ctx ctx, const secpol_rule_t *r, const char *fna
         switch (c->op) {
         case SECPOL_EQ: cmp[i].op = SCMP_CMP_EQ; break;
         case SECPOL_NE: cmp[i].op = SCMP_CMP_NE; break;
-        case SECPOL_ANYBIT: cmp[i].op = SCMP_CMP_MASKED_EQ; anybit = (int)i; break;
+        case SECPOL_ANYBIT:
+        case SECPOL_NOTIN:
+            multi = (int)i;
+            nalt = expand_alternatives(c, alt, (int)(sizeof alt / sizeof alt[0]));
+            break;
         }
     }
-    /* "argN & A|B" means any of the bits: one rule per bit, OR-ed by libseccomp. */
-    uint64_t bits = anybit >= 0 ? r->cond[anybit].value : 1;
-    for (unsigned b = 0; b < 64; b++) {
-        uint64_t bit = 1ULL << b;
-        if (anybit >= 0) {
-            if (!(bits & bit))
-                continue;
-            cmp[anybit].datum_a = bit;
-            cmp[anybit].datum_b = bit;
-        }
+    for (int k = 0; k < nalt; k++) {
+        if (multi >= 0)
+            cmp[multi] = alt[k];
         int rc = seccomp_rule_add_array(ctx, to_scmp(r->action), r->nr, r->ncond, cmp);
         if (rc < 0)
             return nsj_error_set(err, -rc, "%s:%u: rule for %s", fname, r->line, r->name);
-        if (anybit < 0)
-            break;
     }
     return 0;
 }

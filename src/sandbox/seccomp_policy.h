@@ -6,8 +6,9 @@
  *   ACTION SYSCALL... [if COND [and COND]...]
  * ACTION is "allow", "kill" or "errno NAME" (EPERM, ENOSYS, ...). "kill" ends
  * the run as syscall_blocked naming the call. COND is "argN == V",
- * "argN != V" or "argN & V" (any bit of V set; at most one per rule). V is a
- * number or FLAG[|FLAG...] from a fixed table (CLONE_NEW*). */
+ * "argN != V", "argN & V" (any bit of V set) or "argN not-in V,V,..." (an
+ * allowlist: any value but these); at most one '&' or 'not-in' per rule. V
+ * is a number or FLAG[|FLAG...] from a fixed table (CLONE_NEW*, AF_*). */
 #ifndef NSJ_SECCOMP_POLICY_H
 #define NSJ_SECCOMP_POLICY_H
 
@@ -23,12 +24,16 @@ typedef struct secpol_action {
     int errnum;                 /* SECPOL_ERRNO */
 } secpol_action_t;
 
-typedef enum secpol_op { SECPOL_EQ, SECPOL_NE, SECPOL_ANYBIT } secpol_op_t;
+typedef enum secpol_op { SECPOL_EQ, SECPOL_NE, SECPOL_ANYBIT, SECPOL_NOTIN } secpol_op_t;
+
+#define SECPOL_MAX_SET 8
 
 typedef struct secpol_cond {
     unsigned arg;               /* 0..5 */
     secpol_op_t op;
-    uint64_t value;
+    uint64_t value;             /* EQ, NE, ANYBIT */
+    uint64_t set[SECPOL_MAX_SET]; /* NOTIN: the allowed values, ascending */
+    unsigned nset;
 } secpol_cond_t;
 
 #define SECPOL_MAX_CONDS 4

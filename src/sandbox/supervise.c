@@ -5,7 +5,10 @@
  *   listener     a "kill" syscall was attempted            -> syscall_blocked
  *   out/err      drain into capped buffers                 -> output_limit
  *   stdin pipe   feed from memory or from the caller's fd
- *   wall timer   timerfd at start + wall limit             -> time_limit (wall)
+ *   wall timer   timerfd at execve (sync 4) + wall limit    -> time_limit (wall);
+ *                before that, at start + limit + SETUP_GRACE: a set-up
+ *                that slow is the host's fault (internal_error), never
+ *                the program's
  *   cpu timer    timerfd at the earliest moment the cgroup could reach
  *                the CPU limit (remaining / max rate); re-armed until it does
  *   idle timer, cancel fd (interactive runs) */
@@ -45,8 +48,10 @@ void run_kill(run_t *r, kill_reason_t why)
 static void set_err(run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(run_t *r, const char *fmt, ...)
 {
+    int e = errno; /* the cause, for nsj_run's retry of host faults */
     if (r->msg[0])
         return;
+    r->msg_errno = e;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -95,12 +100,15 @@ static int outbuf_add(outbuf_t *b, const char *p, size_t n)
     return 0;
 }
 
-static void read_output(run_t *r, outbuf_t *b, nsj_stream_t which)
+/* Returns how many bytes were read. */
+static size_t read_output(run_t *r, outbuf_t *b, nsj_stream_t which)
 {
     char buf[65536];
+    size_t got = 0;
     for (;;) {
         ssize_t n = read(b->fd, buf, sizeof buf);
         if (n > 0) {
+            got += (size_t)n;
             r->last_io_ns = util_now_ns();
             if (r->spec->on_output)
                 r->spec->on_output(r->spec->ud, which, buf, (size_t)n);
@@ -110,7 +118,13 @@ static void read_output(run_t *r, outbuf_t *b, nsj_stream_t which)
             }
             if (b->over && r->facts.killed == KILL_NONE)
                 run_kill(r, KILL_OUTPUT);
-            continue; /* past the cap: keep draining, discarding, until EOF */
+            /* A short read drained the pipe: the rest waits for the next
+             * batch. Reading on until EAGAIN races a writer on another CPU
+             * into one tiny read per write. Past the cap, output is still
+             * drained (and discarded) batch by batch until EOF. */
+            if ((size_t)n < sizeof buf)
+                return got;
+            continue;
         }
         if (n == 0) {
             close(b->fd);
@@ -118,7 +132,7 @@ static void read_output(run_t *r, outbuf_t *b, nsj_stream_t which)
         } else if (errno == EINTR) {
             continue;
         }
-        return;
+        return got;
     }
 }
 
@@ -148,6 +162,7 @@ static void feed_stdin(run_t *r)
                 close_stdin(r);
                 return;
             }
+            r->src_read = 1;
             r->in_data = r->in_buf;
             r->in_len = (size_t)n;
             r->in_off = 0;
@@ -165,15 +180,50 @@ static void feed_stdin(run_t *r)
     }
 }
 
+/* sync 4: take the program's seccomp listener out of its fd table (the
+ * program waits for sync 4b before execve closes it). */
+static void take_listener(run_t *r, pid_t sender, int fdnum)
+{
+    if (r->listener >= 0)
+        return;
+    int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
+    int fd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0) : -1;
+    int e = errno;
+    if (pidfd >= 0)
+        close(pidfd);
+    if (fd < 0 && (e == ESRCH || r->facts.killed != KILL_NONE))
+        return; /* the program is gone already (killed): the evidence tells why */
+    if (fd < 0) {
+        errno = e;
+        set_err(r, "sandbox set-up: sync 4: take the seccomp listener of pid %d: %s", (int)sender, strerror(e));
+        run_kill(r, KILL_NONE);
+        return;
+    }
+    r->listener = fd;
+    r->exec_reached = 1;
+    /* The wall clock is the program's from here: a slow set-up on a busy
+     * host must not eat into it. */
+    r->exec_ns = util_now_ns();
+    if (r->wall_tfd >= 0)
+        arm(r->wall_tfd, r->exec_ns + r->spec->limits.wall_ms * 1000000ULL);
+    if (sync_send(r->sock, SYNC_LISTENER_TAKEN, 0, NULL, NULL, 0) < 0) {
+        set_err(r, "sandbox set-up: sync 4b: %s", strerror(errno));
+        run_kill(r, KILL_NONE);
+        return;
+    }
+    run_trace(r, "sync 4: program about to execve");
+}
+
 static void handle_sync(run_t *r)
 {
     for (;;) {
         sync_msg_t m;
         int fds[2];
-        ssize_t n = sync_recv(r->sock, &m, fds);
-        int fd = fds[0];
-        if (fds[1] >= 0)
-            close(fds[1]);
+        pid_t sender;
+        ssize_t n = sync_recv(r->sock, &m, fds, &sender);
+        for (int i = 0; i < 2; i++)
+            if (n > 0 && fds[i] >= 0)
+                close(fds[i]); /* no message of the run's phase carries fds */
         if (n <= 0) {
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
                 close(r->sock);
@@ -183,11 +233,7 @@ static void handle_sync(run_t *r)
         }
         switch (m.type) {
         case SYNC_LISTENER_FD: /* sync 4 */
-            if (fd >= 0 && r->listener < 0) {
-                r->listener = fd;
-                fd = -1;
-                run_trace(r, "sync 4: program about to execve");
-            }
+            take_listener(r, sender, m.status);
             break;
         case SYNC_EXIT: /* sync 5 */
             r->facts.have_status = 1;
@@ -195,6 +241,7 @@ static void handle_sync(run_t *r)
             run_trace(r, "sync 5: program exited");
             break;
         case SYNC_ERROR:
+            errno = m.ce.err;
             set_err(r, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
             run_kill(r, KILL_NONE);
             break;
@@ -202,8 +249,6 @@ static void handle_sync(run_t *r)
             set_err(r, "sync protocol: unexpected message %u", m.type);
             run_kill(r, KILL_NONE);
         }
-        if (fd >= 0)
-            close(fd);
     }
 }
 
@@ -241,7 +286,7 @@ static void arm_cpu(run_t *r, int tfd, uint64_t used_ns)
 int supervise(run_t *r)
 {
     const nsj_run_spec_t *s = r->spec;
-    int wall = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    int wall = r->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     int cpu = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     int idle = s->idle_ms ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
     if (wall < 0 || cpu < 0 || (s->idle_ms && idle < 0)) {
@@ -249,7 +294,7 @@ int supervise(run_t *r)
         run_kill(r, KILL_NONE);
     }
     if (wall >= 0)
-        arm(wall, r->start_ns + s->limits.wall_ms * 1000000ULL);
+        arm(wall, r->start_ns + s->limits.wall_ms * 1000000ULL + SETUP_GRACE_NS);
     if (cpu >= 0)
         arm_cpu(r, cpu, 0);
     if (idle >= 0)
@@ -257,6 +302,16 @@ int supervise(run_t *r)
     if (r->in_src >= 0)
         fcntl(r->in_src, F_SETFL, fcntl(r->in_src, F_GETFL) | O_NONBLOCK);
     feed_stdin(r);
+
+    /* Output is drained in batches: after a read, the pipes are left alone
+     * for OUTPUT_BATCH_NS (the kernel buffers up to their size; a writer
+     * that fills them just waits). Polling them all the time would wake
+     * the supervisor for every write: a program making 1-byte writes cost
+     * the supervisor, outside any cgroup, most of a CPU. */
+    enum { OUTPUT_BATCH_NS = 2000000 };
+    uint64_t output_quiet_until = 0;
+    for (int i = 0; i < 2; i++)
+        fcntl(i ? r->err.fd : r->out.fd, F_SETPIPE_SZ, 256 << 10); /* best effort: fewer writer stalls */
 
     enum { P_PID, P_SOCK, P_OUT, P_ERR, P_IN, P_SRC, P_LISTEN, P_WALL, P_CPU, P_IDLE, P_CANCEL, P_N };
     while (!r->init_reaped || r->out.fd >= 0 || r->err.fd >= 0) {
@@ -272,8 +327,14 @@ int supervise(run_t *r)
             p[P_IDLE].fd = idle;
             p[P_CANCEL].fd = s->cancel_fd;
         }
-        p[P_OUT].fd = r->out.fd;
-        p[P_ERR].fd = r->err.fd;
+        int timeout = -1;
+        uint64_t now = util_now_ns();
+        if (r->init_reaped || now >= output_quiet_until) {
+            p[P_OUT].fd = r->out.fd;
+            p[P_ERR].fd = r->err.fd;
+        } else {
+            timeout = (int)((output_quiet_until - now + 999999) / 1000000);
+        }
         if (r->in_w >= 0 && r->in_off < r->in_len) {
             p[P_IN].fd = r->in_w;
             p[P_IN].events = POLLOUT;
@@ -282,9 +343,8 @@ int supervise(run_t *r)
         }
         /* Once init is reaped every writer is dead, so EOF is due at once;
          * bound the wait anyway rather than trust that forever. */
-        int timeout = -1;
         if (r->init_reaped) {
-            uint64_t now = util_now_ns(), due = r->end_ns + 5000000000ULL;
+            uint64_t due = r->end_ns + 5000000000ULL;
             if (now >= due) {
                 set_err(r, "output pipes still open 5 s after the sandbox ended");
                 break;
@@ -298,10 +358,13 @@ int supervise(run_t *r)
             run_kill(r, KILL_NONE);
             break;
         }
+        size_t got = 0;
         if (p[P_OUT].revents)
-            read_output(r, &r->out, NSJ_STDOUT);
+            got += read_output(r, &r->out, NSJ_STDOUT);
         if (p[P_ERR].revents)
-            read_output(r, &r->err, NSJ_STDERR);
+            got += read_output(r, &r->err, NSJ_STDERR);
+        if (got)
+            output_quiet_until = util_now_ns() + OUTPUT_BATCH_NS;
         if (p[P_IN].revents & (POLLOUT | POLLERR | POLLHUP))
             feed_stdin(r);
         if (p[P_SRC].revents)
@@ -312,7 +375,14 @@ int supervise(run_t *r)
             handle_listener(r, p[P_LISTEN].revents);
         if (p[P_WALL].revents) {
             drain_timer(wall);
-            run_kill(r, KILL_WALL);
+            if (r->exec_reached) {
+                run_kill(r, KILL_WALL);
+            } else {
+                errno = ETIMEDOUT;
+                set_err(r, "sandbox set-up did not reach the program within %llu ms",
+                        (unsigned long long)(s->limits.wall_ms + SETUP_GRACE_NS / 1000000));
+                run_kill(r, KILL_NONE);
+            }
         }
         if (p[P_CPU].revents) {
             drain_timer(cpu);
@@ -353,6 +423,7 @@ int supervise(run_t *r)
     }
     if (wall >= 0)
         close(wall);
+    r->wall_tfd = -1;
     if (cpu >= 0)
         close(cpu);
     if (idle >= 0)

@@ -71,8 +71,10 @@ static const char *signame(int sig)
 }
 
 /* Precedence, strongest first: the sandbox broke; a killed syscall; the
- * kernel's OOM kill; an output overflow; a time limit (our timer, SIGXCPU,
- * or usage over the limit at the end); then the program's own status. */
+ * kernel's OOM kill; an output overflow; a time limit (our timer, or the
+ * cgroup's CPU time at or over the limit: evidence, never the program's
+ * word: a SIGXCPU it sent itself is a runtime error); then the program's
+ * own status. */
 void verdict_decide(const run_facts_t *f, nsj_result_t *res)
 {
     res->evidence[0] = '\0';
@@ -101,8 +103,7 @@ void verdict_decide(const run_facts_t *f, nsj_result_t *res)
     } else if (f->killed == KILL_OUTPUT) {
         res->verdict = NSJ_VERDICT_OUTPUT_LIMIT;
         verdict_add_evidence(res, "%s over %llu bytes", f->out_over ? "stdout" : "stderr", (unsigned long long)f->output_limit);
-    } else if (f->killed == KILL_CPU || (res->signal == SIGXCPU) ||
-               (f->cpu_limit_ms && cpu_ms > f->cpu_limit_ms && f->killed != KILL_WALL)) {
+    } else if (f->killed == KILL_CPU || (f->cpu_limit_ms && cpu_ms >= f->cpu_limit_ms && f->killed != KILL_WALL)) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_CPU;
         if (res->signal == SIGXCPU && f->killed != KILL_CPU)
@@ -130,6 +131,11 @@ void verdict_decide(const run_facts_t *f, nsj_result_t *res)
         res->verdict = NSJ_VERDICT_OK;
         verdict_add_evidence(res, "exit code 0");
     }
+    /* A runtime that thrashes in its garbage collector at the memory limit
+     * until a timer fires: say so, it is what the user must fix. */
+    if (res->verdict == NSJ_VERDICT_TIME_LIMIT && f->memory_limit && f->cg.peak_bytes >= f->memory_limit / 10 * 9)
+        verdict_add_evidence(res, "memory at the limit (peak %llu of %llu MiB)",
+                             (unsigned long long)(f->cg.peak_bytes >> 20), (unsigned long long)(f->memory_limit >> 20));
     if (f->cg.pids_max_hits)
         verdict_add_evidence(res, "pids.events max=%llu", (unsigned long long)f->cg.pids_max_hits);
     if (f->cg.oom_kills && res->verdict != NSJ_VERDICT_MEMORY_LIMIT)

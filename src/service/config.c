@@ -128,6 +128,17 @@ int config_parse_listen(const char *s, char *host, size_t cap, int *port)
     return 0;
 }
 
+/* The operator's maxima for the limits a question or a submission sets. */
+static int get_max_limits(config_getenv_fn get, core_limits_t *m, nsj_error_t *err)
+{
+    if (get_ms(get, "MAX_TIME_LIMIT", 30000, CORE_LIMIT_TIME_MIN_MS, 24ULL * 3600 * 1000, &m->time_ms, err) < 0 ||
+        get_ms(get, "MAX_WALL_LIMIT", 60000, CORE_LIMIT_TIME_MIN_MS, 24ULL * 3600 * 1000, &m->wall_ms, err) < 0 ||
+        get_size(get, "MAX_MEMORY_LIMIT", 2ULL << 30, CORE_LIMIT_MEMORY_MIN, 1ULL << 40, &m->memory_bytes, err) < 0 ||
+        get_size(get, "MAX_OUTPUT_LIMIT", 64ULL << 20, CORE_LIMIT_OUTPUT_MIN, 1ULL << 30, &m->output_bytes, err) < 0)
+        return -1;
+    return 0;
+}
+
 int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *err)
 {
     memset(c, 0, sizeof *c);
@@ -157,6 +168,20 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
         get_size(get, "STORED_OUTPUT_MAX", 64ULL << 10, 0, 16ULL << 20, &v, err) < 0)
         return -1;
     c->keep_output = (size_t)v;
+    if (get_max_limits(get, &c->max_limits, err) < 0 || get_count(get, "JUDGE_ATTEMPTS", 3, 1, 10, &v, err) < 0)
+        return -1;
+    c->attempts = (unsigned)v;
+    const char *cache_dir = value(get, "NSJUDGE_CACHE_DIR");
+    char dflt[4096];
+    if (cache_dir && strlen(cache_dir) < sizeof dflt - 6)
+        snprintf(dflt, sizeof dflt, "%s/data", cache_dir);
+    else
+        snprintf(dflt, sizeof dflt, "/var/cache/nsjudge/data");
+    if (get_string(get, "NSJUDGE_DATA_CACHE", dflt, c->data_cache, sizeof c->data_cache, err) < 0 ||
+        get_size(get, "DATA_CACHE_MAX", 4ULL << 30, 16ULL << 20, 1ULL << 50, &c->data_cache_max, err) < 0)
+        return -1;
+    if (c->data_cache[0] != '/')
+        return bad(err, "NSJUDGE_DATA_CACHE", c->data_cache, "expected an absolute directory");
     if (get_ms(get, "RECLAIM_IDLE", 30000, 1000, 24ULL * 3600 * 1000, &c->reclaim_idle_ms, err) < 0 ||
         get_count(get, "MAX_DELIVERIES", 3, 1, 1000, &v, err) < 0)
         return -1;
@@ -207,6 +232,11 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     if (get_count(get, "MAX_TEST_CASES", 100, 1, 10000, &v, err) < 0)
         return -1;
     c->max_test_cases = (size_t)v;
+    if (get_max_limits(get, &c->max_limits, err) < 0 ||
+        get_size(get, "MAX_TEST_DATA", 1ULL << 30, 1024, 1ULL << 40, &c->max_test_data, err) < 0 ||
+        get_size(get, "MAX_TEST_FILE", 256ULL << 20, 1, 1ULL << 40, &c->max_test_file, err) < 0 ||
+        get_string(get, "TMPDIR", "/tmp", c->spool_dir, sizeof c->spool_dir, err) < 0)
+        return -1;
     if (get_count(get, "API_THREADS", 4, 1, 256, &v, err) < 0)
         return -1;
     c->threads = (unsigned)v;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/job.h"
 #include "nsjudge/error.h"
 #include "nsjudge/sandbox.h"
 
@@ -20,6 +21,11 @@ typedef struct worker_config {
                                     SANDBOX_MEMORY_LIMIT 256m, SANDBOX_CPUS 0.5, SANDBOX_PIDS 32,
                                     SANDBOX_OUTPUT_LIMIT 1m */
     size_t keep_output;          /* STORED_OUTPUT_MAX    64k per stream per test */
+    core_limits_t max_limits;    /* MAX_TIME_LIMIT 30s, MAX_WALL_LIMIT 60s, MAX_MEMORY_LIMIT 2g,
+                                    MAX_OUTPUT_LIMIT 64m: what a question or submission may set */
+    unsigned attempts;           /* JUDGE_ATTEMPTS       3: runs of a job whose test hit internal_error */
+    char data_cache[4096];       /* NSJUDGE_DATA_CACHE   $NSJUDGE_CACHE_DIR/data, else /var/cache/nsjudge/data */
+    uint64_t data_cache_max;     /* DATA_CACHE_MAX       4g: the cache's files, least recently used evicted */
     uint64_t reclaim_idle_ms;    /* RECLAIM_IDLE         30s */
     unsigned max_deliveries;     /* MAX_DELIVERIES       3 */
     uint64_t stale_queued_ms;    /* STALE_QUEUED_AGE     600s (0 = off) */
@@ -41,6 +47,10 @@ typedef struct api_config {
     size_t source_max;           /* SOURCE_MAX           65536 */
     size_t body_max;             /* BODY_MAX             1048576 */
     size_t max_test_cases;       /* MAX_TEST_CASES       100 */
+    core_limits_t max_limits;    /* MAX_TIME_LIMIT, ... as for the worker */
+    uint64_t max_test_data;      /* MAX_TEST_DATA        1g: an uploaded archive, and what it expands to */
+    uint64_t max_test_file;      /* MAX_TEST_FILE        256m: one file of it */
+    char spool_dir[1024];        /* TMPDIR               /tmp: where uploads are spooled (unlinked files) */
     unsigned threads;            /* API_THREADS          4 */
     unsigned db_connections;     /* API_DB_CONNECTIONS   4 */
     unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */

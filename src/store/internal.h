@@ -14,18 +14,39 @@ struct store {
  * PGRES_COMMAND_OK/TUPLES_OK as appropriate), else NULL + a classified err. */
 PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const *params, nsj_error_t *err);
 
+/* The same with binary parameters (formats[i] 1: lengths[i] bytes) and,
+ * with result_format 1, binary results (bytea as its bytes). */
+PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
+                            const int *formats, int result_format, nsj_error_t *err);
+
 /* BEGIN / COMMIT; ROLLBACK ignores errors (the connection may be gone). */
 int store_begin(store_t *s, nsj_error_t *err);
 int store_commit(store_t *s, nsj_error_t *err);
 void store_rollback(store_t *s);
 
 /* Insert test cases (owner column "question_id" or "submission_id") with
- * ordinals 0..n-1; ids (may be NULL) get their UUIDs in order. */
-int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, const store_new_test_t *tests,
-                       size_t n, char (*ids)[STORE_UUID_LEN + 1], nsj_error_t *err);
+ * ordinals 0..n-1; an inline test's bytes are stored as blobs first (its
+ * input and answer refs are filled in). */
+int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t *tests,
+                       size_t n, nsj_error_t *err);
 
-/* A one-row, one-column text result as a malloc'd string; ENOENT when no row. */
-int store_single_text(store_t *s, const char *sql, int nparams, const char *const *params, char **out,
-                      nsj_error_t *err);
+/* Load test cases (their blobs' hashes and sizes, not their bytes), in
+ * order, of a question's version ("question_id") or of a submission
+ * ("submission_id", version 1); *tests malloc'd. */
+int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t **tests,
+                     size_t *n, nsj_error_t *err);
+
+/* The columns of core_limits_t, in order, and how to read them back. */
+#define STORE_LIMIT_COLUMNS "time_limit_ms, wall_limit_ms, memory_limit, output_limit"
+void store_get_limits(const PGresult *r, int row, int col, core_limits_t *out);
+
+/* Text parameters for a core_limits_t (NULL when unset); bufs holds the digits. */
+void store_limit_params(const core_limits_t *l, char bufs[4][24], const char *params[4]);
+
+/* A timestamp column as UTC ISO 8601 text. */
+#define STORE_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* A malloc'd copy of a text value (NULL column: NULL); *bad set when out of memory. */
+char *store_dup(const PGresult *r, int row, int col, bool *bad);
 
 #endif

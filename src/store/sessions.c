@@ -92,19 +92,3 @@ int store_session_state(store_t *s, const char *id, char *status, size_t cap, ch
     PQclear(r);
     return rc;
 }
-
-int store_submission_status(store_t *s, const char *id, char *status, size_t cap, nsj_error_t *err)
-{
-    const char *p[] = {id};
-    PGresult *r = store_exec(s, "SELECT status FROM submissions WHERE id = $1", 1, p, err);
-    if (!r)
-        return -1;
-    int rc = 0;
-    if (PQntuples(r) == 0) {
-        rc = fail(err, ENOENT, "no such submission:", id);
-    } else {
-        snprintf(status, cap, "%s", PQgetvalue(r, 0, 0));
-    }
-    PQclear(r);
-    return rc;
-}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,11 +107,19 @@ static bool transient_state(const char *state)
 
 PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const *params, nsj_error_t *err)
 {
+    return store_exec_binary(s, sql, nparams, params, NULL, NULL, 0, err);
+}
+
+PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
+                            const int *formats, int result_format, nsj_error_t *err)
+{
     if (store_broken(s)) {
         fail(err, EAGAIN, "postgres: not connected");
         return NULL;
     }
-    PGresult *r = nparams ? PQexecParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(s->conn, sql);
+    PGresult *r = nparams || result_format
+                      ? PQexecParams(s->conn, sql, nparams, NULL, params, lengths, formats, result_format)
+                      : PQexec(s->conn, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
@@ -151,20 +160,34 @@ int store_ping(store_t *s, nsj_error_t *err)
     return r ? 0 : -1;
 }
 
-int store_single_text(store_t *s, const char *sql, int nparams, const char *const *params, char **out,
-                      nsj_error_t *err)
+char *store_dup(const PGresult *r, int row, int col, bool *bad)
 {
-    *out = NULL;
-    PGresult *r = store_exec(s, sql, nparams, params, err);
-    if (!r)
-        return -1;
-    int rc = 0;
-    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0))
-        rc = fail(err, ENOENT, "not found");
-    else if (!(*out = strdup(PQgetvalue(r, 0, 0))))
-        rc = fail(err, ENOMEM, "out of memory");
-    PQclear(r);
-    return rc;
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    char *p = strdup(PQgetvalue(r, row, col));
+    if (!p)
+        *bad = true;
+    return p;
+}
+
+static uint64_t get_u64(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoull(PQgetvalue(r, row, col), NULL, 10);
+}
+
+void store_get_limits(const PGresult *r, int row, int col, core_limits_t *out)
+{
+    *out = (core_limits_t){.time_ms = get_u64(r, row, col), .wall_ms = get_u64(r, row, col + 1),
+                           .memory_bytes = get_u64(r, row, col + 2), .output_bytes = get_u64(r, row, col + 3)};
+}
+
+void store_limit_params(const core_limits_t *l, char bufs[4][24], const char *params[4])
+{
+    const uint64_t v[4] = {l->time_ms, l->wall_ms, l->memory_bytes, l->output_bytes};
+    for (int i = 0; i < 4; i++) {
+        snprintf(bufs[i], 24, "%" PRIu64, v[i]);
+        params[i] = v[i] ? bufs[i] : NULL;
+    }
 }
 
 static bool migration_name(const char *n)
@@ -259,6 +282,8 @@ int store_migrate(store_t *s, const char *dir, int *applied, nsj_error_t *err)
             PQclear(r);
             for (size_t i = 0; rc == 0 && i < n; i++)
                 rc = apply_one(s, dir, names[i], &n_applied, err);
+            if (rc == 0)
+                rc = store_migrate_statuses(s, &n_applied, err);
             nsj_error_t ignored;
             PQclear(store_exec(s, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, &ignored));
         }
@@ -269,24 +294,4 @@ int store_migrate(store_t *s, const char *dir, int *applied, nsj_error_t *err)
     if (applied)
         *applied = n_applied;
     return rc;
-}
-
-void store_job_free(store_job_t *job)
-{
-    if (!job)
-        return;
-    free(job->source);
-    for (size_t i = 0; job->tests && i < job->ntests; i++) {
-        free(job->tests[i].input);
-        free(job->tests[i].expected);
-    }
-    free(job->tests);
-    memset(job, 0, sizeof *job);
-}
-
-void store_jobs_free(store_job_t *jobs, size_t n)
-{
-    for (size_t i = 0; jobs && i < n; i++)
-        store_job_free(&jobs[i]);
-    free(jobs);
 }

@@ -11,73 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/job.h"
 #include "nsjudge/error.h"
 
 #define STORE_UUID_LEN 36
 
 typedef struct store store_t;
-
-typedef struct store_new_test {
-    const char *input;           /* NUL-terminated, valid UTF-8 */
-    const char *expected;
-    int64_t score;
-} store_new_test_t;
-
-typedef struct store_new_submission {
-    const char *language;
-    const char *source;
-    const char *question_id;     /* NULL: the tests below come inline */
-    const store_new_test_t *tests;
-    size_t ntests;
-} store_new_submission_t;
-
-typedef struct store_new_question {
-    const char *title;
-    const char *statement;
-    const store_new_test_t *tests;
-    size_t ntests;
-} store_new_question_t;
-
-/* A submission as the queue carries it: everything a worker needs. */
-typedef struct store_test {
-    char id[STORE_UUID_LEN + 1];
-    char *input;                 /* owned */
-    char *expected;              /* owned */
-    int64_t score;
-} store_test_t;
-
-typedef struct store_job {
-    char submission_id[STORE_UUID_LEN + 1];
-    char question_id[STORE_UUID_LEN + 1];   /* "" when inline */
-    char language[32];
-    char *source;                /* owned */
-    store_test_t *tests;         /* owned, in order */
-    size_t ntests;
-} store_job_t;
-
-/* One test's result; strings NUL-terminated, valid UTF-8, no NUL bytes. */
-typedef struct store_test_result {
-    const char *test_case_id;
-    int ordinal;
-    const char *status;
-    bool passed;
-    const char *out;
-    const char *err;
-    int64_t execution_ms, cpu_ms, memory_kb;
-    int exit_code;               /* <0: NULL */
-    int signal;                  /* 0: NULL */
-    const char *evidence;
-} store_test_result_t;
-
-typedef struct store_outcome {
-    const char *submission_id;
-    const char *status;
-    const char *out, *err;       /* of the first failing or the last test; may be NULL */
-    int64_t execution_ms, memory_kb, score_awarded, max_score;
-    const char *error;           /* internal_error reason, or NULL */
-    const store_test_result_t *results;
-    size_t nresults;
-} store_outcome_t;
 
 typedef enum store_start {
     STORE_STARTED,               /* now running */
@@ -105,37 +44,84 @@ int store_ping(store_t *s, nsj_error_t *err);
  * programs start at once). *applied (may be NULL) gets how many ran. */
 int store_migrate(store_t *s, const char *dir, int *applied, nsj_error_t *err);
 
-/* Insert a submission (status queued) and its inline test cases in one
- * transaction and fill job with what the queue needs; ENOENT when
+/* Apply what the status table (core/status.h) says of the status columns:
+ * their CHECK constraints, recorded in schema_migrations under a version
+ * named after the table's contents, so a changed table is migrated once.
+ * store_migrate() runs it after the files. */
+int store_migrate_statuses(store_t *s, int *applied, nsj_error_t *err);
+
+/* The SQL of that migration (malloc'd; NULL when out of memory) and its
+ * version name (cap >= 64): pure, for the unit tests. */
+char *store_statuses_sql(char *version, size_t cap);
+
+/* Insert a submission (status queued) and, when job->question_id is "",
+ * job's inline tests, in one transaction; id gets its UUID. ENOENT when
  * question_id names no question. */
-int store_submission_create(store_t *s, const store_new_submission_t *in, store_job_t *job, nsj_error_t *err);
+int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
 
 /* Mark a submission running unless it is already final or missing. */
 int store_submission_start(store_t *s, const char *id, store_start_t *state, nsj_error_t *err);
 
+/* Load everything a worker needs to judge a submission: language, source,
+ * limits (the submission's own, else its question's) and tests; ENOENT. */
+int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err);
+
 /* Store every result and the final state in one transaction, only if the
  * submission is not final yet; *committed false means someone else had
  * already finished it (nothing changed). */
-int store_submission_finish(store_t *s, const store_outcome_t *o, bool *committed, nsj_error_t *err);
+int store_submission_finish(store_t *s, const char *id, const core_report_t *rep, bool *committed,
+                            nsj_error_t *err);
 
 /* Make a submission internal_error with a reason unless it is already final. */
 int store_submission_fail(store_t *s, const char *id, const char *reason, bool *changed, nsj_error_t *err);
 
 /* Pick up to limit submissions queued longer than queued_age_ms (or running
  * longer than running_age_ms; 0 = never) since they were last enqueued,
- * stamp them enqueued now and return them as jobs to enqueue again. Rows
- * another caller is stamping are skipped, so workers never both take one. */
-int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, int limit, store_job_t **jobs,
-                     size_t *njobs, nsj_error_t *err);
+ * stamp them enqueued now and return their ids (malloc'd) to enqueue again.
+ * Rows another caller is stamping are skipped, so workers never both take one. */
+int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, int limit,
+                     char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err);
 
-/* The submission with its per-test results, as a JSON object (malloc'd); ENOENT. */
-int store_submission_json(store_t *s, const char *id, char **json, nsj_error_t *err);
+/* The submission with its per-test results (its tests are not loaded); ENOENT. */
+int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj_error_t *err);
 
-/* Insert a question and its test cases; id gets its UUID. */
-int store_question_create(store_t *s, const store_new_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+/* Insert a question and its test cases (version 1); id gets its UUID. */
+int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
 
-/* The question with its test cases, as a JSON object (malloc'd); ENOENT. */
-int store_question_json(store_t *s, const char *id, char **json, nsj_error_t *err);
+/* The question with its current version's test cases (hashes and sizes,
+ * not their bytes); ENOENT. */
+int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_error_t *err);
+
+/* The whole stdout kept of test n (0-based) of a submission that asked for
+ * keep_output; ENOENT when there is none. */
+int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out, nsj_error_t *err);
+
+/* Test n (0-based) of a question's current version: its blobs; ENOENT. */
+int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err);
+
+/* Replace a question's tests (their blobs stored already): a new version;
+ * *version gets it. Submissions made before keep theirs. ENOENT. */
+int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
+                                 nsj_error_t *err);
+
+/* ---- blobs: test data stored once by SHA-256 (blobs.c) ---- */
+
+#define STORE_BLOB_CHUNK (1 << 20)
+
+/* Store bytes as a blob (nothing when it is there already); out gets its
+ * hash and size. Inside the caller's transaction, else in one of its own. */
+int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *out, nsj_error_t *err);
+
+/* Store a file whose hash and size the caller computed while writing it
+ * (nothing when the blob is there already), a chunk at a time; inside the
+ * caller's transaction, else in one of its own. */
+int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err);
+
+/* Read a blob a chunk at a time into sink (which returns <0 to fail, >0
+ * to stop early); *size gets the bytes given. ENOENT when there is no
+ * such blob. */
+int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
+                    uint64_t *size, nsj_error_t *err);
 
 /* ---- interactive sessions (docs/live.md) ---- */
 
@@ -161,13 +147,7 @@ int store_session_finish(store_t *s, const char *id, const char *status, const c
  * (malloc'd; NULL otherwise); ENOENT when there is no such session. */
 int store_session_state(store_t *s, const char *id, char *status, size_t cap, char **exit_json, nsj_error_t *err);
 
-/* A submission's status (cap >= 32); ENOENT when there is no such submission. */
-int store_submission_status(store_t *s, const char *id, char *status, size_t cap, nsj_error_t *err);
-
-/* Release what a job owns and zero it. */
-void store_job_free(store_job_t *job);
-
-/* Release an array of jobs from store_jobs_stale(). */
-void store_jobs_free(store_job_t *jobs, size_t n);
+/* A submission's status; ENOENT when there is no such submission. */
+int store_submission_status(store_t *s, const char *id, core_status_t *status, nsj_error_t *err);
 
 #endif

@@ -13,9 +13,7 @@
 
 #include "internal.h"
 
-#define FINAL_STATES "('passed','failed','runtime_error','compile_error','time_limit','memory_limit'," \
-                     "'output_limit','internal_error')"
-/* Rows per INSERT: 13 parameters a result row, well under libpq's 65535. */
+/* Rows per INSERT: 18 parameters a result row, well under libpq's 65535. */
 #define BATCH_ROWS 1000
 
 typedef struct sbuf {
@@ -58,12 +56,23 @@ static int oom(nsj_error_t *err)
     return -1;
 }
 
-int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, const store_new_test_t *tests,
-                       size_t n, char (*ids)[STORE_UUID_LEN + 1], nsj_error_t *err)
+int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t *tests,
+                       size_t n, nsj_error_t *err)
 {
+    /* An inline test's bytes become blobs first (the rows refer to them). */
+    for (size_t i = 0; i < n; i++) {
+        core_test_t *t = &tests[i];
+        if (t->input_data && store_blob_put_mem(s, t->input_data, t->input_len, &t->input, err) < 0)
+            return -1;
+        if (t->answer_data && store_blob_put_mem(s, t->answer_data, t->answer_len, &t->answer, err) < 0)
+            return -1;
+    }
+    enum { COLS = 4 };
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", version);
     for (size_t base = 0; base < n; base += BATCH_ROWS) {
         size_t rows = n - base < BATCH_ROWS ? n - base : BATCH_ROWS;
-        const char **params = calloc(1 + rows * 4, sizeof *params);
+        const char **params = calloc(2 + rows * COLS, sizeof *params);
         char(*nums)[2][24] = calloc(rows, sizeof *nums);
         sbuf_t sql = {0};
         if (!params || !nums) {
@@ -72,20 +81,21 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
             return oom(err);
         }
         params[0] = owner_id;
-        sb_add(&sql, "INSERT INTO test_cases (%s, ordinal, input, expected_output, score) VALUES ", owner_col);
+        params[1] = ver;
+        sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
+               owner_col);
         for (size_t i = 0; i < rows; i++) {
-            const store_new_test_t *t = &tests[base + i];
-            int k = 1 + (int)i * 4;
+            const core_test_t *t = &tests[base + i];
+            int k = 2 + (int)i * COLS;
             snprintf(nums[i][0], sizeof nums[i][0], "%zu", base + i);
             snprintf(nums[i][1], sizeof nums[i][1], "%" PRId64, t->score);
             params[k] = nums[i][0];
-            params[k + 1] = t->input;
-            params[k + 2] = t->expected;
+            params[k + 1] = t->input.sha256;
+            params[k + 2] = t->answer.sha256;
             params[k + 3] = nums[i][1];
-            sb_add(&sql, "%s($1, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
+            sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
         }
-        sb_add(&sql, " RETURNING id, ordinal");
-        PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 1 + (int)rows * 4, params, err);
+        PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 2 + (int)rows * COLS, params, err);
         int was_oom = sql.oom;
         free(sql.p);
         free(params);
@@ -94,126 +104,98 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
             return oom(err);
         if (!r)
             return -1;
-        for (int i = 0; ids && i < PQntuples(r); i++) {
-            long ord = strtol(PQgetvalue(r, i, 1), NULL, 10);
-            if (ord >= 0 && (size_t)ord < n)
-                snprintf(ids[ord], STORE_UUID_LEN + 1, "%s", PQgetvalue(r, i, 0));
-        }
         PQclear(r);
     }
     return 0;
 }
 
-static char *dup_or_null(const char *s)
+int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t **tests,
+                     size_t *n, nsj_error_t *err)
 {
-    return strdup(s ? s : "");
-}
-
-/* Load a job's test cases, in order, from its question or its own. */
-static int load_tests(store_t *s, store_job_t *job, nsj_error_t *err)
-{
-    const char *p[] = {job->question_id[0] ? job->question_id : job->submission_id};
-    const char *sql = job->question_id[0] ? "SELECT id, input, expected_output, score FROM test_cases"
-                                            " WHERE question_id = $1 ORDER BY ordinal"
-                                          : "SELECT id, input, expected_output, score FROM test_cases"
-                                            " WHERE submission_id = $1 ORDER BY ordinal";
-    PGresult *r = store_exec(s, sql, 1, p, err);
+    *tests = NULL;
+    *n = 0;
+    char sql[512], ver[16];
+    snprintf(sql, sizeof sql,
+             "SELECT t.id, t.score, t.input_sha256, bi.size, t.answer_sha256, ba.size FROM test_cases t"
+             " JOIN blobs bi ON bi.sha256 = t.input_sha256 JOIN blobs ba ON ba.sha256 = t.answer_sha256"
+             " WHERE t.%s = $1 AND t.version = $2 ORDER BY t.ordinal", owner_col);
+    snprintf(ver, sizeof ver, "%d", version);
+    const char *p[] = {owner_id, ver};
+    PGresult *r = store_exec(s, sql, 2, p, err);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    job->tests = calloc(n ? (size_t)n : 1, sizeof *job->tests);
-    if (!job->tests) {
+    int rows = PQntuples(r);
+    core_test_t *t = calloc(rows ? (size_t)rows : 1, sizeof *t);
+    if (!t) {
         PQclear(r);
         return oom(err);
     }
-    for (int i = 0; i < n; i++) {
-        store_test_t *t = &job->tests[i];
-        job->ntests = (size_t)i + 1;
-        snprintf(t->id, sizeof t->id, "%s", PQgetvalue(r, i, 0));
-        t->input = dup_or_null(PQgetvalue(r, i, 1));
-        t->expected = dup_or_null(PQgetvalue(r, i, 2));
-        t->score = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-        if (!t->input || !t->expected) {
-            PQclear(r);
-            return oom(err);
-        }
+    for (int i = 0; i < rows; i++) {
+        snprintf(t[i].id, sizeof t[i].id, "%s", PQgetvalue(r, i, 0));
+        t[i].score = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        snprintf(t[i].input.sha256, sizeof t[i].input.sha256, "%s", PQgetvalue(r, i, 2));
+        t[i].input.size = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+        snprintf(t[i].answer.sha256, sizeof t[i].answer.sha256, "%s", PQgetvalue(r, i, 4));
+        t[i].answer.size = strtoull(PQgetvalue(r, i, 5), NULL, 10);
     }
     PQclear(r);
+    *tests = t;
+    *n = (size_t)rows;
     return 0;
 }
 
-int store_submission_create(store_t *s, const store_new_submission_t *in, store_job_t *job, nsj_error_t *err)
+int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
 {
-    memset(job, 0, sizeof *job);
-    snprintf(job->language, sizeof job->language, "%s", in->language);
-    if (!(job->source = strdup(in->source)))
-        return oom(err);
+    const char *qid = job->question_id[0] ? job->question_id : NULL;
     if (store_begin(s, err) < 0)
-        goto fail;
-    int64_t max_score = 0;
-    if (in->question_id) {
-        snprintf(job->question_id, sizeof job->question_id, "%s", in->question_id);
-        /* FOR SHARE: the question cannot vanish before the insert below. */
-        const char *p[] = {in->question_id};
-        PGresult *r = store_exec(s, "SELECT 1 FROM questions WHERE id = $1 FOR SHARE", 1, p, err);
+        return -1;
+    int64_t max_score = core_tests_max_score(job->tests, job->ntests);
+    if (qid) {
+        /* FOR SHARE: the question (and its version) cannot change before
+         * the insert below; the submission keeps that version. */
+        const char *p[] = {qid};
+        PGresult *r = store_exec(s,
+                                 "SELECT (SELECT COALESCE(sum(score), 0) FROM test_cases t"
+                                 "  WHERE t.question_id = q.id AND t.version = q.version), q.version"
+                                 " FROM questions q WHERE q.id = $1 FOR SHARE",
+                                 1, p, err);
         if (!r)
             goto rollback;
         int found = PQntuples(r);
+        if (found) {
+            max_score = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            job->question_version = atoi(PQgetvalue(r, 0, 1));
+        }
         PQclear(r);
         if (!found) {
-            snprintf(err->msg, sizeof err->msg, "question %s not found", in->question_id);
+            snprintf(err->msg, sizeof err->msg, "question %s not found", qid);
             err->errnum = ENOENT;
             goto rollback;
         }
-        if (load_tests(s, job, err) < 0)
-            goto rollback;
-        for (size_t i = 0; i < job->ntests; i++)
-            max_score += job->tests[i].score;
-    } else {
-        for (size_t i = 0; i < in->ntests; i++)
-            max_score += in->tests[i].score;
     }
-    char score[24];
+    char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
-    const char *p[] = {in->question_id, in->language, in->source, score};
+    snprintf(ver, sizeof ver, "%d", job->question_version);
+    const char *p[10] = {qid, job->language, job->source, score};
+    store_limit_params(&job->limits, lbuf, &p[4]);
+    p[8] = qid ? ver : NULL;
+    p[9] = job->keep_output ? "t" : "f";
     PGresult *r = store_exec(s,
-                             "INSERT INTO submissions (question_id, language, source_code, max_score)"
-                             " VALUES ($1, $2, $3, $4) RETURNING id",
-                             4, p, err);
+                             "INSERT INTO submissions (question_id, language, source_code, max_score, "
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                             10, p, err);
     if (!r)
         goto rollback;
-    snprintf(job->submission_id, sizeof job->submission_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    if (!in->question_id) {
-        char(*ids)[STORE_UUID_LEN + 1] = calloc(in->ntests ? in->ntests : 1, sizeof *ids);
-        job->tests = calloc(in->ntests ? in->ntests : 1, sizeof *job->tests);
-        if (!ids || !job->tests) {
-            free(ids);
-            oom(err);
-            goto rollback;
-        }
-        int rc = store_insert_tests(s, "submission_id", job->submission_id, in->tests, in->ntests, ids, err);
-        for (size_t i = 0; rc == 0 && i < in->ntests; i++) {
-            store_test_t *t = &job->tests[i];
-            job->ntests = i + 1;
-            memcpy(t->id, ids[i], sizeof t->id);
-            t->input = strdup(in->tests[i].input);
-            t->expected = strdup(in->tests[i].expected);
-            t->score = in->tests[i].score;
-            if (!t->input || !t->expected)
-                rc = oom(err);
-        }
-        free(ids);
-        if (rc < 0)
-            goto rollback;
-    }
+    if (!qid && store_insert_tests(s, "submission_id", id, 1, job->tests, job->ntests, err) < 0)
+        goto rollback;
     if (store_commit(s, err) < 0)
-        goto fail;
+        goto rollback;
     return 0;
 rollback:
     store_rollback(s);
-fail:
-    store_job_free(job);
     return -1;
 }
 
@@ -239,34 +221,77 @@ int store_submission_start(store_t *s, const char *id, store_start_t *state, nsj
     return 0;
 }
 
-static int insert_results(store_t *s, const store_outcome_t *o, nsj_error_t *err)
+int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err)
 {
-    enum { COLS = 13 };
-    for (size_t base = 0; base < o->nresults; base += BATCH_ROWS) {
-        size_t rows = o->nresults - base < BATCH_ROWS ? o->nresults - base : BATCH_ROWS;
+    memset(job, 0, sizeof *job);
+    const char *p[] = {id};
+    PGresult *r = store_exec(s,
+                             "SELECT s.question_id, s.language, s.source_code, s.question_version, s.keep_output,"
+                             " COALESCE(s.time_limit_ms, q.time_limit_ms), COALESCE(s.wall_limit_ms, q.wall_limit_ms),"
+                             " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit)"
+                             " FROM submissions s LEFT JOIN questions q ON q.id = s.question_id WHERE s.id = $1",
+                             1, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err->msg, sizeof err->msg, "submission %s not found", id);
+        err->errnum = ENOENT;
+        return -1;
+    }
+    bool bad = false;
+    snprintf(job->submission_id, sizeof job->submission_id, "%s", id);
+    if (!PQgetisnull(r, 0, 0))
+        snprintf(job->question_id, sizeof job->question_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(job->language, sizeof job->language, "%s", PQgetvalue(r, 0, 1));
+    job->source = store_dup(r, 0, 2, &bad);
+    job->source_len = (size_t)PQgetlength(r, 0, 2);
+    job->question_version = PQgetisnull(r, 0, 3) ? 1 : atoi(PQgetvalue(r, 0, 3));
+    job->keep_output = PQgetvalue(r, 0, 4)[0] == 't';
+    store_get_limits(r, 0, 5, &job->limits);
+    PQclear(r);
+    if (bad) {
+        core_job_free(job);
+        return oom(err);
+    }
+    int rc = job->question_id[0]
+                 ? store_load_tests(s, "question_id", job->question_id, job->question_version, &job->tests,
+                                    &job->ntests, err)
+                 : store_load_tests(s, "submission_id", id, 1, &job->tests, &job->ntests, err);
+    if (rc < 0)
+        core_job_free(job);
+    return rc;
+}
+
+static int insert_results(store_t *s, const char *id, const core_report_t *rep, nsj_error_t *err)
+{
+    enum { COLS = 18 };
+    for (size_t base = 0; base < rep->ntests; base += BATCH_ROWS) {
+        size_t rows = rep->ntests - base < BATCH_ROWS ? rep->ntests - base : BATCH_ROWS;
         const char **params = calloc(1 + rows * (COLS - 1), sizeof *params);
-        char(*nums)[6][24] = calloc(rows, sizeof *nums);
+        char(*nums)[10][24] = calloc(rows, sizeof *nums);
         sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
             free(nums);
             return oom(err);
         }
-        params[0] = o->submission_id;
+        params[0] = id;
         sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
-                     " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence) VALUES ");
+                     " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
+                     ", stdout_sha256) VALUES ");
         for (size_t i = 0; i < rows; i++) {
-            const store_test_result_t *t = &o->results[base + i];
+            const core_test_result_t *t = &rep->tests[base + i];
             const char **q = &params[1 + i * (COLS - 1)];
             snprintf(nums[i][0], 24, "%d", t->ordinal);
-            snprintf(nums[i][1], 24, "%" PRId64, t->execution_ms);
-            snprintf(nums[i][2], 24, "%" PRId64, t->cpu_ms);
-            snprintf(nums[i][3], 24, "%" PRId64, t->memory_kb);
+            snprintf(nums[i][1], 24, "%" PRIu64, t->wall_ms);
+            snprintf(nums[i][2], 24, "%" PRIu64, t->cpu_ms);
+            snprintf(nums[i][3], 24, "%" PRIu64, t->memory_kb);
             snprintf(nums[i][4], 24, "%d", t->exit_code);
             snprintf(nums[i][5], 24, "%d", t->signal);
-            q[0] = t->test_case_id;
+            q[0] = t->test_id;
             q[1] = nums[i][0];
-            q[2] = t->status;
+            q[2] = core_status_name(t->status);
             q[3] = t->passed ? "t" : "f";
             q[4] = t->out ? t->out : "";
             q[5] = t->err ? t->err : "";
@@ -275,7 +300,9 @@ static int insert_results(store_t *s, const store_outcome_t *o, nsj_error_t *err
             q[8] = nums[i][3];
             q[9] = t->exit_code >= 0 ? nums[i][4] : NULL;
             q[10] = t->signal > 0 ? nums[i][5] : NULL;
-            q[11] = t->evidence ? t->evidence : "";
+            q[11] = t->evidence;
+            store_limit_params(&t->limits, &nums[i][6], &q[12]);
+            q[16] = t->stdout_blob.sha256[0] ? t->stdout_blob.sha256 : NULL;
             int k = 2 + (int)i * (COLS - 1);
             sb_add(&sql, "%s($1", i ? ", " : "");
             for (int c = 0; c < COLS - 1; c++)
@@ -297,15 +324,17 @@ static int insert_results(store_t *s, const store_outcome_t *o, nsj_error_t *err
     return 0;
 }
 
-int store_submission_finish(store_t *s, const store_outcome_t *o, bool *committed, nsj_error_t *err)
+int store_submission_finish(store_t *s, const char *id, const core_report_t *rep, bool *committed,
+                            nsj_error_t *err)
 {
     *committed = false;
     char ms[24], kb[24], score[24], max[24];
-    snprintf(ms, sizeof ms, "%" PRId64, o->execution_ms);
-    snprintf(kb, sizeof kb, "%" PRId64, o->memory_kb);
-    snprintf(score, sizeof score, "%" PRId64, o->score_awarded);
-    snprintf(max, sizeof max, "%" PRId64, o->max_score);
-    const char *p[] = {o->submission_id, o->status, o->out, o->err, ms, kb, score, max, o->error};
+    snprintf(ms, sizeof ms, "%" PRIu64, rep->execution_ms);
+    snprintf(kb, sizeof kb, "%" PRIu64, rep->memory_kb);
+    snprintf(score, sizeof score, "%" PRId64, rep->score);
+    snprintf(max, sizeof max, "%" PRId64, rep->max_score);
+    const char *p[] = {id, core_status_name(rep->status), rep->out, rep->err, ms, kb, score, max,
+                       rep->status == CORE_STATUS_INTERNAL_ERROR ? rep->error : NULL};
     if (store_begin(s, err) < 0)
         return -1;
     /* The update first: it takes the row lock, so a second worker finishing
@@ -313,7 +342,7 @@ int store_submission_finish(store_t *s, const store_outcome_t *o, bool *committe
     PGresult *r = store_exec(s,
                              "UPDATE submissions SET status = $2, stdout = $3, stderr = $4, execution_ms = $5,"
                              " memory_kb = $6, score_awarded = $7, max_score = $8, error = $9, finished_at = now()"
-                             " WHERE id = $1 AND status NOT IN " FINAL_STATES " RETURNING 1",
+                             " WHERE id = $1 AND NOT nsjudge_status_final(status) RETURNING 1",
                              9, p, err);
     if (!r)
         goto rollback;
@@ -323,7 +352,7 @@ int store_submission_finish(store_t *s, const store_outcome_t *o, bool *committe
         store_rollback(s);
         return 0;
     }
-    if (insert_results(s, o, err) < 0 || store_commit(s, err) < 0)
+    if (insert_results(s, id, rep, err) < 0 || store_commit(s, err) < 0)
         goto rollback;
     *committed = true;
     return 0;
@@ -337,7 +366,7 @@ int store_submission_fail(store_t *s, const char *id, const char *reason, bool *
     const char *p[] = {id, reason};
     PGresult *r = store_exec(s,
                              "UPDATE submissions SET status = 'internal_error', error = $2, finished_at = now()"
-                             " WHERE id = $1 AND status NOT IN " FINAL_STATES " RETURNING 1",
+                             " WHERE id = $1 AND NOT nsjudge_status_final(status) RETURNING 1",
                              2, p, err);
     if (!r)
         return -1;
@@ -347,11 +376,11 @@ int store_submission_fail(store_t *s, const char *id, const char *reason, bool *
     return 0;
 }
 
-int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, int limit, store_job_t **jobs,
-                     size_t *njobs, nsj_error_t *err)
+int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, int limit,
+                     char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err)
 {
-    *jobs = NULL;
-    *njobs = 0;
+    *ids = NULL;
+    *n = 0;
     char qa[24], ra[24], lim[24];
     snprintf(qa, sizeof qa, "%" PRId64, queued_age_ms);
     snprintf(ra, sizeof ra, "%" PRId64, running_age_ms);
@@ -366,59 +395,166 @@ int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, 
         "  ($1::bigint > 0 AND status = 'queued' AND enqueued_at < now() - $1::bigint * interval '1 millisecond')"
         "  OR ($2::bigint > 0 AND status = 'running' AND enqueued_at < now() - $2::bigint * interval '1 millisecond')"
         " ORDER BY enqueued_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, question_id, language, source_code",
+        " RETURNING id",
         3, p, err);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    store_job_t *out = calloc(n ? (size_t)n : 1, sizeof *out);
+    int rows = PQntuples(r);
+    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
     if (!out) {
         PQclear(r);
         return oom(err);
     }
-    int rc = 0;
-    size_t got = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        store_job_t *j = &out[got];
-        snprintf(j->submission_id, sizeof j->submission_id, "%s", PQgetvalue(r, i, 0));
-        if (!PQgetisnull(r, i, 1))
-            snprintf(j->question_id, sizeof j->question_id, "%s", PQgetvalue(r, i, 1));
-        snprintf(j->language, sizeof j->language, "%s", PQgetvalue(r, i, 2));
-        if (!(j->source = strdup(PQgetvalue(r, i, 3))))
-            rc = oom(err);
-        got++;
-    }
+    for (int i = 0; i < rows; i++)
+        snprintf(out[i], sizeof out[i], "%s", PQgetvalue(r, i, 0));
     PQclear(r);
-    for (size_t i = 0; i < got && rc == 0; i++)
-        rc = load_tests(s, &out[i], err);
-    if (rc < 0) {
-        store_jobs_free(out, got);
-        return -1;
-    }
-    *jobs = out;
-    *njobs = got;
+    *ids = out;
+    *n = (size_t)rows;
     return 0;
 }
 
-int store_submission_json(store_t *s, const char *id, char **json, nsj_error_t *err)
+static void not_found(nsj_error_t *err, const char *what, const char *id)
+{
+    snprintf(err->msg, sizeof err->msg, "%s %s not found", what, id);
+    err->errnum = ENOENT;
+}
+
+static void get_time(const PGresult *r, int row, int col, char out[CORE_TIME_MAX])
+{
+    snprintf(out, CORE_TIME_MAX, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+static int load_results(store_t *s, const char *id, core_report_t *rep, nsj_error_t *err)
 {
     const char *p[] = {id};
-    int rc = store_single_text(
-        s,
-        "SELECT json_build_object("
-        " 'id', s.id, 'question_id', s.question_id, 'language', s.language, 'status', s.status,"
-        " 'source_code', s.source_code, 'stdout', s.stdout, 'stderr', s.stderr,"
-        " 'execution_ms', s.execution_ms, 'memory_kb', s.memory_kb,"
-        " 'score_awarded', s.score_awarded, 'max_score', s.max_score, 'error', s.error,"
-        " 'created_at', s.created_at, 'started_at', s.started_at, 'finished_at', s.finished_at,"
-        " 'results', COALESCE((SELECT json_agg(json_build_object("
-        "   'test_case_id', r.test_case_id, 'ordinal', r.ordinal, 'status', r.status, 'passed', r.passed,"
-        "   'stdout', r.stdout, 'stderr', r.stderr, 'execution_ms', r.execution_ms, 'cpu_ms', r.cpu_ms,"
-        "   'memory_kb', r.memory_kb, 'exit_code', r.exit_code, 'signal', r.signal, 'evidence', r.evidence)"
-        "   ORDER BY r.ordinal) FROM submission_results r WHERE r.submission_id = s.id), '[]'::json)"
-        ")::text FROM submissions s WHERE s.id = $1",
-        1, p, json, err);
-    if (rc < 0 && err->errnum == ENOENT)
-        snprintf(err->msg, sizeof err->msg, "submission %s not found", id);
+    PGresult *r = store_exec(s,
+                             "SELECT r.test_case_id, r.ordinal, r.status, r.passed, r.stdout, r.stderr, r.execution_ms,"
+                             " r.cpu_ms, r.memory_kb, r.exit_code, r.signal, r.evidence, r.time_limit_ms,"
+                             " r.wall_limit_ms, r.memory_limit, r.output_limit, r.stdout_sha256, b.size"
+                             " FROM submission_results r LEFT JOIN blobs b ON b.sha256 = r.stdout_sha256"
+                             " WHERE r.submission_id = $1 ORDER BY r.ordinal",
+                             1, p, err);
+    if (!r)
+        return -1;
+    int rows = PQntuples(r);
+    rep->tests = calloc(rows ? (size_t)rows : 1, sizeof *rep->tests);
+    if (!rep->tests) {
+        PQclear(r);
+        return oom(err);
+    }
+    bool bad = false;
+    for (int i = 0; i < rows; i++) {
+        core_test_result_t *t = &rep->tests[i];
+        rep->ntests = (size_t)i + 1;
+        snprintf(t->test_id, sizeof t->test_id, "%s", PQgetvalue(r, i, 0));
+        t->ordinal = atoi(PQgetvalue(r, i, 1));
+        if (core_status_from_name(PQgetvalue(r, i, 2), &t->status) < 0)
+            t->status = CORE_STATUS_INTERNAL_ERROR; /* the CHECK constraint makes this unreachable */
+        t->passed = PQgetvalue(r, i, 3)[0] == 't';
+        t->out = store_dup(r, i, 4, &bad);
+        t->err = store_dup(r, i, 5, &bad);
+        t->wall_ms = strtoull(PQgetvalue(r, i, 6), NULL, 10);
+        t->cpu_ms = strtoull(PQgetvalue(r, i, 7), NULL, 10);
+        t->memory_kb = strtoull(PQgetvalue(r, i, 8), NULL, 10);
+        t->exit_code = PQgetisnull(r, i, 9) ? -1 : atoi(PQgetvalue(r, i, 9));
+        t->signal = PQgetisnull(r, i, 10) ? 0 : atoi(PQgetvalue(r, i, 10));
+        snprintf(t->evidence, sizeof t->evidence, "%s", PQgetvalue(r, i, 11));
+        store_get_limits(r, i, 12, &t->limits);
+        if (!PQgetisnull(r, i, 16)) {
+            snprintf(t->stdout_blob.sha256, sizeof t->stdout_blob.sha256, "%s", PQgetvalue(r, i, 16));
+            t->stdout_blob.size = strtoull(PQgetvalue(r, i, 17), NULL, 10);
+        }
+    }
+    PQclear(r);
+    return bad ? oom(err) : 0;
+}
+
+int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *p[] = {id};
+    PGresult *r = store_exec(s,
+                             "SELECT question_id, language, source_code, status, stdout, stderr, execution_ms,"
+                             " memory_kb, score_awarded, max_score, error, " STORE_TIME("created_at") ", "
+                             STORE_TIME("started_at") ", " STORE_TIME("finished_at") ", " STORE_LIMIT_COLUMNS
+                             ", keep_output FROM submissions WHERE id = $1",
+                             1, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        not_found(err, "submission", id);
+        return -1;
+    }
+    bool bad = false;
+    core_job_t *j = &out->job;
+    core_report_t *rep = &out->report;
+    snprintf(j->submission_id, sizeof j->submission_id, "%s", id);
+    if (!PQgetisnull(r, 0, 0))
+        snprintf(j->question_id, sizeof j->question_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(j->language, sizeof j->language, "%s", PQgetvalue(r, 0, 1));
+    j->source = store_dup(r, 0, 2, &bad);
+    j->source_len = (size_t)PQgetlength(r, 0, 2);
+    if (core_status_from_name(PQgetvalue(r, 0, 3), &rep->status) < 0)
+        rep->status = CORE_STATUS_INTERNAL_ERROR; /* the CHECK constraint makes this unreachable */
+    rep->out = store_dup(r, 0, 4, &bad);
+    rep->err = store_dup(r, 0, 5, &bad);
+    rep->summarized = !PQgetisnull(r, 0, 8);
+    rep->execution_ms = strtoull(PQgetvalue(r, 0, 6), NULL, 10);
+    rep->memory_kb = strtoull(PQgetvalue(r, 0, 7), NULL, 10);
+    rep->score = strtoll(PQgetvalue(r, 0, 8), NULL, 10);
+    rep->max_score = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
+    snprintf(rep->error, sizeof rep->error, "%s", PQgetvalue(r, 0, 10));
+    get_time(r, 0, 11, out->created_at);
+    get_time(r, 0, 12, out->started_at);
+    get_time(r, 0, 13, out->finished_at);
+    store_get_limits(r, 0, 14, &j->limits);
+    j->keep_output = PQgetvalue(r, 0, 18)[0] == 't';
+    PQclear(r);
+    if (bad || load_results(s, id, rep, err) < 0) {
+        core_submission_free(out);
+        return bad ? oom(err) : -1;
+    }
+    return 0;
+}
+
+int store_submission_status(store_t *s, const char *id, core_status_t *status, nsj_error_t *err)
+{
+    const char *p[] = {id};
+    PGresult *r = store_exec(s, "SELECT status FROM submissions WHERE id = $1", 1, p, err);
+    if (!r)
+        return -1;
+    int rc = 0;
+    if (PQntuples(r) == 0)
+        not_found(err, "submission", id);
+    if (PQntuples(r) == 0 || core_status_from_name(PQgetvalue(r, 0, 0), status) < 0)
+        rc = -1;
+    if (rc < 0 && PQntuples(r) > 0)
+        rc = nsj_error_set(err, EIO, "submission %s: unknown status '%s'", id, PQgetvalue(r, 0, 0));
+    PQclear(r);
     return rc;
+}
+
+int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out, nsj_error_t *err)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%ld", n);
+    const char *p[] = {id, num};
+    PGresult *r = store_exec(s,
+                             "SELECT b.sha256, b.size FROM submission_results r JOIN blobs b ON b.sha256 = r.stdout_sha256"
+                             " WHERE r.submission_id = $1 AND r.ordinal = $2",
+                             2, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        snprintf(err->msg, sizeof err->msg,
+                 "submission %s has no kept stdout of test %ld (it is kept when the submission asks keep_output)", id, n);
+        err->errnum = ENOENT;
+        return -1;
+    }
+    snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(r, 0, 0));
+    out->size = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    return 0;
 }

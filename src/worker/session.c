@@ -9,7 +9,7 @@
  *     there to talk to it; none within SESSION_IDLE ends the session.
  *  3. Compile (compiled languages), as for submissions; a failure ends the
  *     session with exit status compile_error and the compiler's output.
- *  4. Run with nsj_run(): stdin is a pipe fed by the input thread, output
+ *  4. Run with judge_build_run(): stdin is a pipe fed by the input thread, output
  *     goes out through on_output; idle timeout SESSION_IDLE, wall limit
  *     SESSION_LIMIT, SESSION_OUTPUT_LIMIT for stdout and stderr together.
  *  5. Publish the final state and the exit message in one step, record
@@ -572,7 +572,7 @@ static void run_program(live_run_t *r, judge_build_t *build, store_t *db)
         return;
     }
     nsj_result_t res;
-    int rc = nsj_run(ctx->sb, &spec, &res);
+    int rc = judge_build_run(build, ctx->sb, &spec, &res);
 
     /* Output first (the flusher drains everything), then the end. */
     pthread_mutex_lock(&r->mu);

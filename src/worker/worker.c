@@ -10,9 +10,14 @@
  *  3. A reclaimed message's delivery count is read (XPENDING): over
  *     MAX_DELIVERIES, the submission becomes internal_error with that reason.
  *  4. The submission is marked running (unless it is final already: then
- *     the message is only acknowledged), every test runs in the sandbox,
- *     and the results and the final state are stored in one transaction
- *     that does nothing if someone else finished the submission first.
+ *     the message is only acknowledged), its job (core/job.h: language,
+ *     source, limits, tests) is loaded from Postgres (the message carries
+ *     only the id), every test runs in the sandbox, and the results and
+ *     the final state are stored in one transaction that does nothing if
+ *     someone else finished the submission first. A run in which a test
+ *     ended in internal_error (the host failed, not the program) is
+ *     judged again, JUDGE_ATTEMPTS runs in all, before internal_error is
+ *     stored.
  *  5. Only then is the message acknowledged (XACK + XDEL).
  *
  * A worker that dies anywhere in 2-5 leaves the message pending: another
@@ -52,11 +57,11 @@
 #include "judge/judge.h"
 #include "queue/live.h"
 #include "queue/message.h"
-#include "service/job.h"
 #include "service/service.h"
 #include "session.h"
 #include "store/store.h"
 #include "worker.h"
+#include "worker/datacache.h"
 
 #define BLOCK_MS 1000            /* XREADGROUP wait: how soon a stop is noticed */
 #define REPLY_TIMEOUT_MS 10000   /* a Redis reply (beyond BLOCK_MS) or a connect */
@@ -95,6 +100,7 @@ struct worker_pool {
     queue_url_t redis;
     nsj_sandbox_t *sb;
     const language_table_t *langs;
+    datacache_t *cache;          /* test data on this host (NSJUDGE_DATA_CACHE) */
     char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
     char (*rootfs_err)[512];
     pthread_mutex_t mu;
@@ -310,14 +316,15 @@ static int op_start(store_t *db, void *ctx, nsj_error_t *err)
 }
 
 typedef struct finish_ctx {
-    const store_outcome_t *o;
+    const char *id;
+    const core_report_t *rep;
     bool committed;
 } finish_ctx_t;
 
 static int op_finish(store_t *db, void *ctx, nsj_error_t *err)
 {
     finish_ctx_t *c = ctx;
-    return store_submission_finish(db, c->o, &c->committed, err);
+    return store_submission_finish(db, c->id, c->rep, &c->committed, err);
 }
 
 static int op_ack(queue_conn_t *q, const char *consumer, void *ctx, nsj_error_t *err)
@@ -345,7 +352,7 @@ static int op_deliveries(queue_conn_t *q, const char *consumer, void *ctx, nsj_e
 static void events_begin(job_thread_t *t, const char *submission_id, size_t ntests)
 {
     live_events_key(submission_id, t->ev_key);
-    t->ev_maxlen = (long)(t->pool->cfg.max_deliveries + 1) * (long)(ntests + 3);
+    t->ev_maxlen = (long)(t->pool->cfg.max_deliveries + 1) * (long)(t->pool->cfg.attempts * ntests + 3);
     if (t->ev_maxlen < 64)
         t->ev_maxlen = 64;
     t->ev_failed = false;
@@ -375,10 +382,10 @@ static void event(job_thread_t *t, const char *type, char *data, bool refresh_tt
     free(data);
 }
 
-static void on_test(void *ud, size_t i, const judge_test_result_t *r)
+static void on_test(void *ud, size_t i, const core_test_result_t *r)
 {
     job_thread_t *t = ud;
-    live_result_t lr = {.ordinal = (int)i, .status = judge_status_name(r->status), .passed = r->passed,
+    live_result_t lr = {.ordinal = (int)i, .status = core_status_name(r->status), .passed = r->passed,
                         .execution_ms = (int64_t)r->wall_ms, .cpu_ms = (int64_t)r->cpu_ms,
                         .memory_kb = (int64_t)r->memory_kb, .evidence = r->evidence};
     event(t, "result", live_event_result(&lr), false);
@@ -413,87 +420,168 @@ static int fail_submission(job_thread_t *t, const char *id, const char *reason)
 
 /* ---- one job ---- */
 
-/* Judge the message's submission and store the outcome. OP_GAVE_UP: leave
- * the message pending (cancelled, or shutting down with the store away). */
-static int judge_and_store(job_thread_t *t, const queue_message_t *m)
+/* ---- test data: the host's cache, filled from Postgres ---- */
+
+static int fetch_blob(void *ud, const char *sha, int (*sink)(void *, const void *, size_t), void *sctx,
+                      nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    uint64_t size;
+    if (ensure_connected(t, NEED_DB, false) < 0)
+        return nsj_error_set(err, EAGAIN, "Postgres unavailable");
+    return store_blob_read(t->db, sha, sink, sctx, &size, err);
+}
+
+/* A Postgres outage while a test's data or output is read or written is
+ * the host's fault, not the program's: wait for Postgres as with_store()
+ * does (the step is redone whole: a fill starts again, a blob is written
+ * once), until give_up(). true: retry now. */
+static bool retry_store_step(job_thread_t *t, const nsj_error_t *err, uint64_t *delay)
+{
+    if (err->errnum != EAGAIN || give_up(t->pool))
+        return false;
+    if (!t->db_down)
+        service_log("worker %u: Postgres failed mid-test, retrying: %s", t->index, err->msg);
+    t->db_down = true;
+    pool_wait(t->pool, *delay, false);
+    *delay = next_backoff(*delay);
+    return true;
+}
+
+static int open_data(void *ud, const core_blob_t *blob, nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    int fd;
+    bool filled;
+    uint64_t delay = BACKOFF_MIN_MS;
+    while (datacache_get(t->pool->cache, blob, fetch_blob, t, &fd, &filled, err) < 0)
+        if (!retry_store_step(t, err, &delay))
+            return -1;
+    if (filled)
+        service_log("worker %u: data cache: filled %s (%llu bytes) from Postgres", t->index, blob->sha256,
+                    (unsigned long long)blob->size);
+    return fd;
+}
+
+static int keep_stdout(void *ud, const char *data, size_t len, core_blob_t *blob, nsj_error_t *err)
+{
+    job_thread_t *t = ud;
+    uint64_t delay = BACKOFF_MIN_MS;
+    for (;;) {
+        if (ensure_connected(t, NEED_DB, false) < 0)
+            return nsj_error_set(err, EAGAIN, "Postgres unavailable");
+        if (store_blob_put_mem(t->db, data, len, blob, err) == 0)
+            return 0;
+        if (!retry_store_step(t, err, &delay))
+            return -1;
+    }
+}
+
+typedef struct load_ctx {
+    const char *id;
+    core_job_t *job;
+} load_ctx_t;
+
+static int op_load(store_t *db, void *ctx, nsj_error_t *err)
+{
+    load_ctx_t *c = ctx;
+    return store_job_load(db, c->id, c->job, err);
+}
+
+/* Judge a job, again while a test ends in internal_error (a fault of this
+ * host, never of the program: a sandbox step failed) up to cfg.attempts
+ * runs in all; the last run's report is the one stored. */
+static void judge_attempts(job_thread_t *t, judge_submission_t *sub, core_report_t *rep)
+{
+    worker_pool_t *p = t->pool;
+    for (unsigned attempt = 1;; attempt++) {
+        judge_run(p->sb, sub, rep);
+        if (rep->cancelled || rep->status != CORE_STATUS_INTERNAL_ERROR || attempt >= p->cfg.attempts ||
+            atomic_load(&p->stopping))
+            return;
+        service_log("worker %u: submission %s: internal_error on attempt %u of %u (%s): judging it again", t->index,
+                    sub->job->submission_id, attempt, p->cfg.attempts, rep->error);
+        core_report_free(rep);
+    }
+}
+
+/* Load the submission's job, judge it and store the outcome. OP_GAVE_UP:
+ * leave the message pending (cancelled, or shutting down with the store away). */
+static int judge_and_store(job_thread_t *t, const char *id)
 {
     worker_pool_t *p = t->pool;
     char reason[NSJ_ERROR_MSG_MAX + 128];
-    const language_t *lang = languages_find(p->langs, m->language);
+    nsj_error_t err;
+    core_job_t job;
+    memset(&job, 0, sizeof job);
+    load_ctx_t lc = {.id = id, .job = &job};
+    int rc = with_store(t, op_load, &lc, &err);
+    if (rc == OP_GAVE_UP)
+        return OP_GAVE_UP;
+    if (rc == OP_FAILED) {
+        snprintf(reason, sizeof reason, "loading the job: %s", err.msg);
+        return fail_submission(t, id, reason);
+    }
+    events_begin(t, id, job.ntests);
+    event(t, "status", live_event_status("running", NULL), true);
+    const language_t *lang = languages_find(p->langs, job.language);
+    char limits_msg[200];
     if (!lang) {
-        snprintf(reason, sizeof reason, "language '%s' is not in this worker's language table", m->language);
-        return fail_submission(t, m->submission_id, reason);
+        snprintf(reason, sizeof reason, "language '%s' is not in this worker's language table", job.language);
+        rc = fail_submission(t, id, reason);
+        goto out_job;
+    }
+    if (job.ntests == 0) {
+        rc = fail_submission(t, id, "the submission has no test cases");
+        goto out_job;
     }
     size_t li = (size_t)(lang - p->langs->langs);
     if (!p->rootfs[li][0]) {
         snprintf(reason, sizeof reason, "%s", p->rootfs_err[li]);
-        return fail_submission(t, m->submission_id, reason);
+        rc = fail_submission(t, id, reason);
+        goto out_job;
     }
-    judge_test_t *tests = calloc(m->ntests, sizeof *tests);
-    store_test_result_t *rows = calloc(m->ntests, sizeof *rows);
-    if (!tests || !rows) {
-        free(tests);
-        free(rows);
-        return fail_submission(t, m->submission_id, "out of memory");
+    /* The API checked them against its maxima; this worker's may differ. */
+    if (core_limits_check(&job.limits, &p->cfg.max_limits, limits_msg, sizeof limits_msg) < 0) {
+        snprintf(reason, sizeof reason, "this worker's MAX_* limits refuse the job's limits: %s", limits_msg);
+        rc = fail_submission(t, id, reason);
+        goto out_job;
     }
-    for (size_t i = 0; i < m->ntests; i++)
-        tests[i] = (judge_test_t){.input = m->tests[i].input, .input_len = m->tests[i].input_len,
-                                  .expected = m->tests[i].expected, .expected_len = m->tests[i].expected_len,
-                                  .score = m->tests[i].score};
-    judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .source = m->source,
-                              .source_len = m->source_len, .tests = tests, .ntests = m->ntests,
-                              .limits = p->cfg.limits, .cancel_fd = p->cancel_pipe[0],
-                              .keep_output = p->cfg.keep_output, .on_test = on_test, .ud = t};
-    judge_report_t rep;
+    judge_submission_t sub = {.lang = lang, .rootfs = p->rootfs[li], .job = &job,
+                              .cancel_fd = p->cancel_pipe[0], .preview_max = p->cfg.keep_output,
+                              .on_test = on_test, .ud = t, .open_data = open_data,
+                              .keep_stdout = keep_stdout};
+    core_limits_resolve(&job.limits, &p->cfg.limits, &sub.limits);
+    core_report_t rep;
     uint64_t t0 = now_ms();
-    judge_run(p->sb, &sub, &rep);
-    int rc = OP_OK;
+    judge_attempts(t, &sub, &rep);
     if (rep.cancelled) {
-        service_log("worker %u: submission %s: cancelled by shutdown; its message stays pending", t->index,
-                    m->submission_id);
+        service_log("worker %u: submission %s: cancelled by shutdown; its message stays pending", t->index, id);
         rc = OP_GAVE_UP;
         goto out;
     }
-    for (size_t i = 0; i < rep.ntests; i++) {
-        const judge_test_result_t *r = &rep.tests[i];
-        rows[i] = (store_test_result_t){.test_case_id = m->tests[i].id, .ordinal = (int)i,
-                                        .status = judge_status_name(r->status), .passed = r->passed,
-                                        .out = r->out, .err = r->err, .execution_ms = (int64_t)r->wall_ms,
-                                        .cpu_ms = (int64_t)r->cpu_ms, .memory_kb = (int64_t)r->memory_kb,
-                                        .exit_code = r->exit_code, .signal = r->signal, .evidence = r->evidence};
-    }
-    store_outcome_t o = {.submission_id = m->submission_id, .status = judge_status_name(rep.status),
-                         .out = rep.status == JUDGE_COMPILE_ERROR ? rep.compile_out
-                                : rep.ntests                     ? rep.tests[rep.shown].out
-                                                                 : NULL,
-                         .err = rep.status == JUDGE_COMPILE_ERROR ? rep.compile_err
-                                : rep.ntests                     ? rep.tests[rep.shown].err
-                                                                 : NULL,
-                         .execution_ms = (int64_t)rep.execution_ms, .memory_kb = (int64_t)rep.memory_kb,
-                         .score_awarded = rep.score, .max_score = rep.max_score,
-                         .error = rep.status == JUDGE_INTERNAL_ERROR ? rep.error : NULL,
-                         .results = rows, .nresults = rep.ntests};
-    finish_ctx_t fc = {.o = &o};
-    nsj_error_t err;
+    finish_ctx_t fc = {.id = id, .rep = &rep};
     rc = with_store(t, op_finish, &fc, &err);
+    const char *status = core_status_name(rep.status);
     if (rc == OP_FAILED) {
         snprintf(reason, sizeof reason, "storing the results: %s", err.msg);
-        rc = fail_submission(t, m->submission_id, reason);
+        rc = fail_submission(t, id, reason);
     } else if (rc == OP_OK) {
         service_log("worker %u: submission %s: %s, score %" PRId64 "/%" PRId64 ", %zu tests, %" PRIu64 " ms%s",
-                    t->index, m->submission_id, o.status, rep.score, rep.max_score, rep.ntests, now_ms() - t0,
+                    t->index, id, status, rep.score, rep.max_score, rep.ntests, now_ms() - t0,
                     fc.committed ? "" : " (already finished by another worker: not stored again)");
         /* After the commit: a client told "passed" finds it final in Postgres. */
         if (fc.committed) {
-            live_final_t f = {.status = o.status, .score = rep.score, .max_score = rep.max_score,
-                              .execution_ms = o.execution_ms, .memory_kb = o.memory_kb, .error = o.error};
-            event(t, "status", live_event_status(o.status, &f), true);
+            live_final_t f = {.status = status, .score = rep.score, .max_score = rep.max_score,
+                              .execution_ms = (int64_t)rep.execution_ms, .memory_kb = (int64_t)rep.memory_kb,
+                              .error = rep.status == CORE_STATUS_INTERNAL_ERROR ? rep.error : NULL};
+            event(t, "status", live_event_status(status, &f), true);
         }
     }
 out:
-    judge_report_free(&rep);
-    free(tests);
-    free(rows);
+    core_report_free(&rep);
+out_job:
+    core_job_free(&job);
     return rc;
 }
 
@@ -512,8 +600,6 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
         goto ack;
     }
     int parsed = queue_message_parse(d->payload, d->len, &m, &err);
-    if (m.submission_id[0])
-        events_begin(t, m.submission_id, m.ntests);
     if (parsed < 0) {
         service_log("worker %u: stream entry %s is not a valid message (%s)%s", t->index, d->id, err.msg,
                     m.submission_id[0] ? "" : ": acknowledged and dropped");
@@ -557,8 +643,7 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
         goto ack;
     }
     if (sc.state == STORE_STARTED) {
-        event(t, "status", live_event_status("running", NULL), true);
-        if (judge_and_store(t, &m) == OP_GAVE_UP)
+        if (judge_and_store(t, m.submission_id) == OP_GAVE_UP)
             goto leave;
     }
 ack:
@@ -566,7 +651,6 @@ ack:
         service_log("worker %u: acknowledging %s: %s", t->index, d->id, err.msg);
 leave:
     slot_clear(p, t->index);
-    queue_message_free(&m);
 }
 
 static void note_queue_error(job_thread_t *t, const nsj_error_t *err, uint64_t *delay)
@@ -723,21 +807,20 @@ static void touch_all(worker_pool_t *p, queue_conn_t *q)
 
 static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
 {
-    store_job_t *jobs;
+    char(*ids)[STORE_UUID_LEN + 1];
     size_t n;
     nsj_error_t err;
-    if (store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH, &jobs,
+    if (store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH, &ids,
                          &n, &err) < 0) {
         service_log("maintenance: looking for stale submissions: %s", err.msg);
         return;
     }
     size_t sent = 0;
     for (size_t i = 0; i < n; i++) {
-        const store_job_t *j = &jobs[i];
         size_t len;
-        char *payload = service_job_message(j, &len);
+        char *payload = queue_message_for(ids[i], &len);
         if (!payload || queue_enqueue(q, payload, len, NULL, 0, &err) < 0) {
-            service_log("maintenance: enqueueing stale submission %s again: %s", j->submission_id,
+            service_log("maintenance: enqueueing stale submission %s again: %s", ids[i],
                         payload ? err.msg : "out of memory");
             free(payload);
             if (queue_broken(q))
@@ -749,7 +832,7 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
     }
     if (sent)
         service_log("maintenance: enqueued %zu stale submissions again", sent);
-    store_jobs_free(jobs, n);
+    free(ids);
 }
 
 static void *maint_main(void *arg)
@@ -857,6 +940,8 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
             service_log("warning: language %s cannot run here: %s", langs->langs[i].name, e.msg);
         }
     }
+    if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0)
+        goto fail;
     if (pipe2(p->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || (p->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
         nsj_error_set(err, errno, "worker pool: pipe/eventfd");
         goto fail;
@@ -958,5 +1043,6 @@ void worker_pool_free(worker_pool_t *p)
     free(p->threads);
     free(p->rootfs);
     free(p->rootfs_err);
+    datacache_close(p->cache);
     free(p);
 }

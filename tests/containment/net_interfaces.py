@@ -3,7 +3,11 @@
 # expect: ok
 import os, socket
 
-names = [n for _, n in socket.if_nameindex()]
+try:
+    names = [n for _, n in socket.if_nameindex()]  # netlink: a refused family
+except OSError as e:
+    print("if_nameindex:", e.strerror)
+    names = ["lo"]
 print("if_nameindex:", names)
 for n in names:
     if n != "lo":

@@ -1,7 +1,7 @@
 # family: resources
 # attack: start threads until it fails, under a 16-task pids limit
 # expect: ok runtime_error
-# args: --pids 16 --wall 3
+# args: --pids 16 --wall 30
 import threading
 
 stop = threading.Event()

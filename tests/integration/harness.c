@@ -225,7 +225,8 @@ int it_count_sandbox_processes_of(pid_t supervisor)
             continue;
         char *uid = strstr(buf, "\nUid:");
         unsigned r = 0;
-        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || (r != 100000 && r != 100001))
+        /* The slots' host ids (default base and count). */
+        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || r < IT_UID_BASE || r >= IT_UID_BASE + 2 * IT_SLOTS)
             continue;
         /* Ours: in a run cgroup this test process made (run-<our pid>-N);
          * sandboxes of other supervisors on the host are not counted. */
@@ -294,7 +295,10 @@ int it_count_mounts(void)
             *eol = '\0';
         char point[4096] = "";
         sscanf(line, "%*s %*s %*s %*s %4095s", point);
-        if ((rl && strncmp(point, it.rootfs, rl) == 0) || strstr(line, " - overlay "))
+        /* Where a leaking sandbox would leave mounts: on its rootfs, or a
+         * scratch mount under the run directory. (Not "any overlay": other
+         * work on the host, a docker daemon say, mounts and unmounts its own.) */
+        if ((rl && strncmp(point, it.rootfs, rl) == 0) || strncmp(point, "/run/nsjudge", 12) == 0)
             n++;
         line = eol ? eol + 1 : NULL;
     }

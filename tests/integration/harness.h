@@ -25,6 +25,43 @@ typedef struct it_env {
 
 extern it_env_t it;
 
+/* Assertions shared by the test files (cmocka must be included first). */
+#define RUN_OK(call, res)                                  \
+    do {                                                   \
+        if ((call) < 0) {                                  \
+            it_dump(#call, res);                           \
+            fail_msg("run failed: %s", (res)->message);    \
+        }                                                  \
+    } while (0)
+
+#define EXPECT_VERDICT(res, v)                                                          \
+    do {                                                                                \
+        if ((res)->verdict != (v)) {                                                    \
+            it_dump("unexpected verdict", res);                                         \
+            fail_msg("verdict %s, expected %s", nsj_verdict_name((res)->verdict), nsj_verdict_name(v)); \
+        }                                                                               \
+    } while (0)
+
+#define EXPECT_LINE(res, line)                                  \
+    do {                                                        \
+        if (!it_has_line((res)->out, line)) {                   \
+            it_dump("missing line", res);                       \
+            fail_msg("stdout lacks the line '%s'", line);       \
+        }                                                       \
+    } while (0)
+
+#define EXPECT_EVIDENCE(res, text)                                           \
+    do {                                                                     \
+        if (!strstr((res)->evidence, text)) {                                \
+            it_dump("evidence", res);                                        \
+            fail_msg("evidence '%s' lacks '%s'", (res)->evidence, text);     \
+        }                                                                    \
+    } while (0)
+
+/* The slot-isolation tests (test_isolation.c); returns how many failed.
+ * portable: only those that need nothing but the probe. */
+int it_run_isolation_tests(int portable);
+
 /* Make the shared sandbox once; records why not (tests then REQUIRE it). */
 void it_global_setup(void);
 void it_global_teardown(void);
@@ -53,10 +90,14 @@ void it_dump(const char *what, const nsj_result_t *r);
 /* Run build/nsjudge with args; captures stdout and stderr; returns exit status. */
 int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...) __attribute__((sentinel));
 
-/* Processes with the sandbox's host uids (100000, 100001) in this process's run cgroups. */
+/* Processes with the slots' host uids in this process's run cgroups. */
 int it_count_sandbox_processes(void);
 /* The same for the run cgroups of another supervisor process. */
 int it_count_sandbox_processes_of(pid_t supervisor);
+/* The sandbox's default slots: host ids IT_UID_BASE .. +2*IT_SLOTS-1. */
+#define IT_UID_BASE 100000u
+#define IT_SLOTS 64u
+
 /* This process's run cgroups (run-<pid>-*) left anywhere under /sys/fs/cgroup. */
 int it_count_run_cgroups(void);
 int it_count_run_cgroups_of(pid_t supervisor);

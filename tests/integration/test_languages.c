@@ -136,7 +136,7 @@ static void run_case(const language_t *lang, const char *rootfs, const lcase_t *
         judge_build_run_spec(&b, &c->limits, &spec);
         spec.stdin_data = c->input;
         spec.stdin_len = strlen(c->input);
-        if (nsj_run(sb, &spec, &r) < 0)
+        if (judge_build_run(&b, sb, &spec, &r) < 0)
             fail_msg("%s: run failed: %s", c->name, r.message);
         snprintf(status, sizeof status, "%s", nsj_verdict_name(r.verdict));
         if (r.verdict == NSJ_VERDICT_OK && c->want[0])

@@ -22,38 +22,6 @@
 
 #include "harness.h"
 
-#define RUN_OK(call, res)                                  \
-    do {                                                   \
-        if ((call) < 0) {                                  \
-            it_dump(#call, res);                           \
-            fail_msg("run failed: %s", (res)->message);    \
-        }                                                  \
-    } while (0)
-
-#define EXPECT_VERDICT(res, v)                                                          \
-    do {                                                                                \
-        if ((res)->verdict != (v)) {                                                    \
-            it_dump("unexpected verdict", res);                                         \
-            fail_msg("verdict %s, expected %s", nsj_verdict_name((res)->verdict), nsj_verdict_name(v)); \
-        }                                                                               \
-    } while (0)
-
-#define EXPECT_LINE(res, line)                                  \
-    do {                                                        \
-        if (!it_has_line((res)->out, line)) {                   \
-            it_dump("missing line", res);                       \
-            fail_msg("stdout lacks the line '%s'", line);       \
-        }                                                       \
-    } while (0)
-
-#define EXPECT_EVIDENCE(res, text)                                           \
-    do {                                                                     \
-        if (!strstr((res)->evidence, text)) {                                \
-            it_dump("evidence", res);                                        \
-            fail_msg("evidence '%s' lacks '%s'", (res)->evidence, text);     \
-        }                                                                    \
-    } while (0)
-
 static nsj_limits_t limits(void)
 {
     nsj_limits_t l;
@@ -163,10 +131,14 @@ static void v_cpu_bandwidth(void **state)
     RUN_OK(it_probe(&r, &l, "spin", "2", NULL), &r);
     EXPECT_VERDICT(&r, NSJ_VERDICT_TIME_LIMIT);
     assert_int_equal(r.time_kind, NSJ_TIME_WALL);
-    /* 0.25 core for ~1 s is ~250 ms; allow a period of slack. */
-    if (r.cpu_ms > 400) {
+    /* 0.25 core over the run's wall time (the cgroup's CPU also counts
+     * set-up, up to a second on a slow emulated host) plus a period of
+     * slack; unthrottled, the two spinners would use 2 cores' worth. */
+    uint64_t bound = (r.wall_ms + 1000) / 4 + 100;
+    if (r.cpu_ms > bound) {
         it_dump("bandwidth", &r);
-        fail_msg("used %llu ms of CPU in 1 s at 0.25 core", (unsigned long long)r.cpu_ms);
+        fail_msg("used %llu ms of CPU in %llu ms at 0.25 core (bound %llu)", (unsigned long long)r.cpu_ms,
+                 (unsigned long long)r.wall_ms, (unsigned long long)bound);
     }
     nsj_result_free(&r);
 }
@@ -182,7 +154,7 @@ static void v_time_wall(void **state)
     EXPECT_VERDICT(&r, NSJ_VERDICT_TIME_LIMIT);
     assert_int_equal(r.time_kind, NSJ_TIME_WALL);
     EXPECT_EVIDENCE(&r, "wall timer");
-    assert_true(r.wall_ms >= 300 && r.wall_ms < 3000);
+    assert_true(r.wall_ms >= 300 && r.wall_ms < 30000); /* killed by the timer, not the 30 s sleep ending */
     nsj_result_free(&r);
 }
 
@@ -192,6 +164,10 @@ static void v_memory(void **state)
     IT_REQUIRE_SANDBOX();
     nsj_limits_t l = limits();
     l.memory_bytes = 64 << 20;
+    /* The OOM kill decides; reclaim at the limit can burn seconds of CPU
+     * on a slow (emulated, busy) machine before it comes. */
+    l.cpu_ms = 60000;
+    l.wall_ms = 120000;
     nsj_result_t r;
     RUN_OK(it_probe(&r, &l, "memhog", "256", NULL), &r);
     EXPECT_VERDICT(&r, NSJ_VERDICT_MEMORY_LIMIT);
@@ -302,6 +278,9 @@ static void s_errno_matrix(void **state)
         {"chroot", "EPERM"}, {"pivot_root", "EPERM"}, {"fsopen", "EPERM"}, {"open_tree", "EPERM"},
         {"swapon", "EPERM"}, {"settimeofday", "EPERM"}, {"clock_settime", "EPERM"}, {"syslog", "EPERM"},
         {"acct", "EPERM"}, {"sethostname", "EPERM"}, {"setuid0", "EPERM"}, {"getpid", "ok"},
+        /* host-wide pools and surfaces (issue #10): refused like Docker's profile does */
+        {"io_setup", "ENOSYS"}, {"memfd_secret", "ENOSYS"}, {"sysfs", "EPERM"}, {"ustat", "EPERM"},
+        {"set_mempolicy", "EPERM"}, {"vsock", "EAFNOSUPPORT"},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         nsj_result_t r;
@@ -467,7 +446,7 @@ static void c_fork_bomb(void **state)
     IT_REQUIRE_SANDBOX();
     nsj_limits_t l = limits();
     l.pids = 16;
-    l.wall_ms = 500;
+    l.wall_ms = 5000; /* time for the bomb to reach pids.max on a busy host */
     nsj_result_t r;
     RUN_OK(it_probe(&r, &l, "forkbomb", NULL), &r);
     assert_true(r.verdict == NSJ_VERDICT_TIME_LIMIT || r.verdict == NSJ_VERDICT_RUNTIME_ERROR);
@@ -1005,6 +984,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(cli_internal_error),
     };
     int failed = cmocka_run_group_tests_name("sandbox (probe payloads)", probe_tests, NULL, NULL);
+    failed += it_run_isolation_tests(portable);
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
     it_global_teardown();

@@ -9,6 +9,20 @@
  *   probe memhog MIB                 allocate and touch MIB mebibytes
  *   probe forkbomb                   fork forever
  *   probe flood out|err|both         write forever
+ *   probe trickle MS                 1-byte writes to stdout for MS ms of CPU
+ *   probe ids MS                     host uid of the program (uid_map), then sleep MS
+ *   probe inflight MS                leave fds in flight on a socketpair, hold MS
+ *   probe sendfd                     pass one fd over a socketpair: sendfd=ok|ERRNO
+ *   probe inotify MS                 take inotify instances until refused, hold MS
+ *   probe sigqueue MS                queue signals to self until refused, hold MS
+ *   probe pipes MS                   make 1 MiB pipes until refused, hold MS
+ *   probe pipesize                   a new pipe's capacity: pipesize=N
+ *   probe families                   socket() for families 0..45: which succeed
+ *   probe tcpbuf MIB MS              park up to MIB MiB in loopback TCP buffers
+ *   probe cat PATH...                print each file (path: then its text)
+ *   probe selfxcpu                   25 ms of CPU, then raise(SIGXCPU)
+ * With no arguments, the arguments are read from stdin (one line): the
+ * CLI's binary language passes none.
  *   probe daemon                     setsid double-fork, then exit 0
  *   probe stopped                    a SIGSTOPped child, then exit 0
  *   probe killall                    kill(-1, SIGKILL) and report
@@ -33,6 +47,7 @@
 #include <linux/keyctl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +59,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -122,6 +138,12 @@ static int try_syscall(const char *n)
     else if (!strcmp(n, "sethostname")) rc = sethostname("x", 1);
     else if (!strcmp(n, "setuid0")) rc = setuid(0);
     else if (!strcmp(n, "getpid")) rc = syscall(SYS_getpid);
+    else if (!strcmp(n, "vsock")) rc = socket(40 /* AF_VSOCK; never connected */, SOCK_STREAM, 0);
+    else if (!strcmp(n, "io_setup")) { unsigned long ctx = 0; rc = syscall(SYS_io_setup, 1, &ctx); }
+    else if (!strcmp(n, "sysfs")) rc = syscall(SYS_sysfs, 3);
+    else if (!strcmp(n, "ustat")) rc = syscall(SYS_ustat, 0, NULL);
+    else if (!strcmp(n, "memfd_secret")) rc = syscall(447, 0);
+    else if (!strcmp(n, "set_mempolicy")) rc = syscall(SYS_set_mempolicy, 0, NULL, 0);
     else {
         printf("unknown syscall test %s\n", n);
         return 2;
@@ -176,22 +198,230 @@ static int list_dir(const char *path, int numeric_only)
     return 0;
 }
 
+/* The network namespace's interfaces, from /proc/self/net/dev (if_nameindex
+ * needs a netlink socket, a family the sandbox refuses). */
 static int cmd_ifaces(void)
 {
-    struct if_nameindex *ifs = if_nameindex();
-    if (!ifs) {
+    FILE *f = fopen("/proc/self/net/dev", "r");
+    if (!f) {
         printf("error=%s\n", ename(errno));
         return 1;
     }
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    for (struct if_nameindex *i = ifs; i->if_index; i++) {
+    char line[512];
+    for (int n = 0; fgets(line, sizeof line, f); n++) {
+        char name[IFNAMSIZ];
+        if (n < 2 || sscanf(line, " %15[^:]:", name) != 1)
+            continue;
         struct ifreq r;
         memset(&r, 0, sizeof r);
-        snprintf(r.ifr_name, sizeof r.ifr_name, "%s", i->if_name);
+        snprintf(r.ifr_name, sizeof r.ifr_name, "%s", name);
         int up = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP);
-        printf("iface=%s %s\n", i->if_name, up ? "up" : "down");
+        printf("iface=%s %s\n", name, up ? "up" : "down");
     }
-    if_freenameindex(ifs);
+    fclose(f);
+    return 0;
+}
+
+static void hold(const char *ms)
+{
+    long v = atol(ms);
+    struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+    fflush(stdout);
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static int send_fds(int sock, const int *fds, int n)
+{
+    char data = 'x';
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(64 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+    return sendmsg(sock, &mh, MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+
+/* Fds in flight are counted per host uid against the sender's
+ * RLIMIT_NOFILE: send 64 at a time until the kernel refuses. */
+static int cmd_inflight(const char *ms)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+        return printf("error=%s\n", ename(errno)), 1;
+    int fds[64];
+    for (int i = 0; i < 64; i++)
+        fds[i] = sv[0];
+    long sent = 0;
+    int e = 0;
+    for (int k = 0; k < 1000; k++) {
+        if (send_fds(sv[1], fds, 64) < 0) {
+            e = errno;
+            break;
+        }
+        sent += 64;
+    }
+    printf("inflight=%ld stopped=%s\n", sent, e ? ename(e) : "no");
+    hold(ms);
+    return 0;
+}
+
+static int cmd_sendfd(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+        return printf("sendfd=%s\n", ename(errno)), 0;
+    int rc = send_fds(sv[1], &sv[0], 1);
+    printf("sendfd=%s\n", rc == 0 ? "ok" : ename(errno));
+    return 0;
+}
+
+static int cmd_inotify(const char *ms)
+{
+    int n = 0, e = 0;
+    for (; n < 100000; n++) {
+        int fd = inotify_init1(IN_CLOEXEC);
+        if (fd < 0) {
+            e = errno;
+            break;
+        }
+    }
+    printf("inotify=%d stopped=%s\n", n, e ? ename(e) : "no");
+    hold(ms);
+    return 0;
+}
+
+static int cmd_sigqueue(const char *ms)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    union sigval v = {.sival_int = 1};
+    int n = 0, e = 0;
+    for (; n < 1000000; n++)
+        if (sigqueue(getpid(), SIGRTMIN, v) < 0) {
+            e = errno;
+            break;
+        }
+    printf("sigqueue=%d stopped=%s\n", n, e ? ename(e) : "no");
+    hold(ms);
+    return 0;
+}
+
+static int cmd_pipes(const char *ms)
+{
+    int n = 0;
+    for (; n < 120; n++) {
+        int p[2];
+        if (pipe(p) < 0 || fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0)
+            break;
+    }
+    printf("pipes=%d\n", n);
+    hold(ms);
+    return 0;
+}
+
+static int cmd_pipesize(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return printf("pipesize=%s\n", ename(errno)), 0;
+    printf("pipesize=%d\n", fcntl(p[0], F_GETPIPE_SZ));
+    return 0;
+}
+
+static int cmd_families(void)
+{
+    printf("families=");
+    for (int f = 0; f <= 45; f++) {
+        /* Never connect anywhere (AF_VSOCK would reach the hypervisor): socket() only. */
+        int fd = socket(f, SOCK_STREAM, 0);
+        if (fd < 0 && errno != EAFNOSUPPORT)
+            fd = socket(f, SOCK_DGRAM, 0);
+        if (fd < 0 && errno != EAFNOSUPPORT)
+            fd = socket(f, SOCK_RAW, 0);
+        if (fd >= 0 || errno != EAFNOSUPPORT)
+            printf("%d%s ", f, fd >= 0 ? "" : "?");
+        if (fd >= 0)
+            close(fd);
+    }
+    printf("\n");
+    return 0;
+}
+
+/* Connections on lo whose receivers never read: each write parks bytes in
+ * the kernel's socket buffers. */
+static int cmd_tcpbuf(const char *mib, const char *ms)
+{
+    long want = atol(mib) << 20, parked = 0;
+    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 128) < 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &al) < 0)
+        return printf("error=%s\n", ename(errno)), 1;
+    static char buf[1 << 16];
+    int conns = 0;
+    for (; conns < 100 && parked < want; conns++) {
+        int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (c < 0)
+            break;
+        int big = 64 << 20;
+        setsockopt(c, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+        if (connect(c, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS)
+            break;
+        struct pollfd pl = {.fd = ls, .events = POLLIN};
+        if (poll(&pl, 1, 200) != 1 || accept(ls, NULL, NULL) < 0)
+            break; /* never read */
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            ssize_t n = send(c, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                parked += n;
+                if (parked >= want)
+                    break;
+                continue;
+            }
+            if (n < 0 && errno != EAGAIN)
+                break;
+            /* Full (or under memory pressure): give it a moment, then the next connection. */
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 30)
+                break;
+            usleep(2000);
+        }
+    }
+    printf("tcpbuf_mib=%ld conns=%d\n", parked >> 20, conns);
+    hold(ms);
+    return 0;
+}
+
+static int cmd_cat(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        printf("%s:\n", argv[i]);
+        FILE *f = fopen(argv[i], "r");
+        if (!f) {
+            printf("error=%s\n", ename(errno));
+            continue;
+        }
+        char line[1024];
+        while (fgets(line, sizeof line, f))
+            fputs(line, stdout);
+        fclose(f);
+    }
     return 0;
 }
 
@@ -268,6 +498,16 @@ static void x32_getpid(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    static char line[4096];
+    static char *args[64];
+    if (argc < 2 && fgets(line, sizeof line, stdin)) {
+        args[0] = argv[0];
+        argc = 1;
+        for (char *t = strtok(line, " \t\n"); t && argc < 63; t = strtok(NULL, " \t\n"))
+            args[argc++] = t;
+        args[argc] = NULL;
+        argv = args;
+    }
     if (argc < 2) {
         fprintf(stderr, "usage: probe COMMAND ...\n");
         return 2;
@@ -323,6 +563,62 @@ int main(int argc, char **argv)
                 return 1;
             if (e && write(2, buf, sizeof buf) < 0)
                 return 1;
+        }
+    }
+    if (!strcmp(c, "ids") && argc > 2) {
+        FILE *f = fopen("/proc/self/uid_map", "r");
+        unsigned in, out, n;
+        while (f && fscanf(f, "%u %u %u", &in, &out, &n) == 3)
+            if (in == (unsigned)getuid())
+                printf("host_uid=%u\n", out);
+        if (f)
+            fclose(f);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        printf("start_ms=%lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+        hold(argv[2]);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        printf("end_ms=%lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+        return 0;
+    }
+    if (!strcmp(c, "inflight") && argc > 2)
+        return cmd_inflight(argv[2]);
+    if (!strcmp(c, "sendfd"))
+        return cmd_sendfd();
+    if (!strcmp(c, "inotify") && argc > 2)
+        return cmd_inotify(argv[2]);
+    if (!strcmp(c, "sigqueue") && argc > 2)
+        return cmd_sigqueue(argv[2]);
+    if (!strcmp(c, "pipes") && argc > 2)
+        return cmd_pipes(argv[2]);
+    if (!strcmp(c, "pipesize"))
+        return cmd_pipesize();
+    if (!strcmp(c, "families"))
+        return cmd_families();
+    if (!strcmp(c, "tcpbuf") && argc > 3)
+        return cmd_tcpbuf(argv[2], argv[3]);
+    if (!strcmp(c, "cat"))
+        return cmd_cat(argc, argv);
+    if (!strcmp(c, "selfxcpu")) {
+        struct timespec t;
+        do
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        while (t.tv_nsec < 25000000 && t.tv_sec == 0);
+        raise(SIGXCPU);
+        return 0;
+    }
+    if (!strcmp(c, "trickle") && argc > 2) {
+        long ms = atol(argv[2]);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        for (long n = 0;; n++) {
+            if (write(1, "y", 1) != 1)
+                return 1;
+            if ((n & 1023) == 0) {
+                clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+                if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+                    return 0;
+            }
         }
     }
     if (!strcmp(c, "daemon")) {

@@ -71,7 +71,7 @@ static const char *env_or(const char *name, const char *dflt)
     return v && *v ? v : dflt;
 }
 
-static int free_port(void)
+int e2e_free_port(void)
 {
     for (;;) {
         int p = 20000 + rand() % 40000;
@@ -276,8 +276,8 @@ long e2e_jint(const json_t *o, const char *k)
 /* ---- what a worker leaves ---- */
 
 /* Processes in one of the worker's run cgroups with the sandbox's uids
- * (100000 is a sandbox's init, 100001 what it runs); with kill_inits the
- * inits among them are SIGKILLed and counted. */
+ * (the default slots: 100000 + 2N is a sandbox's init, + 2N + 1 what it
+ * runs); with kill_inits the inits among them are SIGKILLed and counted. */
 static int sandboxes_of(pid_t worker, bool kill_inits)
 {
     char mark[32];
@@ -293,7 +293,8 @@ static int sandboxes_of(pid_t worker, bool kill_inits)
         char *t = e2e_read_file(path);
         char *uid = strstr(t, "\nUid:");
         unsigned u = 0;
-        bool wanted = uid && sscanf(uid + 5, "%u", &u) == 1 && (u == 100000 || (u == 100001 && !kill_inits));
+        bool wanted = uid && sscanf(uid + 5, "%u", &u) == 1 && u >= 100000 && u < 100000 + 2 * 64 &&
+                      (u % 2 == 0 || !kill_inits);
         free(t);
         if (!wanted)
             continue;
@@ -388,7 +389,7 @@ int e2e_setup(e2e_env_t *e, const char *target)
     if (PQstatus(e->pg) != CONNECTION_OK)
         return unavailable(e, "postgres: %s", PQerrorMessage(e->pg));
     PQclear(PQexec(e->pg, "SET client_min_messages = warning"));
-    e->api_port = free_port();
+    e->api_port = e2e_free_port();
     static char listen[64], r_env[200], d_env[300];
     snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", e->api_port);
     snprintf(r_env, sizeof r_env, "REDIS_URL=%s", e->redis_url);

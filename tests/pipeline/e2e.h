@@ -44,6 +44,9 @@ int e2e_setup(e2e_env_t *e, const char *target);
 /* Stop nsjudge-api (it must exit 0 on SIGTERM) and close Postgres. */
 void e2e_teardown(e2e_env_t *e);
 
+/* A loopback TCP port nothing listens on now. */
+int e2e_free_port(void);
+
 /* Whether GET /healthz answers 200. */
 bool e2e_api_healthy(void);
 
@@ -99,7 +102,7 @@ const char *e2e_jstr(const json_t *o, const char *k);
 long e2e_jint(const json_t *o, const char *k);
 
 /* Sandboxes of one worker process: processes with the sandbox's uids
- * (100000, 100001) in one of its run cgroups ("run-<pid>-N"). Other
+ * (the default slots' ids, 100000..100127) in one of its run cgroups ("run-<pid>-N"). Other
  * programs on the host may run sandboxes of their own meanwhile. */
 int e2e_sandbox_processes_of(pid_t worker);
 

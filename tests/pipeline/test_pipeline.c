@@ -7,6 +7,8 @@
  *
  * The environment from run.sh and the helpers: e2e.h. */
 #define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -21,6 +23,7 @@
 
 #include "../common/require.h"
 #include "client.h"
+#include "core/status.h"
 #include "e2e.h"
 
 #define STREAM "codesce:submissions"
@@ -406,6 +409,657 @@ static void question_and_scores(void **state)
     assert_string_equal(e2e_jstr(s, "status"), "runtime_error");
     assert_non_null(strstr(e2e_jstr(s, "stderr"), "SyntaxError"));
     json_decref(s);
+    stop(w.pid, SIGTERM);
+}
+
+#define SPIN2 "import time\nt = time.process_time()\nwhile time.process_time() - t < 2.0:\n    pass\n" DOUBLE
+#define ALLOC100 "b = b'x' * (100 * 1024 * 1024)\n" DOUBLE
+
+/* POST /questions; the new id in qid. */
+static void make_question(const char *body, char qid[37])
+{
+    http_resp_t r;
+    int st = e2e_post_json("/questions", body, &r);
+    if (st != 201)
+        fail_msg("POST /questions: %d %s", st, r.body ? r.body : "");
+    json_t *q = json_loads(r.body, 0, NULL);
+    snprintf(qid, 37, "%s", e2e_jstr(q, "id"));
+    json_decref(q);
+    http_resp_free(&r);
+}
+
+static void expect_limits(const json_t *result, double time_s, long memory)
+{
+    const json_t *l = json_object_get(result, "limits");
+    if (!json_is_object(l))
+        fail_msg("a result without its limits");
+    if (time_s > 0 && json_real_value(json_object_get(l, "time_limit")) != time_s)
+        fail_msg("time_limit %g, want %g", json_real_value(json_object_get(l, "time_limit")), time_s);
+    if (memory > 0 && json_integer_value(json_object_get(l, "memory_limit")) < memory)
+        fail_msg("memory_limit %lld, want at least %ld", (long long)json_integer_value(json_object_get(l, "memory_limit")),
+                 memory);
+}
+
+/* Limits per question and per submission (issue #11) over the worker's
+ * defaults (here 2 s of wall clock, 64 MiB): a 2 s CPU spin under a 1 s
+ * limit is time_limit and passes under 5 s; 100 MB under 64 MiB is
+ * memory_limit and passes under 256 MiB; each result says what it ran
+ * under; out-of-range limits are refused with the field and the range. */
+static void limits_per_question(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char q_time[37], q_mem[37];
+    make_question("{\"title\":\"spin\",\"time_limit\":1,\"test_cases\":[" T2("21", "42", 1) "]}", q_time);
+    make_question("{\"title\":\"alloc\",\"memory_limit\":\"64m\",\"test_cases\":[" T2("21", "42", 1) "]}", q_mem);
+    char path[64];
+    snprintf(path, sizeof path, "/questions/%s", q_time);
+    json_t *q = get_json(path, 200);
+    assert_true(json_real_value(json_object_get(q, "time_limit")) == 1.0);
+    assert_true(json_is_null(json_object_get(q, "memory_limit")));
+    json_decref(q);
+
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/questions", "{\"title\":\"t\",\"memory_limit\":\"64g\",\"test_cases\":["
+                                   T2("1", "1", 1) "]}", &r), 400);
+    assert_non_null(strstr(r.body, "field 'memory_limit' must be from 4194304 to 2147483648 bytes"));
+    http_resp_free(&r);
+    assert_int_equal(e2e_post_json("/submissions", "{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":31,"
+                                   "\"test_cases\":[" T2("1", "1", 1) "]}", &r), 400);
+    assert_non_null(strstr(r.body, "field 'time_limit' must be from 0.01 to 30 seconds"));
+    http_resp_free(&r);
+
+    worker_t w = worker_start("limits", 2, NULL);
+    char ids[4][37];
+    assert_int_equal(submit(SPIN2, NULL, q_time, ids[0]), 202);
+    assert_int_equal(submit(ALLOC100, NULL, q_mem, ids[1]), 202);
+    static const char inline_time[] = "{\"language\":\"python\",\"source_code\":\"import time\\nt = time.process_time()\\n"
+                                      "while time.process_time() - t < 2.0:\\n    pass\\nprint(int(input()) * 2)\\n\","
+                                      "\"time_limit\":5,\"wall_limit\":30,\"test_cases\":[" T2("21", "42", 1) "]}";
+    static const char inline_mem[] = "{\"language\":\"python\",\"source_code\":\"b = b'x' * (100 * 1024 * 1024)\\n"
+                                     "print(int(input()) * 2)\\n\",\"memory_limit\":\"256m\",\"wall_limit\":20,"
+                                     "\"test_cases\":[" T2("21", "42", 1) "]}";
+    const char *bodies[2] = {inline_time, inline_mem};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(e2e_post_json("/submissions", bodies[i], &r), 202);
+        json_t *j = json_loads(r.body, 0, NULL);
+        snprintf(ids[2 + i], 37, "%s", e2e_jstr(j, "id"));
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    wait_final(ids, 4, 120);
+    static const struct {
+        const char *status;
+        double time_s;
+        long memory;
+    } want[4] = {
+        {"time_limit", 1.0, 0},
+        {"memory_limit", 0, 64L << 20},
+        {"passed", 5.0, 0},
+        {"passed", 0, 256L << 20},
+    };
+    for (int i = 0; i < 4; i++) {
+        json_t *s = get_submission(ids[i]);
+        json_t *r0 = json_array_get(json_object_get(s, "results"), 0);
+        if (strcmp(e2e_jstr(s, "status"), want[i].status) != 0)
+            fail_msg("submission %d: %s (%s), want %s", i, e2e_jstr(s, "status"), e2e_jstr(r0, "evidence"),
+                     want[i].status);
+        expect_limits(r0, want[i].time_s, want[i].memory);
+        json_decref(s);
+    }
+    /* Under the worker's defaults alone the same programs fail: the limits did it. */
+    json_t *s = get_submission(ids[2]);
+    assert_true(json_real_value(json_object_get(s, "wall_limit")) == 30.0);
+    json_decref(s);
+    stop(w.pid, SIGTERM);
+}
+
+/* A database of the schema before issue #11 (migrations 001 and 002, rows
+ * in it, and a queue message of the old, whole-job kind) is upgraded in
+ * place by nsjudge-api --migrate: the rows stay, the status constraints
+ * come from the status table, and the old message is judged. */
+static void schema_upgrade(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    PQclear(e2e_sql("DROP DATABASE IF EXISTS nsjudge_upgrade"));
+    PQclear(e2e_sql("CREATE DATABASE nsjudge_upgrade"));
+    char url[256];
+    snprintf(url, sizeof url, "postgresql://postgres@127.0.0.1:%d/nsjudge_upgrade", E.pg_port);
+    PGconn *old = PQconnectdb(url);
+    assert_int_equal(PQstatus(old), CONNECTION_OK);
+    const char *files[] = {"001_schema.sql", "002_sessions.sql"};
+    PQclear(PQexec(old, "CREATE TABLE schema_migrations (version text PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())"));
+    for (int i = 0; i < 2; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/sql/%s", getenv("NSJUDGE_HOME"), files[i]);
+        char *sql = e2e_read_file(path);
+        assert_true(sql[0] != '\0');
+        PGresult *r = PQexec(old, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", files[i], PQerrorMessage(old));
+        PQclear(r);
+        free(sql);
+        const char *p[] = {files[i]};
+        PQclear(PQexecParams(old, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, p, NULL, NULL, 0));
+    }
+    /* A judged submission with its result, and a queued one. */
+    PGresult *r = PQexec(old, "WITH s AS (INSERT INTO submissions (language, source_code, status, max_score, score_awarded)"
+                              " VALUES ('python', 'print(4)', 'passed', 1, 1) RETURNING id),"
+                              " t AS (INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
+                              "  SELECT id, 0, '', '4', 1 FROM s RETURNING id, submission_id)"
+                              " INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed,"
+                              "  stdout, stderr, execution_ms, cpu_ms, memory_kb, evidence)"
+                              " SELECT submission_id, id, 0, 'passed', true, '4', '', 5, 4, 100, 'exit 0' FROM t"
+                              " RETURNING submission_id");
+    assert_int_equal(PQntuples(r), 1);
+    char done_id[37];
+    snprintf(done_id, sizeof done_id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    r = PQexec(old, "WITH s AS (INSERT INTO submissions (language, source_code, max_score)"
+                    " VALUES ('python', 'print(int(input()) * 2)', 3) RETURNING id)"
+                    " INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
+                    " SELECT id, 0, '21', '42', 3 FROM s RETURNING submission_id, id");
+    char ids[1][37], tid[37];
+    snprintf(ids[0], sizeof ids[0], "%s", PQgetvalue(r, 0, 0));
+    snprintf(tid, sizeof tid, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+
+    char env_url[300];
+    snprintf(env_url, sizeof env_url, "DATABASE_URL=%s", url);
+    const char *env[] = {env_url, NULL};
+    const char *argv[] = {E.bin[1], "--migrate", NULL};
+    char log[1200];
+    pid_t pid = e2e_spawn("upgrade", argv, env, log, sizeof log);
+    int st = e2e_reap(pid, 60000);
+    if (st < 0)
+        stop(pid, SIGKILL);
+    if (!(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        char *t = e2e_read_file(log);
+        fail_msg("nsjudge-api --migrate failed: %s", t);
+    }
+    r = PQexec(old, "SELECT count(*) FILTER (WHERE version IN ('003_limits.sql', '004_blobs.sql')),"
+                    " count(*) FILTER (WHERE version LIKE 'statuses-%') FROM schema_migrations");
+    assert_string_equal(PQgetvalue(r, 0, 0), "2");
+    assert_string_equal(PQgetvalue(r, 0, 1), "1");
+    PQclear(r);
+    r = PQexec(old, "SELECT s.status, s.score_awarded, r.stdout, r.time_limit_ms IS NULL FROM submissions s"
+                    " JOIN submission_results r ON r.submission_id = s.id WHERE s.id = (SELECT id FROM submissions"
+                    " WHERE status = 'passed')");
+    assert_int_equal(PQntuples(r), 1);
+    assert_string_equal(PQgetvalue(r, 0, 0), "passed");
+    assert_string_equal(PQgetvalue(r, 0, 1), "1");
+    assert_string_equal(PQgetvalue(r, 0, 2), "4");
+    assert_string_equal(PQgetvalue(r, 0, 3), "t");
+    PQclear(r);
+    /* The test data became blobs, once each: '', '4', '21', '42'. */
+    r = PQexec(old, "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM blob_chunks),"
+                    " (SELECT count(*) FROM test_cases WHERE input_sha256 = encode(sha256('21'), 'hex'))");
+    assert_string_equal(PQgetvalue(r, 0, 0), "4");
+    assert_string_equal(PQgetvalue(r, 0, 1), "4");
+    assert_string_equal(PQgetvalue(r, 0, 2), "1");
+    PQclear(r);
+    /* The constraints made from the status table hold. */
+    const char *p[] = {done_id};
+    r = PQexecParams(old, "UPDATE submission_results SET status = 'running' WHERE submission_id = $1", 1, NULL, p,
+                     NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_non_null(strstr(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514")); /* check_violation */
+    PQclear(r);
+    r = PQexec(old, "SELECT nsjudge_status_final('passed'), nsjudge_status_final('running')");
+    assert_string_equal(PQgetvalue(r, 0, 0), "t");
+    assert_string_equal(PQgetvalue(r, 0, 1), "f");
+    PQclear(r);
+
+    /* The message an older API wrote for the queued submission: the whole job. */
+    char msg[1024];
+    snprintf(msg, sizeof msg,
+             "{\"submission_id\":\"%s\",\"question_id\":null,\"language\":\"python\",\"source_code\":"
+             "\"print(int(input()) * 2)\",\"test_cases\":[{\"id\":\"%s\",\"input\":\"21\",\"expected_output\":\"42\","
+             "\"score\":3}]}", ids[0], tid);
+    redisContext *c = e2e_redis();
+    freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, msg));
+    redisFree(c);
+    char wenv[300];
+    snprintf(wenv, sizeof wenv, "DATABASE_URL=%s", url);
+    const char *extra[] = {wenv, NULL};
+    worker_t w = worker_start("upgraded", 1, extra);
+    double end = e2e_now_s() + 60;
+    const char *q[] = {ids[0]};
+    char status[32] = "";
+    while (e2e_now_s() < end) {
+        r = PQexecParams(old, "SELECT status FROM submissions WHERE id = $1", 1, NULL, q, NULL, NULL, 0);
+        snprintf(status, sizeof status, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+        PQclear(r);
+        if (core_status_name_final(status))
+            break;
+        e2e_sleep_ms(50);
+    }
+    assert_string_equal(status, "passed");
+    r = PQexecParams(old, "SELECT score_awarded, (SELECT time_limit_ms FROM submission_results WHERE submission_id = $1)"
+                          " FROM submissions WHERE id = $1", 1, NULL, q, NULL, NULL, 0);
+    assert_string_equal(PQgetvalue(r, 0, 0), "3");
+    assert_false(PQgetisnull(r, 0, 1)); /* the limits it ran under are recorded */
+    PQclear(r);
+    stop(w.pid, SIGTERM);
+    PQfinish(old);
+    PQclear(e2e_sql("DROP DATABASE nsjudge_upgrade"));
+}
+
+/* An archive (zip, or tar.gz) of test files in memory: names[i] holds
+ * datas[i] (sizes[i] bytes; 0 = strlen). */
+static char *make_archive(bool zip, const char *const *names, const char *const *datas, const size_t *sizes,
+                          size_t n, size_t *len)
+{
+    struct archive *a = archive_write_new();
+    if (zip) {
+        archive_write_set_format_zip(a);
+    } else {
+        archive_write_set_format_pax_restricted(a);
+        archive_write_add_filter_gzip(a);
+    }
+    size_t cap = 64 << 20;
+    char *buf = malloc(cap);
+    size_t used = 0;
+    assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t sz = sizes && sizes[i] ? sizes[i] : strlen(datas[i]);
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, names[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)sz);
+        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+        assert_int_equal(archive_write_data(a, datas[i], sz), (la_ssize_t)sz);
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    *len = used;
+    return buf;
+}
+
+static int put_archive(const char *qid, const char *ctype, const char *body, size_t len, http_resp_t *r)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/questions/%s/tests", qid);
+    http_do(E.api_port, "PUT", path, ctype, body, len, HTTP_NORMAL, r);
+    return r->status;
+}
+
+/* Lines of a worker log that say a blob came from Postgres. */
+static int fills_of(const char *log, const char *sha)
+{
+    char *t = e2e_read_file(log);
+    int n = 0;
+    for (const char *p = t; (p = strstr(p, "data cache: filled ")); p++)
+        n += strncmp(p + 19, sha, 64) == 0;
+    free(t);
+    return n;
+}
+
+/* Test data uploaded as archives (issue #11): zip and tar.gz, a 20 MB
+ * test, the listing and the files by hash, the refusals, versions (a job
+ * started before a replace finishes on its own version), and the data
+ * read from Postgres once per host whatever the submissions. */
+static void test_data_archives(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char qid[37];
+    make_question("{\"title\":\"double\",\"test_cases\":[" T2("1", "2", 1) "]}", qid);
+    const char *names[] = {"tests/1.in", "tests/1.out", "tests/2.in", "tests/2.ans"};
+    const char *datas[] = {"3\n", "6\n", "50\n", "100\n"};
+    size_t len;
+    char *zip = make_archive(true, names, datas, NULL, 4, &len);
+    http_resp_t r;
+    assert_int_equal(put_archive(qid, "application/json", zip, len, &r), 415);
+    http_resp_free(&r);
+    if (put_archive(qid, "application/zip", zip, len, &r) != 200)
+        fail_msg("PUT zip: %d %s", r.status, r.body);
+    json_t *j = json_loads(r.body, 0, NULL);
+    assert_int_equal(e2e_jint(j, "version"), 2);
+    assert_int_equal(e2e_jint(j, "tests"), 2);
+    json_decref(j);
+    http_resp_free(&r);
+    free(zip);
+    char path[128];
+    snprintf(path, sizeof path, "/questions/%s", qid);
+    json_t *q = get_json(path, 200);
+    assert_int_equal(e2e_jint(q, "version"), 2);
+    json_t *t1 = json_array_get(json_object_get(q, "test_cases"), 1);
+    assert_int_equal(e2e_jint(t1, "input_size"), 3);
+    assert_int_equal(e2e_jint(t1, "answer_size"), 4);
+    assert_int_equal(strlen(e2e_jstr(t1, "input_sha256")), 64);
+    assert_null(json_object_get(t1, "input")); /* the listing has no bytes */
+    json_decref(q);
+    snprintf(path, sizeof path, "/questions/%s/tests/1/answer", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 4);
+    assert_memory_equal(r.body, "100\n", 4);
+    http_resp_free(&r);
+    snprintf(path, sizeof path, "/questions/%s/tests/7/input", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 404);
+    http_resp_free(&r);
+
+    /* Refusals, each naming the entry. */
+    const char *bad_names[] = {"../1.in", "1.out"};
+    char *bad = make_archive(false, bad_names, datas, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", bad, len, &r), 400);
+    assert_non_null(strstr(r.body, "'../1.in'"));
+    http_resp_free(&r);
+    free(bad);
+    const char *odd_names[] = {"1.in", "notes.txt"};
+    bad = make_archive(true, odd_names, datas, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/zip", bad, len, &r), 400);
+    assert_non_null(strstr(r.body, "'notes.txt'"));
+    http_resp_free(&r);
+    free(bad);
+    assert_int_equal(put_archive(qid, "application/zip", "not a zip", 9, &r), 400);
+    http_resp_free(&r);
+    assert_int_equal(put_archive("0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", "application/zip", "x", 1, &r), 400);
+    http_resp_free(&r);
+    q = get_json((snprintf(path, sizeof path, "/questions/%s", qid), path), 200);
+    assert_int_equal(e2e_jint(q, "version"), 2); /* refusals change nothing */
+    json_decref(q);
+
+    /* A job running during a replace finishes on its version. */
+    /* A cache of its own, so that the fills counted are this test's. */
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-archives", E.dir);
+    const char *const env[] = {"EXECUTION_TIMEOUT=10s", cache_env, NULL};
+    worker_t w = worker_start("archives", 1, env);
+    char ids[3][37];
+    assert_int_equal(submit("import time\ntime.sleep(1.5)\n" DOUBLE, NULL, qid, ids[0]), 202);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end && e2e_sql_long("SELECT count(*) FROM submissions WHERE id = '%s' AND status = 'running'",
+                                            ids[0]) != 1)
+        e2e_sleep_ms(20);
+    const char *v3_datas[] = {"3\n", "7\n", "50\n", "101\n"}; /* doubling fails every test of version 3 */
+    zip = make_archive(true, names, v3_datas, NULL, 4, &len);
+    assert_int_equal(put_archive(qid, "application/zip", zip, len, &r), 200);
+    http_resp_free(&r);
+    free(zip);
+    assert_int_equal(submit(DOUBLE, NULL, qid, ids[1]), 202);
+    wait_final(ids, 2, 60);
+    json_t *s0 = get_submission(ids[0]), *s1 = get_submission(ids[1]);
+    assert_string_equal(e2e_jstr(s0, "status"), "passed");
+    assert_int_equal(e2e_jint(s0, "score_awarded"), 2);
+    assert_string_equal(e2e_jstr(s1, "status"), "failed");
+    json_decref(s0);
+    json_decref(s1);
+    assert_int_equal(e2e_sql_long("SELECT question_version FROM submissions WHERE id = '%s'", ids[0]), 2);
+    assert_int_equal(e2e_sql_long("SELECT question_version FROM submissions WHERE id = '%s'", ids[1]), 3);
+
+    /* A 20 MB test in a tar.gz; judged twice, read from Postgres once. */
+    size_t big = 20 << 20;
+    char *data = malloc(big);
+    memset(data, 'x', big);
+    const char *bnames[] = {"1.in", "1.out"};
+    const char *bdatas[] = {data, "20971520\n"};
+    size_t bsizes[] = {big, 0};
+    char *tgz = make_archive(false, bnames, bdatas, bsizes, 2, &len);
+    assert_true(len < 1 << 20);
+    assert_int_equal(put_archive(qid, "application/gzip", tgz, len, &r), 200);
+    http_resp_free(&r);
+    free(tgz);
+    char sha[65];
+    q = get_json(path, 200);
+    snprintf(sha, sizeof sha, "%s", e2e_jstr(json_array_get(json_object_get(q, "test_cases"), 0), "input_sha256"));
+    assert_int_equal(e2e_jint(json_array_get(json_object_get(q, "test_cases"), 0), "input_size"), (long)big);
+    json_decref(q);
+    free(data);
+    static const char count[] = "import sys\nprint(len(sys.stdin.buffer.read()))\n";
+    assert_int_equal(submit(count, NULL, qid, ids[2]), 202);
+    wait_final(&ids[2], 1, 60);
+    s0 = get_submission(ids[2]);
+    if (strcmp(e2e_jstr(s0, "status"), "passed") != 0)
+        fail_msg("20 MB test: %s", json_dumps(s0, 0));
+    json_decref(s0);
+    assert_int_equal(submit(count, NULL, qid, ids[2]), 202);
+    wait_final(&ids[2], 1, 60);
+    s0 = get_submission(ids[2]);
+    assert_string_equal(e2e_jstr(s0, "status"), "passed");
+    json_decref(s0);
+    assert_int_equal(fills_of(w.log, sha), 1); /* the second run read the host's cache */
+    /* A part of the big file by Range. */
+    int fd = http_dial(E.api_port);
+    char req[256];
+    int rl = snprintf(req, sizeof req, "GET /questions/%s/tests/0/input HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Range: bytes=10-19\r\nConnection: close\r\n\r\n", qid);
+    assert_int_equal(http_send_all(fd, req, (size_t)rl), 0);
+    char resp[2048];
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof resp - 1 && (k = read(fd, resp + got, sizeof resp - 1 - got)) > 0)
+        got += (size_t)k;
+    resp[got] = '\0';
+    close(fd);
+    assert_non_null(strstr(resp, " 206 "));
+    assert_non_null(strstr(resp, "bytes 10-19/20971520"));
+    assert_non_null(strstr(resp, "\r\n\r\nxxxxxxxxxx"));
+    snprintf(path, sizeof path, "/questions/%s/tests/0/input", qid);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413); /* over 16 MiB: ask by Range */
+    http_resp_free(&r);
+    /* A manifest: its own names, order and scores. */
+    const char *mnames[] = {"b.txt", "a.txt", "tests.json"};
+    const char *mdatas[] = {"4\n", "8\n", "{\"tests\":[{\"input\":\"b.txt\",\"answer\":\"a.txt\",\"score\":5},"
+                                            "{\"input\":\"a.txt\",\"answer\":\"a.txt\",\"score\":7}]}"};
+    zip = make_archive(true, mnames, mdatas, NULL, 3, &len);
+    assert_int_equal(put_archive(qid, "application/zip", zip, len, &r), 200);
+    http_resp_free(&r);
+    free(zip);
+    snprintf(path, sizeof path, "/questions/%s", qid);
+    q = get_json(path, 200);
+    assert_int_equal(e2e_jint(q, "version"), 5);
+    assert_int_equal(e2e_jint(q, "max_score"), 12);
+    assert_int_equal(e2e_jint(json_array_get(json_object_get(q, "test_cases"), 1), "score"), 7);
+    json_decref(q);
+    stop(w.pid, SIGTERM);
+}
+
+/* The size refusals of test data (a second API with small MAX_TEST_DATA
+ * and MAX_TEST_FILE): a file over the limit, a zip bomb, a body declared
+ * too large, too many entries — 413 each, nothing stored; and two worker
+ * processes sharing one data cache fill an 8 MiB blob once between them. */
+static void test_data_limits_and_shared_cache(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    char qid[37];
+    make_question("{\"title\":\"limits\",\"test_cases\":[" T2("1", "2", 1) "]}", qid);
+    int port = e2e_free_port();
+    char listen[64], r_env[200], d_env[300], ready[80], log[1200];
+    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", port);
+    snprintf(r_env, sizeof r_env, "REDIS_URL=%s", E.redis_url);
+    snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", E.db_url);
+    const char *extra[] = {listen, r_env, d_env, "MAX_TEST_DATA=64k", "MAX_TEST_FILE=16k", NULL};
+    const char *argv[] = {E.bin[1], NULL};
+    pid_t api2 = e2e_spawn("api-small", argv, extra, log, sizeof log);
+    track(api2, true);
+    snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", port);
+    assert_true(e2e_wait_line(log, ready, 20000));
+    long blobs0 = e2e_sql_long("SELECT count(*) FROM blobs");
+    char path[96];
+    snprintf(path, sizeof path, "/questions/%s/tests", qid);
+    http_resp_t r;
+    size_t len;
+    char *zeros = calloc(1, 20 << 10);
+    /* One file over MAX_TEST_FILE. */
+    const char *n1[] = {"1.in", "1.out"};
+    const char *d1[] = {zeros, "x"};
+    size_t s1[] = {20 << 10, 0};
+    char *ar = make_archive(false, n1, d1, s1, 2, &len);
+    http_do(port, "PUT", path, "application/gzip", ar, len, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "'1.in' is over the 16384-byte limit"));
+    http_resp_free(&r);
+    free(ar);
+    /* A bomb: 6 files of 15 KiB of zeros, a few hundred bytes zipped, 90 KiB expanded. */
+    const char *n2[] = {"1.in", "1.out", "2.in", "2.out", "3.in", "3.out"};
+    const char *d2[] = {zeros, zeros, zeros, zeros, zeros, zeros};
+    size_t s2[] = {15 << 10, 15 << 10, 15 << 10, 15 << 10, 15 << 10, 15 << 10};
+    ar = make_archive(true, n2, d2, s2, 6, &len);
+    assert_true(len < 4096);
+    http_do(port, "PUT", path, "application/zip", ar, len, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "MAX_TEST_DATA"));
+    http_resp_free(&r);
+    free(ar);
+    /* A body over MAX_TEST_DATA: refused from its declared length. */
+    char *big = malloc(70 << 10);
+    memset(big, 'z', 70 << 10);
+    http_do(port, "PUT", path, "application/x-tar", big, 70 << 10, HTTP_HEADERS_FIRST, &r);
+    assert_int_equal(r.status, 413);
+    http_resp_free(&r);
+    free(big);
+    free(zeros);
+    /* More entries than 2 x MAX_TEST_CASES + 64 (the main API: 264). */
+    enum { MANY = 300 };
+    const char *mn[MANY], *md[MANY];
+    char names[MANY][16];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(names[i], sizeof names[i], "%d.%s", i / 2, i % 2 ? "out" : "in");
+        mn[i] = names[i];
+        md[i] = "1\n";
+    }
+    ar = make_archive(false, mn, md, NULL, MANY, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 413);
+    assert_non_null(strstr(r.body, "more than 264 entries"));
+    http_resp_free(&r);
+    free(ar);
+    /* An absolute name. */
+    const char *n3[] = {"/tmp/1.in", "1.out"};
+    ar = make_archive(false, n3, n1, NULL, 2, &len);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 400);
+    assert_non_null(strstr(r.body, "'/tmp/1.in'"));
+    http_resp_free(&r);
+    free(ar);
+    stop(api2, SIGTERM);
+    char qpath[64];
+    snprintf(qpath, sizeof qpath, "/questions/%s", qid);
+    json_t *q = get_json(qpath, 200);
+    assert_int_equal(e2e_jint(q, "version"), 1); /* nothing replaced */
+    json_decref(q);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM blobs"), blobs0); /* nothing stored */
+
+    /* Two worker processes, one cache: the 8 MiB input is read from Postgres once. */
+    size_t in_len = 8 << 20;
+    char *input = malloc(in_len);
+    memset(input, ' ', in_len);
+    memcpy(input, "21", 2);
+    input[in_len - 1] = '\n';
+    const char *dn[] = {input, "42\n"};
+    size_t ds[] = {in_len, 0};
+    ar = make_archive(false, n1, dn, ds, 2, &len);
+    free(input);
+    assert_int_equal(put_archive(qid, "application/gzip", ar, len, &r), 200);
+    http_resp_free(&r);
+    free(ar);
+    q = get_json(qpath, 200);
+    char sha[65];
+    snprintf(sha, sizeof sha, "%s", e2e_jstr(json_array_get(json_object_get(q, "test_cases"), 0), "input_sha256"));
+    json_decref(q);
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-shared", E.dir);
+    const char *const env[] = {"EXECUTION_TIMEOUT=20s", cache_env, NULL};
+    worker_t w1 = worker_start("shared1", 2, env), w2 = worker_start("shared2", 2, env);
+    enum { SUBS = 6 };
+    char ids[SUBS][37];
+    for (int i = 0; i < SUBS; i++)
+        assert_int_equal(submit("import sys\nprint(int(sys.stdin.read().split()[0]) * 2)\n", NULL, qid, ids[i]), 202);
+    wait_final(ids, SUBS, 120);
+    char *list = id_list(ids, SUBS);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions WHERE id IN (%s) AND status = 'passed'", list), SUBS);
+    free(list);
+    int f1 = fills_of(w1.log, sha), f2 = fills_of(w2.log, sha);
+    print_message("8 MiB blob filled %d + %d times by two workers for %d submissions\n", f1, f2, SUBS);
+    assert_int_equal(f1 + f2, 1);
+    stop(w1.pid, SIGTERM);
+    stop(w2.pid, SIGTERM);
+}
+
+/* A test that ends in internal_error (here: its input's bytes are missing
+ * from Postgres, a fault of the host) makes the worker judge the job again,
+ * JUDGE_ATTEMPTS runs in all, before internal_error is stored, with the
+ * reason, never as the program's fault. */
+static void internal_error_retried(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    PGresult *r = e2e_sql("INSERT INTO submissions (language, source_code, max_score) VALUES ('python', 'print(42)', 1)"
+                          " RETURNING id");
+    char id[1][37];
+    snprintf(id[0], sizeof id[0], "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    /* A blob whose head is there but whose chunks are not. */
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('gone'), 'hex'), 4) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('42'), 'hex'), 2) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blob_chunks (sha256, n, data) VALUES (encode(sha256('42'), 'hex'), 0, '42')"
+                    " ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input_sha256, answer_sha256, score)"
+                    " VALUES ('%s', 0, encode(sha256('gone'), 'hex'), encode(sha256('42'), 'hex'), 1)", id[0]));
+    char cache_env[1200];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-retry", E.dir);
+    const char *const env[] = {"JUDGE_ATTEMPTS=3", "STALE_QUEUED_AGE=1s", cache_env, NULL};
+    worker_t w = worker_start("retry", 1, env);
+    wait_final(id, 1, 60);
+    r = e2e_sql("SELECT status, error FROM submissions WHERE id = '%s'", id[0]);
+    assert_string_equal(PQgetvalue(r, 0, 0), "internal_error");
+    if (!strstr(PQgetvalue(r, 0, 1), "not found"))
+        fail_msg("error: %s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    char *t = e2e_read_file(w.log);
+    assert_non_null(strstr(t, "internal_error on attempt 1 of 3"));
+    assert_non_null(strstr(t, "internal_error on attempt 2 of 3"));
+    assert_null(strstr(t, "attempt 3 of 3"));
+    free(t);
+    stop(w.pid, SIGTERM);
+}
+
+/* keep_output (issue #11): the whole stdout of each test is kept as a blob
+ * beside the bounded preview, and served; without it there is none. */
+static void keep_output_full_stdout(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    static const char *const env[] = {"STORED_OUTPUT_MAX=1k", NULL};
+    worker_t w = worker_start("keep", 1, env);
+    static const char body[] = "{\"language\":\"python\",\"source_code\":\"print('y' * 10000)\\nprint(int(input()) * 2)\\n\","
+                               "\"keep_output\":true,\"test_cases\":[" T2("21", "42", 1) "," T2("1", "2", 1) "]}";
+    http_resp_t r;
+    char ids[2][37];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(e2e_post_json("/submissions", i == 0 ? body : "{\"language\":\"python\",\"source_code\":"
+                                       "\"print(42)\",\"test_cases\":[" T2("21", "42", 1) "]}", &r), 202);
+        json_t *j = json_loads(r.body, 0, NULL);
+        snprintf(ids[i], 37, "%s", e2e_jstr(j, "id"));
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    wait_final(ids, 2, 60);
+    json_t *s = get_submission(ids[0]);
+    assert_true(json_is_true(json_object_get(s, "keep_output")));
+    json_t *r1 = json_array_get(json_object_get(s, "results"), 1);
+    assert_int_equal(e2e_jint(r1, "stdout_size"), 10003);
+    assert_non_null(strstr(e2e_jstr(r1, "stdout"), "[output truncated")); /* the preview */
+    json_decref(s);
+    char path[128];
+    snprintf(path, sizeof path, "/submissions/%s/tests/1/stdout", ids[0]);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 10003);
+    assert_memory_equal(r.body + 10000, "\n2\n", 3);
+    http_resp_free(&r);
+    snprintf(path, sizeof path, "/submissions/%s/tests/0/stdout", ids[1]);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 404);
+    assert_non_null(strstr(r.body, "keep_output"));
+    http_resp_free(&r);
     stop(w.pid, SIGTERM);
 }
 
@@ -991,7 +1645,7 @@ static void poison_messages(void **state)
     freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, "not-json"));
     freeReplyObject(redisCommand(c, "XADD %s * other field", STREAM));
     char msg[256];
-    snprintf(msg, sizeof msg, "{\"submission_id\":\"%s\",\"language\":\"python\"}", id);
+    snprintf(msg, sizeof msg, "{\"submission_id\":\"%s\",\"enqueued_ms\":\"soon\"}", id);
     freeReplyObject(redisCommand(c, "XADD %s * payload %s", STREAM, msg));
     redisFree(c);
     worker_t w = worker_start("poison", 1, NULL);
@@ -1021,8 +1675,13 @@ static void stale_queued_row(void **state)
     char id[37];
     snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input, expected_output, score)"
-                    " VALUES ('%s', 0, '21', '42', 5)", id));
+    /* Test data is stored once by content hash (sql/004_blobs.sql). */
+    PQclear(e2e_sql("INSERT INTO blobs (sha256, size) VALUES (encode(sha256('21'), 'hex'), 2),"
+                    " (encode(sha256('42'), 'hex'), 2) ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO blob_chunks (sha256, n, data) VALUES (encode(sha256('21'), 'hex'), 0, '21'),"
+                    " (encode(sha256('42'), 'hex'), 0, '42') ON CONFLICT DO NOTHING"));
+    PQclear(e2e_sql("INSERT INTO test_cases (submission_id, ordinal, input_sha256, answer_sha256, score)"
+                    " VALUES ('%s', 0, encode(sha256('21'), 'hex'), encode(sha256('42'), 'hex'), 5)", id));
     static const char *const env[] = {"STALE_QUEUED_AGE=1s", NULL};
     worker_t w = worker_start("stale", 1, env);
     wait_final(&id, 1, 30);
@@ -1077,6 +1736,12 @@ int main(void)
         cmocka_unit_test_teardown(verdicts, stop_leftovers),
         cmocka_unit_test_teardown(compiled_languages, stop_leftovers),
         cmocka_unit_test_teardown(question_and_scores, stop_leftovers),
+        cmocka_unit_test_teardown(limits_per_question, stop_leftovers),
+        cmocka_unit_test_teardown(schema_upgrade, stop_leftovers),
+        cmocka_unit_test_teardown(test_data_archives, stop_leftovers),
+        cmocka_unit_test_teardown(test_data_limits_and_shared_cache, stop_leftovers),
+        cmocka_unit_test_teardown(keep_output_full_stdout, stop_leftovers),
+        cmocka_unit_test_teardown(internal_error_retried, stop_leftovers),
         cmocka_unit_test_teardown(bad_input_matrix, stop_leftovers),
         cmocka_unit_test_teardown(concurrent_200, stop_leftovers),
         cmocka_unit_test_teardown(kill9_mid_batch, stop_leftovers),

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "judge/compare.h"
@@ -108,6 +109,53 @@ static void fuzz_invariance(void **state)
     }
 }
 
+/* The expected output read from a file (a buffer at a time, as test data
+ * is) gives the same answer as from memory, including across the buffer's
+ * edges: random texts of blanks, newlines and letters, some over 16 KiB. */
+static void from_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nsjudge-compare-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    static const char alphabet[] = "  \t\r\n\nab";
+    srand(7);
+    size_t cap = 40000;
+    char *got = malloc(cap), *want = malloc(cap);
+    for (int round = 0; round < 400; round++) {
+        size_t wl = (size_t)rand() % (round % 10 == 0 ? cap : 64), gl;
+        for (size_t i = 0; i < wl; i++)
+            want[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+        /* got: want with a few edits, or want itself with other trailing blanks */
+        memcpy(got, want, wl);
+        gl = wl;
+        if (rand() % 2 && gl > 0)
+            got[(size_t)rand() % gl] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+        else if (gl + 3 < cap)
+            memcpy(got + gl, " \n\n", 3), gl += 3;
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, want, wl, 0), (ssize_t)wl);
+        size_t line = 99;
+        assert_int_equal(judge_output_diff_line_fd(got, gl, fd, &line), 0);
+        assert_int_equal(line, judge_output_diff_line(got, gl, want, wl));
+    }
+    /* A long blank run across the buffer's edge before content. */
+    memset(want, ' ', 20000);
+    memcpy(want + 20000, "x\n", 2);
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(pwrite(fd, want, 20002, 0), 20002);
+    size_t line = 99;
+    assert_int_equal(judge_output_diff_line_fd(want, 20001, fd, &line), 0);
+    assert_int_equal(line, 0);
+    assert_int_equal(judge_output_diff_line_fd("x", 1, fd, &line), 0);
+    assert_int_equal(line, 1);
+    free(got);
+    free(want);
+    close(fd);
+    assert_int_equal(judge_output_diff_line_fd("x", 1, fd, &line), -1); /* unreadable */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +165,7 @@ int main(void)
         cmocka_unit_test(nul_and_null),
         cmocka_unit_test(diff_lines),
         cmocka_unit_test(fuzz_invariance),
+        cmocka_unit_test(from_file),
     };
     return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

@@ -15,64 +15,75 @@ static void classify(void **state)
     nsj_result_t r;
     nsj_result_init(&r);
     r.verdict = NSJ_VERDICT_OK;
-    assert_int_equal(judge_classify(&r, true), JUDGE_PASSED);
-    assert_int_equal(judge_classify(&r, false), JUDGE_FAILED);
+    assert_int_equal(judge_classify(&r, true), CORE_STATUS_PASSED);
+    assert_int_equal(judge_classify(&r, false), CORE_STATUS_FAILED);
     r.verdict = NSJ_VERDICT_RUNTIME_ERROR;
-    assert_int_equal(judge_classify(&r, true), JUDGE_RUNTIME_ERROR);
+    assert_int_equal(judge_classify(&r, true), CORE_STATUS_RUNTIME_ERROR);
     r.verdict = NSJ_VERDICT_SYSCALL_BLOCKED;
-    assert_int_equal(judge_classify(&r, false), JUDGE_RUNTIME_ERROR);
+    assert_int_equal(judge_classify(&r, false), CORE_STATUS_RUNTIME_ERROR);
     r.verdict = NSJ_VERDICT_TIME_LIMIT;
-    assert_int_equal(judge_classify(&r, false), JUDGE_TIME_LIMIT);
+    assert_int_equal(judge_classify(&r, false), CORE_STATUS_TIME_LIMIT);
     r.verdict = NSJ_VERDICT_MEMORY_LIMIT;
-    assert_int_equal(judge_classify(&r, false), JUDGE_MEMORY_LIMIT);
+    assert_int_equal(judge_classify(&r, false), CORE_STATUS_MEMORY_LIMIT);
     r.verdict = NSJ_VERDICT_OUTPUT_LIMIT;
-    assert_int_equal(judge_classify(&r, true), JUDGE_OUTPUT_LIMIT);
+    assert_int_equal(judge_classify(&r, true), CORE_STATUS_OUTPUT_LIMIT);
     r.verdict = NSJ_VERDICT_INTERNAL_ERROR;
-    assert_int_equal(judge_classify(&r, true), JUDGE_INTERNAL_ERROR);
-    assert_string_equal(judge_status_name(JUDGE_FAILED), "failed");
-    assert_string_equal(judge_status_name(JUDGE_MEMORY_LIMIT), "memory_limit");
-    assert_string_equal(judge_status_name(JUDGE_COMPILE_ERROR), "compile_error");
+    assert_int_equal(judge_classify(&r, true), CORE_STATUS_INTERNAL_ERROR);
+    assert_string_equal(core_status_name(CORE_STATUS_FAILED), "failed");
+    assert_string_equal(core_status_name(CORE_STATUS_MEMORY_LIMIT), "memory_limit");
+    assert_string_equal(core_status_name(CORE_STATUS_COMPILE_ERROR), "compile_error");
 }
 
 static void summarize(void **state)
 {
     (void)state;
-    judge_test_t tests[4] = {{.score = 1}, {.score = 2}, {.score = 4}, {.score = 8}};
-    judge_test_result_t res[4] = {
-        {.status = JUDGE_PASSED, .passed = true, .wall_ms = 10, .memory_kb = 100},
-        {.status = JUDGE_FAILED, .wall_ms = 30, .memory_kb = 50},
-        {.status = JUDGE_TIME_LIMIT, .wall_ms = 1000, .memory_kb = 70},
-        {.status = JUDGE_PASSED, .passed = true, .wall_ms = 5, .memory_kb = 300},
+    core_test_t tests[4] = {{.score = 1}, {.score = 2}, {.score = 4}, {.score = 8}};
+    core_test_result_t res[4] = {
+        {.status = CORE_STATUS_PASSED, .passed = true, .wall_ms = 10, .memory_kb = 100, .out = "o0"},
+        {.status = CORE_STATUS_FAILED, .wall_ms = 30, .memory_kb = 50, .out = "o1", .err = "e1"},
+        {.status = CORE_STATUS_TIME_LIMIT, .wall_ms = 1000, .memory_kb = 70, .out = "o2"},
+        {.status = CORE_STATUS_PASSED, .passed = true, .wall_ms = 5, .memory_kb = 300, .out = "o3"},
     };
-    judge_report_t rep = {.status = JUDGE_PASSED, .tests = res, .ntests = 4};
+    core_report_t rep = {.status = CORE_STATUS_PASSED, .tests = res, .ntests = 4};
     judge_summarize(&rep, tests, 4);
-    assert_int_equal(rep.status, JUDGE_FAILED); /* the first failing test's verdict */
+    assert_int_equal(rep.status, CORE_STATUS_FAILED); /* the first failing test's verdict */
     assert_int_equal(rep.score, 9);
     assert_int_equal(rep.max_score, 15);
     assert_int_equal(rep.execution_ms, 1000);
     assert_int_equal(rep.memory_kb, 300);
-    assert_int_equal(rep.shown, 1);
+    assert_true(rep.summarized);
+    assert_string_equal(rep.out, "o1"); /* the first failing test's output */
+    assert_string_equal(rep.err, "e1");
+    free(rep.out);
+    free(rep.err);
+    rep.out = rep.err = NULL;
 
-    res[1] = (judge_test_result_t){.status = JUDGE_PASSED, .passed = true};
-    rep.status = JUDGE_PASSED;
+    res[1] = (core_test_result_t){.status = CORE_STATUS_PASSED, .passed = true, .out = "o1"};
+    rep.status = CORE_STATUS_PASSED;
     judge_summarize(&rep, tests, 4);
-    assert_int_equal(rep.status, JUDGE_TIME_LIMIT);
-    assert_int_equal(rep.shown, 2);
+    assert_int_equal(rep.status, CORE_STATUS_TIME_LIMIT);
+    assert_string_equal(rep.out, "o2");
+    assert_null(rep.err);
+    free(rep.out);
+    rep.out = NULL;
 
-    res[2] = (judge_test_result_t){.status = JUDGE_PASSED, .passed = true};
-    rep.status = JUDGE_PASSED;
+    res[2] = (core_test_result_t){.status = CORE_STATUS_PASSED, .passed = true, .out = "o2"};
+    rep.status = CORE_STATUS_PASSED;
     judge_summarize(&rep, tests, 4);
-    assert_int_equal(rep.status, JUDGE_PASSED);
+    assert_int_equal(rep.status, CORE_STATUS_PASSED);
     assert_int_equal(rep.score, 15);
-    assert_int_equal(rep.shown, 3); /* all passed: the last test */
+    assert_string_equal(rep.out, "o3"); /* all passed: the last test */
+    free(rep.out);
+    rep.out = NULL;
 
     /* Fewer tests ran than exist (the sandbox broke): never "passed". */
-    rep.status = JUDGE_PASSED;
+    rep.status = CORE_STATUS_PASSED;
     rep.ntests = 2;
     judge_summarize(&rep, tests, 4);
-    assert_int_equal(rep.status, JUDGE_INTERNAL_ERROR);
+    assert_int_equal(rep.status, CORE_STATUS_INTERNAL_ERROR);
     assert_int_equal(rep.score, 3);
     assert_int_equal(rep.max_score, 15);
+    free(rep.out);
 }
 
 static void display_text(void **state)

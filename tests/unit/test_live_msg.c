@@ -157,11 +157,6 @@ static void events(void **state)
     assert_int_equal(json_object_size(j), 7);
     json_decref(j);
     free(m);
-    assert_true(live_status_final("passed"));
-    assert_true(live_status_final("internal_error"));
-    assert_false(live_status_final("queued"));
-    assert_false(live_status_final("running"));
-    assert_false(live_status_final(NULL));
 }
 
 static void utf8_cuts(void **state)

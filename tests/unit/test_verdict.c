@@ -98,12 +98,31 @@ static void time_limits(void **state)
     r = decide(&f);
     assert_int_equal(r.verdict, NSJ_VERDICT_TIME_LIMIT);
     assert_int_equal(r.time_kind, NSJ_TIME_CPU);
-    /* RLIMIT_CPU's SIGXCPU is a CPU time limit too. */
+    /* RLIMIT_CPU's SIGXCPU, with the CPU time to show for it, is a CPU
+     * time limit too... */
     f = facts();
     f.status = SIGNALED(SIGXCPU);
+    f.cg.cpu_ns = 6000000000ULL;
     r = decide(&f);
     assert_int_equal(r.verdict, NSJ_VERDICT_TIME_LIMIT);
     assert_non_null(strstr(r.evidence, "SIGXCPU"));
+    /* ...but a SIGXCPU the program sent itself after 25 ms is its own end. */
+    f.cg.cpu_ns = 25000000ULL;
+    r = decide(&f);
+    assert_int_equal(r.verdict, NSJ_VERDICT_RUNTIME_ERROR);
+    assert_string_equal(r.evidence, "signal XCPU (24)");
+    /* Killed by the wall timer while memory sat at the limit: the evidence says so. */
+    f = facts();
+    f.have_status = 0;
+    f.killed = KILL_WALL;
+    f.memory_limit = 64ULL << 20;
+    f.cg.peak_bytes = 63ULL << 20;
+    r = decide(&f);
+    assert_int_equal(r.verdict, NSJ_VERDICT_TIME_LIMIT);
+    assert_non_null(strstr(r.evidence, "memory at the limit (peak 63 of 64 MiB)"));
+    f.cg.peak_bytes = 20ULL << 20;
+    r = decide(&f);
+    assert_null(strstr(r.evidence, "memory at the limit"));
 }
 
 static void precedence(void **state)

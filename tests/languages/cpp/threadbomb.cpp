@@ -1,6 +1,6 @@
 // expect: runtime_error
 // signal: 6
-// limits: --pids 16 --wall 2
+// limits: --pids 16 --wall 30
 // A thread bomb: std::thread throws std::system_error when clone fails
 // with EAGAIN at pids.max; uncaught, it ends in std::terminate (SIGABRT).
 #include <chrono>

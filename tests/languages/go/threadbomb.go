@@ -1,6 +1,6 @@
 // expect: runtime_error
 // exit: 2
-// limits: --pids 16 --wall 2
+// limits: --pids 16 --wall 30
 // A thread bomb: each goroutine locks its OS thread and blocks in a raw
 // syscall, so every new goroutine needs a new thread. At pids.max the
 // runtime cannot make one (clone: EAGAIN) and dies with "runtime: failed
