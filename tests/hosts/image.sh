@@ -151,10 +151,10 @@ UNIT
     mv "$tmp" "$judge"
     trap - EXIT
     log "judge-host image built in $(cat "$judge/seconds") s: disk.img ${size_mb} MB ($(du -sh "$judge/disk.img" | cut -f1) used)"
-    # Older judge images of this cache are superseded.
-    for old in "$cache"/judge-*; do
-        [ "$old" = "$judge" ] || rm -rf "$old"
-    done
 fi
 # --- end judge ---
+# Judge images unused for a day go (another checkout on this machine may be
+# booting its own image right now: recent ones stay).
+touch "$judge"
+find "$cache" -maxdepth 1 -name 'judge-*' ! -path "$judge" -mmin +1440 -exec rm -rf {} +
 echo "$judge"

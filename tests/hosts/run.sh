@@ -134,7 +134,7 @@ sleep 20
 t2=$(date +%s)
 boot judge-a 12 multi; pid_a=$BOOT_PID
 boot judge-b 13 multi; pid_b=$BOOT_PID
-qemu_wait "$pid_1" 600; rc=$?
+qemu_wait "$pid_1" 1500; rc=$?
 events judge1 | sed 's/^/  judge1| /'
 say "judge1 ran $(($(date +%s) - t0)) s (boot to power-off), qemu exit $rc"
 if [ "$rc" != 1 ] || ! events judge1 | grep -q '^HOSTTEST: RESULT PASS'; then
@@ -191,7 +191,7 @@ while :; do
     fi
     [ "$f" -ge "$batch" ] && break
     n=$((n + 1))
-    if [ $n -gt 900 ]; then fail "after 450 s only $f of $batch are finished"; break; fi
+    if [ $n -gt 1800 ]; then fail "after 900 s only $f of $batch are finished"; break; fi
     kill -0 $pid_b 2>/dev/null || { fail "judge-b stopped"; break; }
     sleep 0.5
 done
