@@ -161,7 +161,9 @@ static int run_docker(const language_t *lang, const char *file, const char *stdi
     snprintf(default_image, sizeof default_image, "nsjudge-%s", lang->rootfs[0] == '/' ? "python" : lang->rootfs);
     o.image = image && *image ? image : default_image;
     o.argv = (const char *const *)lang->run_argv;
-    o.source_name = lang->source;
+    lang_source_name_t name;
+    languages_source_name(lang, o.source, o.source_len, &name);
+    o.source_name = name.file;
     o.limits = *limits;
     o.stdin_fd = -1;
     if (stdin_path) {
@@ -184,7 +186,7 @@ static int run_docker(const language_t *lang, const char *file, const char *stdi
         }
         docker_run_opts_t c = o;
         languages_compile_limits(lang, limits, &c.limits);
-        languages_expand_argv(lang->compile_argv, &c.limits, argbuf, argv);
+        languages_expand_argv(lang->compile_argv, &c.limits, &name, argbuf, argv);
         c.argv = argv;
         c.stdin_fd = -1;
         c.box_dir = box;
@@ -199,7 +201,7 @@ static int run_docker(const language_t *lang, const char *file, const char *stdi
         o.box_dir = box;
     }
     languages_run_limits(lang, limits, &o.limits);
-    languages_expand_argv(lang->run_argv, &o.limits, argbuf, argv);
+    languages_expand_argv(lang->run_argv, &o.limits, &name, argbuf, argv);
     o.argv = argv;
     int run_rc = docker_run(&o, &res);
     rc = print_result(&res, run_rc);

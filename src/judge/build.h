@@ -12,7 +12,8 @@
 typedef struct judge_build {
     const language_t *lang;
     const char *rootfs;
-    nsj_file_t source;         /* /code/<lang->source> */
+    lang_source_name_t name;   /* the source's file name in /code and its entry */
+    nsj_file_t source;         /* /code/<name.file> */
     nsj_bind_t box;            /* the scratch directory at /box */
     nsj_scratch_t *scratch;    /* its tmpfs on the host; NULL if none */
     /* argv with placeholders expanded ({memory_mb}: the run's memory limit) */

@@ -198,6 +198,9 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
             bad = copy_field(cur->rootfs, sizeof cur->rootfs, val) || strstr(val, "..") != NULL;
         } else if (strcmp(key, "source") == 0) {
             bad = copy_field(cur->source, sizeof cur->source, val);
+        } else if (strcmp(key, "entry") == 0) {
+            bad = strcmp(val, "fixed") != 0 && strcmp(val, "java-class") != 0;
+            cur->entry = strcmp(val, "java-class") == 0 ? LANG_ENTRY_JAVA_CLASS : LANG_ENTRY_FIXED;
         } else if (strcmp(key, "aliases") == 0) {
             char *w[LANG_MAX_ALIASES];
             size_t n;
@@ -289,22 +292,118 @@ void languages_free(language_table_t *t)
     t->n = 0;
 }
 
+static int is_ident(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           (unsigned char)c >= 0x80;
+}
+
+/* A tokeniser just good enough to see Java's top-level declarations:
+ * comments, string/char literals (text blocks are runs of them) skipped,
+ * braces counted; at depth 0 a `class`, `interface`, `enum` or `record`
+ * after `public` (since the last `;` or `}`) names the public class. */
+int languages_java_public_class(const char *src, size_t len, char *out, size_t cap)
+{
+    size_t i = 0;
+    int depth = 0, seen_public = 0, want_name = 0;
+    while (i < len) {
+        char c = src[i];
+        if (c == '/' && i + 1 < len && src[i + 1] == '/') {
+            while (i < len && src[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '*') {
+            i += 2;
+            while (i + 1 < len && !(src[i] == '*' && src[i + 1] == '/'))
+                i++;
+            i += 2;
+        } else if (c == '"' || c == '\'') {
+            for (i++; i < len && src[i] != c; i++)
+                if (src[i] == '\\')
+                    i++;
+            i++;
+        } else if (is_ident(c)) {
+            size_t s = i;
+            while (i < len && is_ident(src[i]))
+                i++;
+            size_t n = i - s;
+            if (depth != 0)
+                continue;
+            if (want_name) {
+                for (size_t k = s; k < i; k++)
+                    if ((unsigned char)src[k] >= 0x80 || (k == s && src[k] >= '0' && src[k] <= '9'))
+                        return 0;
+                if (n >= cap)
+                    return 0;
+                memcpy(out, src + s, n);
+                out[n] = '\0';
+                return 1;
+            }
+            if (n == 6 && !memcmp(src + s, "public", 6))
+                seen_public = 1;
+            else if (seen_public && ((n == 5 && !memcmp(src + s, "class", 5)) ||
+                                     (n == 9 && !memcmp(src + s, "interface", 9)) ||
+                                     (n == 4 && !memcmp(src + s, "enum", 4)) ||
+                                     (n == 6 && !memcmp(src + s, "record", 6))))
+                want_name = 1;
+        } else {
+            if (c == '{')
+                depth++;
+            else if (c == '}' && depth > 0)
+                depth--;
+            if ((c == '{' || c == '}' || c == ';') && depth <= 1)
+                seen_public = want_name = 0;
+            i++;
+        }
+    }
+    return 0;
+}
+
+void languages_source_name(const language_t *l, const char *src, size_t len, lang_source_name_t *out)
+{
+    char cls[48];
+    if (l->entry == LANG_ENTRY_JAVA_CLASS && languages_java_public_class(src, len, cls, sizeof cls))
+        snprintf(out->file, sizeof out->file, "%s.java", cls);
+    else
+        snprintf(out->file, sizeof out->file, "%s", l->source);
+    snprintf(out->entry, sizeof out->entry, "%s", out->file);
+    char *dot = strrchr(out->entry, '.');
+    if (dot && dot != out->entry)
+        *dot = '\0';
+}
+
 /* {memory_mb}: the JVM's -Xmx{memory_mb}m lets its heap reach the cgroup's
  * limit, so a heap bomb ends in the kernel's OOM kill (memory_limit), not
- * in Java's own OutOfMemoryError. */
-void languages_expand_argv(char *const *argv, const nsj_limits_t *l, char buf[][256], const char **out)
+ * in Java's own OutOfMemoryError. {source}/{class}: the file the submission
+ * is stored as and its entry (Java: the public class's name). */
+void languages_expand_argv(char *const *argv, const nsj_limits_t *l, const lang_source_name_t *name,
+                           char buf[][256], const char **out)
 {
-    static const char ph[] = "{memory_mb}";
     char mb[32];
     snprintf(mb, sizeof mb, "%llu", (unsigned long long)(l->memory_bytes >> 20));
+    const char *ph[][2] = {{"{memory_mb}", mb}, {"{source}", name->file}, {"{class}", name->entry}};
     size_t i;
     for (i = 0; argv[i] && i < LANG_MAX_ARGS; i++) {
-        const char *a = argv[i], *at = strstr(a, ph);
-        if (!at) {
+        const char *a = argv[i];
+        if (!strchr(a, '{')) {
             out[i] = a;
             continue;
         }
-        snprintf(buf[i], 256, "%.*s%s%s", (int)(at - a), a, mb, at + sizeof ph - 1);
+        size_t o = 0;
+        while (*a && o < 255) {
+            size_t k;
+            for (k = 0; k < sizeof ph / sizeof ph[0]; k++)
+                if (!strncmp(a, ph[k][0], strlen(ph[k][0])))
+                    break;
+            if (k == sizeof ph / sizeof ph[0]) {
+                buf[i][o++] = *a++;
+                continue;
+            }
+            o += (size_t)snprintf(buf[i] + o, 256 - o, "%s", ph[k][1]);
+            if (o > 255)
+                o = 255;
+            a += strlen(ph[k][0]);
+        }
+        buf[i][o] = '\0';
         out[i] = buf[i];
     }
     out[i] = NULL;

@@ -23,13 +23,30 @@ typedef struct lang_compile_limits {
 
 #define LANG_MAX_OOM 4
 
+/* How a submission's file and entry point are named (key `entry`). */
+typedef enum lang_entry {
+    LANG_ENTRY_FIXED,      /* "fixed" (default): always `source` */
+    LANG_ENTRY_JAVA_CLASS, /* "java-class": <C>.java for the source's top-level
+                            * public class C (`source` when there is none); the
+                            * compile must make /box/<C>.class with
+                            * public static void main(String[]) */
+} lang_entry_t;
+
+/* A submission's file name in /code and its entry ({class}: the name
+ * without its extension). */
+typedef struct lang_source_name {
+    char file[64];
+    char entry[64];
+} lang_source_name_t;
+
 typedef struct language {
     char name[32];
     char aliases[LANG_MAX_ALIASES][32];
     size_t naliases;
     char version[128];
     char rootfs[256];              /* as written: a name under rootfs/ or absolute */
-    char source[64];               /* file name in /code */
+    char source[64];               /* file name in /code (the default one, see entry) */
+    lang_entry_t entry;
     char *run_argv[LANG_MAX_ARGS + 1];
     size_t run_argc;
     char *compile_argv[LANG_MAX_ARGS + 1];  /* empty: interpreted, no compile step */
@@ -78,9 +95,20 @@ void languages_run_limits(const language_t *l, const nsj_limits_t *base, nsj_lim
 /* The limits of its compile step: base with the compile_limits it sets. */
 void languages_compile_limits(const language_t *l, const nsj_limits_t *base, nsj_limits_t *out);
 
+/* The file name this source is stored as, and its entry (see lang_entry_t). */
+void languages_source_name(const language_t *l, const char *src, size_t len, lang_source_name_t *out);
+
+/* The name of the top-level public class of Java source (comments, string
+ * and character literals skipped), or 0 when there is none or it is not a
+ * plain ASCII identifier shorter than cap. */
+int languages_java_public_class(const char *src, size_t len, char *out, size_t cap);
+
 /* argv with its placeholders expanded ({memory_mb}: the memory limit in
- * MiB) into buf/out (out is NULL-terminated); out[i] points to argv[i] or buf[i]. */
-void languages_expand_argv(char *const *argv, const nsj_limits_t *l, char buf[][256], const char **out);
+ * MiB; {source}: the file name in /code; {class}: the entry, the file name
+ * without its extension) into buf/out (out is NULL-terminated); out[i]
+ * points to argv[i] or buf[i]. */
+void languages_expand_argv(char *const *argv, const nsj_limits_t *l, const lang_source_name_t *name,
+                           char buf[][256], const char **out);
 
 /* Resolve the language's rootfs to an absolute directory: absolute as
  * written, else $NSJUDGE_ROOTFS_DIR/<rootfs>, else rootfs/<rootfs> of the
