@@ -145,11 +145,69 @@ static void shipped_table(void **state)
     languages_free(&t);
 }
 
+static void java_public_class(void **state)
+{
+    (void)state;
+    char c[48];
+#define CLS(src) languages_java_public_class(src, strlen(src), c, sizeof c)
+    assert_int_equal(CLS("public class Solution { public static void main(String[] a) {} }"), 1);
+    assert_string_equal(c, "Solution");
+    /* Comments, strings, chars and nested classes are not the file's class. */
+    assert_int_equal(CLS("// public class A\n/* public class B */\nimport x.y;\nclass H { public class In {}"
+                         " String s = \"public class C\"; char q = '\\''; }\n"
+                         "final public class Real$1 {}"), 1);
+    assert_string_equal(c, "Real$1");
+    assert_int_equal(CLS("public final class F {}"), 1);
+    assert_string_equal(c, "F");
+    assert_int_equal(CLS("public record R(int x) {}"), 1);
+    assert_string_equal(c, "R");
+    /* None public, or a name that could not be a plain file name: none. */
+    assert_int_equal(CLS("class Main { public static void main(String[] a) {} }"), 0);
+    assert_int_equal(CLS("public class \xc3\xa9t\xc3\xa9 {}"), 0);
+    assert_int_equal(CLS("public class"), 0);
+    assert_int_equal(CLS("public class ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ {}"), 0);
+#undef CLS
+
+    const char *text = "[java]\nrootfs = java\nsource = Main.java\nentry = java-class\n"
+                       "compile = /usr/bin/javac -d /box /code/{source}\n"
+                       "run = /usr/bin/java -Xmx{memory_mb}m -cp /box {class}\n"
+                       "[c]\nrootfs = gcc\nsource = main.c\nrun = /box/main\n";
+    language_table_t t;
+    nsj_error_t err;
+    if (languages_parse(text, "l.conf", &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    const language_t *java = languages_find(&t, "java");
+    lang_source_name_t n;
+    const char *src = "public class Solution {}";
+    languages_source_name(java, src, strlen(src), &n);
+    assert_string_equal(n.file, "Solution.java");
+    assert_string_equal(n.entry, "Solution");
+    nsj_limits_t lim;
+    nsj_limits_default(&lim);
+    lim.memory_bytes = 12 << 20;
+    char buf[LANG_MAX_ARGS][256];
+    const char *argv[LANG_MAX_ARGS + 1];
+    languages_expand_argv(java->compile_argv, &lim, &n, buf, argv);
+    assert_string_equal(argv[3], "/code/Solution.java");
+    languages_expand_argv(java->run_argv, &lim, &n, buf, argv);
+    assert_string_equal(argv[1], "-Xmx12m");
+    assert_string_equal(argv[4], "Solution");
+    assert_null(argv[5]);
+    languages_source_name(java, "class X {}", 10, &n); /* none public: the default */
+    assert_string_equal(n.file, "Main.java");
+    assert_string_equal(n.entry, "Main");
+    /* fixed (the default): always `source`, whatever the text. */
+    languages_source_name(languages_find(&t, "c"), src, strlen(src), &n);
+    assert_string_equal(n.file, "main.c");
+    languages_free(&t);
+    expect_error("[c]\nrootfs=x\nsource=m\nrun=/x\nentry = guess\n", "l.conf:5: bad value for 'entry'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_and_find), cmocka_unit_test(errors),
-        cmocka_unit_test(compile_steps_and_adjustments), cmocka_unit_test(shipped_table),
+        cmocka_unit_test(compile_steps_and_adjustments), cmocka_unit_test(shipped_table), cmocka_unit_test(java_public_class),
     };
     return cmocka_run_group_tests_name("languages", tests, NULL, NULL);
 }
