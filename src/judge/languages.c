@@ -8,6 +8,12 @@
 #include "common/util.h"
 #include "languages.h"
 
+/* The values of `entry`, indexed by lang_entry_t. */
+static const char *const entry_names[] = {
+    [LANG_ENTRY_FIXED] = "fixed",
+    [LANG_ENTRY_JAVA_CLASS] = "java-class",
+};
+
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -199,8 +205,10 @@ int languages_parse(const char *text, const char *fname, language_table_t *out, 
         } else if (strcmp(key, "source") == 0) {
             bad = copy_field(cur->source, sizeof cur->source, val);
         } else if (strcmp(key, "entry") == 0) {
-            bad = strcmp(val, "fixed") != 0 && strcmp(val, "java-class") != 0;
-            cur->entry = strcmp(val, "java-class") == 0 ? LANG_ENTRY_JAVA_CLASS : LANG_ENTRY_FIXED;
+            bad = 1;
+            for (size_t i = 0; i < sizeof entry_names / sizeof entry_names[0]; i++)
+                if (strcmp(val, entry_names[i]) == 0)
+                    cur->entry = (lang_entry_t)i, bad = 0;
         } else if (strcmp(key, "aliases") == 0) {
             char *w[LANG_MAX_ALIASES];
             size_t n;
