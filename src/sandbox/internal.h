@@ -107,8 +107,6 @@ int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint3
 void slot_table_close(slot_table_t *t);
 /* Take a free slot, waiting up to wait_ms for one. */
 int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err);
-/* Take slot index if free: 1 taken, 0 busy, <0 error. */
-int slot_try(slot_table_t *t, unsigned index, slot_t *s, nsj_error_t *err);
 void slot_release(slot_t *s);
 
 /* ---- scratch mounts (scratch.c) ---- */

@@ -127,15 +127,6 @@ int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err)
     }
 }
 
-int slot_try(slot_table_t *t, unsigned index, slot_t *s, nsj_error_t *err)
-{
-    s->index = -1;
-    s->lockfd = -1;
-    if (index >= t->n)
-        return 0;
-    return try_slot(t, index, s, err);
-}
-
 void slot_release(slot_t *s)
 {
     /* Closing the only descriptor of the open file description drops the lock. */
