@@ -567,25 +567,34 @@ static int parent_send(run_t *r, uint32_t type, int fd)
  * (raw syscalls: only this thread's credentials change, not the whole
  * process's as glibc's set*id() would), keeping its effective capabilities
  * for CLONE_INTO_CGROUP (SECBIT_NO_SETUID_FIXUP), and then switches back. */
-static int become_slot_owner(const run_t *r, int *old_secbits)
+typedef struct owner_saved {
+    int secbits;             /* -1: not changed */
+    int dumpable;
+} owner_saved_t;
+
+static int become_slot_owner(const run_t *r, owner_saved_t *saved)
 {
-    *old_secbits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
-    if (*old_secbits < 0 || prctl(PR_SET_SECUREBITS, *old_secbits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+    saved->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    saved->secbits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    if (saved->secbits < 0 || prctl(PR_SET_SECUREBITS, saved->secbits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0) {
+        saved->secbits = -1;
         return -1;
+    }
     if (syscall(SYS_setresgid, -1, r->slot.root_id, -1) < 0 || syscall(SYS_setresuid, -1, r->slot.root_id, -1) < 0)
         return -1;
     return 0;
 }
 
-static void back_to_root(int old_secbits, int was_dumpable)
+/* Undo become_slot_owner(), also after it failed half-way. */
+static void back_to_root(const owner_saved_t *saved)
 {
     /* Cannot fail for a thread whose real and saved ids are still 0. */
     syscall(SYS_setresuid, -1, 0, -1);
     syscall(SYS_setresgid, -1, 0, -1);
-    if (old_secbits >= 0)
-        prctl(PR_SET_SECUREBITS, old_secbits, 0, 0, 0);
+    if (saved->secbits >= 0)
+        prctl(PR_SET_SECUREBITS, saved->secbits, 0, 0, 0);
     /* Changing the euid made the whole process non-dumpable: undo that. */
-    if (was_dumpable > 0)
+    if (saved->dumpable > 0)
         prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
@@ -604,9 +613,9 @@ static pid_t do_clone(run_t *r)
         a.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
         a.cgroup = (uint64_t)cgfd;
     }
-    int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), secbits = -1;
+    owner_saved_t saved;
     long pid = -1;
-    if (become_slot_owner(r, &secbits) == 0) {
+    if (become_slot_owner(r, &saved) == 0) {
         pid = syscall(SYS_clone3, &a, sizeof a);
         if (pid < 0 && errno == ENOSYS && r->join != CGROUP_JOIN_AT_CLONE) {
             /* Before Linux 5.3: clone() with the pidfd returned in parent_tid. */
@@ -616,7 +625,7 @@ static pid_t do_clone(run_t *r)
     if (pid == 0)
         init_main(r);
     int e = errno;
-    back_to_root(secbits, was_dumpable);
+    back_to_root(&saved);
     errno = e;
     return (pid_t)pid;
 }
@@ -878,13 +887,13 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
      * sandbox's user namespace from the sender too, which its owner has
      * there without needing CAP_NET_ADMIN on the host (a container may
      * withhold it). */
-    int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), secbits = -1;
-    int lo = become_slot_owner(r, &secbits);
+    owner_saved_t saved;
+    int lo = become_slot_owner(r, &saved);
     if (lo == 0)
         lo = net_bring_up_lo(nsfds[0], &err); /* takes nsfds[0] */
     else
         nsj_error_set(&err, errno, "net: become the slot's id"), close(nsfds[0]);
-    back_to_root(secbits, was_dumpable);
+    back_to_root(&saved);
     if (lo < 0) {
         close(nsfds[1]);
         errno = err.errnum, set_msg(r, "%s", err.msg);

@@ -485,25 +485,38 @@ static void x_self_sent_sigxcpu(void **state)
 
 /* ------------------------------------------------------------ CLI */
 
+/* Write text to a fresh /tmp/nsjudge-test-XXXXXX<ext> (the caller unlinks it). */
+static void temp_source(char path[64], const char *ext, const char *text)
+{
+    snprintf(path, 64, "/tmp/nsjudge-test-XXXXXX%s", ext);
+    int fd = mkstemps(path, (int)strlen(ext));
+    assert_true(fd >= 0);
+    assert_int_equal(util_write_all(fd, text, strlen(text)), 0);
+    close(fd);
+}
+
+/* Skip (or fail under NSJUDGE_TESTS_MUST_RUN) without the gcc rootfs. */
+#define REQUIRE_GCC_ROOTFS()                                                                  \
+    do {                                                                                      \
+        char gcc_[2300];                                                                      \
+        snprintf(gcc_, sizeof gcc_, "%s/rootfs/gcc/usr/bin/g++", it.home);                    \
+        REQUIRE(access(gcc_, X_OK) == 0, "gcc rootfs not built (make rootfs)");               \
+    } while (0)
+
 /* The CLI killed by SIGKILL mid-compile leaves its /box scratch mount;
  * the next CLI start sweeps it (its lock is free). */
 static void x_cli_killed_mid_compile(void **state)
 {
     (void)state;
     IT_REQUIRE_SANDBOX();
-    char gcc[2300];
-    snprintf(gcc, sizeof gcc, "%s/rootfs/gcc/usr/bin/g++", it.home);
-    REQUIRE(access(gcc, X_OK) == 0, "gcc rootfs not built (make rootfs)");
+    REQUIRE_GCC_ROOTFS();
     char dir[] = "/run/nsjudge-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char src[] = "/tmp/nsjudge-slow-XXXXXX.cpp";
-    int fd = mkstemps(src, 4);
-    assert_true(fd >= 0);
-    static const char slow[] = "#include <bits/stdc++.h>\n#include <regex>\n"
-                               "int main(){ std::regex r(\"a+b\"); std::map<int,std::string> m; "
-                               "std::cout << std::regex_match(\"aab\", r) << m.size() << std::endl; }\n";
-    assert_int_equal(util_write_all(fd, slow, sizeof slow - 1), 0);
-    close(fd);
+    char src[64];
+    temp_source(src, ".cpp",
+                "#include <bits/stdc++.h>\n#include <regex>\n"
+                "int main(){ std::regex r(\"a+b\"); std::map<int,std::string> m; "
+                "std::cout << std::regex_match(\"aab\", r) << m.size() << std::endl; }\n");
     char bin[4200];
     snprintf(bin, sizeof bin, "%s/%s/nsjudge", it.home, getenv("BUILD") ? getenv("BUILD") : "build");
     pid_t cli = fork();
@@ -561,15 +574,9 @@ static void x_pair_fds_in_flight_compile(void **state)
 {
     (void)state;
     IT_REQUIRE_SANDBOX();
-    char gcc[2300];
-    snprintf(gcc, sizeof gcc, "%s/rootfs/gcc/usr/bin/gcc", it.home);
-    REQUIRE(access(gcc, X_OK) == 0, "gcc rootfs not built (make rootfs)");
-    char src[] = "/tmp/nsjudge-hello-XXXXXX.c";
-    int fd = mkstemps(src, 2);
-    assert_true(fd >= 0);
-    static const char c[] = "#include <stdio.h>\nint main(void){puts(\"compiled\");return 0;}\n";
-    assert_int_equal(util_write_all(fd, c, sizeof c - 1), 0);
-    close(fd);
+    REQUIRE_GCC_ROOTFS();
+    char src[64];
+    temp_source(src, ".c", "#include <stdio.h>\nint main(void){puts(\"compiled\");return 0;}\n");
     holder_t h;
     memset(&h, 0, sizeof h);
     holder_start(&h, "inflight", "600000");
@@ -588,12 +595,8 @@ static void x_runtime_oom_message(void **state)
 {
     (void)state;
     IT_REQUIRE_PYTHON();
-    char src[] = "/tmp/nsjudge-oom-XXXXXX.py";
-    int fd = mkstemps(src, 3);
-    assert_true(fd >= 0);
-    static const char py[] = "x = bytearray(1 << 40)\n";
-    assert_int_equal(util_write_all(fd, py, sizeof py - 1), 0);
-    close(fd);
+    char src[64];
+    temp_source(src, ".py", "x = bytearray(1 << 40)\n");
     char *out, *err;
     int st = it_cli(&out, &err, NULL, "run", "--memory", "64m", src, NULL);
     unlink(src);
