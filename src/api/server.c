@@ -214,6 +214,9 @@ static void answer_store_error(answer_t *a, const char *what, const nsj_error_t 
     if (err->errnum == ENOENT) {
         a->status = MHD_HTTP_NOT_FOUND;
         a->body = api_error_json("%s", err->msg);
+    } else if (err->errnum == EINVAL) { /* the request contradicts what is stored */
+        a->status = MHD_HTTP_BAD_REQUEST;
+        a->body = api_error_json("%s", err->msg);
     } else if (err->errnum == EAGAIN || err->errnum == ENOMEM) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", err);
     } else {

@@ -97,6 +97,21 @@ int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests,
     }
     *version = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
+    /* Subtasks name tests by ordinal: the new tests must still have them. */
+    r = store_exec(s,
+                   "SELECT g->>'name', t::int FROM questions q, jsonb_array_elements(q.judging->'subtasks') g,"
+                   " jsonb_array_elements_text(g->'tests') t WHERE q.id = $1 ORDER BY t::int DESC LIMIT 1",
+                   1, p, err);
+    if (!r)
+        goto rollback;
+    if (PQntuples(r) && (size_t)atoi(PQgetvalue(r, 0, 1)) >= n) {
+        snprintf(err->msg, sizeof err->msg, "the question's subtask '%s' names test %s: the archive has %zu tests",
+                 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), n);
+        err->errnum = EINVAL;
+        PQclear(r);
+        goto rollback;
+    }
+    PQclear(r);
     if (store_insert_tests(s, "question_id", id, *version, tests, n, err) < 0 || store_commit(s, err) < 0)
         goto rollback;
     return 0;

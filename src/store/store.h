@@ -3,7 +3,8 @@
  *
  * Errors: err->errnum is EAGAIN when the connection or the server failed
  * (reconnect and retry: nothing was committed), ENOENT when a row does not
- * exist, EIO for any other refusal (bad data: retrying will not help). */
+ * exist, EINVAL when the request contradicts what is stored (the message
+ * says how), EIO for any other refusal (bad data: retrying will not help). */
 #ifndef NSJ_STORE_H
 #define NSJ_STORE_H
 
@@ -100,7 +101,8 @@ int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out
 int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err);
 
 /* Replace a question's tests (their blobs stored already): a new version;
- * *version gets it. Submissions made before keep theirs. ENOENT. */
+ * *version gets it. Submissions made before keep theirs. ENOENT; EINVAL
+ * when a subtask of the question names an ordinal the new tests lack. */
 int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
                                  nsj_error_t *err);
 

@@ -8,8 +8,10 @@ worker, and compared with what problem.json expects. refusals.json lists
 requests the API must refuse with a 400 naming a field; inline.json inline
 submissions with a built-in checker. Prints one line per check and exits 1
 when any fails. Usage: check.py API_BASE_URL [PROBLEMS_DIR]"""
+import io
 import json
 import os
+import tarfile
 import sys
 import time
 import urllib.error
@@ -160,6 +162,33 @@ def run_refusals():
               "refused: %s (%d %s)" % (case["what"], code, msg[:300]))
 
 
+def run_archive_refusal():
+    """Test data replaced by an archive keeps the question's subtasks: fewer tests than they name is a 400."""
+    body = {"title": "subtasks over 3 tests", "test_cases": [{"input": "1", "expected_output": "2"}] * 3,
+            "subtasks": [{"name": "all", "points": 10, "tests": [0, 1, 2]}]}
+    code, text = request("POST", "/questions", body)
+    if not check(code == 201, "archive: question with subtasks created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("1.in", b"1\n"), ("1.out", b"2\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
+                                 headers={"Content-Type": "application/x-tar"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            code, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        code, text = e.code, e.read().decode()
+    check(code == 400 and "subtask 'all' names test 2" in text,
+          "archive: one test where a subtask names three is refused (%d %s)" % (code, text[:200]))
+    code, text = request("GET", "/questions/" + qid)
+    check(code == 200 and json.loads(text)["version"] == 1, "archive: the refused archive changed nothing")
+
+
 def run_inline():
     for case in json.loads(read(os.path.join(ROOT, "inline.json"))):
         code, text = request("POST", "/submissions", case["body"])
@@ -173,6 +202,7 @@ def run_inline():
 def main():
     t0 = time.time()
     run_refusals()
+    run_archive_refusal()
     run_inline()
     only = os.environ.get("PROBLEMS")
     for name in sorted(os.listdir(ROOT)):
