@@ -183,10 +183,68 @@ def run_archive_refusal():
             code, text = r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         code, text = e.code, e.read().decode()
-    check(code == 400 and "subtask 'all' names test 2" in text,
+    check(code == 400 and "subtasks name test 2" in text,
           "archive: one test where a subtask names three is refused (%d %s)" % (code, text[:200]))
     code, text = request("GET", "/questions/" + qid)
     check(code == 200 and json.loads(text)["version"] == 1, "archive: the refused archive changed nothing")
+
+
+def put_archive(qid, files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
+                                 headers={"Content-Type": "application/x-tar"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def run_archive_checker():
+    """A custom checker and subtasks given in an archive's tests.json make the new version's judging."""
+    code, text = request("POST", "/questions", {"title": "doubling, checker from an archive",
+                                                "test_cases": [{"input": "5", "expected_output": "10"}]})
+    if not check(code == 201, "archive checker: question created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    pdir = os.path.join(ROOT, "custom-cpp")
+    manifest = {"tests": [{"input": "t/1.in", "answer": "t/1.ans"}, {"input": "t/2.in", "answer": "t/2.ans"}],
+                "checker": {"type": "custom", "language": "cpp", "source": "chk/checker.cpp",
+                            "files": ["chk/checklib.h"]},
+                "subtasks": [{"name": "one", "points": 30, "tests": [0]},
+                             {"name": "two", "points": 70, "tests": [1], "depends": ["one"]}]}
+    files = [("tests.json", json.dumps(manifest).encode())]
+    for n in ("1", "2"):
+        files.append(("t/%s.in" % n, open(os.path.join(pdir, "tests", n + ".in"), "rb").read()))
+        files.append(("t/%s.ans" % n, open(os.path.join(pdir, "tests", n + ".ans"), "rb").read()))
+    files.append(("chk/checker.cpp", open(os.path.join(pdir, "checker", "checker.cpp"), "rb").read()))
+    files.append(("chk/checklib.h", open(os.path.join(pdir, "checker", "checklib.h"), "rb").read()))
+    code, text = put_archive(qid, files)
+    if not check(code == 200, "archive checker: tests.json with a checker accepted (%d %s)" % (code, text[:200])):
+        return
+    code, text = request("GET", "/questions/" + qid)
+    q = json.loads(text)
+    check(q["version"] == 2 and q["checker"]["type"] == "custom" and q["checker"]["language"] == "cpp" and
+          [g["name"] for g in q["subtasks"]] == ["one", "two"] and q["max_score"] == 100,
+          "archive checker: version 2 has the checker and subtasks (%s)" % text[:300])
+    code, text = request("POST", "/submissions", {"language": "python", "question_id": qid,
+                                                  "source_code": read(os.path.join(pdir, "submissions", "partial.py"))})
+    sub = wait_final(json.loads(text)["id"]) if code == 202 else None
+    if check(sub is not None, "archive checker: a submission finished"):
+        compare("archive checker/partial.py", sub, {"status": "failed", "score": 30 + 35,
+                                                    "tests": ["passed", "failed"], "message": "points 0.5: one off",
+                                                    "subtasks": {"one": "passed", "two": "failed"}})
+    bad = [("tests.json", json.dumps({"tests": [{"input": "1.in", "answer": "1.ans"}],
+                                       "checker": {"type": "custom", "language": "cpp", "source": "c.cpp"}}).encode()),
+           ("1.in", b"1\n"), ("1.ans", b"2\n"), ("c.cpp", b"int main( {}\n")]
+    code, text = put_archive(qid, bad)
+    check(code == 400 and "does not compile" in text, "archive checker: a checker that does not compile is refused"
+          " (%d %s)" % (code, text[:200]))
 
 
 def run_inline():
@@ -203,6 +261,7 @@ def main():
     t0 = time.time()
     run_refusals()
     run_archive_refusal()
+    run_archive_checker()
     run_inline()
     only = os.environ.get("PROBLEMS")
     for name in sorted(os.listdir(ROOT)):
