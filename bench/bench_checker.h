@@ -10,6 +10,7 @@ typedef struct checker_result {
     double custom_ms, exact_ms;  /* mean started_at -> finished_at of a submission (the worker's judging) */
     long custom_passed, exact_passed;
     long compiles;               /* checker compiles the worker logged (target: 1) */
+    long checked;                /* results carrying the custom checker's own "ok" message */
 } checker_result_t;
 
 /* Two questions with the same tests, one judged by a C++ custom checker
