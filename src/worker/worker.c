@@ -519,33 +519,15 @@ static int prepare_checker(job_thread_t *t, const core_job_t *job, const nsj_lim
                            progcache_prog_t *out, char *reason, size_t cap)
 {
     worker_pool_t *p = t->pool;
-    const core_program_t *prog = &job->judging.checker.program;
-    const language_t *lang = languages_find(p->langs, prog->language);
-    if (!lang) {
-        snprintf(reason, cap, "the checker's language '%s' is not in this worker's language table", prog->language);
-        return -1;
-    }
-    size_t li = (size_t)(lang - p->langs->langs);
-    if (!p->rootfs[li][0]) {
-        snprintf(reason, cap, "the checker (%s) cannot run here: %s", prog->language, p->rootfs_err[li]);
-        return -1;
-    }
-    nsj_result_t cres;
-    nsj_error_t err;
+    progcache_langs_t where = {p->langs, (const char(*)[4096])p->rootfs, (const char(*)[512])p->rootfs_err};
     uint64_t t0 = now_ms();
-    int rc = progcache_get(p->programs, p->sb, lang, p->rootfs[li], prog, limits, out, &cres, &err);
-    if (rc > 0) {
-        const char *o = cres.err && cres.err_len ? cres.err : cres.out ? cres.out : "";
-        snprintf(reason, cap, "the checker (%s) does not compile: %.*s", prog->language,
-                 (int)strcspn(o, "\n") > 300 ? 300 : (int)strcspn(o, "\n"), o);
-    } else if (rc < 0) {
-        snprintf(reason, cap, "the checker (%s): %s", prog->language, err.msg);
-    } else if (out->compiled) {
+    if (progcache_prepare(p->programs, p->sb, &where, "checker", &job->judging.checker.program, limits, out, NULL, 0,
+                          reason, cap) != 0)
+        return -1;
+    if (out->compiled)
         service_log("worker %u: program cache: compiled checker %s (%s) in %" PRIu64 " ms", t->index, out->key,
-                    prog->language, now_ms() - t0);
-    }
-    nsj_result_free(&cres);
-    return rc == 0 ? 0 : -1;
+                    job->judging.checker.program.language, now_ms() - t0);
+    return 0;
 }
 
 /* Load the submission's job, judge it and store the outcome. OP_GAVE_UP:
@@ -954,10 +936,9 @@ static void *maint_main(void *arg)
 static void *ccheck_main(void *arg)
 {
     worker_pool_t *p = arg;
-    compilecheck_ctx_t ctx = {.sb = p->sb, .redis = &p->redis, .langs = p->langs,
-                              .rootfs = (const char(*)[4096])p->rootfs,
-                              .rootfs_err = (const char(*)[512])p->rootfs_err, .programs = p->programs,
-                              .limits = &p->cfg.limits, .stopping = &p->stopping};
+    compilecheck_ctx_t ctx = {.sb = p->sb, .redis = &p->redis,
+                              .where = {p->langs, (const char(*)[4096])p->rootfs, (const char(*)[512])p->rootfs_err},
+                              .programs = p->programs, .limits = &p->cfg.limits, .stopping = &p->stopping};
     compilecheck_run(&ctx);
     return NULL;
 }
