@@ -4,12 +4,13 @@
 set -eu
 build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
        libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev"
+# python3-prometheus-client: make ops parses /metrics with the reference parser.
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM,
 # the browser for the web page's test (make browser: chromium, driven
 # headless by playwright-core from npm), and the judge-host guests of make
 # hosts (debootstrap, mkfs.ext4 -d, curl).
 test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
-      debootstrap e2fsprogs curl"
+      debootstrap e2fsprogs curl python3-prometheus-client"
 # A private dockerd (make bench-docker, make compose-check); Compose 1.29,
 # debootstrap for the stack's base image, iproute2 for its network namespace.
 docker="docker.io"

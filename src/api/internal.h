@@ -12,6 +12,7 @@
 
 #include "api/live.h"
 #include "api/server.h"
+#include "common/metrics.h"
 #include "store/store.h"
 
 typedef struct conn_pool {
@@ -36,7 +37,11 @@ struct api_server {
     pthread_mutex_t live_mu;
     pthread_cond_t live_cv;
     unsigned live;               /* SSE streams and WebSockets open */
+    metrics_t *metrics;          /* GET /metrics (observe.c) */
+    metric_t *m_requests, *m_duration, *m_streams, *m_refusals;
 };
+
+#define API_REQUEST_ID_MAX 64
 
 typedef struct request {
     api_route_t route;
@@ -55,6 +60,11 @@ typedef struct request {
     const char *early_allow;
     const char *early_hname;     /* an extra header of the early answer */
     const char *early_hvalue;
+    /* observe.c: the access log line and metrics */
+    uint64_t start_ns;
+    char method[16];
+    char request_id[API_REQUEST_ID_MAX + 1];
+    unsigned status;             /* the answer's, once queued */
 } request_t;
 
 /* A working Postgres / Redis connection from the pool, or -1 + err; give

@@ -63,6 +63,7 @@ api_route_t api_route_match(const char *path, char id[37], long *ordinal)
         {"/questions", API_ROUTE_QUESTIONS, API_ROUTE_QUESTION},
         {"/languages", API_ROUTE_LANGUAGES, API_ROUTE_NONE},
         {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
+        {"/metrics", API_ROUTE_METRICS, API_ROUTE_NONE},
     };
     id[0] = '\0';
     *ordinal = -1;
@@ -100,7 +101,27 @@ const char *api_route_allow(api_route_t r)
     case API_ROUTE_TEST_ANSWER:
     case API_ROUTE_TEST_STDOUT:
     case API_ROUTE_LANGUAGES:
-    case API_ROUTE_HEALTHZ: return "GET, HEAD";
+    case API_ROUTE_HEALTHZ:
+    case API_ROUTE_METRICS: return "GET, HEAD";
+    case API_ROUTE_NONE: break;
+    }
+    return "";
+}
+
+const char *api_route_name(api_route_t r)
+{
+    switch (r) {
+    case API_ROUTE_SUBMISSIONS: return "/submissions";
+    case API_ROUTE_SUBMISSION: return "/submissions/{id}";
+    case API_ROUTE_QUESTIONS: return "/questions";
+    case API_ROUTE_QUESTION: return "/questions/{id}";
+    case API_ROUTE_QUESTION_TESTS: return "/questions/{id}/tests";
+    case API_ROUTE_TEST_INPUT: return "/questions/{id}/tests/{n}/input";
+    case API_ROUTE_TEST_ANSWER: return "/questions/{id}/tests/{n}/answer";
+    case API_ROUTE_TEST_STDOUT: return "/submissions/{id}/tests/{n}/stdout";
+    case API_ROUTE_LANGUAGES: return "/languages";
+    case API_ROUTE_HEALTHZ: return "/healthz";
+    case API_ROUTE_METRICS: return "/metrics";
     case API_ROUTE_NONE: break;
     }
     return "";

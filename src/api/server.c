@@ -35,6 +35,8 @@
 
 #include "api/internal.h"
 #include "api/archive.h"
+#include "api/health.h"
+#include "api/observe.h"
 #include "api/render.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -189,7 +191,7 @@ enum MHD_Result api_send_json(struct MHD_Connection *c, unsigned status, char *b
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (hname)
         MHD_add_response_header(r, hname, hvalue);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = api_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -570,41 +572,9 @@ static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *
                  (unsigned long long)b->size);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
     }
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    enum MHD_Result ret = api_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
-}
-
-static void get_health(api_server_t *s, answer_t *a)
-{
-    nsj_error_t derr, rerr;
-    store_t *db;
-    queue_conn_t *q;
-    size_t slot;
-    bool db_ok = false, redis_ok = false;
-    if (api_db_take(s, &db, &slot, &derr) == 0) {
-        db_ok = store_ping(db, &derr) == 0;
-        pool_give(&s->db, slot);
-    }
-    if (api_redis_take(s, &q, &slot, &rerr) == 0) {
-        redis_ok = queue_ping(q, &rerr) == 0;
-        pool_give(&s->rq, slot);
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "postgres", json_string(db_ok ? "ok" : derr.msg));
-    json_object_set_new(o, "redis", json_string(redis_ok ? "ok" : rerr.msg));
-    if (db_ok && redis_ok) {
-        json_object_set_new(o, "status", json_string("ok"));
-        a->status = MHD_HTTP_OK;
-    } else {
-        char msg[2 * NSJ_ERROR_MSG_MAX + 32];
-        snprintf(msg, sizeof msg, "%s%s%s%s%s", db_ok ? "" : "postgres: ", db_ok ? "" : derr.msg,
-                 !db_ok && !redis_ok ? "; " : "", redis_ok ? "" : "redis: ", redis_ok ? "" : rerr.msg);
-        json_object_set_new(o, "error", json_string(msg));
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-    }
-    a->body = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
 }
 
 static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
@@ -622,7 +592,8 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
         a->status = MHD_HTTP_OK;
         a->body = strdup(s->languages_json);
         return;
-    case API_ROUTE_HEALTHZ: get_health(s, a); return;
+    case API_ROUTE_HEALTHZ:
+    case API_ROUTE_METRICS: break; /* api_health_answer(), api_metrics_answer() */
     case API_ROUTE_NONE: break;
     }
     a->status = MHD_HTTP_NOT_FOUND;
@@ -718,6 +689,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *state = r;
         r->spool_fd = -1;
+        api_observe_begin(s, c, method, r);
         r->route = api_route_match(url, r->id, &r->ordinal);
         if (r->route == API_ROUTE_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
@@ -788,6 +760,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                                                   s->cfg.body_max), NULL, NULL);
     if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
         return answer_test_file(s, c, r);
+    if (r->route == API_ROUTE_HEALTHZ)
+        return api_health_answer(s, c);
+    if (r->route == API_ROUTE_METRICS)
+        return api_metrics_answer(s, c);
     switch (r->route == API_ROUTE_NONE ? r->live : API_LIVE_NONE) {
     case API_LIVE_EVENTS: return api_events_answer(s, c, r);
     case API_LIVE_SESSIONS: return api_session_create(s, c, r);
@@ -817,11 +793,11 @@ void api_live_leave(api_server_t *s)
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-    (void)cls;
     (void)c;
     (void)code;
     request_t *r = *state;
     if (r) {
+        api_observe_end(cls, r);
         if (r->spool_fd >= 0)
             close(r->spool_fd);
         free(r->body);
@@ -896,7 +872,8 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
         goto fail;
     }
     s->languages_json = languages_json(langs);
-    if (!s->languages_json || pool_init(&s->db, cfg->db_connections) < 0 ||
+    s->metrics = metrics_new();
+    if (!s->languages_json || !s->metrics || api_observe_init(s) < 0 || pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
         nsj_error_set(err, ENOMEM, "api");
         goto fail;
@@ -965,5 +942,6 @@ void api_server_stop(api_server_t *s)
     if (s->rq.conns)
         pool_close(&s->rq, false);
     free(s->languages_json);
+    metrics_free(s->metrics);
     free(s);
 }

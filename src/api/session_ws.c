@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/observe.h"
 #include "api/ws.h"
 #include "common/util.h"
 #include "queue/live.h"
@@ -520,7 +521,7 @@ enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, r
     MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
     MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+    enum MHD_Result ret = api_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
     MHD_destroy_response(resp);
     return ret;
 }

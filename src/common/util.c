@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "util.h"
@@ -270,4 +271,15 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 int util_rm_rf(const char *path)
 {
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+void util_utc_iso8601(char *out, size_t cap)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, cap, "%.19s.%03dZ", stamp, (int)(tv.tv_usec / 1000) % 1000);
 }

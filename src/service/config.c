@@ -205,6 +205,12 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
         get_size(get, "SESSION_OUTPUT_LIMIT", 1ULL << 20, 1, 1ULL << 30, &c->session_output, err) < 0 ||
         get_ms(get, "EVENTS_TTL", 86400000, 1000, 366ULL * 24 * 3600 * 1000, &c->events_ttl_ms, err) < 0)
         return -1;
+    if (get_string(get, "METRICS_LISTEN", "", c->metrics_listen, sizeof c->metrics_listen, err) < 0)
+        return -1;
+    char mhost[256];
+    int mport;
+    if (c->metrics_listen[0] && config_parse_listen(c->metrics_listen, mhost, sizeof mhost, &mport) < 0)
+        return bad(err, "METRICS_LISTEN", c->metrics_listen, "expected host:port, like 127.0.0.1:9101");
     if (nsj_limits_validate(&c->limits, err) < 0)
         return nsj_error_wrap(err, "sandbox limits");
     return 0;

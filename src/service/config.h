@@ -37,6 +37,7 @@ typedef struct worker_config {
     uint64_t session_limit_ms;   /* SESSION_LIMIT        120s of wall-clock time */
     uint64_t session_output;     /* SESSION_OUTPUT_LIMIT 1m, stdout and stderr together */
     uint64_t events_ttl_ms;      /* EVENTS_TTL           1 day: a finished submission's events are kept */
+    char metrics_listen[280];    /* METRICS_LISTEN       "" = off; host:port serving GET /metrics */
 } worker_config_t;
 
 typedef struct api_config {

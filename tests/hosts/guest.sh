@@ -110,7 +110,7 @@ check "api has an empty bounding set" [ "$(awk '/^CapBnd:/ {print $2}' /proc/$ap
 check "api runs with no_new_privs" [ "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$apid/status)" = 1 ]
 check "api has a seccomp filter" [ "$(awk '/^Seccomp:/ {print $2}' /proc/$apid/status)" = 2 ]
 check "api's / is read-only (ProtectSystem=strict)" nsenter -t "$apid" -m sh -c '! touch /usr/local/share/nsjudge/x 2>/dev/null'
-check "GET /healthz 200" curl -sf "$api/healthz" -o /dev/null
+check "GET /healthz?live 200" curl -sf "$api/healthz?live" -o /dev/null
 check "GET /languages lists python" sh -c "curl -sf $api/languages | grep -q '\"python\"'"
 check "GET / serves the page" sh -c "curl -sf $api/ | grep -qi '<html'"
 

@@ -1,0 +1,344 @@
+/* End-to-end tests of the operations side of the API and the workers
+ * (issue #13): /healthz with worker heartbeats, /metrics of the API and of
+ * a worker (parsed by the reference Prometheus parser, counters checked
+ * against the work done), request ids and JSON log lines. Real servers
+ * from tests/pipeline/run.sh; helpers in tests/pipeline/e2e.h. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/require.h"
+#include "../pipeline/client.h"
+#include "../pipeline/e2e.h"
+
+static e2e_env_t E;
+
+#define OPS_REQUIRE() REQUIRE(!E.unavailable[0], "%s", E.unavailable)
+
+typedef struct worker {
+    pid_t pid;
+    char log[1200];
+    int metrics_port;
+} worker_t;
+
+static worker_t worker_start(const char *name, int count)
+{
+    worker_t w = {.metrics_port = e2e_free_port()};
+    char env[6][320];
+    snprintf(env[0], sizeof env[0], "REDIS_URL=%s", E.redis_url);
+    snprintf(env[1], sizeof env[1], "DATABASE_URL=%s", E.db_url);
+    snprintf(env[2], sizeof env[2], "WORKER_COUNT=%d", count);
+    snprintf(env[3], sizeof env[3], "WORKER_NAME=%s", name);
+    snprintf(env[4], sizeof env[4], "METRICS_LISTEN=127.0.0.1:%d", w.metrics_port);
+    snprintf(env[5], sizeof env[5], "EXECUTION_TIMEOUT=5s");
+    const char *envp[] = {env[0], env[1], env[2], env[3], env[4], env[5], NULL};
+    const char *argv[] = {E.bin[0], NULL};
+    w.pid = e2e_spawn(name, argv, envp, w.log, sizeof w.log);
+    char line[64];
+    snprintf(line, sizeof line, "%d workers started", count);
+    if (!e2e_wait_line(w.log, line, 30000)) {
+        char *t = e2e_read_file(w.log);
+        fail_msg("worker %s did not start: %s", name, t);
+    }
+    return w;
+}
+
+/* A GET with extra header lines ("Name: value\r\n"...), on a port. */
+static int get_with(int port, const char *path, const char *headers, http_resp_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int fd = http_dial(port);
+    if (fd < 0)
+        return 0;
+    char req[2048];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n", path,
+                     headers ? headers : "");
+    http_send_all(fd, req, (size_t)n);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t k;
+    while ((k = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)k;
+        if (len + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    close(fd);
+    buf[len] = '\0';
+    char *end = strstr(buf, "\r\n\r\n");
+    if (sscanf(buf, "HTTP/1.1 %d", &r->status) != 1 || !end) {
+        free(buf);
+        return 0;
+    }
+    size_t hl = (size_t)(end - buf) + 2;
+    memcpy(r->headers, buf, hl < sizeof r->headers - 1 ? hl : sizeof r->headers - 1);
+    r->body = strdup(end + 4);
+    r->len = strlen(r->body);
+    free(buf);
+    return r->status;
+}
+
+static json_t *get_json(const char *path, int want)
+{
+    http_resp_t r;
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    if (r.status != want)
+        fail_msg("GET %s: %d %s (want %d)", path, r.status, r.body ? r.body : "", want);
+    json_t *j = json_loads(r.body, 0, NULL);
+    if (!j)
+        fail_msg("GET %s: not JSON: %s", path, r.body);
+    http_resp_free(&r);
+    return j;
+}
+
+static int health_status(void)
+{
+    http_resp_t r;
+    http_do(E.api_port, "GET", "/healthz", NULL, NULL, 0, HTTP_NORMAL, &r);
+    int st = r.status;
+    http_resp_free(&r);
+    return st;
+}
+
+/* The samples of a /metrics answer as the reference parser reads them
+ * ("name{labels sorted} value" lines, malloc'd); fails when it does not parse. */
+static char *parse_metrics(int port)
+{
+    http_resp_t r;
+    get_with(port, "/metrics", NULL, &r);
+    if (r.status != 200)
+        fail_msg("GET /metrics on :%d: %d", port, r.status);
+    char ct[128];
+    assert_int_equal(http_header(&r, "Content-Type", ct, sizeof ct), 0);
+    assert_non_null(strstr(ct, "text/plain; version=0.0.4"));
+    char in[] = "/tmp/nsjudge-ops-metrics.XXXXXX";
+    int fd = mkstemp(in);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, r.body, r.len), (ssize_t)r.len);
+    close(fd);
+    http_resp_free(&r);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/ops/promcheck.py < %s", getenv("NSJUDGE_HOME"), in);
+    FILE *p = popen(cmd, "r");
+    char *out = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&out, &cap, '\0', p);
+    int st = pclose(p);
+    unlink(in);
+    if (st != 0 || n < 0)
+        fail_msg("the metrics do not parse (status %d)", st);
+    return out;
+}
+
+/* The value of one sample ("name{labels}" exactly as promcheck prints it); -1 when absent. */
+static double sample(const char *samples, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = samples; p && *p;) {
+        if (strncmp(p, key, n) == 0 && p[n] == ' ')
+            return strtod(p + n + 1, NULL);
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return -1;
+}
+
+static int submit(const char *src, const char *tests, char id[37])
+{
+    char body[1024];
+    snprintf(body, sizeof body, "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s}", src, tests);
+    http_resp_t r;
+    int st = e2e_post_json("/submissions", body, &r);
+    json_t *j = json_loads(r.body ? r.body : "", 0, NULL);
+    snprintf(id, 37, "%s", st == 202 ? e2e_jstr(j, "id") : "");
+    json_decref(j);
+    http_resp_free(&r);
+    return st;
+}
+
+static void wait_final(char (*ids)[37], int n, int timeout_s)
+{
+    double end = e2e_now_s() + timeout_s;
+    for (int i = 0; i < n; i++) {
+        for (;;) {
+            long left = e2e_sql_long("SELECT count(*) FROM submissions WHERE id = '%s' AND status IN ('queued',"
+                                     " 'running')", ids[i]);
+            if (left == 0)
+                break;
+            if (e2e_now_s() > end)
+                fail_msg("submission %s did not finish within %d s", ids[i], timeout_s);
+            e2e_sleep_ms(50);
+        }
+    }
+}
+
+#define TWICE "print(int(input())*2)"
+#define T_OK "[{\"input\":\"2\",\"expected_output\":\"4\",\"score\":1}]"
+#define T_BAD "[{\"input\":\"2\",\"expected_output\":\"5\",\"score\":1}]"
+
+/* /healthz is 503 while no worker is alive, 200 with one (its heartbeat
+ * listed), 503 again once it stopped; ?live answers 200 throughout. */
+static void health_follows_workers(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    json_t *h = get_json("/healthz", 503);
+    assert_non_null(strstr(e2e_jstr(h, "error"), "no worker alive"));
+    assert_int_equal(e2e_jint(h, "workers_alive"), 0);
+    assert_string_equal(e2e_jstr(h, "postgres"), "ok");
+    assert_string_equal(e2e_jstr(h, "redis"), "ok");
+    json_decref(h);
+    h = get_json("/healthz?live", 200);
+    assert_string_equal(e2e_jstr(h, "status"), "ok");
+    json_decref(h);
+
+    worker_t w = worker_start("ops-health", 2);
+    for (int i = 0; i < 300 && health_status() != 200; i++)
+        e2e_sleep_ms(50);
+    h = get_json("/healthz", 200);
+    assert_int_equal(e2e_jint(h, "workers_alive"), 1);
+    json_t *wk = json_array_get(json_object_get(h, "workers"), 0);
+    assert_int_equal(e2e_jint(wk, "pid"), w.pid);
+    assert_string_equal(e2e_jstr(wk, "host"), "ops-health");
+    assert_int_equal(e2e_jint(wk, "slots_total"), 2);
+    assert_true(json_is_number(json_object_get(wk, "last_seen")));
+    assert_true(strlen(e2e_jstr(wk, "version")) > 0);
+    json_t *q = json_object_get(h, "queue");
+    assert_true(json_is_integer(json_object_get(q, "depth")));
+    assert_true(json_is_integer(json_object_get(q, "pending")));
+    assert_true(json_is_number(json_object_get(q, "oldest_pending_age_seconds")));
+    json_decref(h);
+
+    /* A clean stop removes the heartbeat at once. */
+    kill(w.pid, SIGTERM);
+    int st = e2e_reap(w.pid, 30000);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(health_status(), 503);
+}
+
+/* The API's and a worker's /metrics parse with the reference parser and
+ * count exactly the work this test did; every answer carries a request id
+ * (the client's when well-formed) and each request and job is one JSON log line. */
+static void metrics_and_logs(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    worker_t w = worker_start("ops-metrics", 2);
+    char *before = parse_metrics(E.api_port);
+    double posted0 = sample(before, "nsjudge_http_requests_total{method=\"POST\",route=\"/submissions\",status=\"202\"}");
+    free(before);
+    if (posted0 < 0)
+        posted0 = 0;
+    enum { NOK = 3, NBAD = 2 };
+    char ids[NOK + NBAD][37];
+    for (int i = 0; i < NOK + NBAD; i++)
+        assert_int_equal(submit(TWICE, i < NOK ? T_OK : T_BAD, ids[i]), 202);
+    wait_final(ids, NOK + NBAD, 120);
+
+    char *api = parse_metrics(E.api_port);
+    assert_true(sample(api, "nsjudge_http_requests_total{method=\"POST\",route=\"/submissions\",status=\"202\"}") ==
+                posted0 + NOK + NBAD);
+    assert_true(sample(api, "nsjudge_http_request_duration_seconds_count{route=\"/submissions\"}") >= NOK + NBAD);
+    assert_true(sample(api, "nsjudge_http_open_streams{}") == 0);
+    free(api);
+    char *wm = parse_metrics(w.metrics_port);
+    assert_true(sample(wm, "nsjudge_worker_jobs_total{language=\"python\",status=\"passed\"}") == NOK);
+    assert_true(sample(wm, "nsjudge_worker_jobs_total{language=\"python\",status=\"failed\"}") == NBAD);
+    assert_true(sample(wm, "nsjudge_worker_judge_seconds_count{language=\"python\"}") == NOK + NBAD);
+    assert_true(sample(wm, "nsjudge_worker_queue_wait_seconds_count{language=\"python\"}") == NOK + NBAD);
+    assert_true(sample(wm, "nsjudge_worker_setup_seconds_count{language=\"python\"}") == NOK + NBAD);
+    assert_true(sample(wm, "nsjudge_worker_retries_total{kind=\"judge\"}") == 0);
+    assert_true(sample(wm, "nsjudge_worker_slots{kind=\"submission\"}") == 2);
+    free(wm);
+
+    /* Request ids: the client's is echoed; a malformed one is replaced. */
+    http_resp_t r;
+    char rid[128];
+    get_with(E.api_port, "/languages", "X-Request-Id: ops-test.42\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(http_header(&r, "X-Request-Id", rid, sizeof rid), 0);
+    assert_string_equal(rid, "ops-test.42");
+    http_resp_free(&r);
+    get_with(E.api_port, "/languages", "X-Request-Id: has/slash\"quote\r\n", &r);
+    assert_int_equal(http_header(&r, "X-Request-Id", rid, sizeof rid), 0);
+    assert_int_equal(strlen(rid), 32);
+    assert_int_equal(strspn(rid, "0123456789abcdef"), 32);
+    http_resp_free(&r);
+    get_with(E.api_port, "/no-such-thing", NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_int_equal(http_header(&r, "X-Request-Id", rid, sizeof rid), 0);
+    http_resp_free(&r);
+
+    /* The access log: a JSON line per request. */
+    bool found = false;
+    for (int i = 0; i < 100 && !found; i++) {
+        char *log = e2e_read_file(E.api_log);
+        for (char *line = strtok(log, "\n"); line && !found; line = strtok(NULL, "\n")) {
+            json_t *j = json_loads(line, 0, NULL);
+            if (j && strcmp(e2e_jstr(j, "request_id"), "ops-test.42") == 0) {
+                found = true;
+                assert_string_equal(e2e_jstr(j, "event"), "request");
+                assert_string_equal(e2e_jstr(j, "route"), "/languages");
+                assert_string_equal(e2e_jstr(j, "method"), "GET");
+                assert_int_equal(e2e_jint(j, "status"), 200);
+                assert_true(json_is_number(json_object_get(j, "duration_s")));
+                assert_true(json_is_null(json_object_get(j, "key_id")));
+                assert_true(strlen(e2e_jstr(j, "time")) >= 20);
+            }
+            json_decref(j);
+        }
+        free(log);
+        if (!found)
+            e2e_sleep_ms(50);
+    }
+    assert_true(found);
+    /* The worker's job lines: one per submission, with its status and durations. */
+    char *log = e2e_read_file(w.log);
+    int jobs = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *j = json_loads(line, 0, NULL);
+        if (j && strcmp(e2e_jstr(j, "event"), "job") == 0) {
+            for (int i = 0; i < NOK + NBAD; i++)
+                if (strcmp(e2e_jstr(j, "submission_id"), ids[i]) == 0) {
+                    jobs++;
+                    assert_string_equal(e2e_jstr(j, "status"), i < NOK ? "passed" : "failed");
+                    assert_true(json_is_number(json_object_get(j, "judge_s")));
+                    assert_true(json_is_number(json_object_get(j, "queue_wait_s")));
+                }
+        }
+        json_decref(j);
+    }
+    free(log);
+    assert_int_equal(jobs, NOK + NBAD);
+    kill(w.pid, SIGTERM);
+    e2e_reap(w.pid, 30000);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    e2e_setup(&E, "make ops");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (!E.unavailable[0])
+        e2e_teardown(&E);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(health_follows_workers),
+        cmocka_unit_test(metrics_and_logs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
