@@ -17,3 +17,7 @@ CHECK_STEPS += ops
 # End to end with real servers (tests/pipeline/run.sh starts postgres and redis).
 ops: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(OPS_E2E) rootfs
 	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD) $(OPS_E2E)
+
+# Unit tests of the pure parts (the Makefile's tests/unit/test_*.c wildcard builds and runs them).
+$(BUILD)/tests/test_api_listing: $(PIPE_LIB)
+$(BUILD)/tests/test_api_listing: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -93,7 +93,7 @@ const char *api_route_allow(api_route_t r)
 {
     switch (r) {
     case API_ROUTE_SUBMISSIONS:
-    case API_ROUTE_QUESTIONS: return "POST";
+    case API_ROUTE_QUESTIONS: return "GET, HEAD, POST";
     case API_ROUTE_QUESTION_TESTS: return "PUT";
     case API_ROUTE_SUBMISSION:
     case API_ROUTE_QUESTION:
@@ -129,8 +129,8 @@ const char *api_route_name(api_route_t r)
 
 bool api_route_allows(api_route_t r, const char *method)
 {
-    if (r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS)
-        return strcmp(method, "POST") == 0;
+    if ((r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS) && strcmp(method, "POST") == 0)
+        return true;
     if (r == API_ROUTE_QUESTION_TESTS)
         return strcmp(method, "PUT") == 0;
     if (r == API_ROUTE_NONE)

@@ -36,6 +36,7 @@
 #include "api/internal.h"
 #include "api/archive.h"
 #include "api/health.h"
+#include "api/listing.h"
 #include "api/observe.h"
 #include "api/render.h"
 #include "api/request.h"
@@ -760,6 +761,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                                                   s->cfg.body_max), NULL, NULL);
     if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
         return answer_test_file(s, c, r);
+    if ((r->route == API_ROUTE_SUBMISSIONS || r->route == API_ROUTE_QUESTIONS) && strcmp(r->method, "POST") != 0)
+        return api_listing_answer(s, c, r, NULL); /* NULL: every key's (no keys yet) */
     if (r->route == API_ROUTE_HEALTHZ)
         return api_health_answer(s, c);
     if (r->route == API_ROUTE_METRICS)

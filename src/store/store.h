@@ -123,6 +123,39 @@ int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *
 int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
                     uint64_t *size, nsj_error_t *err);
 
+/* ---- listings, newest first (listing.c) ---- */
+
+typedef struct store_list_query {
+    const char *owner_key_id;    /* only this API key's rows; NULL = everyone's (submissions only) */
+    char question_id[STORE_UUID_LEN + 1]; /* "" = any (submissions only) */
+    char status[32];             /* "" = any (submissions only) */
+    int limit;                   /* rows per page */
+    bool after;                  /* start after this row (a cursor was given) */
+    int64_t after_created_us;
+    char after_id[STORE_UUID_LEN + 1];
+} store_list_query_t;
+
+typedef struct store_list_row {
+    char id[STORE_UUID_LEN + 1];
+    int64_t created_us;          /* for the next cursor */
+    char created_at[CORE_TIME_MAX];
+    /* submissions */
+    char question_id[STORE_UUID_LEN + 1]; /* "" = inline tests */
+    char language[32], status[32];
+    int64_t score, max_score;    /* score -1 = not judged yet */
+    char finished_at[CORE_TIME_MAX];      /* "" = not final */
+    /* questions */
+    char *title;                 /* owned */
+    int version;
+} store_list_row_t;
+
+/* Up to q->limit rows (malloc'd; store_list_free them) and whether more follow. */
+int store_submissions_list(store_t *s, const store_list_query_t *q, store_list_row_t **rows, size_t *n, bool *more,
+                           nsj_error_t *err);
+int store_questions_list(store_t *s, const store_list_query_t *q, store_list_row_t **rows, size_t *n, bool *more,
+                         nsj_error_t *err);
+void store_list_free(store_list_row_t *rows, size_t n);
+
 /* ---- interactive sessions (docs/live.md) ---- */
 
 typedef enum store_attach {

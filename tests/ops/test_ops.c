@@ -319,6 +319,128 @@ static void metrics_and_logs(void **state)
     e2e_reap(w.pid, 30000);
 }
 
+/* GET a listing page: its items' ids appended to ids (n counts them), the next cursor into cur ("" = last page). */
+static void list_page(const char *path, char (*ids)[37], int *n, int cap, char *cur, size_t curcap)
+{
+    json_t *j = get_json(path, 200);
+    json_t *items = json_object_get(j, "items");
+    assert_true(json_is_array(items));
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        assert_true(*n < cap);
+        snprintf(ids[(*n)++], 37, "%s", e2e_jstr(json_array_get(items, i), "id"));
+    }
+    json_t *next = json_object_get(j, "next_cursor");
+    snprintf(cur, curcap, "%s", json_is_string(next) ? json_string_value(next) : "");
+    json_decref(j);
+}
+
+static void bad_listing(const char *path, const char *msg_part)
+{
+    json_t *j = get_json(path, 400);
+    if (!strstr(e2e_jstr(j, "error"), msg_part))
+        fail_msg("GET %s: error '%s' does not say '%s'", path, e2e_jstr(j, "error"), msg_part);
+    json_decref(j);
+}
+
+/* Listings come newest first, page by page with an opaque cursor; rows
+ * inserted while a client pages through never make it see a row twice or
+ * miss one; filters and bad parameters. No worker runs: the rows stay queued. */
+static void listing_pagination(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    enum { N = 25, CAP = 4096 };
+    char made[N][37];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(submit(TWICE, T_OK, made[i]), 202);
+    /* What a client paging from now on must see, in this order. */
+    PGresult *want = e2e_sql("SELECT id FROM submissions ORDER BY created_at DESC, id DESC");
+    int nwant = PQntuples(want);
+    assert_true(nwant >= N && nwant < CAP);
+    static char got[CAP][37];
+    int ngot = 0, pages = 0;
+    char cur[256] = "", path[512];
+    do {
+        snprintf(path, sizeof path, "/submissions?limit=7%s%s", cur[0] ? "&cursor=" : "", cur);
+        list_page(path, got, &ngot, CAP, cur, sizeof cur);
+        pages++;
+        /* Newer rows arrive between pages. */
+        char extra[37];
+        assert_int_equal(submit(TWICE, T_OK, extra), 202);
+    } while (cur[0] && pages < 1000);
+    assert_int_equal(ngot, nwant);
+    for (int i = 0; i < nwant; i++)
+        assert_string_equal(got[i], PQgetvalue(want, i, 0));
+    PQclear(want);
+    assert_int_equal(pages, (nwant + 6) / 7);
+    /* The first page now starts with the newest row. */
+    char first[1][37];
+    int n1 = 0;
+    list_page("/submissions?limit=1", first, &n1, 1, cur, sizeof cur);
+    char *newest = e2e_sql_text("SELECT id FROM submissions ORDER BY created_at DESC, id DESC LIMIT 1");
+    assert_string_equal(first[0], newest);
+    free(newest);
+
+    /* Filters: a question's submissions, by status. */
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/questions", "{\"title\":\"listing\",\"test_cases\":" T_OK "}", &r), 201);
+    json_t *qj = json_loads(r.body, 0, NULL);
+    char qid[37];
+    snprintf(qid, sizeof qid, "%s", e2e_jstr(qj, "id"));
+    json_decref(qj);
+    http_resp_free(&r);
+    char body[256], qsub[3][37];
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"language\":\"python\",\"source_code\":\"%s\",\"question_id\":\"%s\"}", TWICE,
+                 qid);
+        assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
+        json_t *sj = json_loads(r.body, 0, NULL);
+        snprintf(qsub[2 - i], 37, "%s", e2e_jstr(sj, "id"));
+        json_decref(sj);
+        http_resp_free(&r);
+    }
+    char fl[8][37];
+    int nf = 0;
+    snprintf(path, sizeof path, "/submissions?question_id=%s&status=queued", qid);
+    list_page(path, fl, &nf, 8, cur, sizeof cur);
+    assert_int_equal(nf, 3);
+    assert_string_equal(cur, "");
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(fl[i], qsub[i]);
+    json_t *one = get_json(path, 200);
+    json_t *it = json_array_get(json_object_get(one, "items"), 0);
+    assert_string_equal(e2e_jstr(it, "question_id"), qid);
+    assert_string_equal(e2e_jstr(it, "status"), "queued");
+    assert_string_equal(e2e_jstr(it, "language"), "python");
+    assert_true(json_is_null(json_object_get(it, "score_awarded")));
+    assert_true(json_is_null(json_object_get(it, "finished_at")));
+    json_decref(one);
+    nf = 0;
+    snprintf(path, sizeof path, "/submissions?question_id=%s&status=passed", qid);
+    list_page(path, fl, &nf, 8, cur, sizeof cur);
+    assert_int_equal(nf, 0);
+
+    /* Questions, newest first. */
+    char qs[CAP][37];
+    int nq = 0;
+    cur[0] = '\0';
+    do {
+        snprintf(path, sizeof path, "/questions?limit=2%s%s", cur[0] ? "&cursor=" : "", cur);
+        list_page(path, qs, &nq, CAP, cur, sizeof cur);
+    } while (cur[0]);
+    assert_int_equal(nq, e2e_sql_long("SELECT count(*) FROM questions"));
+    assert_string_equal(qs[0], qid);
+
+    bad_listing("/submissions?limit=0", "limit");
+    bad_listing("/submissions?limit=101", "limit");
+    bad_listing("/submissions?cursor=bm9wZQ", "cursor");
+    bad_listing("/submissions?status=great", "status");
+    bad_listing("/submissions?question_id=42", "question_id");
+    bad_listing("/submissions?color=red", "unknown query parameter");
+    bad_listing("/submissions?limit=1&limit=2", "twice");
+    bad_listing("/questions?status=queued", "unknown query parameter");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -339,6 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_follows_workers),
         cmocka_unit_test(metrics_and_logs),
+        cmocka_unit_test(listing_pagination),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
