@@ -65,6 +65,7 @@ typedef struct request {
     char method[16];
     char request_id[API_REQUEST_ID_MAX + 1];
     unsigned status;             /* the answer's, once queued */
+    unsigned wait_s;             /* POST /submissions?wait=N (wait.c) */
 } request_t;
 
 /* A working Postgres / Redis connection from the pool, or -1 + err; give

@@ -37,6 +37,7 @@
 #include "api/archive.h"
 #include "api/health.h"
 #include "api/listing.h"
+#include "api/wait.h"
 #include "api/observe.h"
 #include "api/render.h"
 #include "api/request.h"
@@ -204,6 +205,7 @@ typedef struct answer {
     char *body;
     const char *hname;
     char hvalue[128];
+    char id[37];                 /* of the submission created */
 } answer_t;
 
 static void answer_error(answer_t *a, unsigned status, const char *what, const nsj_error_t *err)
@@ -339,6 +341,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     a->hname = MHD_HTTP_HEADER_LOCATION;
     snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", id);
+    snprintf(a->id, sizeof a->id, "%s", id);
     json_decref(o);
 out:
     core_job_free(&job);
@@ -661,6 +664,11 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         return check_archive_headers(s, c, r);
     if (strcmp(method, "POST") != 0)
         return 0;
+    if (r->route == API_ROUTE_SUBMISSIONS) {
+        unsigned st = api_wait_check(s, c, r);
+        if (st)
+            return st;
+    }
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!api_content_type_json(ct)) {
         r->early_body = api_error_json("Content-Type must be application/json, not %.100s", ct ? ct : "(none)");
@@ -776,6 +784,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     answer_t a = {0};
     dispatch(s, r, &a);
+    char *final;
+    if (r->wait_s && a.status == MHD_HTTP_ACCEPTED && api_wait_final(s, a.id, r->wait_s, &final) == 1) {
+        free(a.body);
+        a.body = final;
+        a.status = MHD_HTTP_OK;
+    }
     return api_send_json(c, a.status, a.body, a.hname, a.hvalue);
 }
 

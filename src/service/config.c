@@ -252,6 +252,8 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     if (get_count(get, "API_REDIS_CONNECTIONS", 2, 1, 256, &v, err) < 0)
         return -1;
     c->redis_connections = (unsigned)v;
+    if (get_ms(get, "WAIT_MAX", 30000, 0, 3600000, &c->wait_max_ms, err) < 0)
+        return -1;
     /* Unset: found like the other data files (the caller looks); set but
      * empty is not distinguishable from unset, so "none" turns it off. */
     if (get_string(get, "WEB_ROOT", "", c->web_root, sizeof c->web_root, err) < 0 ||

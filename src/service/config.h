@@ -57,6 +57,7 @@ typedef struct api_config {
     unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */
     char web_root[4096];         /* WEB_ROOT             web/ of the checkout or install ("" = none) */
     char allowed_origins[1024];  /* ALLOWED_ORIGINS      "" = same origin only; "*" = any; else a list */
+    uint64_t wait_max_ms;        /* WAIT_MAX             30s: the most POST /submissions?wait=N may ask */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

@@ -319,6 +319,60 @@ static void metrics_and_logs(void **state)
     e2e_reap(w.pid, 30000);
 }
 
+/* POST /submissions?wait=N: the final submission when it is judged in
+ * time, else the usual 202 after about N seconds; N is checked. */
+static void wait_for_result(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    worker_t w = worker_start("ops-wait", 2);
+    http_resp_t r;
+    const char *fast = "{\"language\":\"python\",\"source_code\":\"" TWICE "\",\"test_cases\":" T_OK "}";
+    double t0 = e2e_now_s();
+    assert_int_equal(e2e_post_json("/submissions?wait=25", fast, &r), 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    assert_string_equal(e2e_jstr(j, "status"), "passed");
+    assert_int_equal(e2e_jint(j, "score_awarded"), 1);
+    assert_int_equal(json_array_size(json_object_get(j, "results")), 1);
+    char loc[128], id[37];
+    snprintf(id, sizeof id, "%s", e2e_jstr(j, "id"));
+    assert_int_equal(http_header(&r, "Location", loc, sizeof loc), 0);
+    assert_non_null(strstr(loc, id));
+    json_decref(j);
+    http_resp_free(&r);
+    assert_true(e2e_now_s() - t0 < 25);
+    /* Not judged in time: 202, after the wait. */
+    const char *slow = "{\"language\":\"python\",\"source_code\":\"import time\\ntime.sleep(4)\\n" TWICE
+                       "\",\"test_cases\":" T_OK "}";
+    t0 = e2e_now_s();
+    assert_int_equal(e2e_post_json("/submissions?wait=1", slow, &r), 202);
+    double took = e2e_now_s() - t0;
+    assert_true(took >= 0.9);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(e2e_jstr(j, "status"), "queued");
+    char ids[1][37];
+    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+    wait_final(ids, 1, 60);
+    /* wait=0 is no wait at all. */
+    assert_int_equal(e2e_post_json("/submissions?wait=0", fast, &r), 202);
+    http_resp_free(&r);
+    const char *bad[] = {"/submissions?wait=31", "/submissions?wait=abc", "/submissions?wait=-1",
+                         "/submissions?wait=", "/submissions?wait"};
+    long before = e2e_sql_long("SELECT count(*) FROM submissions");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(e2e_post_json(bad[i], fast, &r), 400);
+        j = json_loads(r.body, 0, NULL);
+        assert_non_null(strstr(e2e_jstr(j, "error"), "wait must be"));
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions"), before);
+    kill(w.pid, SIGTERM);
+    e2e_reap(w.pid, 30000);
+}
+
 /* GET a listing page: its items' ids appended to ids (n counts them), the next cursor into cur ("" = last page). */
 static void list_page(const char *path, char (*ids)[37], int *n, int cap, char *cur, size_t curcap)
 {
@@ -461,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_follows_workers),
         cmocka_unit_test(metrics_and_logs),
+        cmocka_unit_test(wait_for_result),
         cmocka_unit_test(listing_pagination),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
