@@ -21,3 +21,5 @@ ops: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(OPS_E2E) rootfs
 # Unit tests of the pure parts (the Makefile's tests/unit/test_*.c wildcard builds and runs them).
 $(BUILD)/tests/test_api_listing: $(PIPE_LIB)
 $(BUILD)/tests/test_api_listing: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+$(BUILD)/tests/test_callbacks: $(PIPE_LIB)
+$(BUILD)/tests/test_callbacks: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)

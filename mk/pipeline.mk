@@ -6,7 +6,7 @@ PIPE_PKGS   = hiredis libpq libmicrohttpd
 # Only the include directory libpq needs: hiredis is included as
 # <hiredis/hiredis.h>, so its headers (read.h, sds.h ...) never shadow ours.
 PIPE_CFLAGS = -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd -lcrypto -larchive
+PIPE_LIBS   = -lhiredis -lpq -lmicrohttpd -lcrypto -larchive -lcurl
 
 PIPE_SRC = $(wildcard src/queue/*.c src/store/*.c src/service/*.c src/worker/*.c src/api/*.c)
 PIPE_OBJ = $(PIPE_SRC:%.c=$(BUILD)/%.o)

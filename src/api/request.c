@@ -352,11 +352,38 @@ static int parse_limits(const json_t *root, const core_limits_t *max, core_limit
     return 0;
 }
 
+/* An http(s) URL with a host, no credentials, no spaces or control
+ * characters. Whether its target may be reached is the delivering
+ * worker's decision (CALLBACK_ALLOW), made on the address it resolves to. */
+static int parse_callback_url(const json_t *v, char out[CORE_URL_MAX + 1], api_error_t *e)
+{
+    if (!json_is_string(v))
+        return api_reject(e, 400, "field 'callback_url' must be a string, not %s", type_name(v));
+    const char *u = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n > CORE_URL_MAX)
+        return api_reject(e, 400, "field 'callback_url' is %zu bytes: the limit is %d", n, CORE_URL_MAX);
+    const char *host = strncmp(u, "https://", 8) == 0 ? u + 8 : strncmp(u, "http://", 7) == 0 ? u + 7 : NULL;
+    if (!host)
+        return api_reject(e, 400, "field 'callback_url' must be an http:// or https:// URL");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+            return api_reject(e, 400, "field 'callback_url' must not contain spaces or control characters");
+    size_t hlen = strcspn(host, "/?#");
+    if (hlen == 0 || host[0] == ':')
+        return api_reject(e, 400, "field 'callback_url' has no host");
+    if (memchr(host, '@', hlen))
+        return api_reject(e, 400, "field 'callback_url' must not carry credentials (user@host)");
+    memcpy(out, u, n + 1);
+    return 0;
+}
+
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e)
 {
     static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", "time_limit",
-                                         "wall_limit", "memory_limit", "output_limit", "keep_output", NULL};
+                                         "wall_limit", "memory_limit", "output_limit", "keep_output",
+                                         "callback_url", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -421,6 +448,9 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         goto out;
     }
     out->keep_output = json_is_true(keep);
+    const json_t *cb = json_object_get(root, "callback_url");
+    if (cb && !json_is_null(cb) && parse_callback_url(cb, out->callback_url, e) < 0)
+        goto out;
     if (!(out->source = strdup(json_string_value(src)))) {
         api_reject(e, 503, "out of memory");
         goto out;

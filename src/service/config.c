@@ -211,6 +211,13 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
     int mport;
     if (c->metrics_listen[0] && config_parse_listen(c->metrics_listen, mhost, sizeof mhost, &mport) < 0)
         return bad(err, "METRICS_LISTEN", c->metrics_listen, "expected host:port, like 127.0.0.1:9101");
+    if (get_string(get, "CALLBACK_SECRET", "", c->callback_secret, sizeof c->callback_secret, err) < 0 ||
+        get_string(get, "CALLBACK_ALLOW", "", c->callback_allow, sizeof c->callback_allow, err) < 0 ||
+        get_count(get, "CALLBACK_ATTEMPTS", 8, 1, 100, &v, err) < 0)
+        return -1;
+    c->callback_attempts = (unsigned)v;
+    if (get_ms(get, "CALLBACK_TIMEOUT", 10000, 100, 600000, &c->callback_timeout_ms, err) < 0)
+        return -1;
     if (nsj_limits_validate(&c->limits, err) < 0)
         return nsj_error_wrap(err, "sandbox limits");
     return 0;

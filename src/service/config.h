@@ -38,6 +38,10 @@ typedef struct worker_config {
     uint64_t session_output;     /* SESSION_OUTPUT_LIMIT 1m, stdout and stderr together */
     uint64_t events_ttl_ms;      /* EVENTS_TTL           1 day: a finished submission's events are kept */
     char metrics_listen[280];    /* METRICS_LISTEN       "" = off; host:port serving GET /metrics */
+    char callback_secret[256];   /* CALLBACK_SECRET      "" = this worker delivers no callbacks */
+    char callback_allow[1024];   /* CALLBACK_ALLOW       "" = no target allowed; else address ranges */
+    unsigned callback_attempts;  /* CALLBACK_ATTEMPTS    8 */
+    uint64_t callback_timeout_ms; /* CALLBACK_TIMEOUT    10s: one attempt */
 } worker_config_t;
 
 typedef struct api_config {

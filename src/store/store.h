@@ -156,6 +156,32 @@ int store_questions_list(store_t *s, const store_list_query_t *q, store_list_row
                          nsj_error_t *err);
 void store_list_free(store_list_row_t *rows, size_t n);
 
+/* ---- callbacks: the outbox a final submission's delivery waits in (callbacks.c) ---- */
+
+typedef struct store_callback {
+    char id[STORE_UUID_LEN + 1];             /* the delivery's idempotency id */
+    char submission_id[STORE_UUID_LEN + 1];
+    char *url;                   /* owned */
+    int attempts;                /* this one included */
+} store_callback_t;
+
+/* Take up to max deliveries that are due, leasing them for lease_ms (a
+ * deliverer that dies leaves them due again after that) and counting this
+ * attempt; rows another caller is taking are skipped. */
+int store_callbacks_claim(store_t *s, int64_t lease_ms, int max, store_callback_t **out, size_t *n, nsj_error_t *err);
+
+typedef enum store_callback_outcome {
+    STORE_CALLBACK_DELIVERED,
+    STORE_CALLBACK_RETRY,        /* again in retry_ms */
+    STORE_CALLBACK_FAILED,       /* given up */
+} store_callback_outcome_t;
+
+/* Record an attempt's outcome (error may be NULL when delivered). */
+int store_callback_record(store_t *s, const char *id, store_callback_outcome_t outcome, int64_t retry_ms,
+                          const char *error, nsj_error_t *err);
+
+void store_callbacks_free(store_callback_t *c, size_t n);
+
 /* ---- interactive sessions (docs/live.md) ---- */
 
 typedef enum store_attach {

@@ -25,6 +25,7 @@
 
 struct telemetry {
     metrics_t *reg;
+    metric_t *callbacks;
     metric_t *jobs, *queue_wait, *setup, *judge, *slots_busy, *slots_total, *internal_errors, *retries;
     struct MHD_Daemon *httpd;
     char id[192], host[128];
@@ -127,7 +128,10 @@ int telemetry_start(const char *name, const char *listen, telemetry_t **out, nsj
     t->retries = metrics_counter(t->reg, "nsjudge_worker_retries_total",
                                  "Jobs judged again after an internal_error (judge) or taken over from a consumer "
                                  "that stopped (redelivery).", "kind");
-    if (!t->jobs || !t->queue_wait || !t->setup || !t->judge || !t->slots_busy || !t->slots_total ||
+    t->callbacks = metrics_counter(t->reg, "nsjudge_worker_callback_attempts_total",
+                                   "Callback deliveries attempted by this worker, by outcome (delivered, retry, failed).",
+                                   "outcome");
+    if (!t->callbacks || !t->jobs || !t->queue_wait || !t->setup || !t->judge || !t->slots_busy || !t->slots_total ||
         !t->internal_errors || !t->retries) {
         telemetry_free(t);
         return nsj_error_set(err, ENOMEM, "telemetry");
@@ -194,6 +198,12 @@ void telemetry_internal_error(telemetry_t *t, const char *stage)
 {
     if (t)
         metric_add(t->internal_errors, (const char *[]){stage}, 1);
+}
+
+void telemetry_callback(telemetry_t *t, const char *outcome)
+{
+    if (t)
+        metric_add(t->callbacks, (const char *[]){outcome}, 1);
 }
 
 void telemetry_heartbeat(telemetry_t *t, queue_conn_t *q, unsigned busy, unsigned total, unsigned sessions_busy,

@@ -40,6 +40,9 @@ void telemetry_redelivery(telemetry_t *t);
 /* A submission made internal_error outside judging (loading, storing, poison messages). */
 void telemetry_internal_error(telemetry_t *t, const char *stage);
 
+/* A callback attempt's outcome ("delivered", "retry", "failed"). */
+void telemetry_callback(telemetry_t *t, const char *outcome);
+
 /* Publish the heartbeat (slots now busy and in all) on q; also updates the
  * slot gauges. Failures are logged once per outage, never fatal. */
 void telemetry_heartbeat(telemetry_t *t, queue_conn_t *q, unsigned busy, unsigned total, unsigned sessions_busy,

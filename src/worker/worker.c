@@ -62,6 +62,7 @@
 #include "session.h"
 #include "store/store.h"
 #include "worker.h"
+#include "worker/callbacks.h"
 #include "worker/datacache.h"
 #include "worker/telemetry.h"
 
@@ -108,6 +109,7 @@ struct worker_pool {
     char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
     char (*rootfs_err)[512];
     telemetry_t *tel;            /* heartbeat, metrics, job log lines */
+    callbacks_t *callbacks;      /* the callback delivery thread (NULL without CALLBACK_SECRET) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_bool stopping, cancelling, maint_stop;
@@ -977,7 +979,8 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
         }
     }
     if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0 ||
-        telemetry_start(cfg->name, cfg->metrics_listen, &p->tel, err) < 0)
+        telemetry_start(cfg->name, cfg->metrics_listen, &p->tel, err) < 0 ||
+        callbacks_start(cfg, p->tel, &p->callbacks, err) < 0)
         goto fail;
     if (pipe2(p->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || (p->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
         nsj_error_set(err, errno, "worker pool: pipe/eventfd");
@@ -1081,6 +1084,7 @@ void worker_pool_free(worker_pool_t *p)
     free(p->rootfs);
     free(p->rootfs_err);
     datacache_close(p->cache);
+    callbacks_stop(p->callbacks);
     telemetry_free(p->tel);
     free(p);
 }

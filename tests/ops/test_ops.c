@@ -4,13 +4,20 @@
  * against the work done), request ids and JSON log lines. Real servers
  * from tests/pipeline/run.sh; helpers in tests/pipeline/e2e.h. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/require.h"
@@ -27,7 +34,7 @@ typedef struct worker {
     int metrics_port;
 } worker_t;
 
-static worker_t worker_start(const char *name, int count)
+static worker_t worker_start_with(const char *name, int count, const char *extra1, const char *extra2)
 {
     worker_t w = {.metrics_port = e2e_free_port()};
     char env[6][320];
@@ -37,7 +44,7 @@ static worker_t worker_start(const char *name, int count)
     snprintf(env[3], sizeof env[3], "WORKER_NAME=%s", name);
     snprintf(env[4], sizeof env[4], "METRICS_LISTEN=127.0.0.1:%d", w.metrics_port);
     snprintf(env[5], sizeof env[5], "EXECUTION_TIMEOUT=5s");
-    const char *envp[] = {env[0], env[1], env[2], env[3], env[4], env[5], NULL};
+    const char *envp[] = {env[0], env[1], env[2], env[3], env[4], env[5], extra1, extra2, NULL};
     const char *argv[] = {E.bin[0], NULL};
     w.pid = e2e_spawn(name, argv, envp, w.log, sizeof w.log);
     char line[64];
@@ -47,6 +54,11 @@ static worker_t worker_start(const char *name, int count)
         fail_msg("worker %s did not start: %s", name, t);
     }
     return w;
+}
+
+static worker_t worker_start(const char *name, int count)
+{
+    return worker_start_with(name, count, NULL, NULL);
 }
 
 /* A GET with extra header lines ("Name: value\r\n"...), on a port. */
@@ -495,6 +507,244 @@ static void listing_pagination(void **state)
     bad_listing("/questions?status=queued", "unknown query parameter");
 }
 
+/* ---- a loopback callback receiver: answers 500 to the first `fail`
+ * requests, then 200; keeps what it got ---- */
+
+#define RX_MAX 16
+
+typedef struct receiver {
+    int fd, port, fail;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    int n;
+    char headers[RX_MAX][2048];
+    char *body[RX_MAX];
+    int answered[RX_MAX];
+} receiver_t;
+
+static void *rx_main(void *arg)
+{
+    receiver_t *rx = arg;
+    for (;;) {
+        int c = accept(rx->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char buf[65536];
+        size_t len = 0;
+        ssize_t k;
+        char *end = NULL;
+        long clen = -1;
+        while (len < sizeof buf - 1 && (k = read(c, buf + len, sizeof buf - 1 - len)) > 0) {
+            len += (size_t)k;
+            buf[len] = '\0';
+            if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+                char *cl = strcasestr(buf, "\r\nContent-Length:");
+                clen = cl && cl < end ? strtol(cl + 17, NULL, 10) : 0;
+            }
+            if (end && (long)(len - (size_t)(end + 4 - buf)) >= clen)
+                break;
+        }
+        pthread_mutex_lock(&rx->mu);
+        int i = rx->n < RX_MAX ? rx->n++ : -1;
+        int status = i >= 0 && i < rx->fail ? 500 : 200;
+        if (i >= 0 && end) {
+            snprintf(rx->headers[i], sizeof rx->headers[i], "%.*s", (int)(end - buf), buf);
+            rx->body[i] = strndup(end + 4, (size_t)clen);
+            rx->answered[i] = status;
+        }
+        pthread_mutex_unlock(&rx->mu);
+        char resp[128];
+        int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                         status);
+        http_send_all(c, resp, (size_t)n);
+        close(c);
+    }
+}
+
+static void rx_start(receiver_t *rx, int fail)
+{
+    memset(rx, 0, sizeof *rx);
+    rx->fail = fail;
+    pthread_mutex_init(&rx->mu, NULL);
+    rx->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(rx->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(rx->fd, 16), 0);
+    getsockname(rx->fd, (struct sockaddr *)&a, &al);
+    rx->port = ntohs(a.sin_port);
+    pthread_create(&rx->tid, NULL, rx_main, rx);
+}
+
+static int rx_count(receiver_t *rx)
+{
+    pthread_mutex_lock(&rx->mu);
+    int n = rx->n;
+    pthread_mutex_unlock(&rx->mu);
+    return n;
+}
+
+static void rx_stop(receiver_t *rx)
+{
+    shutdown(rx->fd, SHUT_RDWR);
+    close(rx->fd);
+    pthread_join(rx->tid, NULL);
+    for (int i = 0; i < rx->n; i++)
+        free(rx->body[i]);
+}
+
+/* A header's value in a request's header block ("" when absent). */
+static void rx_header(const char *headers, const char *name, char *out, size_t cap)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\r\n%s:", name);
+    const char *p = strcasestr(headers, key);
+    out[0] = '\0';
+    if (p) {
+        p += strlen(key);
+        p += strspn(p, " ");
+        snprintf(out, cap, "%.*s", (int)strcspn(p, "\r"), p);
+    }
+}
+
+#define SECRET "ops-test-secret"
+
+/* A submission's callback: the final state POSTed to a loopback receiver
+ * that fails twice, retried, accepted exactly once; every attempt carries
+ * the same delivery id and a valid HMAC-SHA256 signature. The delivery is
+ * queued in Postgres: a worker without CALLBACK_SECRET judges the
+ * submission and stops, and a worker started later delivers it. */
+static void callback_delivered_once(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    receiver_t rx;
+    rx_start(&rx, 2);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
+             "\"callback_url\":\"http://127.0.0.1:%d/hook?x=1\"}", TWICE, T_OK, rx.port);
+    worker_t judge = worker_start("ops-cb-judge", 1);
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
+    json_t *j = json_loads(r.body, 0, NULL);
+    char ids[1][37];
+    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+    wait_final(ids, 1, 60);
+    kill(judge.pid, SIGTERM);
+    e2e_reap(judge.pid, 30000);
+    /* Queued durably, not delivered by a worker without a secret. */
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM callback_outbox WHERE submission_id = '%s'"
+                                  " AND delivered_at IS NULL", ids[0]), 1);
+    assert_int_equal(rx_count(&rx), 0);
+
+    worker_t w = worker_start_with("ops-cb-deliver", 1, "CALLBACK_SECRET=" SECRET,
+                                   "CALLBACK_ALLOW=127.0.0.1/32");
+    double end = e2e_now_s() + 60;
+    while (e2e_now_s() < end &&
+           e2e_sql_long("SELECT count(*) FROM callback_outbox WHERE submission_id = '%s' AND delivered_at IS NOT NULL",
+                        ids[0]) != 1)
+        e2e_sleep_ms(100);
+    assert_int_equal(e2e_sql_long("SELECT attempts FROM callback_outbox WHERE submission_id = '%s'", ids[0]), 3);
+    /* Nothing more comes once it was accepted. */
+    e2e_sleep_ms(2500);
+    assert_int_equal(rx_count(&rx), 3);
+    char *delivery = e2e_sql_text("SELECT id FROM callback_outbox WHERE submission_id = '%s'", ids[0]);
+    int accepted = 0;
+    for (int i = 0; i < rx.n; i++) {
+        char ts[64], sig[128], id[64], ct[64], want[65];
+        assert_non_null(strstr(rx.headers[i], "POST /hook?x=1 HTTP/1.1"));
+        rx_header(rx.headers[i], "X-Nsjudge-Timestamp", ts, sizeof ts);
+        rx_header(rx.headers[i], "X-Nsjudge-Signature", sig, sizeof sig);
+        rx_header(rx.headers[i], "X-Nsjudge-Delivery", id, sizeof id);
+        rx_header(rx.headers[i], "Content-Type", ct, sizeof ct);
+        assert_string_equal(id, delivery);
+        assert_string_equal(ct, "application/json");
+        long skew = labs(strtol(ts, NULL, 10) - (long)time(NULL));
+        assert_true(skew < 600);
+        /* HMAC-SHA256(secret, timestamp "." body), computed here independently. */
+        size_t ml = strlen(ts) + 1 + strlen(rx.body[i]);
+        char *msg = malloc(ml + 1);
+        snprintf(msg, ml + 1, "%s.%s", ts, rx.body[i]);
+        unsigned char mac[32];
+        unsigned mlen = 0;
+        HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (unsigned char *)msg, ml, mac, &mlen);
+        free(msg);
+        for (int k = 0; k < 32; k++)
+            snprintf(want + 2 * k, 3, "%02x", mac[k]);
+        assert_true(strncmp(sig, "sha256=", 7) == 0);
+        assert_string_equal(sig + 7, want);
+        json_t *p = json_loads(rx.body[i], 0, NULL);
+        assert_string_equal(e2e_jstr(p, "event"), "submission.final");
+        assert_string_equal(e2e_jstr(p, "delivery_id"), delivery);
+        json_t *sub = json_object_get(p, "submission");
+        assert_string_equal(e2e_jstr(sub, "id"), ids[0]);
+        assert_string_equal(e2e_jstr(sub, "status"), "passed");
+        assert_int_equal(e2e_jint(sub, "score_awarded"), 1);
+        json_decref(p);
+        accepted += rx.answered[i] == 200;
+    }
+    assert_int_equal(accepted, 1);
+    free(delivery);
+    char *wm = parse_metrics(w.metrics_port);
+    assert_true(sample(wm, "nsjudge_worker_callback_attempts_total{outcome=\"retry\"}") == 2);
+    assert_true(sample(wm, "nsjudge_worker_callback_attempts_total{outcome=\"delivered\"}") == 1);
+    free(wm);
+    kill(w.pid, SIGTERM);
+    e2e_reap(w.pid, 30000);
+    rx_stop(&rx);
+
+    /* Bad callback URLs are refused at the door. */
+    const char *bad[] = {"ftp://127.0.0.1/x", "http://", "http://u:p@127.0.0.1/", "http://a b/", "42"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (i == 4)
+            snprintf(body, sizeof body, "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":%s,"
+                     "\"callback_url\":42}", T_OK);
+        else
+            snprintf(body, sizeof body, "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":%s,"
+                     "\"callback_url\":\"%s\"}", T_OK, bad[i]);
+        assert_int_equal(e2e_post_json("/submissions", body, &r), 400);
+        assert_non_null(strstr(r.body, "callback_url"));
+        http_resp_free(&r);
+    }
+}
+
+/* A target outside CALLBACK_ALLOW is never contacted: the delivery fails, saying why. */
+static void callback_target_refused(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    receiver_t rx;
+    rx_start(&rx, 0);
+    worker_t w = worker_start_with("ops-cb-deny", 1, "CALLBACK_SECRET=" SECRET, "CALLBACK_ALLOW=10.9.8.7/32");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
+             "\"callback_url\":\"http://localhost:%d/\"}", TWICE, T_OK, rx.port);
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
+    json_t *j = json_loads(r.body, 0, NULL);
+    char ids[1][37];
+    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+    wait_final(ids, 1, 60);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end &&
+           e2e_sql_long("SELECT count(*) FROM callback_outbox WHERE submission_id = '%s' AND failed_at IS NOT NULL",
+                        ids[0]) != 1)
+        e2e_sleep_ms(100);
+    char *why = e2e_sql_text("SELECT last_error FROM callback_outbox WHERE submission_id = '%s'", ids[0]);
+    assert_non_null(strstr(why, "not allowed (CALLBACK_ALLOW)"));
+    free(why);
+    assert_int_equal(rx_count(&rx), 0);
+    kill(w.pid, SIGTERM);
+    e2e_reap(w.pid, 30000);
+    rx_stop(&rx);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -516,6 +766,8 @@ int main(void)
         cmocka_unit_test(health_follows_workers),
         cmocka_unit_test(metrics_and_logs),
         cmocka_unit_test(wait_for_result),
+        cmocka_unit_test(callback_delivered_once),
+        cmocka_unit_test(callback_target_refused),
         cmocka_unit_test(listing_pagination),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
