@@ -3,7 +3,8 @@
 # nothing is). Usage: scripts/deps.sh [build|test|docker|compose|all]
 set -eu
 build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev libcurl4-openssl-dev"
+       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev libcurl4-openssl-dev
+       python3-yaml"
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM,
 # the browser for the web page's test (make browser: chromium, driven
 # headless by playwright-core from npm), the judge-host guests of make

@@ -64,6 +64,7 @@ api_route_t api_route_match(const char *path, char id[37], long *ordinal)
         {"/languages", API_ROUTE_LANGUAGES, API_ROUTE_NONE},
         {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
         {"/metrics", API_ROUTE_METRICS, API_ROUTE_NONE},
+        {"/openapi.json", API_ROUTE_OPENAPI, API_ROUTE_NONE},
     };
     id[0] = '\0';
     *ordinal = -1;
@@ -102,7 +103,8 @@ const char *api_route_allow(api_route_t r)
     case API_ROUTE_TEST_STDOUT:
     case API_ROUTE_LANGUAGES:
     case API_ROUTE_HEALTHZ:
-    case API_ROUTE_METRICS: return "GET, HEAD";
+    case API_ROUTE_METRICS:
+    case API_ROUTE_OPENAPI: return "GET, HEAD";
     case API_ROUTE_NONE: break;
     }
     return "";
@@ -122,6 +124,7 @@ const char *api_route_name(api_route_t r)
     case API_ROUTE_LANGUAGES: return "/languages";
     case API_ROUTE_HEALTHZ: return "/healthz";
     case API_ROUTE_METRICS: return "/metrics";
+    case API_ROUTE_OPENAPI: return "/openapi.json";
     case API_ROUTE_NONE: break;
     }
     return "";

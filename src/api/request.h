@@ -41,6 +41,7 @@ typedef enum api_route {
     API_ROUTE_LANGUAGES,         /* /languages */
     API_ROUTE_HEALTHZ,           /* /healthz */
     API_ROUTE_METRICS,           /* /metrics (Prometheus text format) */
+    API_ROUTE_OPENAPI,           /* /openapi.json */
 } api_route_t;
 
 /* Match a path (no query string); id gets the UUID of {id} routes and

@@ -39,6 +39,7 @@
 #include "api/listing.h"
 #include "api/wait.h"
 #include "api/observe.h"
+#include "api/openapi.h"
 #include "api/render.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -598,6 +599,10 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
         return;
     case API_ROUTE_HEALTHZ:
     case API_ROUTE_METRICS: break; /* api_health_answer(), api_metrics_answer() */
+    case API_ROUTE_OPENAPI:
+        a->status = MHD_HTTP_OK;
+        a->body = strndup(api_openapi_json, api_openapi_json_len);
+        return;
     case API_ROUTE_NONE: break;
     }
     a->status = MHD_HTTP_NOT_FOUND;
