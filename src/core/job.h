@@ -67,6 +67,7 @@ typedef struct core_job {
     size_t source_len;
     core_limits_t limits;        /* the submission's own, else its question's, per field */
     bool keep_output;            /* keep each test's whole stdout as a blob */
+    char key_id[CORE_UUID_LEN + 1];         /* the API key that submitted it; "" = anonymous */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     /* How each test is judged (checker, interactive mode) and how tests are

@@ -176,15 +176,16 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
     char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
     snprintf(ver, sizeof ver, "%d", job->question_version);
-    const char *p[10] = {qid, job->language, job->source, score};
+    const char *p[11] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
     p[8] = qid ? ver : NULL;
     p[9] = job->keep_output ? "t" : "f";
+    p[10] = job->key_id[0] ? job->key_id : NULL;
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ", question_version, keep_output)"
-                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                             10, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output, key_id)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                             11, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));

@@ -877,7 +877,8 @@ static void test_data_limits_and_shared_cache(void **state)
     snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", port);
     snprintf(r_env, sizeof r_env, "REDIS_URL=%s", E.redis_url);
     snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", E.db_url);
-    const char *extra[] = {listen, r_env, d_env, "MAX_TEST_DATA=64k", "MAX_TEST_FILE=16k", NULL};
+    const char *extra[] = {listen, r_env, d_env, "MAX_TEST_DATA=64k", "MAX_TEST_FILE=16k",
+                           "ANONYMOUS_SCOPES=submit,read,admin", NULL};
     const char *argv[] = {E.bin[1], NULL};
     pid_t api2 = e2e_spawn("api-small", argv, extra, log, sizeof log);
     track(api2, true);
