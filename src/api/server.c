@@ -718,9 +718,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->spool_fd = -1;
         r->route = api_route_match(url, r->id, &r->ordinal);
         if (r->route == API_ROUTE_NONE)
-            r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
-        if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE)
             r->keys = api_keys_route_match(url, r->id);
+        if (r->route == API_ROUTE_NONE && r->keys == API_KEYS_NONE)
+            r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
         r->early_status = check_headers(s, c, url, method, r);
         if (!r->early_status)
             return MHD_YES;

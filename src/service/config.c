@@ -258,7 +258,7 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     const char *anon = value(get, "ANONYMOUS_SCOPES");
     if (core_scopes_parse(anon, &c->anonymous_scopes, why, sizeof why) < 0)
         return bad(err, "ANONYMOUS_SCOPES", anon, why);
-    if (get_count(get, "RATE_REQUESTS", 100, 0, 1000000, &c->rate_requests, err) < 0 ||
+    if (get_count(get, "RATE_REQUESTS", 200, 0, 1000000, &c->rate_requests, err) < 0 ||
         get_count(get, "RATE_SUBMISSIONS", 600, 0, 1000000, &c->rate_submissions, err) < 0 ||
         get_count(get, "MAX_QUEUED", 1000, 0, 1000000, &c->max_queued, err) < 0 ||
         get_count(get, "MAX_SESSIONS", 8, 0, 100000, &c->max_sessions, err) < 0 ||

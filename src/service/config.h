@@ -58,7 +58,7 @@ typedef struct api_config {
     char allowed_origins[1024];  /* ALLOWED_ORIGINS      "" = same origin only; "*" = any; else a list */
     /* Access (issue #13): keys, scopes, limits per key (per client address without one); 0 = no limit. */
     unsigned anonymous_scopes;   /* ANONYMOUS_SCOPES     "" (none): core/scope.h's names, for requests without a key */
-    uint64_t rate_requests;      /* RATE_REQUESTS        100 requests a second (bursts of twice that) */
+    uint64_t rate_requests;      /* RATE_REQUESTS        200 requests a second (bursts of twice that) */
     uint64_t rate_submissions;   /* RATE_SUBMISSIONS     600 submissions a minute (bursts of as many) */
     uint64_t max_queued;         /* MAX_QUEUED           1000 submissions queued or running at once */
     uint64_t max_sessions;       /* MAX_SESSIONS         8 sessions at once */

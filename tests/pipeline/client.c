@@ -88,6 +88,13 @@ static int read_response(int fd, http_resp_t *r)
     return 0;
 }
 
+static const char *extra_header;
+
+void http_set_header(const char *line)
+{
+    extra_header = line;
+}
+
 int http_do(int port, const char *method, const char *path, const char *ctype, const char *body, size_t len,
             http_mode_t mode, http_resp_t *r)
 {
@@ -100,6 +107,8 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
                       port);
     if (ctype)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Type: %s\r\n", ctype);
+    if (extra_header)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "%s\r\n", extra_header);
     if (body && mode == HTTP_CHUNKED)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Transfer-Encoding: chunked\r\n");
     else if (body)
