@@ -64,7 +64,7 @@ ASAN_STEPS += pipeline
 pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_E2E) rootfs
 	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD)
 
-bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_BENCH) rootfs
+bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(PIPE_BENCH) rootfs
 	@$(TEST_ENV) bench/pipeline.sh $(BUILD)
 
 # libFuzzer on the queue message parser; FUZZ_TIME seconds (default 60).
