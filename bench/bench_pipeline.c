@@ -623,6 +623,15 @@ int main(void)
         return 1;
     }
 
+    if (env_int("BENCH_ACCESS_ONLY", 0)) {
+        access_result_t a;
+        if (access_phase(api_port, env_int("PIPE_AUTH_API_PORT", 0), getenv("PIPE_AUTH_KEY"),
+                         env_int("BENCH_ACCESS_ROUNDS", 6), env_int("BENCH_ACCESS_N", 200) / 8 * 8, &a) < 0)
+            return 1;
+        printf("open %.0f/s, keys and limits %.0f/s: %.3fx (chunks %.3fx to %.3fx)\n", a.without_per_s, a.with_per_s,
+               a.with_per_s / a.without_per_s, a.lo, a.hi);
+        return 0;
+    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int rounds = env_int("BENCH_CHUNKS", 5);
     if (rounds < 1 || rounds > nsub)

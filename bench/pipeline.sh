@@ -1,10 +1,11 @@
 #!/bin/sh
 # Pipeline benchmark (make bench-pipeline): postgres and redis-server on
-# random loopback ports under a temporary directory, the API and a worker
-# with their default settings, then build/pipeline/bench_pipeline, which
+# random loopback ports under a temporary directory, a worker and two APIs
+# (one open, one with keys and limits), then build/pipeline/bench_pipeline, which
 # measures the bare-exec limit and the pipeline side by side and writes the
 # table to bench/results/pipeline.md. Everything started is stopped by PID.
-# Usage: bench/pipeline.sh [BUILD]; BENCH_N, BENCH_TESTS, WORKER_COUNT apply.
+# Usage: bench/pipeline.sh [BUILD]; BENCH_N, BENCH_TESTS, WORKER_COUNT apply;
+# BENCH_ACCESS_ONLY=1 measures only the cost of keys and limits (issue #13).
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."

@@ -10,7 +10,8 @@
  *
  * Then the limits, shared by every API host through Redis
  * (queue/ratelimit.c): requests a second and submissions a minute (token
- * buckets), submissions queued or running at once (Postgres counts them),
+ * buckets), submissions queued or running at once (Postgres counts them,
+ * at most once a second per key and process),
  * sessions and long-lived streams at once (lease sets; streams are capped
  * per key and per client address). Over a limit -> 429 with Retry-After.
  * When Redis is unavailable the limits are not applied (logged): a Redis
@@ -42,6 +43,11 @@
  * other API hosts within it (at once on the host that revoked it). */
 #define CACHE_MS 5000
 #define CACHE_SLOTS 256
+/* MAX_QUEUED is checked against a key's count of unfinished submissions
+ * read at most this long ago (plus what this process accepted since): a
+ * count per submission would cost more than everything else here. */
+#define QUEUED_MS 1000
+#define QUEUED_SLOTS 64
 /* Places held by a session and a stream at most (a holder that died frees
  * its place then); a session's WebSocket gives its place back at its end. */
 #define SESSION_LEASE_MS (180 * 1000)
@@ -209,9 +215,17 @@ typedef struct cache_entry {
     uint64_t until_ms;
 } cache_entry_t;
 
+typedef struct queued_entry {
+    char key_id[37];             /* "" = the anonymous submissions */
+    bool used;
+    long count;
+    uint64_t at_ms;
+} queued_entry_t;
+
 struct api_auth {
     pthread_mutex_t mu;
     cache_entry_t slots[CACHE_SLOTS];
+    queued_entry_t queued[QUEUED_SLOTS];
 };
 
 static uint64_t now_ms(void)
@@ -262,6 +276,38 @@ static void cache_put(api_auth_t *a, const char *sha, const auth_principal_t *p)
     memcpy(e->key_id, p->key_id, sizeof e->key_id);
     e->scopes = p->scopes;
     e->until_ms = now_ms() + CACHE_MS;
+    pthread_mutex_unlock(&a->mu);
+}
+
+static queued_entry_t *queued_slot(api_auth_t *a, const char *key_id)
+{
+    unsigned h = 5381;
+    for (const char *p = key_id; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return &a->queued[h % QUEUED_SLOTS];
+}
+
+/* The key's unfinished submissions as last counted, plus one for the
+ * submission about to be made; false when there is no fresh count. */
+static bool queued_take(api_auth_t *a, const char *key_id, long *n)
+{
+    pthread_mutex_lock(&a->mu);
+    queued_entry_t *e = queued_slot(a, key_id);
+    bool fresh = e->used && strcmp(e->key_id, key_id) == 0 && now_ms() - e->at_ms < QUEUED_MS;
+    if (fresh)
+        *n = e->count++;
+    pthread_mutex_unlock(&a->mu);
+    return fresh;
+}
+
+static void queued_put(api_auth_t *a, const char *key_id, long n)
+{
+    pthread_mutex_lock(&a->mu);
+    queued_entry_t *e = queued_slot(a, key_id);
+    snprintf(e->key_id, sizeof e->key_id, "%s", key_id);
+    e->used = true;
+    e->count = n + 1;
+    e->at_ms = now_ms();
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -460,16 +506,19 @@ static unsigned limits(api_server_t *s, const char *method, request_t *r)
                          (double)cfg->rate_submissions, &retry))
             return too_many(r, retry, "over %llu submissions a minute (RATE_SUBMISSIONS)",
                             (unsigned long long)cfg->rate_submissions);
-        if (cfg->max_queued) {
+        long n = 0;
+        if (cfg->max_queued && !queued_take(s->auth, r->who.key_id, &n)) {
             store_t *db;
             size_t slot;
             nsj_error_t err;
-            long n = 0;
             if (api_db_take(s, &db, &slot, &err) == 0) {
                 if (store_owner_unfinished(db, r->who.key_id, &n, &err) < 0)
                     n = 0;
                 api_db_give(s, slot);
             }
+            queued_put(s->auth, r->who.key_id, n);
+        }
+        if (cfg->max_queued) {
             if ((uint64_t)n >= cfg->max_queued)
                 return too_many(r, 5000, "%llu submissions are queued or running already (MAX_QUEUED)",
                                 (unsigned long long)cfg->max_queued);
