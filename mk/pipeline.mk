@@ -20,7 +20,7 @@ PIPE_UNIT = $(BUILD)/tests/test_queue_message $(BUILD)/tests/test_api_request $(
 PIPE_E2E  = $(BUILD)/pipeline/test_pipeline
 PIPE_BENCH = $(BUILD)/pipeline/bench_pipeline
 
-$(PIPE_OBJ) $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/nsjudge-api.o \
+$(PIPE_OBJ) $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/nsjudge-api.o $(BUILD)/src/cmd/nsjudge-admin.o \
 $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/client.o $(BUILD)/tests/pipeline/e2e.o \
 $(BUILD)/bench/bench_pipeline.o: \
     override CFLAGS += $(PIPE_CFLAGS)
@@ -37,7 +37,11 @@ $(BUILD)/nsjudge-worker: $(BUILD)/src/cmd/nsjudge-worker.o $(BUILD)/src/cmd/sand
 $(BUILD)/nsjudge-api: $(BUILD)/src/cmd/nsjudge-api.o $(PIPE_LIB) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
 
-all: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api
+# The operator's key tool (issue #13).
+$(BUILD)/nsjudge-admin: $(BUILD)/src/cmd/nsjudge-admin.o $(PIPE_LIB) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS)
+
+all: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin
 
 $(PIPE_UNIT): $(PIPE_LIB)
 $(PIPE_UNIT): LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -60,7 +64,7 @@ ASAN_STEPS += pipeline
 pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_E2E) rootfs
 	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD)
 
-bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_BENCH) rootfs
+bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(PIPE_BENCH) rootfs
 	@$(TEST_ENV) bench/pipeline.sh $(BUILD)
 
 # libFuzzer on the queue message parser; FUZZ_TIME seconds (default 60).

@@ -32,8 +32,8 @@ int api_parse_listing(bool submissions, const api_query_arg_t *args, size_t n, s
 void api_cursor_encode(int64_t created_us, const char *id, char *out, size_t cap);
 int api_cursor_decode(const char *cursor, int64_t *created_us, char id[STORE_UUID_LEN + 1]);
 
-/* Answer GET /submissions or GET /questions; owner_key_id (NULL = every
- * row) limits submissions to one API key's. */
+/* Answer GET /submissions or GET /questions; owner_key_id limits
+ * submissions to one API key's ("" = the anonymous ones, NULL = every row). */
 struct request;
 enum MHD_Result api_listing_answer(api_server_t *s, struct MHD_Connection *c, struct request *r,
                                    const char *owner_key_id);

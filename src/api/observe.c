@@ -28,7 +28,7 @@ int api_observe_init(api_server_t *s)
                                  "Long-lived answers open now (event streams, WebSockets, waits for a result).",
                                  NULL);
     s->m_refusals = metrics_counter(m, "nsjudge_rate_limit_refusals_total",
-                                    "Requests refused by a rate limit or quota, by limit.", "limit");
+                                    "Requests refused by a rate limit or quota (429), by route.", "route");
     return s->m_requests && s->m_duration && s->m_streams && s->m_refusals ? 0 : -1;
 }
 
@@ -95,12 +95,16 @@ void api_observe_end(api_server_t *s, request_t *r)
         if (strcmp(r->method, known[i]) == 0)
             method = known[i];
     metric_add(s->m_requests, (const char *[]){route, method, status}, 1);
+    /* Every 429 is a rate limit's or a quota's refusal (auth.c). */
+    if (r->status == 429)
+        metric_add(s->m_refusals, (const char *[]){route}, 1);
     metric_observe(s->m_duration, (const char *[]){route}, secs);
     char when[32];
     util_utc_iso8601(when, sizeof when);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:n, s:s, s:s, s:i, s:f}", "event", "request", "time", when,
-                          "request_id", r->request_id, "key_id", "method", method, "route", route, "status",
-                          (int)r->status, "duration_s", secs);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:f}", "event", "request", "time", when,
+                          "request_id", r->request_id, "key_id",
+                          r->who.key_id[0] ? json_string(r->who.key_id) : json_null(), "method", method, "route",
+                          route, "status", (int)r->status, "duration_s", secs);
     if (o && r->id[0])
         json_object_set_new(o, "id", json_string(r->id));
     char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
@@ -139,9 +143,4 @@ enum MHD_Result api_metrics_answer(api_server_t *s, struct MHD_Connection *c)
     enum MHD_Result ret = api_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ret;
-}
-
-void api_observe_rate_limited(api_server_t *s, const char *limit)
-{
-    metric_add(s->m_refusals, (const char *[]){limit}, 1);
 }

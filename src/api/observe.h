@@ -30,7 +30,4 @@ enum MHD_Result api_queue_response(struct MHD_Connection *c, unsigned status, st
 /* GET /metrics. */
 enum MHD_Result api_metrics_answer(api_server_t *s, struct MHD_Connection *c);
 
-/* A request refused by a rate limit or quota (limit names which one). */
-void api_observe_rate_limited(api_server_t *s, const char *limit);
-
 #endif

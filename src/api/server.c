@@ -7,9 +7,10 @@
  * soon as the headers are in, without reading the body.
  *
  * POST /submissions inserts the row first, then enqueues. If the enqueue
- * fails the row is made internal_error ("enqueue failed: ...") and the
- * client gets 503; if this process dies between the two, the row stays
- * queued and the workers' stale-row sweep enqueues it again.
+ * fails (Redis unavailable) the row stays queued, marked enqueue_failed,
+ * and the client gets its 202 all the same: the workers' sweep enqueues
+ * marked rows within seconds. If this process dies between the two, the
+ * row stays queued and the stale-row sweep enqueues it again.
  *
  * Threading: one thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION). Progress streams (SSE) and WebSockets
@@ -291,6 +292,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
         a->body = api_error_json("%s", e.msg);
         return;
     }
+    memcpy(job.key_id, r->who.key_id, sizeof job.key_id);
     char id[STORE_UUID_LEN + 1];
     store_t *db = NULL;
     size_t slot = 0;
@@ -310,31 +312,17 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     size_t len;
     char *payload = queue_message_for(id, &len);
     if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
-        if (!payload)
-            nsj_error_set(&err, ENOMEM, "encoding the message");
-        char reason[NSJ_ERROR_MSG_MAX + 32];
-        snprintf(reason, sizeof reason, "enqueue failed: %s", err.msg);
-        nsj_error_t ferr;
-        bool marked = api_db_take(s, &db, &slot, &ferr) == 0;
+        /* The row is stored: it stays queued, marked for the workers'
+         * sweep, which enqueues it within seconds (issue #13); unmarked
+         * (Postgres gone too), STALE_QUEUED_AGE's sweep finds it later. */
+        nsj_error_t merr;
+        bool marked = api_db_take(s, &db, &slot, &merr) == 0;
         if (marked) {
-            marked = store_submission_fail(db, id, reason, NULL, &ferr) == 0;
+            marked = store_submission_mark_unqueued(db, id, &merr) == 0;
             pool_give(&s->db, slot);
         }
-        /* Not marked (Postgres went away too): the row stays queued and the
-         * workers' stale-row sweep enqueues it later. */
-        service_log("submission %s: %s%s", id, reason,
-                    marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
-        if (marked) {
-            live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
-            api_publish_event(s, id, "status", live_event_status("internal_error", &f));
-        }
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = marked ? api_error_json("queue unavailable (%s): submission %s was not queued and is marked "
-                                      "internal_error; submit it again later", err.msg, id)
-                         : api_error_json("queue unavailable (%s): submission %s will be queued when it is back",
-                                      err.msg, id);
-        free(payload);
-        goto out;
+        service_log("submission %s: enqueue failed (%s): %s", id, payload ? err.msg : "out of memory",
+                    marked ? "marked for the workers' sweep" : "left queued for the stale-row sweep");
     }
     free(payload);
     json_t *o = json_pack("{s:s, s:s}", "id", id, "status", "queued");
@@ -645,11 +633,21 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
 {
     if (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC && !api_static_exists(s, r->file))
         r->live = API_LIVE_NONE;
-    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE) {
+    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE && r->keys == API_KEYS_NONE) {
         r->early_body = api_error_json("no such resource: %.200s", url);
         return MHD_HTTP_NOT_FOUND;
     }
-    if (r->route == API_ROUTE_NONE) {
+    unsigned auth = api_auth_check_headers(s, c, method, r);
+    if (auth)
+        return auth;
+    if (r->keys != API_KEYS_NONE) {
+        if (!api_keys_route_allows(r->keys, method)) {
+            r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
+                                           api_keys_route_allow(r->keys));
+            r->early_allow = api_keys_route_allow(r->keys);
+            return MHD_HTTP_METHOD_NOT_ALLOWED;
+        }
+    } else if (r->route == API_ROUTE_NONE) {
         if (!api_live_route_allows(r->live, method)) {
             r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
                                            api_live_route_allow(r->live));
@@ -706,6 +704,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         api_observe_begin(s, c, method, r);
         r->route = api_route_match(url, r->id, &r->ordinal);
         if (r->route == API_ROUTE_NONE)
+            r->keys = api_keys_route_match(url, r->id);
+        if (r->route == API_ROUTE_NONE && r->keys == API_KEYS_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
         r->early_status = check_headers(s, c, url, method, r);
         if (!r->early_status)
@@ -772,10 +772,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    char *denied = NULL;
+    unsigned owner = api_auth_check_owner(s, r, &denied);
+    if (owner)
+        return api_send_json(c, owner, denied, NULL, NULL);
+    if (r->keys != API_KEYS_NONE)
+        return api_keys_answer(s, c, r, method);
     if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
         return answer_test_file(s, c, r);
     if ((r->route == API_ROUTE_SUBMISSIONS || r->route == API_ROUTE_QUESTIONS) && strcmp(r->method, "POST") != 0)
-        return api_listing_answer(s, c, r, NULL); /* NULL: every key's (no keys yet) */
+        return api_listing_answer(s, c, r, r->who.scopes & CORE_SCOPE_ADMIN ? NULL : r->who.key_id);
     if (r->route == API_ROUTE_HEALTHZ)
         return api_health_answer(s, c);
     if (r->route == API_ROUTE_METRICS)
@@ -820,6 +826,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum
     request_t *r = *state;
     if (r) {
         api_observe_end(cls, r);
+        api_auth_release(cls, r);
         if (r->spool_fd >= 0)
             close(r->spool_fd);
         free(r->body);
@@ -895,7 +902,9 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
     }
     s->languages_json = languages_json(langs);
     s->metrics = metrics_new();
-    if (!s->languages_json || !s->metrics || api_observe_init(s) < 0 || pool_init(&s->db, cfg->db_connections) < 0 ||
+    s->auth = api_auth_new();
+    if (!s->languages_json || !s->metrics || api_observe_init(s) < 0 || !s->auth ||
+        pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
         nsj_error_set(err, ENOMEM, "api");
         goto fail;
@@ -965,5 +974,6 @@ void api_server_stop(api_server_t *s)
         pool_close(&s->rq, false);
     free(s->languages_json);
     metrics_free(s->metrics);
+    api_auth_free(s->auth);
     free(s);
 }

@@ -64,10 +64,24 @@ enum MHD_Result api_session_create(api_server_t *s, struct MHD_Connection *c, re
                             NULL, NULL);
         goto out;
     }
-    int rc = store_session_create(db, req.language, id, &err);
+    int rc = store_session_create(db, req.language, r->who.key_id, id, &err);
     api_db_give(s, slot);
     if (rc < 0) {
         ret = api_send_store_error(c, "storing the session", &err);
+        goto out;
+    }
+    if (!api_auth_session_take(s, r, id)) {
+        live_exit_t x = {.status = "terminated", .exit_code = -1, .evidence = "too many sessions (MAX_SESSIONS)"};
+        char *ex = live_msg_exit(&x);
+        if (ex && api_db_take(s, &db, &slot, &(nsj_error_t){0}) == 0) {
+            store_session_finish(db, id, "terminated", ex, &(nsj_error_t){0});
+            api_db_give(s, slot);
+        }
+        free(ex);
+        ret = api_send_json(c, MHD_HTTP_TOO_MANY_REQUESTS,
+                            api_error_json("%llu sessions are open already (MAX_SESSIONS); retry after 5 s",
+                                           (unsigned long long)s->cfg.max_sessions),
+                            MHD_HTTP_HEADER_RETRY_AFTER, "5");
         goto out;
     }
     live_job_t job = {.source = req.source, .source_len = strlen(req.source)};
@@ -506,6 +520,7 @@ enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, r
         return api_send_store_error(c, "attaching the session", &err);
     if (st == STORE_ATTACH_MISSING)
         return api_send_json(c, MHD_HTTP_NOT_FOUND, api_error_json("no such session: %s", r->id), NULL, NULL);
+    r->attached = st == STORE_ATTACH_OK;
     if (st == STORE_ATTACH_TAKEN)
         return api_send_json(c, MHD_HTTP_CONFLICT,
                              api_error_json("session %s already has its WebSocket: a session is attached once",

@@ -69,6 +69,7 @@ typedef struct core_job {
     core_limits_t limits;        /* the submission's own, else its question's, per field */
     bool keep_output;            /* keep each test's whole stdout as a blob */
     char callback_url[CORE_URL_MAX + 1]; /* "" = none: where the final state is POSTed */
+    char key_id[CORE_UUID_LEN + 1];         /* the API key that submitted it; "" = anonymous */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     /* How each test is judged (checker, interactive mode) and how tests are

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "core/scope.h"
 #include "config.h"
 
 static int bad(nsj_error_t *err, const char *name, const char *val, const char *want)
@@ -268,5 +269,15 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
         return -1;
     if (c->web_root[0] && strcmp(c->web_root, "none") != 0 && c->web_root[0] != '/')
         return bad(err, "WEB_ROOT", c->web_root, "expected an absolute directory, or none");
+    char why[160];
+    const char *anon = value(get, "ANONYMOUS_SCOPES");
+    if (core_scopes_parse(anon, &c->anonymous_scopes, why, sizeof why) < 0)
+        return bad(err, "ANONYMOUS_SCOPES", anon, why);
+    if (get_count(get, "RATE_REQUESTS", 200, 0, 1000000, &c->rate_requests, err) < 0 ||
+        get_count(get, "RATE_SUBMISSIONS", 600, 0, 1000000, &c->rate_submissions, err) < 0 ||
+        get_count(get, "MAX_QUEUED", 1000, 0, 1000000, &c->max_queued, err) < 0 ||
+        get_count(get, "MAX_SESSIONS", 8, 0, 100000, &c->max_sessions, err) < 0 ||
+        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0)
+        return -1;
     return 0;
 }

@@ -62,6 +62,13 @@ typedef struct api_config {
     char web_root[4096];         /* WEB_ROOT             web/ of the checkout or install ("" = none) */
     char allowed_origins[1024];  /* ALLOWED_ORIGINS      "" = same origin only; "*" = any; else a list */
     uint64_t wait_max_ms;        /* WAIT_MAX             30s: the most POST /submissions?wait=N may ask */
+    /* Access (issue #13): keys, scopes, limits per key (per client address without one); 0 = no limit. */
+    unsigned anonymous_scopes;   /* ANONYMOUS_SCOPES     "" (none): core/scope.h's names, for requests without a key */
+    uint64_t rate_requests;      /* RATE_REQUESTS        200 requests a second (bursts of twice that) */
+    uint64_t rate_submissions;   /* RATE_SUBMISSIONS     600 submissions a minute (bursts of as many) */
+    uint64_t max_queued;         /* MAX_QUEUED           1000 submissions queued or running at once */
+    uint64_t max_sessions;       /* MAX_SESSIONS         8 sessions at once */
+    uint64_t max_streams;        /* MAX_STREAMS          32 event streams and WebSockets at once */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

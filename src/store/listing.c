@@ -22,8 +22,8 @@ static PGresult *run(store_t *s, const char *base, const store_list_query_t *q, 
     int np = 0;
     size_t len = (size_t)snprintf(sql, sizeof sql, "%s WHERE true", base);
     if (submissions && q->owner_key_id) {
-        p[np++] = q->owner_key_id;
-        len += (size_t)snprintf(sql + len, sizeof sql - len, " AND key_id = $%d", np);
+        p[np++] = q->owner_key_id[0] ? q->owner_key_id : NULL;
+        len += (size_t)snprintf(sql + len, sizeof sql - len, " AND key_id IS NOT DISTINCT FROM $%d::uuid", np);
     }
     if (submissions && q->question_id[0]) {
         p[np++] = q->question_id;

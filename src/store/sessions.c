@@ -19,10 +19,11 @@ static int fail(nsj_error_t *err, int kind, const char *what, const char *id)
     return -1;
 }
 
-int store_session_create(store_t *s, const char *language, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
+int store_session_create(store_t *s, const char *language, const char *key_id, char id[STORE_UUID_LEN + 1],
+                         nsj_error_t *err)
 {
-    const char *p[] = {language};
-    PGresult *r = store_exec(s, "INSERT INTO sessions (language) VALUES ($1) RETURNING id", 1, p, err);
+    const char *p[] = {language, key_id && *key_id ? key_id : NULL};
+    PGresult *r = store_exec(s, "INSERT INTO sessions (language, key_id) VALUES ($1, $2) RETURNING id", 2, p, err);
     if (!r)
         return -1;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));

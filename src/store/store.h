@@ -126,7 +126,7 @@ int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const voi
 /* ---- listings, newest first (listing.c) ---- */
 
 typedef struct store_list_query {
-    const char *owner_key_id;    /* only this API key's rows; NULL = everyone's (submissions only) */
+    const char *owner_key_id;    /* only this API key's rows ("" = anonymous ones); NULL = everyone's */
     char question_id[STORE_UUID_LEN + 1]; /* "" = any (submissions only) */
     char status[32];             /* "" = any (submissions only) */
     int limit;                   /* rows per page */
@@ -190,8 +190,9 @@ typedef enum store_attach {
     STORE_ATTACH_MISSING,        /* no such session */
 } store_attach_t;
 
-/* Insert a session (status queued); id gets its UUID. */
-int store_session_create(store_t *s, const char *language, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+/* Insert a session (status queued) of a key ("" = anonymous); id gets its UUID. */
+int store_session_create(store_t *s, const char *language, const char *key_id, char id[STORE_UUID_LEN + 1],
+                         nsj_error_t *err);
 
 /* Mark the session attached unless it was already (atomic: one winner). */
 int store_session_attach(store_t *s, const char *id, store_attach_t *state, nsj_error_t *err);
@@ -208,5 +209,55 @@ int store_session_state(store_t *s, const char *id, char *status, size_t cap, ch
 
 /* A submission's status; ENOENT when there is no such submission. */
 int store_submission_status(store_t *s, const char *id, core_status_t *status, nsj_error_t *err);
+
+/* ---- API keys and who owns what (keys.c, issue #13) ---- */
+
+typedef struct store_key {
+    char id[STORE_UUID_LEN + 1];
+    char name[201];
+    char scopes[64];             /* names joined by commas (core/scope.h) */
+    char prefix[16];             /* the secret's first characters */
+    char created_at[32];
+    char revoked_at[32];         /* "" while valid */
+} store_key_t;
+
+/* Insert a key (its secret's SHA-256 only); id gets its UUID. */
+int store_key_create(store_t *s, const char *name, const char *scopes, const char *secret_sha256,
+                     const char *prefix, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+
+/* The valid (not revoked) key whose secret has this hash; ENOENT when none. */
+int store_key_find(store_t *s, const char *secret_sha256, store_key_t *out, nsj_error_t *err);
+
+/* Every key, oldest first (*keys malloc'd). */
+int store_key_list(store_t *s, store_key_t **keys, size_t *n, nsj_error_t *err);
+
+/* Revoke a key (its submissions stay); ENOENT when no such key. Revoking
+ * twice is fine. */
+int store_key_revoke(store_t *s, const char *id, nsj_error_t *err);
+
+/* Whose rows a caller may see: every row (admin), or those of one key
+ * (key_id "" = the anonymous rows, NULL key_id). */
+typedef struct store_owner {
+    const char *key_id;
+    bool all;
+} store_owner_t;
+
+typedef enum store_owned {
+    STORE_OWNED_SUBMISSION,
+    STORE_OWNED_SESSION,
+} store_owned_t;
+
+/* 0 when the row exists and owner may see it; ENOENT otherwise (a row
+ * of another key is not found, as if it did not exist). */
+int store_owner_check(store_t *s, store_owned_t what, const char *id, const store_owner_t *owner, nsj_error_t *err);
+
+/* How many submissions of a key ("" = the anonymous ones) are queued or running. */
+int store_owner_unfinished(store_t *s, const char *key_id, long *n, nsj_error_t *err);
+
+/* Submissions not yet queued (enqueue failed, issue #13): mark one so that
+ * store_jobs_unqueued() picks it; that stamps up to limit of them enqueued
+ * now, clears their mark and returns their ids (malloc'd) to enqueue. */
+int store_submission_mark_unqueued(store_t *s, const char *id, nsj_error_t *err);
+int store_jobs_unqueued(store_t *s, int limit, char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err);
 
 #endif

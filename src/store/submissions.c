@@ -176,16 +176,17 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
     char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
     snprintf(ver, sizeof ver, "%d", job->question_version);
-    const char *p[11] = {qid, job->language, job->source, score};
+    const char *p[12] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
     p[8] = qid ? ver : NULL;
     p[9] = job->keep_output ? "t" : "f";
-    p[10] = job->callback_url[0] ? job->callback_url : NULL;
+    p[10] = job->key_id[0] ? job->key_id : NULL;
+    p[11] = job->callback_url[0] ? job->callback_url : NULL;
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ", question_version, keep_output, callback_url)"
-                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                             11, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output, key_id, callback_url)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                             12, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));

@@ -824,14 +824,19 @@ static void touch_all(worker_pool_t *p, queue_conn_t *q)
     }
 }
 
-static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
+/* Stale rows (fresh false), or rows whose enqueue failed in the API (fresh true). */
+/* How often rows whose enqueue failed in the API are looked for. */
+#define UNQUEUED_EVERY_MS 1000
+
+static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q, bool fresh)
 {
     char(*ids)[STORE_UUID_LEN + 1];
     size_t n;
     nsj_error_t err;
-    if (store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH, &ids,
-                         &n, &err) < 0) {
-        service_log("maintenance: looking for stale submissions: %s", err.msg);
+    if ((fresh ? store_jobs_unqueued(db, STALE_BATCH, &ids, &n, &err)
+               : store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH,
+                                  &ids, &n, &err)) < 0) {
+        service_log("maintenance: looking for %s submissions: %s", fresh ? "unqueued" : "stale", err.msg);
         return;
     }
     size_t sent = 0;
@@ -842,7 +847,10 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
             service_log("maintenance: enqueueing stale submission %s again: %s", ids[i],
                         payload ? err.msg : "out of memory");
             free(payload);
-            if (queue_broken(q))
+            /* Those not sent keep their mark, to be tried again soon. */
+            for (size_t k = i; fresh && k < n; k++)
+                store_submission_mark_unqueued(db, ids[k], &err);
+            if (queue_broken(q) || fresh)
                 break;
             continue;
         }
@@ -850,7 +858,7 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
         sent++;
     }
     if (sent)
-        service_log("maintenance: enqueued %zu stale submissions again", sent);
+        service_log("maintenance: enqueued %zu %s submissions", sent, fresh ? "unqueued" : "stale");
     free(ids);
 }
 
@@ -882,6 +890,7 @@ static void *maint_main(void *arg)
     uint64_t prune_idle = p->cfg.reclaim_idle_ms * 4 > 3600000 ? p->cfg.reclaim_idle_ms * 4 : 3600000;
     uint64_t next_touch = 0, next_stale = now_ms() + 1000, next_prune = now_ms() + 60000, retry_at = 0;
     uint64_t next_heartbeat = 0;
+    uint64_t next_unqueued = 0;
     bool stale_on = p->cfg.stale_queued_ms || p->cfg.stale_running_ms;
     while (!atomic_load(&p->maint_stop)) {
         nsj_error_t err;
@@ -900,8 +909,12 @@ static void *maint_main(void *arg)
                 next_heartbeat = now + QUEUE_HEARTBEAT_EVERY_MS;
             }
             if (stale_on && now >= next_stale && !store_broken(db) && !atomic_load(&p->stopping)) {
-                requeue_stale(p, db, q);
+                requeue_stale(p, db, q, false);
                 next_stale = now_ms() + stale_every;
+            }
+            if (stale_on && now >= next_unqueued && !store_broken(db) && !atomic_load(&p->stopping)) {
+                requeue_stale(p, db, q, true);
+                next_unqueued = now_ms() + UNQUEUED_EVERY_MS;
             }
             if (now >= next_prune) {
                 int n = queue_prune_consumers(q, (int64_t)prune_idle, &err), ns = 0;

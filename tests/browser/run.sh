@@ -67,7 +67,8 @@ WORKER_COUNT=2 SESSION_WORKERS=2 WORKER_NAME=browser EXECUTION_TIMEOUT=5s \
     "$BUILD/nsjudge-worker" >"$DIR/browser-worker.log" 2>&1 &
 WORKER_PID=$!
 echo "$WORKER_PID" >"$DIR/pids/$WORKER_PID.pid"
-LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/browser-api.log" 2>&1 &
+# What make up gives the page on loopback: anonymous submit and read.
+LISTEN="127.0.0.1:$API_PORT" ANONYMOUS_SCOPES=submit,read "$BUILD/nsjudge-api" >"$DIR/browser-api.log" 2>&1 &
 API_PID=$!
 echo "$API_PID" >"$DIR/pids/$API_PID.pid"
 wait_for "grep -q 'session workers started' '$DIR/browser-worker.log'" 200 ||

@@ -39,6 +39,7 @@ check "no cgroup v1 hierarchy" [ -z "$(awk '$3 == "cgroup"' /proc/mounts)" ]
 if [ "$role" = multi ]; then port=6380 db=nsjudge_multi; else port=6379 db=nsjudge; fi
 printf 'REDIS_URL=redis://%s:%s\nDATABASE_URL=postgresql://postgres@%s/%s\n' $server $port $server $db >/etc/nsjudge/worker.env
 cp /etc/nsjudge/worker.env /etc/nsjudge/api.env
+echo ANONYMOUS_SCOPES=submit,read,admin >>/etc/nsjudge/api.env
 # Test settings: two jobs at a time, quick takeover of a dead worker's jobs.
 printf 'WORKER_COUNT=2\nRECLAIM_IDLE=5s\n' >>/etc/nsjudge/worker.env
 systemctl daemon-reload

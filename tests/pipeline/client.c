@@ -112,6 +112,13 @@ static void record(const char *method, const char *path, const http_resp_t *r)
     json_decref(o);
 }
 
+static const char *extra_header;
+
+void http_set_header(const char *line)
+{
+    extra_header = line;
+}
+
 int http_do(int port, const char *method, const char *path, const char *ctype, const char *body, size_t len,
             http_mode_t mode, http_resp_t *r)
 {
@@ -124,6 +131,8 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
                       port);
     if (ctype)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Type: %s\r\n", ctype);
+    if (extra_header)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "%s\r\n", extra_header);
     if (body && mode == HTTP_CHUNKED)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Transfer-Encoding: chunked\r\n");
     else if (body)

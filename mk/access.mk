@@ -1,0 +1,18 @@
+# Access control (issue #13): API keys and scopes, limits per key, the key
+# tool, a Redis outage during a burst: end to end under tests/pipeline/run.sh
+# (make access). Included by the Makefile; uses mk/pipeline.mk's variables.
+
+ACCESS_E2E = $(BUILD)/access/test_access
+
+$(BUILD)/tests/access/test_access.o: override CFLAGS += $(PIPE_CFLAGS)
+
+$(ACCESS_E2E): $(BUILD)/tests/access/test_access.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
+
+.PHONY: access
+CHECK_STEPS += access
+ASAN_STEPS += access
+
+access: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(ACCESS_E2E) rootfs
+	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD) $(ACCESS_E2E)
