@@ -7,8 +7,23 @@ import sys
 
 import yaml
 
+class StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice (PyYAML keeps the last)."""
+
+
+def no_duplicates(loader, node, deep=False):
+    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        raise yaml.constructor.ConstructorError(None, None, f"duplicate key(s) {sorted(map(str, dup))}",
+                                                node.start_mark)
+    return loader.construct_mapping(node, deep)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
+
 with open(sys.argv[1], encoding="utf-8") as f:
-    doc = yaml.safe_load(f)
+    doc = yaml.load(f, Loader=StrictLoader)
 if not isinstance(doc, dict) or not str(doc.get("openapi", "")).startswith("3.1"):
     sys.exit(f"{sys.argv[1]}: not an OpenAPI 3.1 document")
 text = json.dumps(doc, separators=(",", ":"), ensure_ascii=True)

@@ -772,6 +772,65 @@ static void callback_target_refused(void **state)
     rx_stop(&rx);
 }
 
+/* A key's secret, made by POST /keys (the test's API grants admin to anonymous requests). */
+static void make_key(const char *name, const char *scopes, char *auth, size_t cap)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"scopes\":\"%s\"}", name, scopes);
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/keys", body, &r), 201);
+    json_t *j = json_loads(r.body, 0, NULL);
+    snprintf(auth, cap, "Authorization: Bearer %s", e2e_jstr(j, "secret"));
+    json_decref(j);
+    http_resp_free(&r);
+}
+
+/* With API keys, a listing shows a key only its own submissions (an admin
+ * every one), and needs the read scope. */
+static void listing_per_key(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    static char a[128], b[128], w[128];
+    make_key("ops-a", "submit,read", a, sizeof a);
+    make_key("ops-b", "submit,read", b, sizeof b);
+    make_key("ops-w", "submit", w, sizeof w);
+    char mine[3][37], theirs[37], x[37];
+    http_set_header(a);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(submit(TWICE, T_OK, mine[2 - i]), 202);
+    http_set_header(b);
+    assert_int_equal(submit(TWICE, T_OK, theirs), 202);
+    static char got[8][37];
+    int n = 0;
+    char cur[256];
+    list_page("/submissions?limit=8", got, &n, 8, cur, sizeof cur);
+    assert_int_equal(n, 1);
+    assert_string_equal(got[0], theirs);
+    http_set_header(a);
+    n = 0;
+    list_page("/submissions?limit=2", got, &n, 8, cur, sizeof cur);
+    assert_true(cur[0]);
+    char path[300];
+    snprintf(path, sizeof path, "/submissions?limit=2&cursor=%s", cur);
+    list_page(path, got, &n, 8, cur, sizeof cur);
+    assert_int_equal(n, 3);
+    assert_string_equal(cur, "");
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(got[i], mine[i]);
+    /* Without the read scope: 403. */
+    http_set_header(w);
+    assert_int_equal(submit(TWICE, T_OK, x), 202);
+    json_decref(get_json("/submissions", 403));
+    http_set_header(NULL);
+    /* The admin (here: anonymous) sees them all. */
+    n = 0;
+    list_page("/submissions?limit=5", got, &n, 8, cur, sizeof cur);
+    assert_int_equal(n, 5);
+    assert_string_equal(got[0], x);
+    assert_string_equal(got[1], theirs);
+}
+
 /* GET /openapi.json is docs/openapi.yaml (the comparison is in
  * tests/ops/openapi-check.mjs, which gets the served copy from
  * NSJ_OPENAPI_SERVED); a round of answers of every kind for that check
@@ -844,6 +903,7 @@ int main(void)
         cmocka_unit_test(callback_delivered_once),
         cmocka_unit_test(callback_target_refused),
         cmocka_unit_test(listing_pagination),
+        cmocka_unit_test(listing_per_key),
         cmocka_unit_test(openapi_and_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
