@@ -497,7 +497,8 @@ static unsigned limits(api_server_t *s, const char *method, request_t *r)
     char ident[128];
     identity(&r->who, ident, sizeof ident);
     uint64_t retry;
-    if (r->route == API_ROUTE_HEALTHZ || (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC))
+    if (r->route == API_ROUTE_HEALTHZ || r->route == API_ROUTE_METRICS ||
+        (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC))
         return 0;
     if (cfg->rate_requests &&
         limit_bucket(s, r, "requests", ident, (double)cfg->rate_requests, 2.0 * (double)cfg->rate_requests, &retry))
