@@ -280,9 +280,11 @@ static void keys_and_scopes(void **state)
     assert_int_equal(admin_tool(out, sizeof out, "key create --name admin --scopes admin"), 0);
     last_line(out, admin, sizeof admin);
     http_resp_t r;
-    /* Public: the page's languages and health. */
+    /* Public: the page's languages and health (no worker runs here: ?live, the API alone). */
     assert_int_equal(status_of(a.port, "GET", "/languages", NULL, NULL), 200);
-    assert_int_equal(status_of(a.port, "GET", "/healthz", NULL, NULL), 200);
+    assert_int_equal(status_of(a.port, "GET", "/healthz?live", NULL, NULL), 200);
+    assert_int_equal(status_of(a.port, "GET", "/metrics", NULL, NULL), 200);
+    assert_int_equal(status_of(a.port, "GET", "/openapi.json", NULL, NULL), 200);
     /* No key, a malformed header, an unknown key: 401 with a JSON error and WWW-Authenticate. */
     assert_int_equal(req(a.port, "POST", "/submissions", NULL, JOB, &r), 401);
     assert_json_error(&r);
