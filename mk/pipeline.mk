@@ -61,8 +61,11 @@ ASAN_STEPS += pipeline
 
 # End to end: real redis-server and postgres on random loopback ports in a
 # temporary directory, real worker and API processes (tests/pipeline/run.sh).
+# Its exchanges are checked against docs/openapi.yaml too (mk/ops.mk).
 pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(PIPE_E2E) rootfs
-	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD)
+	@rm -f $(BUILD)/pipeline/exchanges.jsonl
+	@$(TEST_ENV) NSJ_HTTP_RECORD=$(CURDIR)/$(BUILD)/pipeline/exchanges.jsonl tests/pipeline/run.sh $(BUILD)
+	@tests/ops/openapi-check.sh $(BUILD) $(BUILD)/pipeline/exchanges.jsonl
 
 bench-pipeline: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(PIPE_BENCH) rootfs
 	@$(TEST_ENV) bench/pipeline.sh $(BUILD)

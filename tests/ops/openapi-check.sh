@@ -15,6 +15,7 @@ skip() {
     echo "openapi: SKIP: $*" >&2
     exit 0
 }
+[ -f "$1" ] || skip "no exchanges were recorded in $1 (the end-to-end test did not run)"
 command -v node >/dev/null || skip "node is not installed (make deps installs Debian's nodejs)"
 command -v npm >/dev/null || skip "npm is not installed (make deps installs Debian's npm)"
 PREFIX=$(pwd)/$BUILD/node-ops
