@@ -527,8 +527,9 @@ static unsigned limits(api_server_t *s, const char *method, request_t *r)
                                 (unsigned long long)cfg->max_queued);
         }
     }
-    if (r->route == API_ROUTE_NONE && (r->live == API_LIVE_EVENTS || r->live == API_LIVE_SESSION) &&
-        cfg->max_streams) {
+    bool stream = (r->route == API_ROUTE_NONE && (r->live == API_LIVE_EVENTS || r->live == API_LIVE_SESSION)) ||
+                  (r->route == API_ROUTE_SUBMISSIONS && r->wait_s); /* POST /submissions?wait=N */
+    if (stream && cfg->max_streams) {
         /* A place per key (per address when anonymous) and one per address. */
         snprintf(r->stream_member, sizeof r->stream_member, "%p-%llx", (void *)r,
                  (unsigned long long)util_now_ns());
@@ -540,8 +541,8 @@ static unsigned limits(api_server_t *s, const char *method, request_t *r)
                 for (unsigned k = 0; k < i; k++)
                     lease_give(s, r->stream_sets[k], r->stream_member);
                 r->stream_sets[0][0] = r->stream_sets[1][0] = '\0';
-                return too_many(r, 5000, i ? "%llu event streams and WebSockets are open from this address (MAX_STREAMS)"
-                                           : "%llu event streams and WebSockets are open already (MAX_STREAMS)",
+                return too_many(r, 5000, i ? "%llu event streams, WebSockets and waits are open from this address (MAX_STREAMS)"
+                                           : "%llu event streams, WebSockets and waits are open already (MAX_STREAMS)",
                                 (unsigned long long)cfg->max_streams);
             }
         }

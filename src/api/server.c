@@ -637,6 +637,12 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         r->early_body = api_error_json("no such resource: %.200s", url);
         return MHD_HTTP_NOT_FOUND;
     }
+    /* Before the limits: a wait holds a place among the streams. */
+    if (r->route == API_ROUTE_SUBMISSIONS && strcmp(method, "POST") == 0) {
+        unsigned st = api_wait_check(s, c, r);
+        if (st)
+            return st;
+    }
     unsigned auth = api_auth_check_headers(s, c, method, r);
     if (auth)
         return auth;
@@ -667,11 +673,6 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
         return check_archive_headers(s, c, r);
     if (strcmp(method, "POST") != 0)
         return 0;
-    if (r->route == API_ROUTE_SUBMISSIONS) {
-        unsigned st = api_wait_check(s, c, r);
-        if (st)
-            return st;
-    }
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!api_content_type_json(ct)) {
         r->early_body = api_error_json("Content-Type must be application/json, not %.100s", ct ? ct : "(none)");

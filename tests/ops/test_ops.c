@@ -412,6 +412,65 @@ static void wait_for_result(void **state)
     e2e_reap(w.pid, 30000);
 }
 
+typedef struct held_wait {
+    int port, status;
+    pthread_t tid;
+} held_wait_t;
+
+static void *hold_wait(void *arg)
+{
+    held_wait_t *h = arg;
+    http_resp_t r;
+    const char *body = "{\"language\":\"python\",\"source_code\":\"" TWICE "\",\"test_cases\":" T_OK "}";
+    http_do(h->port, "POST", "/submissions?wait=4", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+    h->status = r.status;
+    http_resp_free(&r);
+    return NULL;
+}
+
+/* A wait holds a place among the long-lived streams (MAX_STREAMS): with
+ * one place, a second wait meanwhile gets 429, a submission without wait
+ * is accepted, and the place is free again once the first wait ended. An
+ * API of its own (MAX_STREAMS=1), no worker: the waits run out. */
+static void wait_counts_as_stream(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    int port = e2e_free_port();
+    char listen[64], redis[200], db[300];
+    snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", port);
+    snprintf(redis, sizeof redis, "REDIS_URL=%s", E.redis_url);
+    snprintf(db, sizeof db, "DATABASE_URL=%s", E.db_url);
+    const char *env[] = {listen, redis, db, "ANONYMOUS_SCOPES=submit,read", "MAX_STREAMS=1", NULL};
+    const char *argv[] = {E.bin[1], NULL};
+    char log[1200], ready[80];
+    pid_t api = e2e_spawn("api-streams", argv, env, log, sizeof log);
+    snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", port);
+    assert_true(e2e_wait_line(log, ready, 20000));
+    held_wait_t h = {.port = port};
+    pthread_create(&h.tid, NULL, hold_wait, &h);
+    e2e_sleep_ms(1000);
+    http_resp_t r;
+    const char *body = "{\"language\":\"python\",\"source_code\":\"" TWICE "\",\"test_cases\":" T_OK "}";
+    http_do(port, "POST", "/submissions?wait=4", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 429);
+    assert_non_null(strstr(r.body, "MAX_STREAMS"));
+    char ra[16];
+    assert_int_equal(http_header(&r, "Retry-After", ra, sizeof ra), 0);
+    http_resp_free(&r);
+    http_do(port, "POST", "/submissions", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 202);
+    http_resp_free(&r);
+    pthread_join(h.tid, NULL);
+    assert_int_equal(h.status, 202); /* no worker: not judged within the wait */
+    http_do(port, "POST", "/submissions?wait=1", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 202);
+    http_resp_free(&r);
+    kill(api, SIGTERM);
+    int st = e2e_reap(api, 20000);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 /* GET a listing page: its items' ids appended to ids (n counts them), the next cursor into cur ("" = last page). */
 static void list_page(const char *path, char (*ids)[37], int *n, int cap, char *cur, size_t curcap)
 {
@@ -902,6 +961,7 @@ int main(void)
         cmocka_unit_test(wait_for_result),
         cmocka_unit_test(callback_delivered_once),
         cmocka_unit_test(callback_target_refused),
+        cmocka_unit_test(wait_counts_as_stream),
         cmocka_unit_test(listing_pagination),
         cmocka_unit_test(listing_per_key),
         cmocka_unit_test(openapi_and_answers),
