@@ -38,6 +38,7 @@ struct api_server {
     pthread_cond_t live_cv;
     unsigned live;               /* SSE streams and WebSockets open */
     struct api_auth *auth;       /* keys seen lately (auth.c) */
+    struct api_deadlines *deadlines; /* REQUEST_DEADLINE's timer (deadline.c); NULL = off */
 };
 
 typedef struct request {
@@ -130,6 +131,17 @@ void api_auth_release(api_server_t *s, request_t *r);
 
 /* GET /keys, POST /keys, DELETE /keys/{id}. */
 enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, request_t *r, const char *method);
+
+/* The deadline of a whole request (deadline.c). */
+typedef struct api_deadlines api_deadlines_t;
+int api_deadlines_start(uint64_t limit_ms, api_deadlines_t **out);
+void api_deadlines_stop(api_deadlines_t *d);
+/* MHD_OPTION_NOTIFY_CONNECTION's callback (cls: the server). */
+void api_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+/* The connection's request is complete and being answered (true), or its
+ * answer is done and the next request's clock starts (false). */
+void api_deadlines_busy(api_server_t *s, struct MHD_Connection *c, bool busy);
 
 /* Does the web root hold this file (a regular file)? */
 bool api_static_exists(api_server_t *s, const char *file);

@@ -724,6 +724,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->early_status = check_headers(s, c, url, method, r);
         if (!r->early_status)
             return MHD_YES;
+        api_deadlines_busy(s, c, true);
         /* Answer now, without reading a body (the connection is then closed). */
         char *body = r->early_body;
         r->early_body = NULL;
@@ -776,6 +777,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->early_status)
         return MHD_YES;
+    api_deadlines_busy(s, c, true);
     if (r->too_large && r->spool_fd >= 0)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
                              api_error_json("the archive is over the %llu-byte limit (MAX_TEST_DATA)",
@@ -823,9 +825,9 @@ void api_live_leave(api_server_t *s)
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-    (void)c;
     (void)code;
     request_t *r = *state;
+    api_deadlines_busy(cls, c, false);
     if (r) {
         api_auth_release(cls, r);
         if (r->spool_fd >= 0)
@@ -903,7 +905,7 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
     }
     s->languages_json = languages_json(langs);
     s->auth = api_auth_new();
-    if (!s->languages_json || !s->auth || pool_init(&s->db, cfg->db_connections) < 0 ||
+    if (!s->languages_json || !s->auth || api_deadlines_start(cfg->request_deadline_ms, &s->deadlines) < 0 || pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
         nsj_error_set(err, ENOMEM, "api");
         goto fail;
@@ -929,6 +931,8 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
                                 MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                MHD_OPTION_NOTIFY_CONNECTION, api_deadlines_notify, s,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_address,
                                 MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->httpd) {
@@ -963,6 +967,7 @@ void api_server_stop(api_server_t *s)
     pthread_mutex_unlock(&s->live_mu);
     if (s->httpd)
         MHD_stop_daemon(s->httpd);
+    api_deadlines_stop(s->deadlines);
     if (s->web_fd >= 0)
         close(s->web_fd);
     pthread_cond_destroy(&s->live_cv);

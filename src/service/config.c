@@ -262,7 +262,9 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
         get_count(get, "RATE_SUBMISSIONS", 600, 0, 1000000, &c->rate_submissions, err) < 0 ||
         get_count(get, "MAX_QUEUED", 1000, 0, 1000000, &c->max_queued, err) < 0 ||
         get_count(get, "MAX_SESSIONS", 8, 0, 100000, &c->max_sessions, err) < 0 ||
-        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0)
+        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0 ||
+        get_ms(get, "REQUEST_DEADLINE", 30000, 0, 3600000, &c->request_deadline_ms, err) < 0 ||
+        get_count(get, "MAX_CONNECTIONS_PER_ADDRESS", 256, 0, 100000, &c->max_per_address, err) < 0)
         return -1;
     return 0;
 }

@@ -63,6 +63,8 @@ typedef struct api_config {
     uint64_t max_queued;         /* MAX_QUEUED           1000 submissions queued or running at once */
     uint64_t max_sessions;       /* MAX_SESSIONS         8 sessions at once */
     uint64_t max_streams;        /* MAX_STREAMS          32 event streams and WebSockets at once */
+    uint64_t request_deadline_ms; /* REQUEST_DEADLINE    30s for a request's headers and body */
+    uint64_t max_per_address;    /* MAX_CONNECTIONS_PER_ADDRESS 256 connections from one client address */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

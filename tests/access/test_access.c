@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -498,6 +500,70 @@ static void rate_limits(void **state)
     api_stop(&a);
 }
 
+/* 1000 connections from one address trickling a header line a second:
+ * the per-address cap refuses most at once, REQUEST_DEADLINE closes the
+ * rest, and a client on another address is served all along. */
+static void slow_clients(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    const char *set[] = {"ANONYMOUS_SCOPES=read", "MAX_CONNECTIONS_PER_ADDRESS=100", "REQUEST_DEADLINE=3s",
+                         "RATE_REQUESTS=0", NULL};
+    api_t a = api_start("api-slow", set);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) {
+        rl.rlim_cur = 2048;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    REQUIRE(rl.rlim_cur >= 2048, "1000 sockets need RLIMIT_NOFILE >= 2048 (it is %llu)",
+            (unsigned long long)rl.rlim_cur);
+    enum { N = 1000 };
+    static int fds[N];
+    int opened = 0;
+    for (int i = 0; i < N; i++) {
+        fds[i] = http_dial(a.port);
+        if (fds[i] < 0)
+            continue;
+        opened++;
+        static const char start[] = "GET /languages HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        http_send_all(fds[i], start, sizeof start - 1);
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    print_message("%d slow connections opened from 127.0.0.1\n", opened);
+    int served = 0, rounds = 0;
+    double t0 = e2e_now_s();
+    while (e2e_now_s() - t0 < 10) {
+        for (int i = 0; i < N; i++)
+            if (fds[i] >= 0)
+                send(fds[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+        http_resp_t r;
+        served += req_from("127.0.0.2", a.port, "GET", "/languages", NULL, NULL, &r) == 200;
+        http_resp_free(&r);
+        rounds++;
+        e2e_sleep_ms(1000);
+    }
+    print_message("the client on 127.0.0.2: %d of %d requests answered 200\n", served, rounds);
+    assert_int_equal(served, rounds);
+    /* Every slow connection was closed by the server: refused at once
+     * over the cap, or cut at the deadline. */
+    int closed = 0;
+    for (int i = 0; i < N; i++) {
+        if (fds[i] < 0)
+            continue;
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(fds[i], buf, sizeof buf, 0)) > 0)
+            ;
+        closed += n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        close(fds[i]);
+    }
+    print_message("%d of %d closed by the server\n", closed, opened);
+    assert_int_equal(closed, opened);
+    assert_true(e2e_wait_text(a.log, "(REQUEST_DEADLINE)", 1000));
+    api_stop(&a);
+}
+
 /* Redis stopped for 3 s in the middle of a burst: every accepted
  * submission ends judged, none internal_error. */
 typedef struct burst {
@@ -599,6 +665,7 @@ int main(void)
         cmocka_unit_test_teardown(keys_and_scopes, stop_leftovers),
         cmocka_unit_test_teardown(anonymous_scopes, stop_leftovers),
         cmocka_unit_test_teardown(rate_limits, stop_leftovers),
+        cmocka_unit_test_teardown(slow_clients, stop_leftovers),
         cmocka_unit_test_teardown(redis_blip, stop_leftovers),
     };
     return cmocka_run_group_tests_name("access", tests, group_setup, group_teardown);
