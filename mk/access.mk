@@ -6,7 +6,8 @@ ACCESS_E2E = $(BUILD)/access/test_access
 
 $(BUILD)/tests/access/test_access.o: override CFLAGS += $(PIPE_CFLAGS)
 
-$(ACCESS_E2E): $(BUILD)/tests/access/test_access.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o
+$(ACCESS_E2E): $(BUILD)/tests/access/test_access.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o \
+               $(BUILD)/tests/live/liveclient.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
 

@@ -65,6 +65,7 @@ typedef struct request {
     char stream_member[48];
     char stream_sets[2][200];    /* "" = none held */
     bool attached;               /* the session's WebSocket attached (its place is given back at the end) */
+    char session_entry[32];      /* its job's entry in the sessions stream, queued at the attach */
 } request_t;
 
 /* A working Postgres / Redis connection from the pool, or -1 + err; give

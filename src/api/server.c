@@ -708,7 +708,6 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
-    (void)version;
     api_server_t *s = cls;
     request_t *r = *state;
     if (!r) {
@@ -721,7 +720,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->keys = api_keys_route_match(url, r->id);
         if (r->route == API_ROUTE_NONE && r->keys == API_KEYS_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
-        r->early_status = check_headers(s, c, url, method, r);
+        /* RFC 9112 3.2: an HTTP/1.1 request without Host is refused. */
+        if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+            r->early_body = api_error_json("an HTTP/1.1 request needs a Host header");
+            r->early_status = MHD_HTTP_BAD_REQUEST;
+        } else {
+            r->early_status = check_headers(s, c, url, method, r);
+        }
         if (!r->early_status)
             return MHD_YES;
         api_deadlines_busy(s, c, true);
@@ -788,6 +794,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    if (strcmp(method, "POST") == 0 && r->len == 0)
+        return api_send_json(c, MHD_HTTP_BAD_REQUEST, api_error_json("the body is empty: expected a JSON object"),
+                             NULL, NULL);
     char *denied = NULL;
     unsigned owner = api_auth_check_owner(s, r, &denied);
     if (owner)
