@@ -63,7 +63,7 @@ static api_t api_start(const char *name, const char *const *settings)
     running_api = a.pid;
     char ready[80];
     snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", a.port);
-    if (!e2e_wait_line(a.log, ready, 20000)) {
+    if (!e2e_wait_line(a.log, ready, 60000)) {
         char *t = e2e_read_file(a.log);
         fail_msg("API %s did not start: %s", name, t);
     }
