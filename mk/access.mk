@@ -17,3 +17,8 @@ ASAN_STEPS += access
 
 access: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(ACCESS_E2E) rootfs
 	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD) $(ACCESS_E2E)
+
+# The pure parts' unit test (the Makefile's tests/unit/test_*.c wildcard
+# builds and runs it); auth.c's server half needs the pipeline's objects.
+$(BUILD)/tests/test_api_auth: $(PIPE_LIB)
+$(BUILD)/tests/test_api_auth: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
