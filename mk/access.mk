@@ -6,7 +6,8 @@ ACCESS_E2E = $(BUILD)/access/test_access
 
 $(BUILD)/tests/access/test_access.o: override CFLAGS += $(PIPE_CFLAGS)
 
-$(ACCESS_E2E): $(BUILD)/tests/access/test_access.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o
+$(ACCESS_E2E): $(BUILD)/tests/access/test_access.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o \
+               $(BUILD)/tests/live/liveclient.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
 
@@ -16,3 +17,8 @@ ASAN_STEPS += access
 
 access: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(ACCESS_E2E) rootfs
 	@$(TEST_ENV) tests/pipeline/run.sh $(BUILD) $(ACCESS_E2E)
+
+# The pure parts' unit test (the Makefile's tests/unit/test_*.c wildcard
+# builds and runs it); auth.c's server half needs the pipeline's objects.
+$(BUILD)/tests/test_api_auth: $(PIPE_LIB)
+$(BUILD)/tests/test_api_auth: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -24,3 +24,7 @@ CREATE INDEX submissions_enqueue_failed ON submissions (enqueued_at) WHERE enque
 
 -- MAX_QUEUED counts a key's unfinished submissions.
 CREATE INDEX submissions_key_unfinished ON submissions (key_id) WHERE status IN ('queued', 'running');
+
+-- A session's program waits here until its WebSocket attaches: only then
+-- is the session queued for a worker (an unattached session holds none).
+ALTER TABLE sessions ADD COLUMN source_code text;

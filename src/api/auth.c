@@ -444,22 +444,20 @@ static int limit_redis(api_server_t *s, queue_conn_t **q, size_t *slot)
     return 0;
 }
 
-static unsigned limit_bucket(api_server_t *s, request_t *r, const char *what, const char *ident, double rate,
-                             double burst, uint64_t *retry_ms)
+/* Take a token from each bucket (all or none): true when refused, with
+ * *retry_ms and *which (the first bucket without a token). */
+static bool limit_buckets(api_server_t *s, const queue_bucket_t *b, size_t n, uint64_t *retry_ms, size_t *which)
 {
     queue_conn_t *q;
     size_t slot;
     *retry_ms = 0;
-    if (limit_redis(s, &q, &slot) < 0)
-        return 0;
-    char key[200];
-    snprintf(key, sizeof key, "nsjudge:limit:%s:%s", what, ident);
+    if (!n || limit_redis(s, &q, &slot) < 0)
+        return false;
     nsj_error_t err;
-    int rc = queue_rate_take(q, key, rate, burst, 1, retry_ms, &err);
+    int rc = queue_rate_take(q, b, n, retry_ms, which, &err);
     api_redis_give(s, slot);
     if (rc < 0)
-        service_log("rate limit %s not applied: %s", what, err.msg);
-    (void)r;
+        service_log("rate limits not applied: %s", err.msg);
     return rc == 0 && *retry_ms > 0;
 }
 
@@ -496,36 +494,48 @@ static unsigned limits(api_server_t *s, const char *method, request_t *r)
     const api_config_t *cfg = &s->cfg;
     char ident[128];
     identity(&r->who, ident, sizeof ident);
-    uint64_t retry;
     if (r->route == API_ROUTE_HEALTHZ || r->route == API_ROUTE_METRICS ||
         (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC))
         return 0;
-    if (cfg->rate_requests &&
-        limit_bucket(s, r, "requests", ident, (double)cfg->rate_requests, 2.0 * (double)cfg->rate_requests, &retry))
-        return too_many(r, retry, "over %llu requests a second (RATE_REQUESTS)", (unsigned long long)cfg->rate_requests);
-    if (r->route == API_ROUTE_SUBMISSIONS && strcmp(method, "POST") == 0) {
-        if (cfg->rate_submissions &&
-            limit_bucket(s, r, "submissions", ident, (double)cfg->rate_submissions / 60.0,
-                         (double)cfg->rate_submissions, &retry))
-            return too_many(r, retry, "over %llu submissions a minute (RATE_SUBMISSIONS)",
-                            (unsigned long long)cfg->rate_submissions);
-        long n = 0;
-        if (cfg->max_queued && !queued_take(s->auth, r->who.key_id, &n)) {
+    /* Requests a second and, for a submission, submissions a minute: one round trip. */
+    bool submission = r->route == API_ROUTE_SUBMISSIONS && strcmp(method, "POST") == 0;
+    char keys[2][200];
+    queue_bucket_t b[2];
+    size_t n = 0, which;
+    uint64_t retry;
+    if (cfg->rate_requests) {
+        snprintf(keys[n], sizeof keys[n], "nsjudge:limit:requests:%s", ident);
+        b[n] = (queue_bucket_t){keys[n], (double)cfg->rate_requests, 2.0 * (double)cfg->rate_requests};
+        n++;
+    }
+    if (submission && cfg->rate_submissions) {
+        snprintf(keys[n], sizeof keys[n], "nsjudge:limit:submissions:%s", ident);
+        b[n] = (queue_bucket_t){keys[n], (double)cfg->rate_submissions / 60.0, (double)cfg->rate_submissions};
+        n++;
+    }
+    if (limit_buckets(s, b, n, &retry, &which)) {
+        if (b[which].key == keys[0] && cfg->rate_requests)
+            return too_many(r, retry, "over %llu requests a second (RATE_REQUESTS)",
+                            (unsigned long long)cfg->rate_requests);
+        return too_many(r, retry, "over %llu submissions a minute (RATE_SUBMISSIONS)",
+                        (unsigned long long)cfg->rate_submissions);
+    }
+    if (submission) {
+        long queued = 0;
+        if (cfg->max_queued && !queued_take(s->auth, r->who.key_id, &queued)) {
             store_t *db;
             size_t slot;
             nsj_error_t err;
             if (api_db_take(s, &db, &slot, &err) == 0) {
-                if (store_owner_unfinished(db, r->who.key_id, &n, &err) < 0)
-                    n = 0;
+                if (store_owner_unfinished(db, r->who.key_id, &queued, &err) < 0)
+                    queued = 0;
                 api_db_give(s, slot);
             }
-            queued_put(s->auth, r->who.key_id, n);
+            queued_put(s->auth, r->who.key_id, queued);
         }
-        if (cfg->max_queued) {
-            if ((uint64_t)n >= cfg->max_queued)
-                return too_many(r, 5000, "%llu submissions are queued or running already (MAX_QUEUED)",
-                                (unsigned long long)cfg->max_queued);
-        }
+        if (cfg->max_queued && (uint64_t)queued >= cfg->max_queued)
+            return too_many(r, 5000, "%llu submissions are queued or running already (MAX_QUEUED)",
+                            (unsigned long long)cfg->max_queued);
     }
     bool stream = (r->route == API_ROUTE_NONE && (r->live == API_LIVE_EVENTS || r->live == API_LIVE_SESSION)) ||
                   (r->route == API_ROUTE_SUBMISSIONS && r->wait_s); /* POST /submissions?wait=N */

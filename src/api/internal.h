@@ -41,6 +41,7 @@ struct api_server {
     metrics_t *metrics;          /* GET /metrics (observe.c) */
     metric_t *m_requests, *m_duration, *m_streams, *m_refusals;
     struct api_auth *auth;       /* keys seen lately (auth.c) */
+    struct api_deadlines *deadlines; /* REQUEST_DEADLINE's timer (deadline.c); NULL = off */
 };
 
 #define API_REQUEST_ID_MAX 64
@@ -75,6 +76,7 @@ typedef struct request {
     char stream_member[48];
     char stream_sets[2][200];    /* "" = none held */
     bool attached;               /* the session's WebSocket attached (its place is given back at the end) */
+    char session_entry[32];      /* its job's entry in the sessions stream, queued at the attach */
 } request_t;
 
 /* A working Postgres / Redis connection from the pool, or -1 + err; give
@@ -141,6 +143,17 @@ void api_auth_release(api_server_t *s, request_t *r);
 
 /* GET /keys, POST /keys, DELETE /keys/{id}. */
 enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, request_t *r, const char *method);
+
+/* The deadline of a whole request (deadline.c). */
+typedef struct api_deadlines api_deadlines_t;
+int api_deadlines_start(uint64_t limit_ms, api_deadlines_t **out);
+void api_deadlines_stop(api_deadlines_t *d);
+/* MHD_OPTION_NOTIFY_CONNECTION's callback (cls: the server). */
+void api_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+/* The connection's request is complete and being answered (true), or its
+ * answer is done and the next request's clock starts (false). */
+void api_deadlines_busy(api_server_t *s, struct MHD_Connection *c, bool busy);
 
 /* Does the web root hold this file (a regular file)? */
 bool api_static_exists(api_server_t *s, const char *file);

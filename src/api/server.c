@@ -694,7 +694,6 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
-    (void)version;
     api_server_t *s = cls;
     request_t *r = *state;
     if (!r) {
@@ -708,9 +707,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->keys = api_keys_route_match(url, r->id);
         if (r->route == API_ROUTE_NONE && r->keys == API_KEYS_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
-        r->early_status = check_headers(s, c, url, method, r);
+        /* RFC 9112 3.2: an HTTP/1.1 request without Host is refused. */
+        if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+            r->early_body = api_error_json("an HTTP/1.1 request needs a Host header");
+            r->early_status = MHD_HTTP_BAD_REQUEST;
+        } else {
+            r->early_status = check_headers(s, c, url, method, r);
+        }
         if (!r->early_status)
             return MHD_YES;
+        api_deadlines_busy(s, c, true);
         /* Answer now, without reading a body (the connection is then closed). */
         char *body = r->early_body;
         r->early_body = NULL;
@@ -763,6 +770,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->early_status)
         return MHD_YES;
+    api_deadlines_busy(s, c, true);
     if (r->too_large && r->spool_fd >= 0)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
                              api_error_json("the archive is over the %llu-byte limit (MAX_TEST_DATA)",
@@ -773,6 +781,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    if (strcmp(method, "POST") == 0 && r->len == 0)
+        return api_send_json(c, MHD_HTTP_BAD_REQUEST, api_error_json("the body is empty: expected a JSON object"),
+                             NULL, NULL);
     char *denied = NULL;
     unsigned owner = api_auth_check_owner(s, r, &denied);
     if (owner)
@@ -822,9 +833,9 @@ void api_live_leave(api_server_t *s)
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-    (void)c;
     (void)code;
     request_t *r = *state;
+    api_deadlines_busy(cls, c, false);
     if (r) {
         api_observe_end(cls, r);
         api_auth_release(cls, r);
@@ -905,7 +916,7 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
     s->metrics = metrics_new();
     s->auth = api_auth_new();
     if (!s->languages_json || !s->metrics || api_observe_init(s) < 0 || !s->auth ||
-        pool_init(&s->db, cfg->db_connections) < 0 ||
+        api_deadlines_start(cfg->request_deadline_ms, &s->deadlines) < 0 || pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
         nsj_error_set(err, ENOMEM, "api");
         goto fail;
@@ -931,6 +942,8 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
                                 MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                MHD_OPTION_NOTIFY_CONNECTION, api_deadlines_notify, s,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_address,
                                 MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->httpd) {
@@ -965,6 +978,7 @@ void api_server_stop(api_server_t *s)
     pthread_mutex_unlock(&s->live_mu);
     if (s->httpd)
         MHD_stop_daemon(s->httpd);
+    api_deadlines_stop(s->deadlines);
     if (s->web_fd >= 0)
         close(s->web_fd);
     pthread_cond_destroy(&s->live_cv);

@@ -12,21 +12,31 @@
 #include "queue/internal.h"
 #include "queue/ratelimit.h"
 
-/* KEYS[1] bucket; ARGV rate/s, burst, cost. Returns 0 (taken) or the ms
- * until cost tokens will be there. */
+/* KEYS[i] a bucket; ARGV[2i-1], ARGV[2i] its rate/s and burst. Takes a
+ * token from each, or none: returns {0, 0} (taken) or {ms until each has
+ * one, the first bucket without}. */
 static const char bucket_lua[] =
-    "local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')\n"
-    "local tokens, ts = tonumber(b[1]) or burst, tonumber(b[2]) or now\n"
-    "if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate / 1000) end\n"
-    "local wait = 0\n"
-    "if tokens >= cost then tokens = tokens - cost\n"
-    "else wait = math.max(1, math.ceil((cost - tokens) * 1000 / rate)) end\n"
-    "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))\n"
-    "redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)\n"
-    "return wait\n";
+    "local tokens, stamp, wait, first = {}, {}, 0, 0\n"
+    "for i, key in ipairs(KEYS) do\n"
+    "  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])\n"
+    "  local b = redis.call('HMGET', key, 'tokens', 'ts')\n"
+    "  local n, ts = tonumber(b[1]) or burst, tonumber(b[2]) or now\n"
+    "  if now > ts then n = math.min(burst, n + (now - ts) * rate / 1000) end\n"
+    "  tokens[i], stamp[i] = n, math.max(now, ts)\n"
+    "  if n < 1 then\n"
+    "    wait = math.max(wait, math.max(1, math.ceil((1 - n) * 1000 / rate)))\n"
+    "    if first == 0 then first = i end\n"
+    "  end\n"
+    "end\n"
+    "if wait > 0 then return {wait, first} end\n"
+    "for i, key in ipairs(KEYS) do\n"
+    "  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])\n"
+    "  redis.call('HSET', key, 'tokens', tostring(tokens[i] - 1), 'ts', tostring(stamp[i]))\n"
+    "  redis.call('PEXPIRE', key, math.ceil(burst * 1000 / rate) + 1000)\n"
+    "end\n"
+    "return {0, 0}\n";
 
 /* KEYS[1] lease set; ARGV member, cap, lease ms. Returns 1 (held) or 0. */
 static const char lease_lua[] =
@@ -68,44 +78,62 @@ static void init_scripts(void)
 }
 
 /* EVALSHA, and EVAL when Redis does not have the script (restarted, or
- * SCRIPT FLUSH): the integer reply. */
-static int run(queue_conn_t *q, script_t *sc, const char *key, int nargs, const char **args, long long *out,
-               nsj_error_t *err)
+ * SCRIPT FLUSH): the reply (freeReplyObject it). */
+static redisReply *run(queue_conn_t *q, script_t *sc, size_t nkeys, const char **keys, size_t nargs,
+                       const char **args, nsj_error_t *err)
 {
     pthread_once(&once, init_scripts);
-    const char *argv[8] = {"EVALSHA", sc->sha1, "1", key};
-    for (int i = 0; i < nargs && i < 4; i++)
-        argv[4 + i] = args[i];
-    redisReply *r = sc->sha1[0] ? queue_command(q, 4 + nargs, argv, NULL, err) : NULL;
+    const char *argv[3 + 2 * QUEUE_BUCKETS_MAX + 4];
+    char numkeys[8];
+    snprintf(numkeys, sizeof numkeys, "%zu", nkeys);
+    size_t argc = 0;
+    argv[argc++] = "EVALSHA";
+    argv[argc++] = sc->sha1;
+    argv[argc++] = numkeys;
+    for (size_t i = 0; i < nkeys; i++)
+        argv[argc++] = keys[i];
+    for (size_t i = 0; i < nargs; i++)
+        argv[argc++] = args[i];
+    redisReply *r = sc->sha1[0] ? queue_command(q, (int)argc, argv, NULL, err) : NULL;
     if (!r && (!sc->sha1[0] || (err->errnum == EPROTO && strstr(err->msg, "NOSCRIPT")))) {
         argv[0] = "EVAL";
         argv[1] = sc->lua;
-        r = queue_command(q, 4 + nargs, argv, NULL, err);
+        r = queue_command(q, (int)argc, argv, NULL, err);
     }
-    if (!r)
-        return -1;
-    if (r->type != REDIS_REPLY_INTEGER) {
-        freeReplyObject(r);
-        return nsj_error_set(err, EPROTO, "redis: a rate-limit script answered something other than a number");
-    }
-    *out = r->integer;
-    freeReplyObject(r);
-    return 0;
+    return r;
 }
 
-int queue_rate_take(queue_conn_t *q, const char *key, double rate, double burst, double cost, uint64_t *retry_ms,
+int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, uint64_t *retry_ms, size_t *which,
                     nsj_error_t *err)
 {
-    char a[3][32];
-    snprintf(a[0], sizeof a[0], "%.6f", rate);
-    snprintf(a[1], sizeof a[1], "%.6f", burst);
-    snprintf(a[2], sizeof a[2], "%.6f", cost);
-    const char *args[] = {a[0], a[1], a[2]};
-    long long wait;
-    if (run(q, &bucket, key, 3, args, &wait, err) < 0)
+    *retry_ms = 0;
+    *which = 0;
+    if (n == 0)
+        return 0;
+    if (n > QUEUE_BUCKETS_MAX)
+        return nsj_error_set(err, EINVAL, "redis: at most %d buckets at once", QUEUE_BUCKETS_MAX);
+    const char *keys[QUEUE_BUCKETS_MAX], *args[2 * QUEUE_BUCKETS_MAX];
+    char nums[2 * QUEUE_BUCKETS_MAX][32];
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = b[i].key;
+        snprintf(nums[2 * i], sizeof nums[0], "%.6f", b[i].rate);
+        snprintf(nums[2 * i + 1], sizeof nums[0], "%.6f", b[i].burst);
+        args[2 * i] = nums[2 * i];
+        args[2 * i + 1] = nums[2 * i + 1];
+    }
+    redisReply *r = run(q, &bucket, n, keys, 2 * n, args, err);
+    if (!r)
         return -1;
-    *retry_ms = wait > 0 ? (uint64_t)wait : 0;
-    return 0;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+        r->element[1]->type != REDIS_REPLY_INTEGER) {
+        rc = nsj_error_set(err, EPROTO, "redis: the rate-limit script answered something unexpected");
+    } else if (r->element[0]->integer > 0) {
+        *retry_ms = (uint64_t)r->element[0]->integer;
+        *which = r->element[1]->integer > 0 ? (size_t)r->element[1]->integer - 1 : 0;
+    }
+    freeReplyObject(r);
+    return rc;
 }
 
 int queue_lease_take(queue_conn_t *q, const char *key, const char *member, unsigned cap, uint64_t lease_ms,
@@ -115,11 +143,14 @@ int queue_lease_take(queue_conn_t *q, const char *key, const char *member, unsig
     snprintf(c, sizeof c, "%u", cap);
     snprintf(l, sizeof l, "%llu", (unsigned long long)lease_ms);
     const char *args[] = {member, c, l};
-    long long got;
-    if (run(q, &lease, key, 3, args, &got, err) < 0)
+    redisReply *r = run(q, &lease, 1, &key, 3, args, err);
+    if (!r)
         return -1;
-    *held = got == 1;
-    return 0;
+    int rc = r->type == REDIS_REPLY_INTEGER ? 0 : nsj_error_set(err, EPROTO, "redis: the lease script answered "
+                                                                              "something other than a number");
+    *held = rc == 0 && r->integer == 1;
+    freeReplyObject(r);
+    return rc;
 }
 
 int queue_lease_give(queue_conn_t *q, const char *key, const char *member, nsj_error_t *err)

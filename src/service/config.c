@@ -198,10 +198,14 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
         return -1;
     if (strpbrk(c->name, " \t\r\n"))
         return bad(err, "WORKER_NAME", c->name, "must not contain whitespace");
-    if (get_count(get, "SESSION_WORKERS", 2, 0, 256, &v, err) < 0)
+    /* A session is one program at a time, mostly waiting for its user: one
+     * thread per CPU (at least 2) by default. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (get_count(get, "SESSION_WORKERS", ncpu > 2 ? (uint64_t)ncpu : 2, 0, 256, &v, err) < 0)
         return -1;
     c->session_workers = (unsigned)v;
-    if (get_ms(get, "SESSION_IDLE", 30000, 100, 24ULL * 3600 * 1000, &c->session_idle_ms, err) < 0 ||
+    if (get_ms(get, "SESSION_ATTACH", 10000, 100, 3600000, &c->session_attach_ms, err) < 0 ||
+        get_ms(get, "SESSION_IDLE", 30000, 100, 24ULL * 3600 * 1000, &c->session_idle_ms, err) < 0 ||
         get_ms(get, "SESSION_LIMIT", 120000, 100, 24ULL * 3600 * 1000, &c->session_limit_ms, err) < 0 ||
         get_size(get, "SESSION_OUTPUT_LIMIT", 1ULL << 20, 1, 1ULL << 30, &c->session_output, err) < 0 ||
         get_ms(get, "EVENTS_TTL", 86400000, 1000, 366ULL * 24 * 3600 * 1000, &c->events_ttl_ms, err) < 0)
@@ -277,7 +281,9 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
         get_count(get, "RATE_SUBMISSIONS", 600, 0, 1000000, &c->rate_submissions, err) < 0 ||
         get_count(get, "MAX_QUEUED", 1000, 0, 1000000, &c->max_queued, err) < 0 ||
         get_count(get, "MAX_SESSIONS", 8, 0, 100000, &c->max_sessions, err) < 0 ||
-        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0)
+        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0 ||
+        get_ms(get, "REQUEST_DEADLINE", 30000, 0, 3600000, &c->request_deadline_ms, err) < 0 ||
+        get_count(get, "MAX_CONNECTIONS_PER_ADDRESS", 256, 0, 100000, &c->max_per_address, err) < 0)
         return -1;
     return 0;
 }

@@ -32,7 +32,8 @@ typedef struct worker_config {
     uint64_t stale_running_ms;   /* STALE_RUNNING_AGE    3600s (0 = off) */
     char name[128];              /* WORKER_NAME          the host name: consumer "<name>-<pid>-<i>" */
     /* Interactive sessions and progress events (docs/live.md). */
-    unsigned session_workers;    /* SESSION_WORKERS      2 (threads for sessions; 0 = none here) */
+    unsigned session_workers;    /* SESSION_WORKERS      the host's CPUs, at least 2 (threads for sessions; 0 = none here) */
+    uint64_t session_attach_ms;  /* SESSION_ATTACH       10s: a session taken by a thread waits this long for its socket */
     uint64_t session_idle_ms;    /* SESSION_IDLE         30s without input or output */
     uint64_t session_limit_ms;   /* SESSION_LIMIT        120s of wall-clock time */
     uint64_t session_output;     /* SESSION_OUTPUT_LIMIT 1m, stdout and stderr together */
@@ -69,6 +70,8 @@ typedef struct api_config {
     uint64_t max_queued;         /* MAX_QUEUED           1000 submissions queued or running at once */
     uint64_t max_sessions;       /* MAX_SESSIONS         8 sessions at once */
     uint64_t max_streams;        /* MAX_STREAMS          32 event streams and WebSockets at once */
+    uint64_t request_deadline_ms; /* REQUEST_DEADLINE    30s for a request's headers and body */
+    uint64_t max_per_address;    /* MAX_CONNECTIONS_PER_ADDRESS 256 connections from one client address */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

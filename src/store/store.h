@@ -190,9 +190,14 @@ typedef enum store_attach {
     STORE_ATTACH_MISSING,        /* no such session */
 } store_attach_t;
 
-/* Insert a session (status queued) of a key ("" = anonymous); id gets its UUID. */
-int store_session_create(store_t *s, const char *language, const char *key_id, char id[STORE_UUID_LEN + 1],
-                         nsj_error_t *err);
+/* Insert a session (status queued) of a key ("" = anonymous) with its
+ * program; id gets its UUID. */
+int store_session_create(store_t *s, const char *language, const char *source, const char *key_id,
+                         char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+
+/* A session's language (cap >= 32) and program (*source malloc'd), to
+ * queue it when its WebSocket attaches; ENOENT. */
+int store_session_job(store_t *s, const char *id, char *language, size_t cap, char **source, nsj_error_t *err);
 
 /* Mark the session attached unless it was already (atomic: one winner). */
 int store_session_attach(store_t *s, const char *id, store_attach_t *state, nsj_error_t *err);

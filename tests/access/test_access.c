@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/require.h"
+#include "../live/liveclient.h"
 #include "../pipeline/client.h"
 #include "../pipeline/e2e.h"
 
@@ -60,7 +63,7 @@ static api_t api_start(const char *name, const char *const *settings)
     running_api = a.pid;
     char ready[80];
     snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", a.port);
-    if (!e2e_wait_line(a.log, ready, 20000)) {
+    if (!e2e_wait_line(a.log, ready, 60000)) {
         char *t = e2e_read_file(a.log);
         fail_msg("API %s did not start: %s", name, t);
     }
@@ -500,6 +503,224 @@ static void rate_limits(void **state)
     api_stop(&a);
 }
 
+/* Raw bytes to the API; the answer (malloc'd). */
+static char *raw(int port, const char *bytes)
+{
+    int fd = http_dial(port);
+    if (fd < 0)
+        fail_msg("connect: %s", strerror(errno));
+    http_send_all(fd, bytes, strlen(bytes));
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    ssize_t n;
+    while (len + 1 < cap && (n = recv(fd, buf + len, cap - 1 - len, 0)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* What is refused before routing: HTTP/1.1 without Host, an empty body. */
+static void errors_before_routing(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    const char *set[] = {"ANONYMOUS_SCOPES=submit,read", NULL};
+    api_t a = api_start("api-early", set);
+    char *t = raw(a.port, "GET /languages HTTP/1.1\r\n\r\n");
+    assert_int_equal(strncmp(t, "HTTP/1.1 400", 12), 0);
+    assert_non_null(strstr(t, "application/json"));
+    assert_non_null(strstr(t, "{\"error\":\"an HTTP/1.1 request needs a Host header\"}"));
+    free(t);
+    t = raw(a.port, "GET /languages HTTP/1.0\r\n\r\n"); /* HTTP/1.0 needs none */
+    assert_int_equal(strncmp(t, "HTTP/1.1 200", 12), 0);
+    free(t);
+    http_resp_t r;
+    assert_int_equal(req(a.port, "POST", "/submissions", NULL, "", &r), 400);
+    assert_json_error(&r);
+    assert_non_null(strstr(r.body, "the body is empty"));
+    http_resp_free(&r);
+    api_stop(&a);
+}
+
+/* 1000 connections from one address trickling a header line a second:
+ * the per-address cap refuses most at once, REQUEST_DEADLINE closes the
+ * rest, and a client on another address is served all along. */
+static void slow_clients(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    const char *set[] = {"ANONYMOUS_SCOPES=read", "MAX_CONNECTIONS_PER_ADDRESS=100", "REQUEST_DEADLINE=3s",
+                         "RATE_REQUESTS=0", NULL};
+    api_t a = api_start("api-slow", set);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) {
+        rl.rlim_cur = 2048;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    REQUIRE(rl.rlim_cur >= 2048, "1000 sockets need RLIMIT_NOFILE >= 2048 (it is %llu)",
+            (unsigned long long)rl.rlim_cur);
+    enum { N = 1000 };
+    static int fds[N];
+    int opened = 0;
+    for (int i = 0; i < N; i++) {
+        fds[i] = http_dial(a.port);
+        if (fds[i] < 0)
+            continue;
+        opened++;
+        static const char start[] = "GET /languages HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        http_send_all(fds[i], start, sizeof start - 1);
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+    }
+    print_message("%d slow connections opened from 127.0.0.1\n", opened);
+    int served = 0, rounds = 0;
+    double t0 = e2e_now_s();
+    while (e2e_now_s() - t0 < 10) {
+        for (int i = 0; i < N; i++)
+            if (fds[i] >= 0)
+                send(fds[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+        http_resp_t r;
+        served += req_from("127.0.0.2", a.port, "GET", "/languages", NULL, NULL, &r) == 200;
+        http_resp_free(&r);
+        rounds++;
+        e2e_sleep_ms(1000);
+    }
+    print_message("the client on 127.0.0.2: %d of %d requests answered 200\n", served, rounds);
+    assert_int_equal(served, rounds);
+    /* Every slow connection was closed by the server: refused at once
+     * over the cap, or cut at the deadline. */
+    int closed = 0;
+    for (int i = 0; i < N; i++) {
+        if (fds[i] < 0)
+            continue;
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(fds[i], buf, sizeof buf, 0)) > 0)
+            ;
+        closed += n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+        close(fds[i]);
+    }
+    print_message("%d of %d closed by the server\n", closed, opened);
+    assert_int_equal(closed, opened);
+    assert_true(e2e_wait_text(a.log, "(REQUEST_DEADLINE)", 1000));
+    api_stop(&a);
+}
+
+/* A session's frames until one contains want (or the exit); seconds taken,
+ * -1 if it never came. *queued gets whether a queued frame with its
+ * position came first. */
+static double session_until(int port, const char *id, const char *want, bool *queued)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/sessions/%s", id);
+    wsc_t c;
+    double t0 = e2e_now_s();
+    if (wsc_open(&c, port, path, NULL, NULL) < 0 || c.status != 101)
+        fail_msg("session %s: handshake %d %s", id, c.status, c.body ? c.body : "");
+    if (queued)
+        *queued = false;
+    double took = -1;
+    while (e2e_now_s() - t0 < 60) {
+        int op;
+        char *msg = NULL;
+        size_t len;
+        int got = wsc_recv(&c, 60000, &op, &msg, &len);
+        if (got <= 0)
+            break;
+        if (queued && strstr(msg, "\"state\":\"queued\"") && strstr(msg, "\"position\":1"))
+            *queued = true;
+        bool done = strstr(msg, want) || strstr(msg, "\"type\":\"exit\"");
+        bool hit = strstr(msg, want) != NULL;
+        free(msg);
+        if (hit)
+            took = e2e_now_s() - t0;
+        if (done)
+            break;
+    }
+    wsc_close(&c);
+    return took;
+}
+
+static void new_session(int port, const char *source, char id[37])
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"language\":\"python\",\"source_code\":\"%s\"}", source);
+    http_resp_t r;
+    if (req(port, "POST", "/sessions", NULL, body, &r) != 201)
+        fail_msg("POST /sessions: %d %s", r.status, r.body ? r.body : "");
+    json_t *j = json_loads(r.body, 0, NULL);
+    snprintf(id, 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+}
+
+typedef struct waiter {
+    int port;
+    char id[37];
+    double took;
+    bool queued;
+} waiter_t;
+
+static void *waiter_main(void *arg)
+{
+    waiter_t *w = arg;
+    w->took = session_until(w->port, w->id, "slow done", NULL);
+    return NULL;
+}
+
+/* One session thread: sessions nobody attaches to never take it (their
+ * jobs are queued at the attach), so an attached one starts at once; a
+ * session waiting behind a running one is told its place. */
+static void sessions_wait_for_their_socket(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    REQUIRE(geteuid() == 0, "the worker needs root");
+    const char *set[] = {"ANONYMOUS_SCOPES=submit,read", NULL};
+    api_t a = api_start("api-sessions", set);
+    static char env[6][320];
+    snprintf(env[0], sizeof env[0], "REDIS_URL=%s", E.redis_url);
+    snprintf(env[1], sizeof env[1], "DATABASE_URL=%s", E.db_url);
+    snprintf(env[2], sizeof env[2], "WORKER_COUNT=1");
+    snprintf(env[3], sizeof env[3], "SESSION_WORKERS=1");
+    snprintf(env[4], sizeof env[4], "WORKER_NAME=sessions");
+    snprintf(env[5], sizeof env[5], "SESSION_ATTACH=3s");
+    const char *wenv[] = {env[0], env[1], env[2], env[3], env[4], env[5], NULL};
+    const char *wargv[] = {E.bin[0], NULL};
+    char wlog[1200];
+    pid_t w = e2e_spawn("worker-sessions", wargv, wenv, wlog, sizeof wlog);
+    assert_true(e2e_wait_line(wlog, "1 session workers started (idle 30000 ms, limit 120000 ms)", 30000));
+    char idle[4][37], id[37];
+    for (int i = 0; i < 4; i++)
+        new_session(a.port, "print(1)", idle[i]);
+    new_session(a.port, "print(\\\"attached ran\\\")", id);
+    double took = session_until(a.port, id, "attached ran", NULL);
+    print_message("with 4 unattached sessions ahead, the attached one printed after %.1f s\n", took);
+    assert_true(took >= 0);
+    assert_true(took < 3 + 15); /* SESSION_ATTACH, plus generous slack for a busy host */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(e2e_sql_long("SELECT count(*) FROM sessions WHERE id = '%s' AND status = 'queued'", idle[i]),
+                         1);
+    /* Behind a running session: queued frames with the place, then its turn. */
+    waiter_t slow = {.port = a.port};
+    new_session(a.port, "import time\\ntime.sleep(4)\\nprint(\\\"slow done\\\")", slow.id);
+    pthread_t th;
+    pthread_create(&th, NULL, waiter_main, &slow);
+    e2e_sleep_ms(1500);
+    bool queued;
+    new_session(a.port, "print(\\\"second ran\\\")", id);
+    took = session_until(a.port, id, "second ran", &queued);
+    pthread_join(th, NULL);
+    print_message("behind a running session: queued frame %s, output after %.1f s\n", queued ? "seen" : "missing",
+                  took);
+    assert_true(slow.took > 0);
+    assert_true(queued);
+    assert_true(took > 0);
+    e2e_stop(w, SIGTERM);
+    api_stop(&a);
+}
+
 /* Redis stopped for 3 s in the middle of a burst: every accepted
  * submission ends judged, none internal_error. */
 typedef struct burst {
@@ -601,6 +822,9 @@ int main(void)
         cmocka_unit_test_teardown(keys_and_scopes, stop_leftovers),
         cmocka_unit_test_teardown(anonymous_scopes, stop_leftovers),
         cmocka_unit_test_teardown(rate_limits, stop_leftovers),
+        cmocka_unit_test_teardown(errors_before_routing, stop_leftovers),
+        cmocka_unit_test_teardown(slow_clients, stop_leftovers),
+        cmocka_unit_test_teardown(sessions_wait_for_their_socket, stop_leftovers),
         cmocka_unit_test_teardown(redis_blip, stop_leftovers),
     };
     return cmocka_run_group_tests_name("access", tests, group_setup, group_teardown);

@@ -401,7 +401,7 @@ int e2e_setup(e2e_env_t *e, const char *target)
     e->api_pid = e2e_spawn("api", argv, extra, log, sizeof log);
     snprintf(e->api_log, sizeof e->api_log, "%s", log);
     snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", e->api_port);
-    if (!e2e_wait_line(log, ready, 20000)) {
+    if (!e2e_wait_line(log, ready, 60000)) {
         char *t = e2e_read_file(log);
         unavailable(e, "nsjudge-api did not start: %.900s", t);
         free(t);
