@@ -15,6 +15,7 @@ $(OPS_E2E): $(BUILD)/tests/ops/test_ops.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)
 
 .PHONY: ops
 CHECK_STEPS += ops
+ASAN_STEPS += ops
 # End to end with real servers (tests/pipeline/run.sh starts postgres and
 # redis); every exchange is recorded, then checked against docs/openapi.yaml.
 ops: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(OPS_E2E) rootfs

@@ -88,6 +88,17 @@ static worker_t worker_start(const char *name, int count)
     return worker_start_with(name, count, NULL, NULL);
 }
 
+/* SIGTERM: the worker must exit 0 (under ASan, also without leaks). */
+static void worker_stop(worker_t *w)
+{
+    kill(w->pid, SIGTERM);
+    int st = e2e_reap(w->pid, 30000);
+    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char *t = e2e_read_file(w->log);
+        fail_msg("worker %d did not exit 0 on SIGTERM (status %d): %.3000s", (int)w->pid, st, t);
+    }
+}
+
 /* A GET with extra header lines ("Name: value\r\n"...), on a port. */
 static int get_with(int port, const char *path, const char *headers, http_resp_t *r)
 {
@@ -354,8 +365,7 @@ static void metrics_and_logs(void **state)
     }
     free(log);
     assert_int_equal(jobs, NOK + NBAD);
-    kill(w.pid, SIGTERM);
-    e2e_reap(w.pid, 30000);
+    worker_stop(&w);
 }
 
 /* POST /submissions?wait=N: the final submission when it is judged in
@@ -408,8 +418,7 @@ static void wait_for_result(void **state)
         http_resp_free(&r);
     }
     assert_int_equal(e2e_sql_long("SELECT count(*) FROM submissions"), before);
-    kill(w.pid, SIGTERM);
-    e2e_reap(w.pid, 30000);
+    worker_stop(&w);
 }
 
 typedef struct held_wait {
@@ -719,8 +728,7 @@ static void callback_delivered_once(void **state)
     json_decref(j);
     http_resp_free(&r);
     wait_final(ids, 1, 60);
-    kill(judge.pid, SIGTERM);
-    e2e_reap(judge.pid, 30000);
+    worker_stop(&judge);
     /* Queued durably, not delivered by a worker without a secret. */
     assert_int_equal(e2e_sql_long("SELECT count(*) FROM callback_outbox WHERE submission_id = '%s'"
                                   " AND delivered_at IS NULL", ids[0]), 1);
@@ -778,8 +786,7 @@ static void callback_delivered_once(void **state)
     assert_true(sample(wm, "nsjudge_worker_callback_attempts_total{outcome=\"retry\"}") == 2);
     assert_true(sample(wm, "nsjudge_worker_callback_attempts_total{outcome=\"delivered\"}") == 1);
     free(wm);
-    kill(w.pid, SIGTERM);
-    e2e_reap(w.pid, 30000);
+    worker_stop(&w);
     rx_stop(&rx);
 
     /* Bad callback URLs are refused at the door. */
@@ -826,8 +833,7 @@ static void callback_target_refused(void **state)
     assert_non_null(strstr(why, "not allowed (CALLBACK_ALLOW)"));
     free(why);
     assert_int_equal(rx_count(&rx), 0);
-    kill(w.pid, SIGTERM);
-    e2e_reap(w.pid, 30000);
+    worker_stop(&w);
     rx_stop(&rx);
 }
 
