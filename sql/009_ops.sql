@@ -37,3 +37,8 @@ BEGIN
 END $$;
 CREATE TRIGGER submissions_callback AFTER UPDATE OF finished_at ON submissions
     FOR EACH ROW EXECUTE FUNCTION callback_enqueue();
+
+-- A key's own callback secret (POST /keys/{id}/callback-secret): the
+-- callbacks of its submissions are signed with it instead of the
+-- deployment's CALLBACK_SECRET. Kept as it is: it signs, it does not grant.
+ALTER TABLE api_keys ADD COLUMN callback_secret text CHECK (callback_secret ~ '^[0-9a-f]{64}$');

@@ -59,7 +59,10 @@ api_keys_route_t api_keys_route_match(const char *path, char id[37])
 {
     if (strcmp(path, "/keys") == 0)
         return API_KEYS_ALL;
-    if (strncmp(path, "/keys/", 6) == 0 && strlen(path + 6) == 36) {
+    static const char cbs[] = "/callback-secret";
+    size_t rest = strncmp(path, "/keys/", 6) == 0 ? strlen(path + 6) : 0;
+    bool cb = rest == 36 + sizeof cbs - 1 && strcmp(path + 6 + 36, cbs) == 0;
+    if (rest == 36 || cb) {
         const char *p = path + 6;
         for (int i = 0; i < 36; i++) {
             bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -68,20 +71,22 @@ api_keys_route_t api_keys_route_match(const char *path, char id[37])
         }
         memcpy(id, p, 36);
         id[36] = '\0';
-        return API_KEYS_ONE;
+        return cb ? API_KEYS_CALLBACK_SECRET : API_KEYS_ONE;
     }
     return API_KEYS_NONE;
 }
 
 const char *api_keys_route_allow(api_keys_route_t r)
 {
-    return r == API_KEYS_ALL ? "GET, POST" : r == API_KEYS_ONE ? "DELETE" : "";
+    return r == API_KEYS_ALL ? "GET, POST" : r == API_KEYS_ONE ? "DELETE" : r == API_KEYS_CALLBACK_SECRET ? "POST" : "";
 }
 
 bool api_keys_route_allows(api_keys_route_t r, const char *method)
 {
     if (r == API_KEYS_ALL)
         return strcmp(method, "GET") == 0 || strcmp(method, "POST") == 0;
+    if (r == API_KEYS_CALLBACK_SECRET)
+        return strcmp(method, "POST") == 0;
     return r == API_KEYS_ONE && strcmp(method, "DELETE") == 0;
 }
 
@@ -635,6 +640,8 @@ static json_t *key_json(const store_key_t *k)
 
 enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, request_t *r, const char *method)
 {
+    if (r->keys == API_KEYS_CALLBACK_SECRET)
+        return api_callback_secret_answer(s, c, r);
     store_t *db;
     size_t slot;
     nsj_error_t err;

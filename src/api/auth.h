@@ -29,6 +29,7 @@ typedef enum api_keys_route {
     API_KEYS_NONE = 0,
     API_KEYS_ALL,                /* /keys: GET lists, POST makes one */
     API_KEYS_ONE,                /* /keys/{id}: DELETE revokes it */
+    API_KEYS_CALLBACK_SECRET,    /* /keys/{id}/callback-secret: POST makes (replaces) its callback secret */
 } api_keys_route_t;
 
 /* Match a path the other routers did not; id gets {id}. */

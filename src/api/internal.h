@@ -141,6 +141,9 @@ bool api_auth_session_take(api_server_t *s, const request_t *r, const char *sess
 /* Give back the places a finished request held. */
 void api_auth_release(api_server_t *s, request_t *r);
 
+/* POST /keys/{id}/callback-secret (callback_secret.c). */
+enum MHD_Result api_callback_secret_answer(api_server_t *s, struct MHD_Connection *c, request_t *r);
+
 /* GET /keys, POST /keys, DELETE /keys/{id}. */
 enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, request_t *r, const char *method);
 

@@ -72,3 +72,31 @@ void store_callbacks_free(store_callback_t *c, size_t n)
         free(c[i].url);
     free(c);
 }
+
+int store_key_set_callback_secret(store_t *s, const char *key_id, const char *secret, nsj_error_t *err)
+{
+    const char *p[] = {key_id, secret};
+    PGresult *r = store_exec(s, "UPDATE api_keys SET callback_secret = $2 WHERE id = $1 AND revoked_at IS NULL", 2, p,
+                             err);
+    if (!r)
+        return -1;
+    bool found = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    return found ? 0 : nsj_error_set(err, ENOENT, "key %s not found (or revoked)", key_id);
+}
+
+int store_callback_secret_of(store_t *s, const char *submission_id, char out[65], nsj_error_t *err)
+{
+    const char *p[] = {submission_id};
+    PGresult *r = store_exec(s,
+                             "SELECT k.callback_secret FROM submissions s JOIN api_keys k ON k.id = s.key_id"
+                             " WHERE s.id = $1 AND k.callback_secret IS NOT NULL",
+                             1, p, err);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found)
+        snprintf(out, 65, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
+}

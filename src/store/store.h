@@ -182,6 +182,14 @@ int store_callback_record(store_t *s, const char *id, store_callback_outcome_t o
 
 void store_callbacks_free(store_callback_t *c, size_t n);
 
+/* Set (replace) an API key's callback secret (64 hex digits); ENOENT when
+ * there is no such key or it is revoked. */
+int store_key_set_callback_secret(store_t *s, const char *key_id, const char *secret, nsj_error_t *err);
+
+/* The callback secret of the key that made a submission: 1 and out (65
+ * bytes) when it has one, 0 when not (anonymous, or a key without one). */
+int store_callback_secret_of(store_t *s, const char *submission_id, char out[65], nsj_error_t *err);
+
 /* ---- interactive sessions (docs/live.md) ---- */
 
 typedef enum store_attach {

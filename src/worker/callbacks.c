@@ -133,12 +133,16 @@ void callbacks_sign(const char *secret, const char *timestamp, const char *body,
 
 /* ---- delivery ---- */
 
-/* The secret a delivery is signed with: CALLBACK_SECRET today; a per-key
- * secret (issue #13's API keys) is looked up here from the submission's key. */
-static const char *callbacks_secret(const callbacks_t *cb, const core_submission_t *sub)
+/* The secret a delivery is signed with: the callback secret of the API key
+ * that made the submission when it has one (POST /keys/{id}/callback-secret),
+ * else CALLBACK_SECRET. NULL when Postgres could not say (never fall back
+ * to another secret then: the receiver would refuse the delivery). */
+static const char *callbacks_secret(callbacks_t *cb, const char *submission_id, char buf[65], nsj_error_t *err)
 {
-    (void)sub;
-    return cb->cfg.callback_secret;
+    int own = store_callback_secret_of(cb->db, submission_id, buf, err);
+    if (own < 0)
+        return NULL;
+    return own ? buf : cb->cfg.callback_secret;
 }
 
 static char *payload(const char *delivery_id, const core_submission_t *sub)
@@ -312,10 +316,13 @@ static void deliver(callbacks_t *cb, const store_callback_t *d)
         snprintf(why, sizeof why, "reading the submission: %.400s", err.msg);
         out = STORE_CALLBACK_FAILED;
     } else {
-        char *body = payload(d->id, &sub);
-        out = body ? attempt(cb, d, body, callbacks_secret(cb, &sub), why, sizeof why) : STORE_CALLBACK_RETRY;
+        char *body = payload(d->id, &sub), own[65];
+        const char *secret = callbacks_secret(cb, d->submission_id, own, &err);
+        out = body && secret ? attempt(cb, d, body, secret, why, sizeof why) : STORE_CALLBACK_RETRY;
         if (!body)
             snprintf(why, sizeof why, "out of memory");
+        else if (!secret)
+            snprintf(why, sizeof why, "reading the key's callback secret: %.400s", err.msg);
         free(body);
         core_submission_free(&sub);
     }

@@ -6,8 +6,8 @@
  * not allow. Every attempt of one delivery carries the same id.
  *
  * Signature: X-Nsjudge-Signature: sha256=<hex HMAC-SHA256(secret,
- * "<X-Nsjudge-Timestamp>.<body>")>. The secret is CALLBACK_SECRET for
- * every submission; callbacks_secret() is where a per-key secret plugs in. */
+ * "<X-Nsjudge-Timestamp>.<body>")>. The secret is the submitting API key's
+ * callback secret when it has one, else CALLBACK_SECRET. */
 #ifndef NSJ_WORKER_CALLBACKS_H
 #define NSJ_WORKER_CALLBACKS_H
 

@@ -804,6 +804,85 @@ static void callback_delivered_once(void **state)
     }
 }
 
+/* HMAC-SHA256(secret, ts "." body) as hex, computed here independently. */
+static void hmac_hex(const char *secret, const char *ts, const char *body, char out[65])
+{
+    size_t ml = strlen(ts) + 1 + strlen(body);
+    char *msg = malloc(ml + 1);
+    snprintf(msg, ml + 1, "%s.%s", ts, body);
+    unsigned char mac[32];
+    unsigned mlen = 0;
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, ml, mac, &mlen);
+    free(msg);
+    for (int k = 0; k < 32; k++)
+        snprintf(out + 2 * k, 3, "%02x", mac[k]);
+}
+
+static void make_key(const char *name, const char *scopes, char *auth, size_t cap);
+
+/* A key with a callback secret of its own (POST /keys/{id}/callback-secret,
+ * admin): its submissions' callbacks are signed with that secret, not
+ * CALLBACK_SECRET; a second call replaces it; bad bodies and unknown keys. */
+static void callback_per_key_secret(void **state)
+{
+    (void)state;
+    OPS_REQUIRE();
+    static char auth[128];
+    make_key("ops-cb-key", "submit,read", auth, sizeof auth);
+    char *kid = e2e_sql_text("SELECT id FROM api_keys WHERE name = 'ops-cb-key'");
+    char path[128], secret[80] = "", again[80] = "";
+    snprintf(path, sizeof path, "/keys/%s/callback-secret", kid);
+    http_resp_t r;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(e2e_post_json(path, "{}", &r), 200);
+        json_t *j = json_loads(r.body, 0, NULL);
+        snprintf(i ? again : secret, 80, "%s", e2e_jstr(j, "callback_secret"));
+        assert_string_equal(e2e_jstr(j, "id"), kid);
+        json_decref(j);
+        http_resp_free(&r);
+    }
+    assert_int_equal(strlen(again), 64);
+    assert_string_not_equal(secret, again);
+    assert_int_equal(e2e_post_json(path, "{\"secret\":\"mine\"}", &r), 400);
+    http_resp_free(&r);
+    assert_int_equal(e2e_post_json("/keys/00000000-0000-4000-8000-000000000000/callback-secret", "{}", &r), 404);
+    http_resp_free(&r);
+    http_do(E.api_port, "GET", path, NULL, NULL, 0, HTTP_NORMAL, &r);
+    assert_int_equal(r.status, 405);
+    http_resp_free(&r);
+
+    receiver_t rx;
+    rx_start(&rx, 0);
+    worker_t w = worker_start_with("ops-cb-own", 1, "CALLBACK_SECRET=" SECRET, "CALLBACK_ALLOW=127.0.0.1/32");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
+             "\"callback_url\":\"http://127.0.0.1:%d/own\"}", TWICE, T_OK, rx.port);
+    http_set_header(auth);
+    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
+    http_set_header(NULL);
+    json_t *j = json_loads(r.body, 0, NULL);
+    char ids[1][37];
+    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+    wait_final(ids, 1, 60);
+    double end = e2e_now_s() + 30;
+    while (e2e_now_s() < end && rx_count(&rx) < 1)
+        e2e_sleep_ms(100);
+    assert_int_equal(rx_count(&rx), 1);
+    char ts[64], sig[128], want[65], global[65];
+    rx_header(rx.headers[0], "X-Nsjudge-Timestamp", ts, sizeof ts);
+    rx_header(rx.headers[0], "X-Nsjudge-Signature", sig, sizeof sig);
+    hmac_hex(again, ts, rx.body[0], want);
+    hmac_hex(SECRET, ts, rx.body[0], global);
+    assert_string_equal(sig + 7, want);
+    assert_string_not_equal(sig + 7, global);
+    worker_stop(&w);
+    rx_stop(&rx);
+    free(kid);
+}
+
 /* A target outside CALLBACK_ALLOW is never contacted: the delivery fails, saying why. */
 static void callback_target_refused(void **state)
 {
@@ -967,6 +1046,7 @@ int main(void)
         cmocka_unit_test(wait_for_result),
         cmocka_unit_test(callback_delivered_once),
         cmocka_unit_test(callback_target_refused),
+        cmocka_unit_test(callback_per_key_secret),
         cmocka_unit_test(wait_counts_as_stream),
         cmocka_unit_test(listing_pagination),
         cmocka_unit_test(listing_per_key),

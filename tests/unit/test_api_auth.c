@@ -72,6 +72,15 @@ static void key_routes_and_scopes(void **state)
     assert_int_equal(api_keys_route_match("/keys/not-a-uuid", id), API_KEYS_NONE);
     assert_int_equal(api_keys_route_match("/keys/0b9a4c1e-8f3d-4a6b-9c2d-1e5f7a8b9c0dx", id), API_KEYS_NONE);
     assert_int_equal(api_keys_route_match("/keysx", id), API_KEYS_NONE);
+    assert_int_equal(api_keys_route_match("/keys/0b9a4c1e-8f3d-4a6b-9c2d-1e5f7a8b9c0d/callback-secret", id),
+                     API_KEYS_CALLBACK_SECRET);
+    assert_string_equal(id, "0b9a4c1e-8f3d-4a6b-9c2d-1e5f7a8b9c0d");
+    assert_int_equal(api_keys_route_match("/keys/0b9a4c1e-8f3d-4a6b-9c2d-1e5f7a8b9c0d/callback", id), API_KEYS_NONE);
+    assert_int_equal(api_keys_route_match("/keys/not-a-uuid-not-a-uuid-not-a-uuid-xx/callback-secret", id),
+                     API_KEYS_NONE);
+    assert_true(api_keys_route_allows(API_KEYS_CALLBACK_SECRET, "POST"));
+    assert_false(api_keys_route_allows(API_KEYS_CALLBACK_SECRET, "GET"));
+    assert_string_equal(api_keys_route_allow(API_KEYS_CALLBACK_SECRET), "POST");
     assert_true(api_keys_route_allows(API_KEYS_ALL, "GET"));
     assert_true(api_keys_route_allows(API_KEYS_ALL, "POST"));
     assert_false(api_keys_route_allows(API_KEYS_ALL, "DELETE"));
