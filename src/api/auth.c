@@ -26,6 +26,7 @@
 #include <netdb.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,7 @@ typedef struct queued_entry {
 
 struct api_auth {
     pthread_mutex_t mu;
+    _Atomic uint64_t limits_off_until_ms; /* Redis failed: the limits rest until then */
     cache_entry_t slots[CACHE_SLOTS];
     queued_entry_t queued[QUEUED_SLOTS];
 };
@@ -438,12 +440,17 @@ static unsigned resolve(api_server_t *s, struct MHD_Connection *c, request_t *r,
     return 0;
 }
 
-/* A limit's Redis call; Redis unavailable: not applied (logged). */
+/* A limit's Redis connection; Redis unavailable: the limits are not
+ * applied (logged), and not tried again for a second, so that requests do
+ * not each wait for a connection that fails. */
 static int limit_redis(api_server_t *s, queue_conn_t **q, size_t *slot)
 {
     nsj_error_t err;
+    if (now_ms() < atomic_load(&s->auth->limits_off_until_ms))
+        return -1;
     if (api_redis_take(s, q, slot, &err) < 0) {
-        service_log("rate limits not applied (redis unavailable): %s", err.msg);
+        atomic_store(&s->auth->limits_off_until_ms, now_ms() + 1000);
+        service_log("rate limits not applied for a second (redis unavailable): %s", err.msg);
         return -1;
     }
     return 0;
