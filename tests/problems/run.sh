@@ -78,7 +78,9 @@ for attempt in 1 2 3 4 5; do
 done
 grep -q 'listening on' "$DIR/api.log" || { echo "problems: the API did not start" >&2; exit 1; }
 
-python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
+rm -f "$BUILD/problems/exchanges.jsonl"
+mkdir -p "$BUILD/problems"
+NSJ_HTTP_RECORD="$BUILD/problems/exchanges.jsonl" python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
 # Evidence that a question's checker is compiled once: one compile per
 # compiled checker of the set, whatever the number of submissions.
 compiles=$(grep -c 'program cache: compiled checker' "$DIR/worker.log" || true)
