@@ -20,5 +20,5 @@ access: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin $(AC
 
 # The pure parts' unit test (the Makefile's tests/unit/test_*.c wildcard
 # builds and runs it); auth.c's server half needs the pipeline's objects.
-$(BUILD)/tests/test_api_auth: $(PIPE_LIB)
+$(BUILD)/tests/test_api_auth: $(BUILD)/libpipeline.a
 $(BUILD)/tests/test_api_auth: LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
