@@ -136,10 +136,10 @@ function sysLine(text) {
   say((needsBreak ? '\n' : '') + '[' + text + ']\n', 'sys');
 }
 
-function setState(state) {
+function setState(state, position) {
   const el = $('state');
   el.className = 'state ' + (state || '');
-  el.textContent = state ? 'State: ' + state : '';
+  el.textContent = state ? 'State: ' + state + (position ? ' (place ' + position + ' in line)' : '') : '';
 }
 
 function setInputEnabled(on) {
@@ -215,7 +215,7 @@ async function startRun() {
     if (m.type === 'stdout' || m.type === 'stderr') {
       say(m.data, m.type);
     } else if (m.type === 'state') {
-      setState(m.state);
+      setState(m.state, m.position);
     } else if (m.type === 'exit') {
       me.gotExit = true;
       showExit(m);

@@ -259,7 +259,8 @@ static void *pump_main(void *arg)
     bridge_t *b = arg;
     queue_conn_t *q = NULL;
     char last[LIVE_ID_MAX] = "0";
-    uint64_t silent_since = now_ms(), next_place = 0;
+    /* The first place after a second: a job taken at once is never "queued". */
+    uint64_t silent_since = now_ms(), next_place = now_ms() + 1000;
     bool heard = false;          /* from the worker: it has the session */
     while (!atomic_load(&b->done)) {
         if (atomic_load(&b->s->stopping)) {

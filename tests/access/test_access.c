@@ -612,8 +612,8 @@ static void slow_clients(void **state)
  * position came first. */
 static double session_until(int port, const char *id, const char *want, bool *queued)
 {
-    char path[96];
-    snprintf(path, sizeof path, "/sessions/%s", id);
+    char path[256];
+    snprintf(path, sizeof path, "/sessions/%.200s", id);
     wsc_t c;
     double t0 = e2e_now_s();
     if (wsc_open(&c, port, path, NULL, NULL) < 0 || c.status != 101)
@@ -717,6 +717,30 @@ static void sessions_wait_for_their_socket(void **state)
     assert_true(slow.took > 0);
     assert_true(queued);
     assert_true(took > 0);
+    /* MAX_SESSIONS=1: a second session is refused while the first is open,
+     * and allowed once the first one's WebSocket has closed. */
+    api_stop(&a);
+    const char *one[] = {"MAX_SESSIONS=1", NULL};
+    a = api_start("api-one-session", one);
+    char out[4096], key[128];
+    assert_int_equal(admin_tool(out, sizeof out, "key create --name one-session --scopes submit,read"), 0);
+    last_line(out, key, sizeof key);
+    const char *body = "{\"language\":\"python\",\"source_code\":\"print(\\\"only one\\\")\"}";
+    http_resp_t r;
+    assert_int_equal(req(a.port, "POST", "/sessions", key, body, &r), 201);
+    json_t *j = json_loads(r.body, 0, NULL);
+    snprintf(id, sizeof id, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+    assert_int_equal(status_of(a.port, "POST", "/sessions", key, body), 429);
+    char path[200];
+    snprintf(path, sizeof path, "%.36s?access_token=%.100s", id, key);
+    assert_true(session_until(a.port, path, "only one", NULL) >= 0);
+    double end = e2e_now_s() + 10;
+    int st = 0;
+    while (e2e_now_s() < end && (st = status_of(a.port, "POST", "/sessions", key, body)) != 201)
+        e2e_sleep_ms(200);
+    assert_int_equal(st, 201);
     e2e_stop(w, SIGTERM);
     api_stop(&a);
 }
