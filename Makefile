@@ -83,8 +83,10 @@ unit: $(UNIT_BIN)
 # Tests find the checkout (policy, languages, rootfs, payloads) through these.
 TEST_ENV = NSJUDGE_HOME=$(CURDIR) BUILD=$(BUILD) NSJUDGE_CACHE_DIR=$(CURDIR)/$(BUILD)/cache
 
+# Twice: one-shot runs (the CLI's), then warm slots (the worker's).
 integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
 	@$(TEST_ENV) $(INTEG_BIN)
+	@$(TEST_ENV) NSJUDGE_TEST_WARM=1 $(INTEG_BIN)
 
 # Every language's cases (tests/languages/<language>/), compiled and run in the sandbox.
 languages: $(LANG_TEST_BIN) rootfs
@@ -117,7 +119,11 @@ SUPCOST_BIN = $(BUILD)/bench/supcost
 $(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) rootfs
+WARM_BENCH_BIN = $(BUILD)/bench/warm
+$(WARM_BENCH_BIN): $(BUILD)/bench/warm.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) rootfs
 	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
 bench-languages: $(BUILD)/nsjudge rootfs

@@ -15,7 +15,7 @@
 #include "common/util.h"
 #include "internal.h"
 
-/* mounts_setup_root and its helpers run in the child (see internal.h): raw
+/* mounts_prepare_root, mounts_finish_root and their helpers run in the child (see internal.h): raw
  * syscalls only, and paths relative to the new root (we chdir into it
  * first), so no strings need building after clone. */
 
@@ -217,8 +217,6 @@ static int setup_dev(const mount_plan_t *plan, child_err_t *ce)
     if (syscall(SYS_move_mount, plan->devfd, "", AT_FDCWD, "dev", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return child_fail(ce, errno, "move_mount", "/dev");
     close(plan->devfd);
-    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
-        return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
     return 0;
 }
 
@@ -345,7 +343,7 @@ static void overlay_opts(char *buf, int a, int b)
     *p = '\0';
 }
 
-int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
+int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -370,11 +368,18 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
-    if (setup_dev(plan, ce) < 0)
+    if (setup_dev(plan, ce) < 0 || setup_proc(ce) < 0)
         return -1;
+    return 0;
+}
+
+int mounts_finish_root(const mount_plan_t *plan, child_err_t *ce)
+{
     /* Before /tmp: the generated /proc files' tmpfs lies under it. */
-    if (setup_proc(ce) < 0 || setup_proc_gen(plan, ce) < 0)
+    if (setup_proc_gen(plan, ce) < 0)
         return -1;
+    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
         return child_fail(ce, errno, "mount tmpfs", "/tmp");
     if (plan->nfiles && setup_files(plan, ce) < 0)

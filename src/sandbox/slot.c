@@ -8,7 +8,7 @@
  *   - two host ids: uid_base + 2N (the sandbox's init, ns uid 0, and the
  *     owner of the run's user namespace) and uid_base + 2N + 1 (the
  *     program, ns uid 1000); gids are the same numbers;
- *   - its cgroup name, run-<supervisor pid>-<N>.
+ *   - its cgroup names, run-<supervisor pid>-<N>-<run number>.
  * The kernel counts fds in flight, inotify, pending signals, pipe pages and
  * mqueue bytes per host uid (and charges a user namespace's counts up to
  * its owner), so these land on the slot's ids: one run can exhaust only
