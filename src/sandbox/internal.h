@@ -110,6 +110,8 @@ int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint3
 void slot_table_close(slot_table_t *t);
 /* Take a free slot, waiting up to wait_ms for one. */
 int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err);
+/* The same, waiting at most wait_ms (0: take one only if free now). */
+int slot_acquire_within(slot_table_t *t, unsigned wait_ms, slot_t *s, nsj_error_t *err);
 void slot_release(slot_t *s);
 
 /* ---- scratch mounts (scratch.c) ---- */
@@ -153,6 +155,7 @@ typedef struct proc_file {
 } proc_file_t;
 
 #define PROC_GEN_MAX 4
+#define MOUNT_MAX_BINDS 8         /* they travel with sync 1b */
 
 typedef struct mount_plan {
     const char *rootfs;
@@ -182,13 +185,17 @@ void mounts_host_cgroups(char *out, size_t cap);
  * zero, full, random, urandom, std* links, shm/), made as real root so its
  * devices work inside the user namespace; returns its mount fd. */
 int mounts_make_dev(nsj_error_t *err);
-/* Child, before the spec is known: the overlay of the rootfs (cwd is then
- * the new root), its /dev and /proc (with the user namespace's caps and the
- * masked files). Uses plan->rootfs, empty_layer and devfd only. */
+/* Parent: each bind as a detached mount (open_tree, its flags set), in
+ * fds[0..nbinds-1], for init to attach after the old root is gone. */
+int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
+/* Child, before the spec is known: the overlay of the rootfs, its /dev and
+ * /proc (with the user namespace's caps and the masked files), then
+ * pivot_root into it and detach the old root (cwd: the new /). Uses
+ * plan->rootfs, empty_layer and devfd only. */
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce);
 /* Child, with the spec: generated /proc files, /dev/shm and /tmp, the
- * files, the binds; pivot_root into the new root and detach the old one. */
-int mounts_finish_root(const mount_plan_t *plan, child_err_t *ce);
+ * files, the binds (from mounts_open_binds). */
+int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce);
 
 /* ---- capabilities (caps.c, libcap) ---- */
 

@@ -376,7 +376,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (sethostname("sandbox", 7) < 0)
         child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
     /* The part of the root that needs only the rootfs (known when the run is
-     * prepared): its overlay, /dev, /proc. */
+     * prepared): its overlay, /dev, /proc; pivot_root into it. */
     mount_plan_t plan = r->mounts;
     plan.devfd = devfd;
     if (mounts_prepare_root(&plan, &ce) < 0)
@@ -386,12 +386,14 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
      * cold run's after sync 1b (its root is built meanwhile). */
     if (r->warm)
         init_net_ready(r);
-    /* sync 1b: the spec's part of the run is in our (shared) run_t now. */
-    if (child_wait(FD_SOCK, SYNC_SPEC, NULL, &ce) < 0)
+    /* sync 1b: the spec's part of the run is in our (shared) run_t now, its
+     * binds come as detached mounts. */
+    int bindfds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_SPEC, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_SPEC);
     plan = r->mounts;
-    if (mounts_finish_root(&plan, &ce) < 0)
+    if (mounts_finish_root(&plan, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Bounding set and securebits once, here: the program inherits them. */
     if (caps_drop_bounding(&ce) < 0)
@@ -681,6 +683,10 @@ static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
         snprintf(msg, cap, "argv[0] must be an absolute path inside the rootfs");
         return -1;
     }
+    if (s->nbinds > MOUNT_MAX_BINDS) {
+        snprintf(msg, cap, "at most %d binds", MOUNT_MAX_BINDS);
+        return -1;
+    }
     for (size_t i = 0; i < s->nbinds; i++) {
         const nsj_bind_t *b = &s->binds[i];
         char p[4096];
@@ -890,6 +896,26 @@ int run_plan(run_t *r, const nsj_run_spec_t *spec)
     return 0;
 }
 
+/* sync 1b: the spec is in the shared run_t; its binds go along as mounts. */
+static int send_spec(run_t *r)
+{
+    nsj_error_t err;
+    int fds[MOUNT_MAX_BINDS];
+    if (mounts_open_binds(&r->mounts, fds, &err) < 0) {
+        errno = err.errnum, set_msg(r, "%s", err.msg);
+        return -1;
+    }
+    int rc = sync_send(r->sock, SYNC_SPEC, 0, NULL, fds, (int)r->mounts.nbinds);
+    int e = errno;
+    for (size_t i = 0; i < r->mounts.nbinds; i++)
+        close(fds[i]);
+    if (rc < 0) {
+        errno = e;
+        set_msg(r, "sandbox set-up: sync 1b: %s", strerror(e));
+    }
+    return rc;
+}
+
 /* Kill a sandbox whose set-up failed (or that is no longer wanted) and reap its init. */
 static void kill_and_reap(run_t *r)
 {
@@ -1006,7 +1032,7 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     if (go < 0)
         goto kill;
     /* sync 1b (cold): the spec is planned already; init builds all of its root now. */
-    if (!r->warm && parent_send(r, SYNC_SPEC, -1) < 0)
+    if (!r->warm && send_spec(r) < 0)
         goto kill;
     run_trace(r, "maps written, /dev made, sync 1 sent");
 
@@ -1090,7 +1116,7 @@ int run_execute(run_t *r)
         }
         r->cg_limits = *l;
         /* sync 1b */
-        if (parent_send(r, SYNC_SPEC, -1) < 0)
+        if (send_spec(r) < 0)
             goto kill;
     }
     r->last_io_ns = util_now_ns();
@@ -1195,7 +1221,7 @@ int run_teardown(run_t *r, char *msg, size_t cap)
 
 /* The one-shot (cold) run: everything made for it, on this thread, and
  * removed before it returns. */
-static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
+int run_cold(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
 {
     nsj_result_init(res);
     *retry = 0;
@@ -1235,7 +1261,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
             struct timespec ts = {0, 5000000L << attempt};
             nanosleep(&ts, NULL);
         }
-        rc = sb->warm ? warm_run(sb, spec, res, &retry) : run_once(sb, spec, res, &retry);
+        rc = sb->warm ? warm_run(sb, spec, res, &retry) : run_cold(sb, spec, res, &retry);
         if (!retry)
             break;
     }

@@ -38,7 +38,7 @@ enum sync_type {
     SYNC_SPEC = 8,        /* 1b: parent -> init: the spec's part of the run is in place */
 };
 
-#define SYNC_MAX_FDS 5  /* netns + four v1 hierarchies */
+#define SYNC_MAX_FDS 8  /* netns + four v1 hierarchies; the binds (MOUNT_MAX_BINDS) */
 
 typedef struct sync_msg {
     uint32_t type;
@@ -127,6 +127,9 @@ int run_execute(run_t *r);
 int run_remove_cgroup(run_t *r);
 int run_result(run_t *r, int rc, nsj_result_t *res, int *retry);
 int run_teardown(run_t *r, char *msg, size_t cap);
+
+/* The one-shot run: a slot, everything made, used and removed in this call. */
+int run_cold(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry);
 
 /* Warm slots (warm.c): nsj_run on a sandbox made with opts.warm. */
 int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry);

@@ -102,6 +102,11 @@ static int try_slot(const slot_table_t *t, unsigned i, slot_t *s, nsj_error_t *e
 
 int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err)
 {
+    return slot_acquire_within(t, t->wait_ms, s, err);
+}
+
+int slot_acquire_within(slot_table_t *t, unsigned wait_ms, slot_t *s, nsj_error_t *err)
+{
     s->index = -1;
     s->lockfd = -1;
     /* Spread the starting point so that concurrent callers rarely collide. */
@@ -116,10 +121,10 @@ int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err)
         }
         uint64_t now = util_now_ns();
         if (!deadline)
-            deadline = now + (uint64_t)t->wait_ms * 1000000ULL;
+            deadline = now + (uint64_t)wait_ms * 1000000ULL;
         if (now >= deadline)
             return nsj_error_set(err, EBUSY, "slots: all %u slots stayed busy for %u ms (NSJUDGE_SLOTS)", t->n,
-                                 t->wait_ms);
+                                 wait_ms);
         struct timespec ts = {0, backoff_us * 1000};
         nanosleep(&ts, NULL);
         if (backoff_us < 20000)

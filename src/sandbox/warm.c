@@ -142,7 +142,10 @@ static warm_slot_t *warm_slot_get(nsj_sandbox_t *sb, nsj_error_t *err)
     }
     w->sb = sb;
     w->pid = getpid();
-    if (slot_acquire(&sb->slots, &w->slot, err) < 0) {
+    /* Only a slot free now: a thread that finds none runs cold (waiting for
+     * a slot run by run) rather than hold one idle that a run elsewhere
+     * waits for. */
+    if (slot_acquire_within(&sb->slots, 0, &w->slot, err) < 0) {
         free(w);
         return NULL;
     }
@@ -189,12 +192,8 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
     *retry = 0;
     nsj_error_t err;
     warm_slot_t *w = warm_slot_get(sb, &err);
-    if (!w) {
-        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
-        snprintf(res->message, sizeof res->message, "%s", err.msg);
-        *retry = err.errnum == EBUSY || err.errnum == EAGAIN || err.errnum == ENOMEM;
-        return -1;
-    }
+    if (!w)
+        return run_cold(sb, spec, res, retry);
     run_t *r = NULL;
     int same = spec->rootfs && strcmp(spec->rootfs, w->rootfs) == 0;
     pthread_mutex_lock(&w->mu);
