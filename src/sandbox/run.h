@@ -70,6 +70,8 @@ typedef struct run {
     char *arena;                 /* the child's copy of the spec (argv, envp, mounts) */
     size_t arena_cap, arena_used;
     struct run *next;            /* a warm slot's list of runs to tear down */
+    void (*on_exec)(void *ud);   /* called at sync 4 (the set-up is over), or NULL */
+    void *on_exec_ud;
 
     /* prepared by the parent for the child (no allocation after clone) */
     mount_plan_t mounts;

@@ -43,7 +43,7 @@ typedef struct warm_slot {
     char rootfs[PATH_MAX];     /* what the next run is prepared for: the last run's */
     nsj_limits_t limits;
     int want;                  /* rootfs/limits set and a run should be kept ready */
-    int running;               /* a run executes: preparing now would compete with it */
+    int running;               /* a run is being set up: preparing now would compete with it */
     int stop;
     unsigned gen;              /* run numbers (cgroup names) */
 } warm_slot_t;
@@ -62,6 +62,17 @@ static void teardown(run_t *r)
      * looks (the daemons' stderr is their journal). */
     if (run_teardown(r, msg, sizeof msg) < 0)
         fprintf(stderr, "nsjudge: warm slot teardown: %s\n", msg);
+}
+
+/* The run's set-up is over (sync 4): its program runs under its CPU
+ * bandwidth limit, and the next run can be prepared beside it. */
+static void set_up_done(void *ud)
+{
+    warm_slot_t *w = ud;
+    pthread_mutex_lock(&w->mu);
+    w->running = 0;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
 }
 
 static void *preparer_main(void *arg)
@@ -93,7 +104,7 @@ static void *preparer_main(void *arg)
             pthread_cond_broadcast(&w->cv);
             continue;
         }
-        if (w->done) {
+        if (w->done && !w->running) {
             run_t *r = w->done;
             w->done = r->next;
             pthread_mutex_unlock(&w->mu);
@@ -216,14 +227,13 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
     pthread_mutex_unlock(&w->mu);
     if (!r) {
         int rc = run_cold_in_slot(w, spec, res, retry);
-        pthread_mutex_lock(&w->mu);
-        w->running = 0;
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
+        set_up_done(w);
         return rc;
     }
 
     int rc = -1;
+    r->on_exec = set_up_done;
+    r->on_exec_ud = w;
     if (run_plan(r, spec) == 0)
         rc = run_execute(r);
     rc = run_result(r, rc, res, retry);
@@ -231,7 +241,7 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
      * mapping (the preparer does it). */
     pthread_mutex_lock(&w->mu);
     push_done(w, r);
-    w->running = 0;
+    w->running = 0; /* a run that never reached sync 4 */
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     return rc;

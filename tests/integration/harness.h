@@ -62,6 +62,8 @@ extern it_env_t it;
 /* The slot-isolation tests (test_isolation.c); returns how many failed.
  * portable: only those that need nothing but the probe. */
 int it_run_isolation_tests(int portable);
+/* The warm-slot tests (test_warm.c); returns how many failed. */
+int it_run_warm_tests(void);
 
 /* Before counting what runs left on the host: with warm slots, give up
  * this thread's (its prepared run and torn-down runs go with it). */

@@ -989,6 +989,7 @@ int main(int argc, char **argv)
     };
     int failed = cmocka_run_group_tests_name("sandbox (probe payloads)", probe_tests, NULL, NULL);
     failed += it_run_isolation_tests(portable);
+    failed += it_run_warm_tests();
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
     it_global_teardown();
