@@ -155,6 +155,12 @@ const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
  * from a thread that outlives the run. */
 int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
 
+/* With opts.warm: prepare the calling thread's next run for this rootfs
+ * and limits now, and return once it is ready (<0 + err when preparing
+ * failed). nsj_run() does this by itself after each run; this is for the
+ * first one (a worker thread's start, the CLI's --warm). */
+int nsj_sandbox_prepare(nsj_sandbox_t *sb, const char *rootfs, const nsj_limits_t *limits, nsj_error_t *err);
+
 /* With opts.warm: give up the calling thread's warm slot now (its prepared
  * run killed, finished runs torn down, its slot released) rather than when
  * the thread exits; its next nsj_run() takes a new one. No-op otherwise. */

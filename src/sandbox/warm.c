@@ -39,6 +39,8 @@ typedef struct warm_slot {
     run_t *ready;              /* prepared, waiting for its spec */
     int preparing;             /* the preparer is making one now */
     int failed;                /* the last preparation failed: none until asked again */
+    char failure[512];         /* why */
+    int failure_errno;
     run_t *done;               /* finished or unwanted runs to tear down */
     char rootfs[PATH_MAX];     /* what the next run is prepared for: the last run's */
     nsj_limits_t limits;
@@ -101,6 +103,10 @@ static void *preparer_main(void *arg)
             else if (r)
                 push_done(w, r);
             w->failed = rc < 0;
+            if (rc < 0) {
+                snprintf(w->failure, sizeof w->failure, "warm slot: prepare a run: %.400s", r ? r->msg : "out of memory");
+                w->failure_errno = r ? r->msg_errno : ENOMEM;
+            }
             pthread_cond_broadcast(&w->cv);
             continue;
         }
@@ -208,8 +214,8 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
     run_t *r = NULL;
     int same = spec->rootfs && strcmp(spec->rootfs, w->rootfs) == 0;
     pthread_mutex_lock(&w->mu);
-    /* One being prepared for this rootfs is nearer than a cold run. */
-    while (same && w->preparing && !w->ready)
+    /* One being prepared (or about to be) for this rootfs is nearer than a cold run. */
+    while (same && w->want && !w->ready && !w->failed)
         pthread_cond_wait(&w->cv, &w->mu);
     if (w->ready && same && run_spec_bytes(spec) <= w->ready->arena_cap - w->ready->arena_used)
         r = w->ready;
@@ -243,6 +249,32 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
     push_done(w, r);
     w->running = 0; /* a run that never reached sync 4 */
     pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int nsj_sandbox_prepare(nsj_sandbox_t *sb, const char *rootfs, const nsj_limits_t *limits, nsj_error_t *err)
+{
+    if (!sb->warm)
+        return nsj_error_set(err, EINVAL, "warm slots are off (opts.warm)");
+    if (!rootfs || strlen(rootfs) >= PATH_MAX)
+        return nsj_error_set(err, EINVAL, "prepare: rootfs must be a path");
+    warm_slot_t *w = warm_slot_get(sb, err);
+    if (!w)
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    if (w->ready && strcmp(w->rootfs, rootfs) != 0)
+        push_done(w, w->ready), w->ready = NULL;
+    snprintf(w->rootfs, sizeof w->rootfs, "%s", rootfs);
+    w->limits = *limits;
+    w->want = 1;
+    w->failed = 0;
+    pthread_cond_broadcast(&w->cv);
+    while (!w->ready && !w->failed)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = 0;
+    if (!w->ready)
+        rc = nsj_error_set(err, w->failure_errno, "%s", w->failure);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
