@@ -4,10 +4,13 @@
  * -------------------
  * A run is three processes: the supervisor (the caller's thread), the
  * sandbox's init (pid 1 of a new pid namespace) and the program (pid 2).
+ * Its state (run_t) lives in one MAP_SHARED mapping, so that init, cloned
+ * before the spec may be known, reads what the parent writes there later.
  *
  *  parent                          init (cloned)              netns helper    program
  *  ------                          -------------              ------------    -------
- *  slot_acquire (host ids, cgroup
+ *  ---- run_prepare: needs only the rootfs and the limits ----
+ *  (slot held: host ids, cgroup
  *    name: slot.c)
  *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
@@ -15,18 +18,26 @@
  *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
  *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
  *    CGROUP], PIDFD) as the slot's reset signals            sync 2: send
- *    root id (owns the userns)
+ *    root id (owns the userns);
+ *    hold init's mount ns (fd)
  *  write uid/gid maps                                         netlink + netns
- *  sync 1: GO ------------------>  become ns root,            fds, exit
- *  v1: cgroup_create (limits)      clear groups
+ *  sync 1: GO + /dev ----------->  become ns root,            fds, exit
+ *  [cold: sync 1b, see below]      clear groups; hostname;
+ *  v1: cgroup_create (limits)      overlay of the rootfs,
  *  sync 2: recv netlink + netns <----------------------------
- *  bring lo up (libnl)             hostname; mounts;
- *                                  pivot_root; old root
- *                                  detached; / read-only;
- *                                  drop bounding set
- *  sync 3: NET_READY + netns --->  v1: join cgroups (tasks
- *    (+ v1 tasks fds)              fds), unshare cgroup ns;
- *                                  setns(netns)
+ *  bring lo up (libnl)             /dev, /proc; pivot_root;
+ *                                  old root detached
+ *  sync 3: NET_READY + netns --->  (warm: here; cold: after
+ *    (+ v1 tasks fds)              1b) v1: join cgroups,
+ *                                  unshare cgroup ns; setns
+ *  ---- run_plan + run_execute: the spec ----
+ *  spec copied into the shared
+ *    run_t (argv, envp, mounts...)
+ *  warm: limits rewritten if they
+ *    differ from the cgroup's
+ *  sync 1b: SPEC + binds as ---->  /proc files, /dev/shm,
+ *    detached mounts (open_tree)   /tmp, files tmpfs, binds
+ *                                  attached; drop bounding set
  *                                  fork ------------------------------------->  stdio = pipes, close
  *                                  non-dumpable, drop caps,                       fds, setsid, rlimits,
  *                                  wait for the program                           chdir, uid/gid 1000
@@ -40,8 +51,58 @@
  *  sync 5: recv program's status <-  program exited: send
  *                                  status, exit (the kernel
  *                                  kills what is left)
- *  reap init; evidence from the cgroup;
- *  kill the cgroup, confirm empty, rmdir; slot_release
+ *  reap init; evidence from the cgroup; the result
+ *  ---- run_teardown ----
+ *  kill the cgroup, confirm empty, rmdir; close init's mount ns (the
+ *  unmount and its RCU grace period happen here, not before the result);
+ *  (cold) slot_release
+ *
+ * A cold run (the CLI) does it all in one nsj_run() call: plan, prepare
+ * (sending sync 1b right after sync 1, so init builds its whole root while
+ * the netns is made), execute, teardown. A warm slot (warm.c: the worker's
+ * threads) prepares the next run for the rootfs and limits of the last one
+ * while nothing else happens (from sync 4 of the current run), so that
+ * nsj_run() starts at sync 1b; it tears a run down after returning its
+ * result.
+ *
+ * What a warm slot reuses, and what every run gets new. Reuse is allowed
+ * only where it is provably invisible to the next run; the rest is made
+ * anew per run, but ahead of time.
+ *
+ *  resource                         per run?  why
+ *  -------------------------------  --------  ---------------------------------------------
+ *  slot (host uid/gid pair, lock)   reused    an identity, no state of its own: what is
+ *                                             charged to the ids (fds in flight, inotify,
+ *                                             signals, pipe pages) goes with the run's
+ *                                             processes, all dead before its result (init
+ *                                             reaped), as for a slot a cold run takes
+ *                                             after another; no set-up step depends on
+ *                                             those counts (slot.c)
+ *  compiled seccomp filter          reused    immutable BPF (every nsjudge run shares it);
+ *                                             each program loads it fresh, filters are
+ *                                             per process and die with it
+ *  user namespace + uid/gid maps    new       holds the userns sysctls (max_inotify_*),
+ *                                             keyrings and ucounts of its users; made ahead
+ *  pid namespace + init             new       one clone ahead; a pid ns dies with its init
+ *  mount namespace, overlay root,   new       the overlay's own superblock gives the run its
+ *    /proc, /dev (tmpfs made by               own inodes (flocks, inotify); made ahead and
+ *    root)                                    pivoted into before the spec arrives
+ *  /tmp, /dev/shm, files tmpfs,     new       sized by the spec, written by it: mounted at
+ *    generated /proc files, binds             sync 1b (tmpfs mounts, no unmount)
+ *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
+ *                                             live in it; made ahead by the helper
+ *  ipc namespace, uts namespace     new       SysV objects outlive processes; come with
+ *                                             the clone ahead
+ *  cgroup (limits, counters)        new       a fresh cgroup's counters (memory peak, CPU
+ *                                             time, OOM and pids events, failcnt) are the
+ *                                             run's alone on v1 and v2 alike, with no reset
+ *                                             to trust (v2's memory.peak is not resettable
+ *                                             on the 6.1 judge hosts); made ahead, its
+ *                                             limits rewritten when the spec's differ
+ *  cgroup namespace                 new       rooted at the run's own cgroup
+ *  sync socket, pipes, pidfd        new       per run, made ahead
+ *  rlimits, environment, cwd,       new       set by the program's own process from the
+ *    credentials, capabilities                spec at sync 1b
  *
  * Overlap is the point of this order: the network namespace (~0.5 ms) is
  * made by a helper in the sandbox's user namespace (so the sandbox still
