@@ -92,7 +92,7 @@ integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
 languages: $(LANG_TEST_BIN) rootfs
 	@$(TEST_ENV) $(LANG_TEST_BIN)
 
-v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
+v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun
 	@tests/v2/run.sh $(BUILD)
 
 # Each part of the system adds its test and bench steps in mk/*.mk.
@@ -122,8 +122,15 @@ $(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
 WARM_BENCH_BIN = $(BUILD)/bench/warm
 $(WARM_BENCH_BIN): $(BUILD)/bench/warm.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+# Static: they run in the v2 guest too.
+$(BUILD)/bench/true: bench/true.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -nostdlib -o $@ $<
+$(BUILD)/bench/abrun: bench/abrun.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
 
-bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) rootfs
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun rootfs
 	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
 bench-languages: $(BUILD)/nsjudge rootfs

@@ -19,8 +19,6 @@ out=bench/results/sandbox.md
 runs_true=${BENCH_RUNS_TRUE:-400}
 runs_py=${BENCH_RUNS_PY:-150}
 mkdir -p "$build/bench"
-cc -O2 -o "$build/bench/abrun" bench/abrun.c
-cc -O2 -static -nostdlib -o "$build/bench/true" bench/true.c
 py=/usr/bin/python3   # not the pyenv shim on PATH (HOST-NOTES)
 [ -x "$py" ] || { echo "bench: $py missing (apt-get install python3)" >&2; exit 1; }
 
