@@ -90,7 +90,10 @@
  *  /tmp, /dev/shm, files tmpfs,     new       sized by the spec, written by it: mounted at
  *    generated /proc files, binds             sync 1b (tmpfs mounts, no unmount)
  *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
- *                                             live in it; made ahead by the helper
+ *                                             live in it, and its counters (lo's packets,
+ *                                             /proc/net/snmp, netstat) would tell the next
+ *                                             run what the last one sent; made ahead by
+ *                                             the helper
  *  ipc namespace, uts namespace     new       SysV objects outlive processes; come with
  *                                             the clone ahead
  *  cgroup (limits, counters)        new       a fresh cgroup's counters (memory peak, CPU
