@@ -41,7 +41,7 @@
  *   probe leave                      leave state behind on every channel a next run
  *                                    could read (files, SysV IPC, mqueue, sockets,
  *                                    TCP TIME_WAIT and a bound port, inotify, a held
- *                                    flock, a setsid daemon holding it all under an
+ *                                    flock on /etc, a setsid daemon holding it all under an
  *                                    extra seccomp filter, a stopped child): made=...
  *   probe find                       what a run finds of it: one key=value per channel
  */
@@ -267,7 +267,7 @@ static int cmd_leave(void)
         int ino = 0;
         while (ino < 64 && inotify_init1(0) >= 0)
             ino++;
-        int lk = open("/etc/hostname", O_RDONLY);
+        int lk = open("/etc", O_RDONLY | O_DIRECTORY);
         int locked = lk >= 0 && flock(lk, LOCK_EX) == 0;
         struct rlimit rl = {16, 16};
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -325,7 +325,7 @@ static int cmd_find(void)
     while (ino < 64 && inotify_init1(0) >= 0)
         ino++;
     printf("inotify=%d\n", ino);
-    int lk = open("/etc/hostname", O_RDONLY);
+    int lk = open("/etc", O_RDONLY | O_DIRECTORY);
     printf("flock=%s\n", lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 ? "ok" : ename(errno));
     int procs = 0;
     DIR *d = opendir("/proc");
