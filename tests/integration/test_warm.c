@@ -185,7 +185,7 @@ static void w_cgroup_counters_fresh(void **state)
             break;
         case 2: /* pids.max refusals */
             l.pids = 8;
-            l.wall_ms = 300;
+            l.wall_ms = 2000; /* reaches pids.max within it even emulated (300 ms did not) */
             rc = probe_args(&w, &l, "forkbomb", NULL);
             break;
         default: /* an OOM kill */
