@@ -136,7 +136,6 @@
 #include <sys/mman.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1180,14 +1179,6 @@ int run_execute(run_t *r)
             goto kill;
         }
         r->cg_limits = *l;
-        /* Prepared at nice 19 (warm.c): init, and the program it forks,
-         * run at the caller's priority. */
-        errno = 0;
-        int nice = getpriority(PRIO_PROCESS, 0);
-        if ((nice != -1 || errno == 0) && setpriority(PRIO_PROCESS, (id_t)r->pid, nice) < 0) {
-            set_msg(r, "setpriority of init: %s", strerror(errno));
-            goto kill;
-        }
         /* sync 1b */
         if (send_spec(r) < 0)
             goto kill;

@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -82,10 +80,6 @@ static void set_up_done(void *ud)
 static void *preparer_main(void *arg)
 {
     warm_slot_t *w = arg;
-    /* The slot's own work comes second to any run's: this thread, and the
-     * init it clones (until run_execute gives init the caller's nice
-     * value back, before the program exists), run at nice 19. */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         if (!w->stop && w->want && !w->ready && !w->failed && !w->running) {
