@@ -33,7 +33,8 @@ static double now_us(void)
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-static double bare(const char *prog, const char *file, int devnull)
+/* One bare run; its wall time in us, its own CPU (wait4's rusage) added to *cpu_ms_sum. */
+static double bare(const char *prog, const char *file, int devnull, double *cpu_ms_sum)
 {
     double t0 = now_us();
     pid_t p = fork();
@@ -47,7 +48,10 @@ static double bare(const char *prog, const char *file, int devnull)
         _exit(127);
     }
     int st;
-    waitpid(p, &st, 0);
+    struct rusage ru;
+    wait4(p, &st, 0, &ru);
+    *cpu_ms_sum += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "warm: bare %s %s exited with status %d\n", prog, file, st);
         exit(1);
@@ -122,11 +126,10 @@ int main(int argc, char **argv)
     double cpu0 = 0, cg_ms = 0, bare_cpu = 0;
     for (int i = -warmup; i < runs; i++) {
         if (i == 0)
-            cpu0 = cpu_ms();
-        double c0 = cpu_ms();
-        double b = bare(argv[3], file, devnull);
-        if (i >= 0)
-            bare_cpu += cpu_ms() - c0;
+            cpu0 = cpu_ms(), bare_cpu = 0;
+        /* The bare child's own CPU: this process's children's total would
+         * also take the sandboxes' inits reaped meanwhile by the preparer. */
+        double b = bare(argv[3], file, devnull, &bare_cpu);
         if (gap_us)
             usleep(gap_us);
         nsj_result_t res;
@@ -143,6 +146,8 @@ int main(int argc, char **argv)
         }
         nsj_result_free(&res);
     }
+    /* Every run torn down and its init reaped (their CPU counted), then measure. */
+    nsj_sandbox_release_warm(sb);
     double machinery = (cpu_ms() - cpu0 - bare_cpu - cg_ms) / runs;
     report("bare", tb, runs);
     report("warm", tw, runs);

@@ -85,7 +85,7 @@ typedef enum nsj_stream { NSJ_STDOUT = 1, NSJ_STDERR = 2 } nsj_stream_t;
 
 typedef struct nsj_run_spec {
     const char *rootfs;              /* directory mounted read-only as / */
-    const nsj_bind_t *binds;         /* e.g. {artefact_dir, "/box", 0} */
+    const nsj_bind_t *binds;         /* e.g. {artefact_dir, "/box", 0}; at most 8 */
     size_t nbinds;
     const nsj_file_t *files;         /* e.g. the submission's source */
     size_t nfiles;
