@@ -59,7 +59,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
 
 $(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/test_isolation.o \
-              $(BUILD)/tests/integration/harness.o $(LIB)
+              $(BUILD)/tests/integration/test_warm.o $(BUILD)/tests/integration/harness.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lpthread
 
 LANG_TEST_BIN = $(BUILD)/tests/language_matrix
@@ -83,14 +83,16 @@ unit: $(UNIT_BIN)
 # Tests find the checkout (policy, languages, rootfs, payloads) through these.
 TEST_ENV = NSJUDGE_HOME=$(CURDIR) BUILD=$(BUILD) NSJUDGE_CACHE_DIR=$(CURDIR)/$(BUILD)/cache
 
+# Twice: one-shot runs (the CLI's), then warm slots (the worker's).
 integration: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) rootfs
 	@$(TEST_ENV) $(INTEG_BIN)
+	@$(TEST_ENV) NSJUDGE_TEST_WARM=1 $(INTEG_BIN)
 
 # Every language's cases (tests/languages/<language>/), compiled and run in the sandbox.
 languages: $(LANG_TEST_BIN) rootfs
 	@$(TEST_ENV) $(LANG_TEST_BIN)
 
-v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN)
+v2: $(BUILD)/nsjudge $(INTEG_BIN) $(PAYLOAD_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun
 	@tests/v2/run.sh $(BUILD)
 
 # Each part of the system adds its test and bench steps in mk/*.mk.
@@ -117,7 +119,18 @@ SUPCOST_BIN = $(BUILD)/bench/supcost
 $(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) rootfs
+WARM_BENCH_BIN = $(BUILD)/bench/warm
+$(WARM_BENCH_BIN): $(BUILD)/bench/warm.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+# Static: they run in the v2 guest too.
+$(BUILD)/bench/true: bench/true.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -nostdlib -o $@ $<
+$(BUILD)/bench/abrun: bench/abrun.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
+
+bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun rootfs
 	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
 bench-languages: $(BUILD)/nsjudge rootfs

@@ -17,6 +17,10 @@
  * (20), BENCH_OUT (a file for the markdown table), BENCH_JSON (the figures
  * as JSON beside it).
  *
+ * Then a burst (issue #14): BENCH_BURST (1000) submissions of
+ * BENCH_BURST_TESTS (3) tests each POSTed at once; completed submissions
+ * per second and p50/p99 time to a final status (Postgres' clock).
+ *
  * Then the test data row: a question of BENCH_BIG_TESTS tests of
  * BENCH_BIG_MIB MiB input, judged BENCH_BIG_RUNS times, the worker's RSS
  * sampled all along and its data cache's fills counted from its log. */
@@ -715,6 +719,23 @@ int main(void)
     sleep(2);
     long rss_worker_after = rss_kb(worker), rss_api_after = rss_kb(api);
 
+    /* The burst: many small submissions at once. */
+    int burst_n = env_int("BENCH_BURST", 1000), burst_tests = env_int("BENCH_BURST_TESTS", 3);
+    pipe_result_t burst = {0};
+    if (burst_n > 0) {
+        int saved = ntests;
+        ntests = burst_tests;
+        if (pipeline_run(burst_n, "burst", &burst) < 0)
+            return 1;
+        ntests = saved;
+        if (burst.passed != burst_n) {
+            fprintf(stderr, "bench: burst: only %ld of %d submissions passed\n", burst.passed, burst_n);
+            return 1;
+        }
+        fprintf(stderr, "bench: burst of %d x %d tests: %.1f submissions/s, p50 %.0f ms, p99 %.0f ms\n", burst_n,
+                burst_tests, burst_n / burst.server_s, burst.p50_ms, burst.p99_ms);
+    }
+
     big_result_t big;
     const char *worker_log = getenv("PIPE_WORKER_LOG");
     if (!worker_log || big_data_phase(worker, worker_log, env_int("BENCH_BIG_TESTS", 50), env_int("BENCH_BIG_MIB", 4),
@@ -786,6 +807,12 @@ int main(void)
              "| nsjudge-api | %.1f MB | %.1f MB |\n\n"
              "Targets (issue #4): pipeline >= 0.6x bare exec; idle RSS <= 20 MB each. "
              "Latency includes queueing: the %d submissions of a chunk are posted at once.\n\n"
+             "### A burst (issue #14)\n\n"
+             "%d submissions of %d tests each, POSTed at once (8 client threads).\n\n"
+             "| | |\n|---|---:|\n"
+             "| completed submissions per second (first created_at -> last finished_at) | %.1f (%.1f test runs/s) |\n"
+             "| time to a final status, p50 | %.0f ms |\n"
+             "| time to a final status, p99 | %.0f ms |\n\n"
              "### Test data stored once (issue #11)\n\n"
              "A question of %d tests with %d MiB of input each (uploaded as a tar.gz in %.1f s: stored as %ld blobs),"
              " judged %d times by a program that reads its whole input.\n\n"
@@ -796,7 +823,8 @@ int main(void)
              per * rounds, ntests, measured, rounds, ncpu, getenv("PIPE_WORKERS") ? getenv("PIPE_WORKERS") : "?", par,
              steal_pct, bare_rate, pipe_rate, pipe_rate / bare_rate, client_rate, client_rate / bare_rate, lo, hi, p50,
              p99, pmax, cpu_sandbox, cpu_worker, cpu_api, cpu_pg, cpu_redis, cpu_self, cpu_rest, bare_cpu_ms, rss_worker_idle / 1024.0, rss_worker_after / 1024.0, rss_api_idle / 1024.0,
-             rss_api_after / 1024.0, per, big.tests, env_int("BENCH_BIG_MIB", 4), big.upload_s, big.blobs, big.runs,
+             rss_api_after / 1024.0, per, burst_n, burst_tests, burst.server_s > 0 ? burst_n / burst.server_s : 0,
+             burst.server_s > 0 ? burst_n * burst_tests / burst.server_s : 0, burst.p50_ms, burst.p99_ms, big.tests, env_int("BENCH_BIG_MIB", 4), big.upload_s, big.blobs, big.runs,
              big.runs * big.tests, big.judge_s, big.runs * big.tests / big.judge_s, big.passed, big.runs,
              big.rss_max_kb / 1024.0, big.fills, big.blobs);
     size_t tl = strlen(table);
@@ -820,7 +848,8 @@ int main(void)
     const char *json_path = getenv("BENCH_JSON");
     if (json_path) {
         json_t *j = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-                              " s:{s:i, s:i, s:i, s:f, s:f, s:f, s:i, s:i, s:i}}",
+                              " s:{s:i, s:i, s:i, s:f, s:f, s:f, s:i, s:i, s:i},"
+                              " s:{s:i, s:i, s:f, s:f, s:f, s:f}}",
                               "submissions", per * rounds, "tests_per_submission", ntests, "bare_runs_per_s", bare_rate,
                               "pipeline_runs_per_s", pipe_rate, "ratio", pipe_rate / bare_rate, "chunk_ratio_min", lo,
                               "chunk_ratio_max", hi, "latency_p50_ms", p50, "latency_p99_ms", p99,
@@ -829,7 +858,10 @@ int main(void)
                               "tests", big.tests, "input_mib", env_int("BENCH_BIG_MIB", 4), "runs", big.runs,
                               "seconds", big.judge_s, "runs_per_s", big.runs * big.tests / big.judge_s,
                               "worker_rss_max_mb", big.rss_max_kb / 1024.0, "blobs", big.blobs, "fills_from_postgres",
-                              big.fills, "passed", big.passed);
+                              big.fills, "passed", big.passed, "burst", "submissions", burst_n,
+                              "tests_per_submission", burst_tests, "seconds", burst.server_s,
+                              "submissions_per_s", burst.server_s > 0 ? burst_n / burst.server_s : 0.0,
+                              "p50_ms", burst.p50_ms, "p99_ms", burst.p99_ms);
         if (j)
             json_object_set_new(j, "custom_checker",
                                 json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I}", "submissions",

@@ -38,6 +38,14 @@ typedef struct nsj_sandbox_opts {
     uint32_t uid_base;           /* 0 = 100000 */
     unsigned slot_wait_ms;       /* how long a run waits for a free slot; 0 = 60000 */
     const char *run_dir;         /* slot locks and scratch mounts; NULL = /run/nsjudge */
+    /* Warm slots, for long-lived callers (the worker): each thread calling
+     * nsj_run() keeps a slot for its life, with its next run prepared ahead
+     * (namespaces, cgroup, the rootfs's mounts) and its last one torn down
+     * after the result was returned, by a thread of the slot's own. Every
+     * run still gets its own namespaces and cgroup (launch.c's theory of
+     * operation lists what is made per run). 0 = each run made and removed
+     * within nsj_run() (the CLI). */
+    int warm;
 } nsj_sandbox_opts_t;
 
 typedef struct nsj_limits {
@@ -77,7 +85,7 @@ typedef enum nsj_stream { NSJ_STDOUT = 1, NSJ_STDERR = 2 } nsj_stream_t;
 
 typedef struct nsj_run_spec {
     const char *rootfs;              /* directory mounted read-only as / */
-    const nsj_bind_t *binds;         /* e.g. {artefact_dir, "/box", 0} */
+    const nsj_bind_t *binds;         /* e.g. {artefact_dir, "/box", 0}; at most 8 */
     size_t nbinds;
     const nsj_file_t *files;         /* e.g. the submission's source */
     size_t nfiles;
@@ -119,7 +127,8 @@ void nsj_run_spec_init(nsj_run_spec_t *spec);
 /* Compile the seccomp policy, detect the cgroup back end, check privileges. */
 int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_error_t *err);
 
-/* Free a sandbox made by nsj_sandbox_new(). */
+/* Free a sandbox made by nsj_sandbox_new(), after every other thread that
+ * ran on it has ended (their warm slots go with them). */
 void nsj_sandbox_free(nsj_sandbox_t *sb);
 
 /* A scratch directory for a compile step's /box: a size- and inode-capped
@@ -145,6 +154,17 @@ const char *nsj_sandbox_cgroup_backend(const nsj_sandbox_t *sb);
  * called nsj_run (its parent-death signal follows that thread): call it
  * from a thread that outlives the run. */
 int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
+
+/* With opts.warm: prepare the calling thread's next run for this rootfs
+ * and limits now, and return once it is ready (<0 + err when preparing
+ * failed). nsj_run() does this by itself after each run; this is for the
+ * first one (a worker thread's start, the CLI's --warm). */
+int nsj_sandbox_prepare(nsj_sandbox_t *sb, const char *rootfs, const nsj_limits_t *limits, nsj_error_t *err);
+
+/* With opts.warm: give up the calling thread's warm slot now (its prepared
+ * run killed, finished runs torn down, its slot released) rather than when
+ * the thread exits; its next nsj_run() takes a new one. No-op otherwise. */
+void nsj_sandbox_release_warm(nsj_sandbox_t *sb);
 
 /* Remove what supervisors that died mid-run left on the host: their run
  * cgroups (their pid is gone) and scratch mounts (their lock is free);

@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  --backend NAME     ns (this sandbox) or docker (`docker run`, for comparison) [ns]\n"
     "  --docker-image IMG image for --backend docker [$NSJUDGE_DOCKER_IMAGE or nsjudge-<rootfs>];\n"
     "                     the Docker path enforces --wall as its hard timeout, not --time\n"
+    "  --warm             run it the worker's way: through a warm slot, prepared\n"
+    "                     before the run is started (tests of that path)\n"
     "  -h, --help         this text\n"
     "\n"
     "statuses: ok, runtime_error, time_limit, memory_limit, output_limit,\n"
@@ -225,7 +227,7 @@ static int cmd_run(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"cgroup", required_argument, NULL, 'g'},
         {"seccomp", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {"backend", required_argument, NULL, 'b'}, {"docker-image", required_argument, NULL, 'd'},
-        {NULL, 0, NULL, 0},
+        {"warm", no_argument, NULL, 'W'},          {NULL, 0, NULL, 0},
     };
     const char *lang_name = "python", *rootfs = getenv("NSJUDGE_ROOTFS"), *stdin_path = NULL;
     nsj_sandbox_opts_t sopts = {0};
@@ -279,6 +281,7 @@ static int cmd_run(int argc, char **argv)
             else return usage_error("--backend: '%s' is not ns or docker", optarg);
             break;
         case 'd': docker_image = optarg; break;
+        case 'W': sopts.warm = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -375,6 +378,11 @@ static int cmd_run(int argc, char **argv)
     nsj_result_free(&res);
     nsj_limits_t base = spec.limits;
     judge_build_run_spec(&build, &base, &spec);
+    if (sopts.warm && nsj_sandbox_prepare(sb, spec.rootfs, &spec.limits, &err) < 0) {
+        rc = internal_error(err.msg);
+        judge_build_cleanup(&build);
+        goto out;
+    }
     int run_rc = judge_build_run(&build, sb, &spec, &res);
     judge_build_cleanup(&build);
     trace("run finished");

@@ -125,7 +125,7 @@ static void remove_stale(int parent_fd, const char *name)
 
 /* A supervisor killed mid-run (SIGKILL, OOM, power) takes its sandboxes
  * with it (init's parent-death signal) but cannot remove their cgroups:
- * remove every run-<pid>-* whose supervisor pid no longer exists. */
+ * remove every run-<pid>-<slot>-<n> whose supervisor pid no longer exists. */
 static int sweep_stale_runs(int parent_fd)
 {
     /* A new open file description, not dup(): a dup shares the offset, so
@@ -141,9 +141,9 @@ static int sweep_stale_runs(int parent_fd)
     struct dirent *e;
     while ((e = readdir(d))) {
         int pid;
-        unsigned seq;
+        unsigned slot, gen;
         char tail;
-        if (sscanf(e->d_name, "run-%d-%u%c", &pid, &seq, &tail) != 2 || pid <= 0 || pid == getpid())
+        if (sscanf(e->d_name, "run-%d-%u-%u%c", &pid, &slot, &gen, &tail) != 3 || pid <= 0 || pid == getpid())
             continue;
         if (kill(pid, 0) == 0 || errno != ESRCH)
             continue; /* alive (or not ours to judge) */
@@ -267,16 +267,25 @@ int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_er
     return nsj_error_set(err, errno, "cgroup: rmdir %s/%s", parent, name);
 }
 
-int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, cgroup_run_t *run,
+int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, unsigned gen, cgroup_run_t *run,
                   nsj_error_t *err)
 {
     memset(run, 0, sizeof *run);
     run->be = be;
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         run->dirfd[i] = run->joinfd[i] = -1;
-    /* Unique: a process holds each slot at most once at a time. */
-    snprintf(run->name, sizeof run->name, "run-%d-%u", (int)getpid(), slot);
+    /* Unique: a process holds each slot at most once at a time, and a warm
+     * slot numbers its runs (the next run's cgroup exists before the last
+     * one's is removed). */
+    snprintf(run->name, sizeof run->name, "run-%d-%u-%u", (int)getpid(), slot, gen);
     return be->ops->create(be, l, run, err);
+}
+
+int cgroup_set_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
+{
+    if (run->be->ops->set_limits(run, l, err) < 0)
+        return nsj_error_wrap(err, "cgroup %s", run->name);
+    return 0;
 }
 
 int cgroup_clone_fd(const cgroup_run_t *run)

@@ -9,6 +9,7 @@
 
 typedef struct cgroup_ops {
     int (*create)(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err);
+    int (*set_limits)(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
     int (*attach)(const cgroup_run_t *run, pid_t pid, nsj_error_t *err);
     int (*cpu_ns)(const cgroup_run_t *run, uint64_t *ns);
     int (*evidence)(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err);

@@ -71,6 +71,8 @@ static void remove_dirs(cgroup_run_t *run)
     run->ndirs = 0;
 }
 
+static int v1_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
+
 static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
 {
     for (int i = 0; i < V1_NCTRL; i++) {
@@ -87,28 +89,7 @@ static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         }
         run->ndirs = be->v1_ndirs;
     }
-    char v[64];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
-    /* limit first: memsw may never be below it. */
-    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0)
-        goto fail;
-    if (be->v1_memsw && util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0)
-        goto fail;
-    /* v1 charges socket buffers to a counter of their own, unlimited unless
-     * set: without it a run parks hundreds of MiB in loopback TCP buffers
-     * past its limit (v2 charges them to memory.current). */
-    if (be->v1_kmem_tcp && util_write_file_at(cdir(run, V1_MEMORY), "memory.kmem.tcp.limit_in_bytes", v, err) < 0)
-        goto fail;
-    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_period_us", "100000", err) < 0)
-        goto fail;
-    if (l->cpu_millis)
-        snprintf(v, sizeof v, "%u", l->cpu_millis * 100);
-    else
-        snprintf(v, sizeof v, "-1");
-    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_quota_us", v, err) < 0)
-        goto fail;
-    snprintf(v, sizeof v, "%u", l->pids);
-    if (util_write_file_at(cdir(run, V1_PIDS), "pids.max", v, err) < 0)
+    if (v1_limits(run, l, err) < 0)
         goto fail;
     /* Opened here, written by the child (see cgroup_join_self). */
     for (int d = 0; d < run->ndirs; d++) {
@@ -125,6 +106,38 @@ fail:
     cgroup_close_join(run);
     remove_dirs(run);
     return -1;
+}
+
+static int v1_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
+{
+    const cgroup_backend_t *be = run->be;
+    char v[64];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
+    /* memsw may never be below the limit: lowering, the limit goes first;
+     * raising (a warm run's new limits), memsw does. */
+    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0) {
+        if (err->errnum != EINVAL || !be->v1_memsw ||
+            util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0 ||
+            util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0)
+            return -1;
+    }
+    if (be->v1_memsw && util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0)
+        return -1;
+    /* v1 charges socket buffers to a counter of their own, unlimited unless
+     * set: without it a run parks hundreds of MiB in loopback TCP buffers
+     * past its limit (v2 charges them to memory.current). */
+    if (be->v1_kmem_tcp && util_write_file_at(cdir(run, V1_MEMORY), "memory.kmem.tcp.limit_in_bytes", v, err) < 0)
+        return -1;
+    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_period_us", "100000", err) < 0)
+        return -1;
+    if (l->cpu_millis)
+        snprintf(v, sizeof v, "%u", l->cpu_millis * 100);
+    else
+        snprintf(v, sizeof v, "-1");
+    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_quota_us", v, err) < 0)
+        return -1;
+    snprintf(v, sizeof v, "%u", l->pids);
+    return util_write_file_at(cdir(run, V1_PIDS), "pids.max", v, err);
 }
 
 static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
@@ -221,6 +234,7 @@ static int v1_destroy(cgroup_run_t *run, nsj_error_t *err)
 
 const cgroup_ops_t cgroup_v1_ops = {
     .create = v1_create,
+    .set_limits = v1_limits,
     .attach = v1_attach,
     .cpu_ns = v1_cpu_ns,
     .evidence = v1_evidence,

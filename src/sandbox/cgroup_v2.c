@@ -114,6 +114,8 @@ int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, 
     return 0;
 }
 
+static int v2_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
+
 static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
 {
     if (cgroup_mkdir_run(be->v2_parent_fd, be->v2_parent, run->name, err) < 0)
@@ -125,32 +127,36 @@ static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         return -1;
     }
     run->ndirs = 1;
+    if (v2_limits(run, l, err) < 0) {
+        nsj_error_wrap(err, "cgroup v2 %s", run->name);
+        close(run->dirfd[0]);
+        run->dirfd[0] = -1;
+        run->ndirs = 0;
+        unlinkat(be->v2_parent_fd, run->name, AT_REMOVEDIR);
+        return -1;
+    }
+    return 0;
+}
+
+static int v2_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
+{
     int fd = run->dirfd[0];
     char v[64];
     snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
     if (util_write_file_at(fd, "memory.max", v, err) < 0)
-        goto fail;
+        return -1;
     /* No swap: a judge's memory limit is a hard limit. (Absent when the
      * kernel has no swap accounting; then there is no swap to limit.) */
     if (util_write_file_at(fd, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
-        goto fail;
+        return -1;
     if (l->cpu_millis)
         snprintf(v, sizeof v, "%u 100000", l->cpu_millis * 100);
     else
         snprintf(v, sizeof v, "max 100000");
     if (util_write_file_at(fd, "cpu.max", v, err) < 0)
-        goto fail;
+        return -1;
     snprintf(v, sizeof v, "%u", l->pids);
-    if (util_write_file_at(fd, "pids.max", v, err) < 0)
-        goto fail;
-    return 0;
-fail:
-    nsj_error_wrap(err, "cgroup v2 %s", run->name);
-    close(run->dirfd[0]);
-    run->dirfd[0] = -1;
-    run->ndirs = 0;
-    unlinkat(be->v2_parent_fd, run->name, AT_REMOVEDIR);
-    return -1;
+    return util_write_file_at(fd, "pids.max", v, err);
 }
 
 static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
@@ -241,6 +247,7 @@ static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
 
 const cgroup_ops_t cgroup_v2_ops = {
     .create = v2_create,
+    .set_limits = v2_limits,
     .attach = v2_attach,
     .cpu_ns = v2_cpu_ns,
     .evidence = v2_evidence,

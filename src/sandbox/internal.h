@@ -1,6 +1,6 @@
 /* Internal interfaces between the sandbox's modules (one file per concern).
  *
- * Functions with a child_ prefix, and the userns_enter, mounts_setup_root,
+ * Functions with a child_ prefix, and the userns_enter, mounts_*_root,
  * caps_ and limits_apply functions, run
  * in the cloned child of a possibly multi-threaded parent: they may only use
  * raw system calls and memory prepared by the parent (no malloc, no stdio,
@@ -40,7 +40,7 @@ typedef struct cgroup_backend cgroup_backend_t;
 
 typedef struct cgroup_run {
     const cgroup_backend_t *be;
-    char name[64];                 /* run-<supervisor pid>-<slot> */
+    char name[64];                 /* run-<supervisor pid>-<slot>-<run number> */
     int dirfd[CGROUP_MAX_DIRS];    /* v2: [0] only; v1: one per hierarchy */
     int ndirs;
     int joinfd[CGROUP_MAX_DIRS];   /* v1: each hierarchy's "tasks", opened by the parent */
@@ -54,9 +54,12 @@ void cgroup_backend_close(cgroup_backend_t *be);
 int cgroup_backend_sweep(const cgroup_backend_t *be);
 const char *cgroup_backend_name(const cgroup_backend_t *be);
 
-/* Make the run's cgroup (named after the caller's pid and the run's slot) and write its limits. */
-int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, cgroup_run_t *run,
+/* Make the run's cgroup (named after the caller's pid, the run's slot and
+ * the slot's run number gen) and write its limits. */
+int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, unsigned gen, cgroup_run_t *run,
                   nsj_error_t *err);
+/* Write the limits again (a warm run whose limits differ from its cgroup's). */
+int cgroup_set_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
 /* The directory fd for clone3(CLONE_INTO_CGROUP), or -1 when the pid must be attached after clone. */
 int cgroup_clone_fd(const cgroup_run_t *run);
 /* How the cloned child gets into the run's cgroup. */
@@ -107,6 +110,8 @@ int slot_table_open(slot_table_t *t, const char *run_dir, unsigned nslots, uint3
 void slot_table_close(slot_table_t *t);
 /* Take a free slot, waiting up to wait_ms for one. */
 int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err);
+/* The same, waiting at most wait_ms (0: take one only if free now). */
+int slot_acquire_within(slot_table_t *t, unsigned wait_ms, slot_t *s, nsj_error_t *err);
 void slot_release(slot_t *s);
 
 /* ---- scratch mounts (scratch.c) ---- */
@@ -150,6 +155,7 @@ typedef struct proc_file {
 } proc_file_t;
 
 #define PROC_GEN_MAX 4
+#define MOUNT_MAX_BINDS 8         /* they travel with sync 1b */
 
 typedef struct mount_plan {
     const char *rootfs;
@@ -179,9 +185,17 @@ void mounts_host_cgroups(char *out, size_t cap);
  * zero, full, random, urandom, std* links, shm/), made as real root so its
  * devices work inside the user namespace; returns its mount fd. */
 int mounts_make_dev(nsj_error_t *err);
-/* Child: build the new root (overlay of the rootfs, proc, tmpfs, /dev,
- * binds), pivot_root into it and detach the old root. */
-int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce);
+/* Parent: each bind as a detached mount (open_tree, its flags set), in
+ * fds[0..nbinds-1], for init to attach after the old root is gone. */
+int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
+/* Child, before the spec is known: the overlay of the rootfs, its /dev and
+ * /proc (with the user namespace's caps and the masked files), then
+ * pivot_root into it and detach the old root (cwd: the new /). Uses
+ * plan->rootfs, empty_layer and devfd only. */
+int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce);
+/* Child, with the spec: generated /proc files, /dev/shm and /tmp, the
+ * files, the binds (from mounts_open_binds). */
+int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce);
 
 /* ---- capabilities (caps.c, libcap) ---- */
 

@@ -4,10 +4,13 @@
  * -------------------
  * A run is three processes: the supervisor (the caller's thread), the
  * sandbox's init (pid 1 of a new pid namespace) and the program (pid 2).
+ * Its state (run_t) lives in one MAP_SHARED mapping, so that init, cloned
+ * before the spec may be known, reads what the parent writes there later.
  *
  *  parent                          init (cloned)              netns helper    program
  *  ------                          -------------              ------------    -------
- *  slot_acquire (host ids, cgroup
+ *  ---- run_prepare: needs only the rootfs and the limits ----
+ *  (slot held: host ids, cgroup
  *    name: slot.c)
  *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
@@ -15,18 +18,26 @@
  *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
  *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
  *    CGROUP], PIDFD) as the slot's reset signals            sync 2: send
- *    root id (owns the userns)
+ *    root id (owns the userns);
+ *    hold init's mount ns (fd)
  *  write uid/gid maps                                         netlink + netns
- *  sync 1: GO ------------------>  become ns root,            fds, exit
- *  v1: cgroup_create (limits)      clear groups
+ *  sync 1: GO + /dev ----------->  become ns root,            fds, exit
+ *  [cold: sync 1b, see below]      clear groups; hostname;
+ *  v1: cgroup_create (limits)      overlay of the rootfs,
  *  sync 2: recv netlink + netns <----------------------------
- *  bring lo up (libnl)             hostname; mounts;
- *                                  pivot_root; old root
- *                                  detached; / read-only;
- *                                  drop bounding set
- *  sync 3: NET_READY + netns --->  v1: join cgroups (tasks
- *    (+ v1 tasks fds)              fds), unshare cgroup ns;
- *                                  setns(netns)
+ *  bring lo up (libnl)             /dev, /proc; pivot_root;
+ *                                  old root detached
+ *  sync 3: NET_READY + netns --->  (warm: here; cold: after
+ *    (+ v1 tasks fds)              1b) v1: join cgroups,
+ *                                  unshare cgroup ns; setns
+ *  ---- run_plan + run_execute: the spec ----
+ *  spec copied into the shared
+ *    run_t (argv, envp, mounts...)
+ *  warm: limits rewritten if they
+ *    differ from the cgroup's
+ *  sync 1b: SPEC + binds as ---->  /proc files, /dev/shm,
+ *    detached mounts (open_tree)   /tmp, files tmpfs, binds
+ *                                  attached; drop bounding set
  *                                  fork ------------------------------------->  stdio = pipes, close
  *                                  non-dumpable, drop caps,                       fds, setsid, rlimits,
  *                                  wait for the program                           chdir, uid/gid 1000
@@ -40,8 +51,61 @@
  *  sync 5: recv program's status <-  program exited: send
  *                                  status, exit (the kernel
  *                                  kills what is left)
- *  reap init; evidence from the cgroup;
- *  kill the cgroup, confirm empty, rmdir; slot_release
+ *  reap init; evidence from the cgroup; the result
+ *  ---- run_teardown ----
+ *  kill the cgroup, confirm empty, rmdir; close init's mount ns (the
+ *  unmount and its RCU grace period happen here, not before the result);
+ *  (cold) slot_release
+ *
+ * A cold run (the CLI) does it all in one nsj_run() call: plan, prepare
+ * (sending sync 1b right after sync 1, so init builds its whole root while
+ * the netns is made), execute, teardown. A warm slot (warm.c: the worker's
+ * threads) prepares the next run for the rootfs and limits of the last one
+ * while nothing else happens (from sync 4 of the current run), so that
+ * nsj_run() starts at sync 1b; it tears a run down after returning its
+ * result.
+ *
+ * What a warm slot reuses, and what every run gets new. Reuse is allowed
+ * only where it is provably invisible to the next run; the rest is made
+ * anew per run, but ahead of time.
+ *
+ *  resource                         per run?  why
+ *  -------------------------------  --------  ---------------------------------------------
+ *  slot (host uid/gid pair, lock)   reused    an identity, no state of its own: what is
+ *                                             charged to the ids (fds in flight, inotify,
+ *                                             signals, pipe pages) goes with the run's
+ *                                             processes, all dead before its result (init
+ *                                             reaped), as for a slot a cold run takes
+ *                                             after another; no set-up step depends on
+ *                                             those counts (slot.c)
+ *  compiled seccomp filter          reused    immutable BPF (every nsjudge run shares it);
+ *                                             each program loads it fresh, filters are
+ *                                             per process and die with it
+ *  user namespace + uid/gid maps    new       holds the userns sysctls (max_inotify_*),
+ *                                             keyrings and ucounts of its users; made ahead
+ *  pid namespace + init             new       one clone ahead; a pid ns dies with its init
+ *  mount namespace, overlay root,   new       the overlay's own superblock gives the run its
+ *    /proc, /dev (tmpfs made by               own inodes (flocks, inotify); made ahead and
+ *    root)                                    pivoted into before the spec arrives
+ *  /tmp, /dev/shm, files tmpfs,     new       sized by the spec, written by it: mounted at
+ *    generated /proc files, binds             sync 1b (tmpfs mounts, no unmount)
+ *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
+ *                                             live in it, and its counters (lo's packets,
+ *                                             /proc/net/snmp, netstat) would tell the next
+ *                                             run what the last one sent; made ahead by
+ *                                             the helper
+ *  ipc namespace, uts namespace     new       SysV objects outlive processes; come with
+ *                                             the clone ahead
+ *  cgroup (limits, counters)        new       a fresh cgroup's counters (memory peak, CPU
+ *                                             time, OOM and pids events, failcnt) are the
+ *                                             run's alone on v1 and v2 alike, with no reset
+ *                                             to trust (v2's memory.peak is not resettable
+ *                                             on the 6.1 judge hosts); made ahead, its
+ *                                             limits rewritten when the spec's differ
+ *  cgroup namespace                 new       rooted at the run's own cgroup
+ *  sync socket, pipes, pidfd        new       per run, made ahead
+ *  rlimits, environment, cwd,       new       set by the program's own process from the
+ *    credentials, capabilities                spec at sync 1b
  *
  * Overlap is the point of this order: the network namespace (~0.5 ms) is
  * made by a helper in the sandbox's user namespace (so the sandbox still
@@ -62,6 +126,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -278,8 +344,8 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     if (child_wait(FD_SOCK, SYNC_LISTENER_TAKEN, NULL, &ce) < 0)
         child_die(FD_SOCK, &ce);
     close(listener);
-    execve(r->spec->argv[0], (char *const *)r->spec->argv, (char *const *)r->envp);
-    child_fail(&ce, errno, "execve", r->spec->argv[0]);
+    execve(r->argv[0], (char *const *)r->argv, (char *const *)r->envp);
+    child_fail(&ce, errno, "execve", r->argv[0]);
     child_die(FD_SOCK, &ce);
 }
 
@@ -308,6 +374,27 @@ static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock
     _exit(0);
 }
 
+/* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
+ * namespace; v1: fds[1..] are the cgroups' tasks files to join through.
+ * Join before the program exists, then root our cgroup namespace there. */
+static void init_net_ready(const run_t *r)
+{
+    child_err_t ce = {0};
+    int fds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_NET_READY, fds, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_NET_READY);
+    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + 1, SYNC_MAX_FDS - 1, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
+        child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
+    if (fds[0] < 0 || setns(fds[0], CLONE_NEWNET) < 0)
+        child_fail(&ce, fds[0] < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
+    for (int i = 0; i < SYNC_MAX_FDS; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 static __attribute__((noreturn)) void init_main(const run_t *r)
 {
     child_err_t ce = {0};
@@ -317,11 +404,12 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     child_trace(r, TR_INIT_START);
     pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (helper == 0)
-        netns_helper_main(r, r->child_sock);
+        netns_helper_main(r, r->init_fds[0]);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
-    int src[4] = {r->child_sock, r->in_r, r->out_w, r->err_w}, tmp[4];
+    const int *src = r->init_fds;
+    int tmp[4];
     for (int i = 0; i < 4; i++)
         if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, FD_FIRST_FREE)) < 0)
             _exit(125);
@@ -340,42 +428,43 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (child_wait(FD_SOCK, SYNC_GO, gofds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_GO);
-    mount_plan_t plan = r->mounts;
-    plan.devfd = gofds[0];
-    if (plan.devfd < 0)
+    int devfd = gofds[0];
+    if (devfd < 0)
         child_fail(&ce, EPROTO, "sync 1", "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Again: the kernel clears the parent-death signal on any change of
      * credentials, and userns_enter just made us root of the namespace. A
-     * supervisor that died in between is seen at sync 3 (EOF on FD_SOCK). */
+     * supervisor that died in between is seen at the next sync (EOF on FD_SOCK). */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (sethostname("sandbox", 7) < 0)
         child_fail(&ce, errno, "sethostname", NULL), child_die(FD_SOCK, &ce);
-    if (mounts_setup_root(&plan, &ce) < 0)
+    /* The part of the root that needs only the rootfs (known when the run is
+     * prepared): its overlay, /dev, /proc; pivot_root into it. */
+    mount_plan_t plan = r->mounts;
+    plan.devfd = devfd;
+    if (mounts_prepare_root(&plan, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_PREPARED);
+    /* A warm run's sync 3 comes while it is prepared (before its spec), a
+     * cold run's after sync 1b (its root is built meanwhile). */
+    if (r->warm)
+        init_net_ready(r);
+    /* sync 1b: the spec's part of the run is in our (shared) run_t now, its
+     * binds come as detached mounts. */
+    int bindfds[SYNC_MAX_FDS];
+    if (child_wait(FD_SOCK, SYNC_SPEC, bindfds, &ce) < 0)
+        child_die(FD_SOCK, &ce);
+    child_trace(r, TR_INIT_SPEC);
+    plan = r->mounts;
+    if (mounts_finish_root(&plan, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Bounding set and securebits once, here: the program inherits them. */
     if (caps_drop_bounding(&ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_MOUNTED);
-
-    /* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
-     * namespace; v1: fds[1..] are the cgroups' tasks files to join through
-     * (their creation overlapped with our mounts). Join before the program
-     * exists, then root our cgroup namespace there. */
-    int fds[SYNC_MAX_FDS];
-    if (child_wait(FD_SOCK, SYNC_NET_READY, fds, &ce) < 0)
-        child_die(FD_SOCK, &ce);
-    child_trace(r, TR_INIT_NET_READY);
-    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + 1, SYNC_MAX_FDS - 1, &ce) < 0)
-        child_die(FD_SOCK, &ce);
-    if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
-        child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
-    if (fds[0] < 0 || setns(fds[0], CLONE_NEWNET) < 0)
-        child_fail(&ce, fds[0] < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
-    for (int i = 0; i < SYNC_MAX_FDS; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
+    if (!r->warm)
+        init_net_ready(r);
 
     /* Raw clone, not fork(): glibc's fork takes locks other threads of the
      * original process may have held at clone time. */
@@ -477,7 +566,8 @@ static void print_child_trace(const run_t *r)
 {
     static const char *const names[TR_N] = {
         "  init: started", "  helper: started", "  helper: netns made", "  helper: netns sent",
-        "  init: sync 1 received", "  init: root built", "  init: sync 3 received", "  program: started",
+        "  init: sync 1 received", "  init: rootfs, /dev, /proc mounted", "  init: sync 1b (spec) received",
+        "  init: root built", "  init: sync 3 received", "  program: started",
         "  program: loading seccomp, execve next", "  init: program exited",
     };
     for (int i = 0; r->trace && i < TR_N; i++)
@@ -657,6 +747,10 @@ static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
         snprintf(msg, cap, "argv[0] must be an absolute path inside the rootfs");
         return -1;
     }
+    if (s->nbinds > MOUNT_MAX_BINDS) {
+        snprintf(msg, cap, "at most %d binds", MOUNT_MAX_BINDS);
+        return -1;
+    }
     for (size_t i = 0; i < s->nbinds; i++) {
         const nsj_bind_t *b = &s->binds[i];
         char p[4096];
@@ -720,48 +814,139 @@ static int host_fault(int e)
            e == ENOSPC || e == EINTR || e == ETIMEDOUT;
 }
 
-static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
+/* ---------- one run's life: new, plan, prepare, execute, result, teardown ---------- */
+
+static size_t align8(size_t n)
 {
-    nsj_result_init(res);
-    *retry = 0;
-    run_t *r = calloc(1, sizeof *r);
-    if (!r) {
-        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
-        snprintf(res->message, sizeof res->message, "out of memory");
-        return -1;
-    }
+    return (n + 7) & ~(size_t)7;
+}
+
+/* A copy of n bytes in the run's arena (NULL when it is full). */
+static void *arena_copy(run_t *r, const void *src, size_t n)
+{
+    size_t at = align8(r->arena_used);
+    if (at > r->arena_cap || n > r->arena_cap - at)
+        return NULL;
+    r->arena_used = at + n;
+    if (src && n)
+        memcpy(r->arena + at, src, n);
+    return r->arena + at;
+}
+
+static const char *arena_str(run_t *r, const char *s)
+{
+    return s ? arena_copy(r, s, strlen(s) + 1) : NULL;
+}
+
+static const char *const *arena_strv(run_t *r, const char *const *v)
+{
+    size_t n = 0;
+    while (v[n])
+        n++;
+    const char **out = arena_copy(r, NULL, (n + 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(out[i] = arena_str(r, v[i])))
+            return NULL;
+    out[n] = NULL;
+    return out;
+}
+
+static size_t strv_bytes(const char *const *v)
+{
+    size_t n = 8;
+    for (; v && *v; v++)
+        n += align8(strlen(*v) + 1) + 8;
+    return n;
+}
+
+size_t run_spec_bytes(const nsj_run_spec_t *spec)
+{
+    size_t n = 4096 + strv_bytes(spec->argv) + strv_bytes(spec->envp ? spec->envp : nsj_default_env);
+    n += align8(spec->rootfs ? strlen(spec->rootfs) + 1 : 0) + align8(spec->cwd ? strlen(spec->cwd) + 1 : 0);
+    n += align8(spec->files_dir ? strlen(spec->files_dir) + 1 : 0);
+    n += align8(spec->nbinds * sizeof(nsj_bind_t)) + align8(spec->nfiles * sizeof(nsj_file_t));
+    for (size_t i = 0; i < spec->nbinds; i++)
+        n += align8(spec->binds[i].host_path ? strlen(spec->binds[i].host_path) + 1 : 0) +
+             align8(spec->binds[i].sandbox_path ? strlen(spec->binds[i].sandbox_path) + 1 : 0);
+    for (size_t i = 0; i < spec->nfiles; i++)
+        n += align8(spec->files[i].name ? strlen(spec->files[i].name) + 1 : 0) + align8(spec->files[i].len);
+    return n;
+}
+
+run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
+{
+    size_t head = (sizeof(run_t) + 4095) & ~(size_t)4095;
+    arena_cap = (arena_cap + 4095) & ~(size_t)4095;
+    /* Shared, not private: the init cloned from this thread reads what we
+     * write after the clone (the spec, at sync 1b). NORESERVE: a standby's
+     * arena is sized for the largest spec, its pages are made only as used. */
+    void *m = mmap(NULL, head + arena_cap, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    run_t *r = m;
+    r->map_len = head + arena_cap;
+    r->arena = (char *)m + head;
+    r->arena_cap = arena_cap;
     r->sb = sb;
-    r->spec = spec;
+    r->warm = warm;
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
-    r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = -1;
+    r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
+    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
+        r->cg.dirfd[i] = r->cg.joinfd[i] = -1;
+    r->sig_reset = signals_to_reset();
+    if (trace_on()) {
+        void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        r->trace = pg == MAP_FAILED ? NULL : pg;
+    }
+    return r;
+}
+
+/* The spec's part of the run: checked, and what the child reads copied
+ * into the shared arena. <0 with r->msg. */
+int run_plan(run_t *r, const nsj_run_spec_t *spec)
+{
+    nsj_error_t err;
+    r->spec = spec;
     r->in_src = spec->stdin_fd;
     r->in_data = spec->stdin_data;
     r->in_len = spec->stdin_data ? spec->stdin_len : 0;
     r->out.limit = r->err.limit = spec->limits.output_bytes;
-    r->sig_reset = signals_to_reset();
-    r->envp = spec->envp ? spec->envp : nsj_default_env;
-    r->cwd = spec->cwd ? spec->cwd : "/tmp";
     r->facts.cpu_limit_ms = spec->limits.cpu_ms;
     r->facts.wall_limit_ms = spec->limits.wall_ms;
     r->facts.memory_limit = spec->limits.memory_bytes;
     r->facts.output_limit = spec->limits.output_bytes;
-    int rc = -1, have_cg = 0;
-    nsj_error_t err;
-
     if (nsj_limits_validate(&spec->limits, &err) < 0) {
         errno = err.errnum, set_msg(r, "limits: %s", err.msg);
-        goto done;
+        return -1;
     }
     if (check_spec(spec, r->msg, sizeof r->msg) < 0)
-        goto done;
-    r->mounts.rootfs = spec->rootfs;
-    r->mounts.empty_layer = sb->empty_layer;
-    r->mounts.binds = spec->binds;
+        return -1;
+    r->argv = arena_strv(r, spec->argv);
+    r->envp = arena_strv(r, spec->envp ? spec->envp : nsj_default_env);
+    r->cwd = arena_str(r, spec->cwd ? spec->cwd : "/tmp");
+    r->mounts.empty_layer = r->sb->empty_layer;
+    nsj_bind_t *b = arena_copy(r, spec->binds, spec->nbinds * sizeof *b);
+    nsj_file_t *f = arena_copy(r, spec->files, spec->nfiles * sizeof *f);
+    int ok = r->argv && r->envp && r->cwd && (b || !spec->nbinds) && (f || !spec->nfiles);
+    for (size_t i = 0; ok && i < spec->nbinds; i++)
+        ok = (b[i].host_path = arena_str(r, spec->binds[i].host_path)) &&
+             (b[i].sandbox_path = arena_str(r, spec->binds[i].sandbox_path));
+    for (size_t i = 0; ok && i < spec->nfiles; i++)
+        ok = (f[i].name = arena_str(r, spec->files[i].name)) &&
+             (f[i].data = arena_copy(r, spec->files[i].data, spec->files[i].len)) != NULL;
+    const char *dir = arena_str(r, (spec->files_dir ? spec->files_dir : "/code") + 1);
+    if (!ok || !dir) {
+        errno = ENOMEM, set_msg(r, "run spec too large for the run's arena");
+        return -1;
+    }
+    r->mounts.binds = b;
     r->mounts.nbinds = spec->nbinds;
-    r->mounts.files = spec->files;
+    r->mounts.files = f;
     r->mounts.nfiles = spec->nfiles;
-    r->mounts.files_dir = (spec->files_dir ? spec->files_dir : "/code") + 1;
+    r->mounts.files_dir = dir;
     size_t fbytes = 0;
     for (size_t i = 0; i < spec->nfiles; i++)
         fbytes += (spec->files[i].len + 4095) & ~(size_t)4095;
@@ -771,54 +956,98 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
              (unsigned long long)spec->limits.tmp_bytes,
              (unsigned long long)(spec->limits.tmp_bytes / 16384 + 64));
     limits_plan(&spec->limits, &r->rlimits);
-    mounts_plan_proc(&r->mounts, &spec->limits, sb->ncpus, sb->host_cgroups, r->procbuf, sizeof r->procbuf);
+    mounts_plan_proc(&r->mounts, &spec->limits, r->sb->ncpus, r->sb->host_cgroups, r->procbuf, sizeof r->procbuf);
+    return 0;
+}
 
-    /* 0. the slot: this run's host ids and cgroup name. */
-    if (slot_acquire(&sb->slots, &r->slot, &err) < 0) {
+/* sync 1b: the spec is in the shared run_t; its binds go along as mounts. */
+static int send_spec(run_t *r)
+{
+    nsj_error_t err;
+    int fds[MOUNT_MAX_BINDS];
+    if (mounts_open_binds(&r->mounts, fds, &err) < 0) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
-        goto done;
+        return -1;
     }
+    int rc = sync_send(r->sock, SYNC_SPEC, 0, NULL, fds, (int)r->mounts.nbinds);
+    int e = errno;
+    for (size_t i = 0; i < r->mounts.nbinds; i++)
+        close(fds[i]);
+    if (rc < 0) {
+        errno = e;
+        set_msg(r, "sandbox set-up: sync 1b: %s", strerror(e));
+    }
+    return rc;
+}
+
+/* Kill a sandbox whose set-up failed (or that is no longer wanted) and reap its init. */
+static void kill_and_reap(run_t *r)
+{
+    if (r->pid <= 0 || r->init_reaped)
+        return;
+    run_kill(r, KILL_NONE);
+    if (r->pidfd >= 0) {
+        siginfo_t si;
+        waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED);
+    } else {
+        waitpid(r->pid, NULL, 0);
+    }
+    r->init_reaped = 1;
+    r->end_ns = util_now_ns();
+}
+
+/* Everything the spec's rootfs and limits allow before the rest of the
+ * spec is known (r->slot held): cgroup, clone, maps, /dev, the netns with
+ * lo up; init builds the rootfs's overlay, /dev and /proc meanwhile. A
+ * cold run (r->warm == 0, run_plan done) sends sync 1b along. <0 with
+ * r->msg, the sandbox killed. */
+int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
+{
+    nsj_sandbox_t *sb = r->sb;
+    nsj_error_t err;
     r->start_ns = util_now_ns();
-    if (trace_on()) {
-        void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        r->trace = pg == MAP_FAILED ? NULL : pg;
+    run_trace(r, r->warm ? "prepare (warm)" : "start");
+    if (!(r->mounts.rootfs = arena_str(r, rootfs))) {
+        errno = ENOMEM, set_msg(r, "run spec too large for the run's arena");
+        return -1;
     }
-    run_trace(r, "start");
+    r->mounts.empty_layer = sb->empty_layer;
+    r->cg_limits = *l;
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
      * netns helper starts sooner), socket, pipes. */
     r->join = cgroup_backend_join_method(sb->cg);
     if (r->join == CGROUP_JOIN_AT_CLONE) {
-        if (cgroup_create(sb->cg, &spec->limits, (unsigned)r->slot.index, &r->cg, &err) < 0) {
+        if (cgroup_create(sb->cg, l, (unsigned)r->slot.index, r->gen, &r->cg, &err) < 0) {
             errno = err.errnum, set_msg(r, "%s", err.msg);
-            goto done;
+            return -1;
         }
-        have_cg = 1;
+        r->have_cg = 1;
     }
     int sv[2], p_in[2], p_out[2], p_err[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         set_msg(r, "socketpair: %s", strerror(errno));
-        goto done;
+        return -1;
     }
     r->sock = sv[0], r->child_sock = sv[1];
     /* sync 4 names the program by its pid (SCM_CREDENTIALS). */
     int one = 1;
     if (setsockopt(r->sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
         set_msg(r, "setsockopt SO_PASSCRED: %s", strerror(errno));
-        goto done;
+        return -1;
     }
     if (pipe2(p_in, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
-        goto done;
+        return -1;
     }
     r->in_r = p_in[0], r->in_w = p_in[1];
     if (pipe2(p_out, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
-        goto done;
+        return -1;
     }
     r->out.fd = p_out[0], r->out_w = p_out[1];
     if (pipe2(p_err, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
-        goto done;
+        return -1;
     }
     r->err.fd = p_err[0], r->err_w = p_err[1];
     fcntl(r->in_w, F_SETFL, O_NONBLOCK);
@@ -826,17 +1055,29 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
     fcntl(r->err.fd, F_SETFL, O_NONBLOCK);
 
     /* 2. clone. */
-    r->last_io_ns = util_now_ns();
+    r->init_fds[0] = r->child_sock, r->init_fds[1] = r->in_r, r->init_fds[2] = r->out_w, r->init_fds[3] = r->err_w;
     r->pid = do_clone(r);
     run_trace(r, "cloned");
     if (r->pid < 0) {
         set_msg(r, "clone: %s", strerror(errno));
-        goto done;
+        r->pid = 0;
+        return -1;
     }
     close_fd(&r->child_sock);
     close_fd(&r->in_r);
     close_fd(&r->out_w);
     close_fd(&r->err_w);
+    /* Held so that init's exit does not unmount its root: unmounting waits
+     * for an RCU grace period (synchronize_rcu_expedited in the kernel's
+     * namespace_unlock), which would lie between the program's exit and the
+     * result. Closed by run_teardown, behind the result. */
+    char nspath[64];
+    snprintf(nspath, sizeof nspath, "/proc/%d/ns/mnt", (int)r->pid);
+    r->mntns = open(nspath, O_RDONLY | O_CLOEXEC);
+    if (r->mntns < 0) {
+        set_msg(r, "open %s: %s", nspath, strerror(errno));
+        goto kill;
+    }
 
     /* 3. maps (before init changes credentials: its uid_map is ours to
      * write only while it is still dumpable), sync 1. */
@@ -854,16 +1095,19 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
     close(devfd);
     if (go < 0)
         goto kill;
+    /* sync 1b (cold): the spec is planned already; init builds all of its root now. */
+    if (!r->warm && send_spec(r) < 0)
+        goto kill;
     run_trace(r, "maps written, /dev made, sync 1 sent");
 
     /* 4. v1 (and v2 before 5.7): the cgroup, made while init builds its
      * root; init joins it at sync 3, before the program exists. */
-    if (!have_cg) {
-        if (cgroup_create(sb->cg, &spec->limits, (unsigned)r->slot.index, &r->cg, &err) < 0) {
+    if (!r->have_cg) {
+        if (cgroup_create(sb->cg, l, (unsigned)r->slot.index, r->gen, &r->cg, &err) < 0) {
             errno = err.errnum, set_msg(r, "%s", err.msg);
             goto kill;
         }
-        have_cg = 1;
+        r->have_cg = 1;
         run_trace(r, "cgroup created");
     }
     if (r->join == CGROUP_JOIN_BY_PARENT && cgroup_attach(&r->cg, r->pid, &err) < 0) {
@@ -911,41 +1155,75 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
         set_msg(r, "sandbox set-up: sync 3: %s", strerror(errno));
         goto kill;
     }
+    return 0;
+kill:
+    prefer_child_error(r);
+    kill_and_reap(r);
+    return -1;
+}
 
+/* From a prepared run to its end: (warm: the cgroup's limits, sync 1b)
+ * supervise until init is reaped, then the cgroup's evidence. <0 with r->msg. */
+int run_execute(run_t *r)
+{
+    nsj_error_t err;
+    int rc = -1;
+    if (r->warm) {
+        r->start_ns = util_now_ns();
+        run_trace(r, "start (warm: prepared ahead)");
+        const nsj_limits_t *l = &r->spec->limits;
+        if ((l->memory_bytes != r->cg_limits.memory_bytes || l->cpu_millis != r->cg_limits.cpu_millis ||
+             l->pids != r->cg_limits.pids) &&
+            cgroup_set_limits(&r->cg, l, &err) < 0) {
+            errno = err.errnum, set_msg(r, "%s", err.msg);
+            goto kill;
+        }
+        r->cg_limits = *l;
+        /* sync 1b */
+        if (send_spec(r) < 0)
+            goto kill;
+    }
+    r->last_io_ns = util_now_ns();
     /* 5. supervise until init is reaped (sync 4 and 5 arrive in the loop). */
     rc = supervise(r);
     goto collect;
 kill:
     prefer_child_error(r);
-    run_kill(r, KILL_NONE);
-    if (r->pidfd >= 0) {
-        siginfo_t si;
-        waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED);
-    } else {
-        waitpid(r->pid, NULL, 0);
-    }
-    r->end_ns = util_now_ns();
+    kill_and_reap(r);
 collect:
     run_trace(r, "sandbox ended");
     if (rc < 0)
         r->facts.internal_error = 1;
-    if (have_cg && cgroup_read_evidence(&r->cg, &r->facts.cg, &err) < 0) {
+    if (r->have_cg && cgroup_read_evidence(&r->cg, &r->facts.cg, &err) < 0) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
         r->facts.internal_error = 1;
         rc = -1;
     }
-done:
-    if (have_cg && cgroup_destroy(&r->cg, &err) < 0) {
+    return rc;
+}
+
+/* Kill and remove the run's cgroup (after its evidence was read). <0 with r->msg. */
+int run_remove_cgroup(run_t *r)
+{
+    nsj_error_t err;
+    if (!r->have_cg)
+        return 0;
+    r->have_cg = 0;
+    if (cgroup_destroy(&r->cg, &err) < 0) {
         errno = err.errnum, set_msg(r, "cleanup: %s", err.msg);
-        r->facts.internal_error = 1;
-        rc = -1;
+        return -1;
     }
     run_trace(r, "cgroup removed");
-    slot_release(&r->slot);
-    if (r->trace) {
+    return 0;
+}
+
+/* The verdict and the caller's result from what the run left in r;
+ * returns rc, or <0 when the run ended in internal_error. */
+int run_result(run_t *r, int rc, nsj_result_t *res, int *retry)
+{
+    nsj_result_init(res);
+    if (r->trace)
         print_child_trace(r);
-        munmap(r->trace, 4096);
-    }
     if (r->msg[0])
         r->facts.internal_error = 1, rc = -1;
     uint64_t from = r->exec_ns ? r->exec_ns : r->start_ns; /* the program's own wall time */
@@ -968,6 +1246,24 @@ done:
     res->err_len = r->err.len;
     res->out_truncated = r->out.over;
     res->err_truncated = r->err.over;
+    r->out.data = r->err.data = NULL; /* the result's now */
+    /* The host's fault, before the program ever ran: worth another try. */
+    *retry = rc < 0 && !r->exec_reached && !r->src_read && host_fault(r->msg_errno);
+    return rc;
+}
+
+/* Whatever is left of a run, prepared or finished: its sandbox (killed),
+ * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
+ * could not be removed (r->msg says why, copied to msg). */
+int run_teardown(run_t *r, char *msg, size_t cap)
+{
+    kill_and_reap(r);
+    int rc = run_remove_cgroup(r);
+    if (rc < 0 && msg)
+        snprintf(msg, cap, "%s", r->msg);
+    cgroup_close_join(&r->cg);
+    if (r->own_slot)
+        slot_release(&r->slot);
     close_fd(&r->sock);
     close_fd(&r->child_sock);
     close_fd(&r->in_r);
@@ -978,9 +1274,45 @@ done:
     close_fd(&r->err.fd);
     close_fd(&r->listener);
     close_fd(&r->pidfd);
-    /* The host's fault, before the program ever ran: worth another try. */
-    *retry = rc < 0 && !r->exec_reached && !r->src_read && host_fault(r->msg_errno);
-    free(r);
+    close_fd(&r->mntns);
+    free(r->out.data);
+    free(r->err.data);
+    if (r->trace)
+        munmap(r->trace, 4096);
+    munmap(r, r->map_len);
+    return rc;
+}
+
+/* The one-shot (cold) run: everything made for it, on this thread, and
+ * removed before it returns. */
+int run_cold(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
+{
+    nsj_result_init(res);
+    *retry = 0;
+    run_t *r = run_new(sb, run_spec_bytes(spec), 0);
+    if (!r) {
+        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
+        snprintf(res->message, sizeof res->message, "out of memory");
+        return -1;
+    }
+    r->gen = atomic_fetch_add(&sb->run_gen, 1);
+    int rc = -1;
+    nsj_error_t err;
+    if (run_plan(r, spec) < 0)
+        goto done;
+    /* 0. the slot: this run's host ids and cgroup name. */
+    if (slot_acquire(&sb->slots, &r->slot, &err) < 0) {
+        errno = err.errnum, set_msg(r, "%s", err.msg);
+        goto done;
+    }
+    r->own_slot = 1;
+    if (run_prepare(r, spec->rootfs, &spec->limits) == 0)
+        rc = run_execute(r);
+done:
+    if (run_remove_cgroup(r) < 0)
+        rc = -1;
+    rc = run_result(r, rc, res, retry);
+    run_teardown(r, NULL, 0);
     return rc;
 }
 
@@ -993,7 +1325,7 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
             struct timespec ts = {0, 5000000L << attempt};
             nanosleep(&ts, NULL);
         }
-        rc = run_once(sb, spec, res, &retry);
+        rc = sb->warm ? warm_run(sb, spec, res, &retry) : run_cold(sb, spec, res, &retry);
         if (!retry)
             break;
     }
@@ -1046,6 +1378,11 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
         return nsj_error_set(err, ENOMEM, "sandbox");
     sb->scratch_dirfd = -1;
     sb->slots.dirfd = -1;
+    if (warm_init(sb, err) < 0) {
+        free(sb);
+        return -1;
+    }
+    sb->warm = opts->warm;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     sb->ncpus = n > 0 ? (unsigned)n : 1;
 
@@ -1090,6 +1427,7 @@ void nsj_sandbox_free(nsj_sandbox_t *sb)
 {
     if (!sb)
         return;
+    warm_fini(sb);
     seccomp_prog_free(&sb->prog);
     cgroup_backend_close(sb->cg);
     slot_table_close(&sb->slots);

@@ -15,7 +15,7 @@
 #include "common/util.h"
 #include "internal.h"
 
-/* mounts_setup_root and its helpers run in the child (see internal.h): raw
+/* mounts_prepare_root, mounts_finish_root and their helpers run in the child (see internal.h): raw
  * syscalls only, and paths relative to the new root (we chdir into it
  * first), so no strings need building after clone. */
 
@@ -119,33 +119,6 @@ void mounts_plan_proc(mount_plan_t *plan, const nsj_limits_t *l, unsigned ncpus,
 #undef GEN
 }
 
-/* Per-mount flags that a remount inside a user namespace must keep: the
- * kernel locks them on mounts inherited from a more privileged namespace. */
-static unsigned long locked_flags(const char *path)
-{
-    struct statfs st;
-    if (statfs(path, &st) < 0)
-        return 0;
-    unsigned long f = 0;
-    if (st.f_flags & ST_NOSUID) f |= MS_NOSUID;
-    if (st.f_flags & ST_NODEV) f |= MS_NODEV;
-    if (st.f_flags & ST_NOEXEC) f |= MS_NOEXEC;
-    if (st.f_flags & ST_NOATIME) f |= MS_NOATIME;
-    if (st.f_flags & ST_NODIRATIME) f |= MS_NODIRATIME;
-    if (st.f_flags & ST_RELATIME) f |= MS_RELATIME;
-    return f;
-}
-
-static int bind_ro(const char *src, const char *dst, unsigned long extra, child_err_t *ce)
-{
-    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return child_fail(ce, errno, "mount bind", dst);
-    unsigned long fl = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | extra | locked_flags(dst);
-    if (mount(NULL, dst, NULL, fl, NULL) < 0)
-        return child_fail(ce, errno, "remount read-only", dst);
-    return 0;
-}
-
 /* ---- parent side ---- */
 
 static const struct { const char *name; unsigned minor; } dev_nodes[] = {
@@ -210,6 +183,36 @@ fail:
     return -1;
 }
 
+int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err)
+{
+    for (size_t i = 0; i < plan->nbinds; i++)
+        fds[i] = -1;
+    for (size_t i = 0; i < plan->nbinds; i++) {
+        const nsj_bind_t *b = &plan->binds[i];
+        fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, b->host_path,
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fds[i] < 0) {
+            nsj_error_set(err, errno, "bind %s: open_tree", b->sandbox_path);
+            goto fail;
+        }
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        if (!(b->flags & NSJ_BIND_RW))
+            a.attr_set |= MOUNT_ATTR_RDONLY;
+        if (b->flags & NSJ_BIND_NOEXEC)
+            a.attr_set |= MOUNT_ATTR_NOEXEC;
+        if (syscall(SYS_mount_setattr, fds[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
+            nsj_error_set(err, errno, "bind %s: set its flags", b->sandbox_path);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    for (size_t i = 0; i < plan->nbinds; i++)
+        if (fds[i] >= 0)
+            close(fds[i]), fds[i] = -1;
+    return -1;
+}
+
 /* ---- child side ---- */
 
 static int setup_dev(const mount_plan_t *plan, child_err_t *ce)
@@ -217,8 +220,6 @@ static int setup_dev(const mount_plan_t *plan, child_err_t *ce)
     if (syscall(SYS_move_mount, plan->devfd, "", AT_FDCWD, "dev", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return child_fail(ce, errno, "move_mount", "/dev");
     close(plan->devfd);
-    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
-        return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
     return 0;
 }
 
@@ -345,7 +346,7 @@ static void overlay_opts(char *buf, int a, int b)
     *p = '\0';
 }
 
-int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
+int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -370,29 +371,8 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
-    if (setup_dev(plan, ce) < 0)
+    if (setup_dev(plan, ce) < 0 || setup_proc(ce) < 0)
         return -1;
-    /* Before /tmp: the generated /proc files' tmpfs lies under it. */
-    if (setup_proc(ce) < 0 || setup_proc_gen(plan, ce) < 0)
-        return -1;
-    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
-        return child_fail(ce, errno, "mount tmpfs", "/tmp");
-    if (plan->nfiles && setup_files(plan, ce) < 0)
-        return -1;
-    for (size_t i = 0; i < plan->nbinds; i++) {
-        const nsj_bind_t *b = &plan->binds[i];
-        const char *dst = b->sandbox_path + 1; /* relative to the new root */
-        if (b->flags & NSJ_BIND_RW) {
-            if (mount(b->host_path, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return child_fail(ce, errno, "mount bind", b->sandbox_path);
-            unsigned long fl = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | locked_flags(dst) |
-                               ((b->flags & NSJ_BIND_NOEXEC) ? MS_NOEXEC : 0);
-            if (mount(NULL, dst, NULL, fl, NULL) < 0)
-                return child_fail(ce, errno, "remount", b->sandbox_path);
-        } else if (bind_ro(b->host_path, dst, (b->flags & NSJ_BIND_NOEXEC) ? MS_NOEXEC : 0, ce) < 0) {
-            return -1;
-        }
-    }
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it
      * leaves nothing of the host reachable by path. */
     if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -401,5 +381,28 @@ int mounts_setup_root(const mount_plan_t *plan, child_err_t *ce)
         return child_fail(ce, errno, "detach old root", "/");
     if (chdir("/") < 0)
         return child_fail(ce, errno, "chdir", "/");
+    return 0;
+}
+
+int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce)
+{
+    /* Before /tmp: the generated /proc files' tmpfs lies under it. */
+    if (setup_proc_gen(plan, ce) < 0)
+        return -1;
+    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
+    if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
+        return child_fail(ce, errno, "mount tmpfs", "/tmp");
+    if (plan->nfiles && setup_files(plan, ce) < 0)
+        return -1;
+    /* The binds were made by the supervisor (mounts_open_binds): the old
+     * root, and every host path with it, is gone already. */
+    for (size_t i = 0; i < plan->nbinds; i++) {
+        const char *dst = plan->binds[i].sandbox_path + 1; /* relative to the new root, our cwd */
+        if (bindfds[i] < 0 ||
+            syscall(SYS_move_mount, bindfds[i], "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return child_fail(ce, bindfds[i] < 0 ? EPROTO : errno, "move_mount bind", plan->binds[i].sandbox_path);
+        close(bindfds[i]);
+    }
     return 0;
 }

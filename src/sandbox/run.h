@@ -3,12 +3,16 @@
 #ifndef NSJ_SANDBOX_RUN_H
 #define NSJ_SANDBOX_RUN_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "internal.h"
 
 struct nsj_sandbox {
+    int warm;                /* opts.warm: each calling thread keeps a warm slot (warm.c) */
+    pthread_key_t warm_key;  /* that thread's warm_slot_t */
+    _Atomic unsigned run_gen;/* numbers cold runs' cgroups */
     seccomp_prog_t prog;
     cgroup_backend_t *cg;
     cap_t empty_caps;
@@ -31,9 +35,10 @@ enum sync_type {
     SYNC_EXIT = 5,        /* 5: init -> parent: the program's wait status */
     SYNC_ERROR = 6,       /* any: a set-up step failed (child_err_t) */
     SYNC_LISTENER_TAKEN = 7, /* 4b: parent -> program: listener taken, execve */
+    SYNC_SPEC = 8,        /* 1b: parent -> init: the spec's part of the run is in place */
 };
 
-#define SYNC_MAX_FDS 5  /* netns + four v1 hierarchies */
+#define SYNC_MAX_FDS 8  /* netns + four v1 hierarchies; the binds (MOUNT_MAX_BINDS) */
 
 typedef struct sync_msg {
     uint32_t type;
@@ -48,16 +53,31 @@ typedef struct outbuf {
     int fd;               /* read end, -1 at EOF */
 } outbuf_t;
 
+/* A run lives in one MAP_SHARED mapping (itself, then an arena for the
+ * child's copy of the spec): prepared ahead, before its spec is known, its
+ * init sees what the parent writes here later (sync 1b). */
 typedef struct run {
     nsj_sandbox_t *sb;
-    const nsj_run_spec_t *spec;
+    const nsj_run_spec_t *spec;  /* the caller's; parent side only */
     cgroup_run_t cg;
+    int have_cg;
+    nsj_limits_t cg_limits;      /* what the cgroup was made with */
+    unsigned gen;                /* the slot's run number (cgroup name) */
     slot_t slot;
+    int own_slot;                /* the run took the slot itself (cold); a warm slot keeps its own */
+    int warm;                    /* prepared ahead: init takes sync 3 before sync 1b */
+    size_t map_len;              /* the whole mapping */
+    char *arena;                 /* the child's copy of the spec (argv, envp, mounts) */
+    size_t arena_cap, arena_used;
+    struct run *next;            /* a warm slot's list of runs to tear down */
+    void (*on_exec)(void *ud);   /* called at sync 4 (the set-up is over), or NULL */
+    void *on_exec_ud;
 
     /* prepared by the parent for the child (no allocation after clone) */
     mount_plan_t mounts;
     char procbuf[16384];     /* the generated /proc files (mounts_plan_proc) */
     rlimit_plan_t rlimits;
+    const char *const *argv;
     const char *const *envp;
     const char *cwd;
     cgroup_join_t join;      /* how init gets into the run's cgroup */
@@ -65,10 +85,15 @@ typedef struct run {
 
     /* fds: parent ends, then the child's ends (closed in the parent after clone) */
     int sock, child_sock;
+    /* The child's ends as init finds them: the parent closes (and resets)
+     * child_sock, in_r, out_w, err_w right after the clone, and this
+     * mapping is shared, so init reads these copies instead. */
+    int init_fds[4];
     int in_w, in_r;
     outbuf_t out, err;
     int out_w, err_w;
     int pidfd, listener;
+    int mntns;               /* init's mount namespace, held: see run_prepare */
     pid_t pid;
 
     /* stdin feeding */
@@ -91,14 +116,37 @@ typedef struct run {
     uint64_t *trace;         /* NSJUDGE_TRACE: TR_N stamps shared with the children, or NULL */
 } run_t;
 
+/* A run's life (launch.c): run_new (its shared mapping; arena_cap bytes
+ * for the child's copy of the spec, see run_spec_bytes), run_plan (the
+ * spec) and run_prepare (a held slot, the rootfs and limits) in either
+ * order — a warm run is prepared before its spec is known —, run_execute,
+ * run_result, run_teardown (also of a run never executed). */
+size_t run_spec_bytes(const nsj_run_spec_t *spec);
+run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm);
+int run_plan(run_t *r, const nsj_run_spec_t *spec);
+int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l);
+int run_execute(run_t *r);
+int run_remove_cgroup(run_t *r);
+int run_result(run_t *r, int rc, nsj_result_t *res, int *retry);
+int run_teardown(run_t *r, char *msg, size_t cap);
+
+/* The one-shot run: a slot, everything made, used and removed in this call. */
+int run_cold(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry);
+
+/* Warm slots (warm.c): nsj_run on a sandbox made with opts.warm. */
+int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry);
+/* nsj_sandbox_new/free: the per-thread key and its destructor. */
+int warm_init(nsj_sandbox_t *sb, nsj_error_t *err);
+void warm_fini(nsj_sandbox_t *sb);
+
 /* NSJUDGE_TRACE=1: print each phase's time since the run started to stderr. */
 void run_trace(const run_t *r, const char *phase);
 
 /* With NSJUDGE_TRACE the children stamp their own phases into a page
  * shared with the parent (plain stores: fine after clone), printed at the end. */
 enum {
-    TR_INIT_START, TR_HELPER_START, TR_HELPER_NETNS, TR_HELPER_SENT, TR_INIT_GO, TR_INIT_MOUNTED,
-    TR_INIT_NET_READY, TR_PROG_START, TR_PROG_SECCOMP, TR_INIT_PROG_EXITED, TR_N
+    TR_INIT_START, TR_HELPER_START, TR_HELPER_NETNS, TR_HELPER_SENT, TR_INIT_GO, TR_INIT_PREPARED,
+    TR_INIT_SPEC, TR_INIT_MOUNTED, TR_INIT_NET_READY, TR_PROG_START, TR_PROG_SECCOMP, TR_INIT_PROG_EXITED, TR_N
 };
 void child_trace(const run_t *r, int point);
 

@@ -8,7 +8,7 @@
  *   - two host ids: uid_base + 2N (the sandbox's init, ns uid 0, and the
  *     owner of the run's user namespace) and uid_base + 2N + 1 (the
  *     program, ns uid 1000); gids are the same numbers;
- *   - its cgroup name, run-<supervisor pid>-<N>.
+ *   - its cgroup names, run-<supervisor pid>-<N>-<run number>.
  * The kernel counts fds in flight, inotify, pending signals, pipe pages and
  * mqueue bytes per host uid (and charges a user namespace's counts up to
  * its owner), so these land on the slot's ids: one run can exhaust only
@@ -102,6 +102,11 @@ static int try_slot(const slot_table_t *t, unsigned i, slot_t *s, nsj_error_t *e
 
 int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err)
 {
+    return slot_acquire_within(t, t->wait_ms, s, err);
+}
+
+int slot_acquire_within(slot_table_t *t, unsigned wait_ms, slot_t *s, nsj_error_t *err)
+{
     s->index = -1;
     s->lockfd = -1;
     /* Spread the starting point so that concurrent callers rarely collide. */
@@ -116,10 +121,10 @@ int slot_acquire(slot_table_t *t, slot_t *s, nsj_error_t *err)
         }
         uint64_t now = util_now_ns();
         if (!deadline)
-            deadline = now + (uint64_t)t->wait_ms * 1000000ULL;
+            deadline = now + (uint64_t)wait_ms * 1000000ULL;
         if (now >= deadline)
             return nsj_error_set(err, EBUSY, "slots: all %u slots stayed busy for %u ms (NSJUDGE_SLOTS)", t->n,
-                                 t->wait_ms);
+                                 wait_ms);
         struct timespec ts = {0, backoff_us * 1000};
         nanosleep(&ts, NULL);
         if (backoff_us < 20000)

@@ -212,6 +212,8 @@ static void take_listener(run_t *r, pid_t sender, int fdnum)
         return;
     }
     run_trace(r, "sync 4: program about to execve");
+    if (r->on_exec)
+        r->on_exec(r->on_exec_ud);
 }
 
 static void handle_sync(run_t *r)
@@ -238,6 +240,7 @@ static void handle_sync(run_t *r)
         case SYNC_EXIT: /* sync 5 */
             r->facts.have_status = 1;
             r->facts.status = m.status;
+            r->end_ns = util_now_ns();
             run_trace(r, "sync 5: program exited");
             break;
         case SYNC_ERROR:
@@ -314,7 +317,15 @@ int supervise(run_t *r)
         fcntl(i ? r->err.fd : r->out.fd, F_SETPIPE_SZ, 256 << 10); /* best effort: fewer writer stalls */
 
     enum { P_PID, P_SOCK, P_OUT, P_ERR, P_IN, P_SRC, P_LISTEN, P_WALL, P_CPU, P_IDLE, P_CANCEL, P_N };
-    while (!r->init_reaped || r->out.fd >= 0 || r->err.fd >= 0) {
+    /* Done when init is reaped, or as soon as it is on its way out after
+     * sync 5 (it closed the sync socket: the kernel kills what is left of
+     * the namespace) — not waiting for its exit to finish (its namespaces
+     * torn down, every task reaped): run_teardown reaps it. Either way,
+     * once the output pipes are at EOF. */
+    for (;;) {
+        int ended = r->init_reaped || (r->facts.have_status && r->sock < 0);
+        if (ended && r->out.fd < 0 && r->err.fd < 0)
+            break;
         struct pollfd p[P_N];
         for (int i = 0; i < P_N; i++)
             p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
@@ -329,7 +340,7 @@ int supervise(run_t *r)
         }
         int timeout = -1;
         uint64_t now = util_now_ns();
-        if (r->init_reaped || now >= output_quiet_until) {
+        if (ended || now >= output_quiet_until) {
             p[P_OUT].fd = r->out.fd;
             p[P_ERR].fd = r->err.fd;
         } else {
@@ -341,9 +352,9 @@ int supervise(run_t *r)
         } else if (r->in_w >= 0 && r->in_src >= 0) {
             p[P_SRC].fd = r->in_src;
         }
-        /* Once init is reaped every writer is dead, so EOF is due at once;
+        /* Once the sandbox has ended every writer is dead (or dying), so EOF is due at once;
          * bound the wait anyway rather than trust that forever. */
-        if (r->init_reaped) {
+        if (ended) {
             uint64_t due = r->end_ns + 5000000000ULL;
             if (now >= due) {
                 set_err(r, "output pipes still open 5 s after the sandbox ended");
@@ -412,7 +423,8 @@ int supervise(run_t *r)
             memset(&si, 0, sizeof si);
             if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
                 r->init_reaped = 1;
-                r->end_ns = util_now_ns();
+                if (!r->facts.have_status)
+                    r->end_ns = util_now_ns();
                 if (r->listener >= 0) {
                     close(r->listener);
                     r->listener = -1;

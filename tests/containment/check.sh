@@ -1,5 +1,6 @@
 #!/bin/sh
-# make containment: the attack corpus under the namespace back end. Every
+# make containment: the attack corpus under the namespace back end, one-shot
+# and through warm slots. Every
 # program must be held, and nothing may be left behind: no run cgroup of a
 # supervisor that has exited, no sandbox process in one, no mount in the
 # host's namespace, no scratch mount or build directory. (Other sandboxes
@@ -30,7 +31,9 @@ temps() {
 mounts_before=$(host_mounts)
 temps_before=$(temps | sort)
 status=0
+# Twice: the CLI's one-shot runs, then the worker's warm slots.
 "$build/tests/corpus-runner" --nsjudge "$build/nsjudge" tests/containment || status=$?
+"$build/tests/corpus-runner" --warm --nsjudge "$build/nsjudge" tests/containment || status=$?
 sleep 1   # let the last supervisors finish exiting
 left=$(dead_runs)
 new_temps=$(temps | sort | grep -vxF "$temps_before" || true)

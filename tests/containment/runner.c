@@ -1,6 +1,9 @@
 /* The containment corpus runner.
  *
- *   runner [--backend ns|docker] [--nsjudge PATH] [--report FILE] [--only NAME] DIR
+ *   runner [--backend ns|docker] [--warm] [--nsjudge PATH] [--report FILE] [--only NAME] DIR
+ *
+ * --warm runs every program through a warm slot (`nsjudge run --warm`: the
+ * worker's path, its run prepared ahead).
  *
  * Every .py file in DIR is an attack (or a functional control) labelled in its
  * header comment:
@@ -43,6 +46,7 @@ typedef struct outcome {
 } outcome_t;
 
 static const char *backend = "ns", *nsjudge = "build/nsjudge";
+static int warm;
 
 static void unescape(char *s)
 {
@@ -127,6 +131,8 @@ static int start(const prog_t *p, const char *input, child_t *c)
     argv[n++] = (char *)backend;
     argv[n++] = "--stdin";
     argv[n++] = c->infile;
+    if (warm)
+        argv[n++] = "--warm";
     static char args[MAX_PROGS][512];
     static int slot;
     char *a = args[slot++ % MAX_PROGS];
@@ -195,10 +201,11 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--nsjudge") && i + 1 < argc) nsjudge = argv[++i];
         else if (!strcmp(argv[i], "--report") && i + 1 < argc) report = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--warm")) warm = 1;
         else dir = argv[i];
     }
     if (!dir) {
-        fprintf(stderr, "usage: runner [--backend ns|docker] [--nsjudge PATH] [--report FILE] [--only NAME] DIR\n");
+        fprintf(stderr, "usage: runner [--backend ns|docker] [--warm] [--nsjudge PATH] [--report FILE] [--only NAME] DIR\n");
         return 2;
     }
     static prog_t progs[MAX_PROGS];
@@ -256,6 +263,6 @@ int main(int argc, char **argv)
     }
     if (rep)
         fclose(rep);
-    printf("%d of %d held (%s back end)\n", n - failures, n, backend);
+    printf("%d of %d held (%s back end%s)\n", n - failures, n, backend, warm ? ", warm slots" : "");
     return failures ? 1 : 0;
 }

@@ -49,12 +49,14 @@ void it_global_setup(void)
     nsj_sandbox_opts_t opts = {0};
     const char *mode = env_or("NSJUDGE_TEST_CGROUP", "auto");
     opts.cgroup_mode = !strcmp(mode, "v1") ? NSJ_CGROUP_V1 : !strcmp(mode, "v2") ? NSJ_CGROUP_V2 : NSJ_CGROUP_AUTO;
+    opts.warm = !strcmp(env_or("NSJUDGE_TEST_WARM", "0"), "1");
     if (nsj_sandbox_new(&opts, &it.sb, &err) < 0) {
         snprintf(it.unavailable, sizeof it.unavailable, "sandbox: %s", err.msg);
         it.sb = NULL;
         return;
     }
-    fprintf(stderr, "[ integration: rootfs %s, cgroup %s ]\n", it.rootfs, nsj_sandbox_cgroup_backend(it.sb));
+    fprintf(stderr, "[ integration: rootfs %s, cgroup %s, %s slots ]\n", it.rootfs, nsj_sandbox_cgroup_backend(it.sb),
+            opts.warm ? "warm" : "cold");
 }
 
 void it_global_teardown(void)
@@ -204,6 +206,12 @@ int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...)
     int st;
     waitpid(pid, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void it_settle(void)
+{
+    if (it.sb)
+        nsj_sandbox_release_warm(it.sb);
 }
 
 int it_count_sandbox_processes(void)

@@ -3,7 +3,8 @@
  * Environment (the Makefile sets the first two):
  *   NSJUDGE_HOME      the checkout (seccomp policy, languages, build/)
  *   NSJUDGE_ROOTFS    the rootfs for payloads (default: rootfs/python)
- *   NSJUDGE_TEST_CGROUP  auto | v1 | v2 (default auto) */
+ *   NSJUDGE_TEST_CGROUP  auto | v1 | v2 (default auto)
+ *   NSJUDGE_TEST_WARM    1: the shared sandbox has warm slots (opts.warm) */
 #ifndef NSJ_IT_HARNESS_H
 #define NSJ_IT_HARNESS_H
 
@@ -61,6 +62,12 @@ extern it_env_t it;
 /* The slot-isolation tests (test_isolation.c); returns how many failed.
  * portable: only those that need nothing but the probe. */
 int it_run_isolation_tests(int portable);
+/* The warm-slot tests (test_warm.c); returns how many failed. */
+int it_run_warm_tests(void);
+
+/* Before counting what runs left on the host: with warm slots, give up
+ * this thread's (its prepared run and torn-down runs go with it). */
+void it_settle(void);
 
 /* Make the shared sandbox once; records why not (tests then REQUIRE it). */
 void it_global_setup(void);

@@ -452,6 +452,7 @@ static void c_fork_bomb(void **state)
     assert_true(r.verdict == NSJ_VERDICT_TIME_LIMIT || r.verdict == NSJ_VERDICT_RUNTIME_ERROR);
     EXPECT_EVIDENCE(&r, "pids.events max=");
     nsj_result_free(&r);
+    it_settle();
     assert_int_equal(it_count_sandbox_processes(), 0);
 }
 
@@ -651,6 +652,7 @@ static void k_daemons_and_stopped_children(void **state)
     RUN_OK(it_probe(&r, NULL, "stopped", NULL), &r);
     EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
     nsj_result_free(&r);
+    it_settle();
     assert_int_equal(it_count_sandbox_processes(), 0);
     assert_int_equal(it_count_run_cgroups(), 0);
 }
@@ -673,8 +675,8 @@ static void k_stale_cgroups_swept(void **state)
         stale[i][0] = live[i][0] = '\0';
         if (access(parents[i], F_OK) < 0)
             continue;
-        snprintf(stale[i], sizeof stale[i], "%s/run-%d-7", parents[i], (int)dead);
-        snprintf(live[i], sizeof live[i], "%s/run-%d-7", parents[i], (int)getppid());
+        snprintf(stale[i], sizeof stale[i], "%s/run-%d-7-0", parents[i], (int)dead);
+        snprintf(live[i], sizeof live[i], "%s/run-%d-7-0", parents[i], (int)getppid());
         assert_int_equal(mkdir(stale[i], 0755), 0);
         assert_int_equal(mkdir(live[i], 0755), 0);
         made++;
@@ -735,6 +737,7 @@ static void k_two_hundred_runs(void **state)
 {
     (void)state;
     IT_REQUIRE_SANDBOX();
+    it_settle();
     int mounts = it_count_mounts(), fds = it_count_fds();
     for (int i = 0; i < 200; i++) {
         /* Tight limits only where the program is meant to hit them, so a
@@ -767,6 +770,7 @@ static void k_two_hundred_runs(void **state)
         }
         nsj_result_free(&r);
     }
+    it_settle();
     assert_int_equal(it_count_sandbox_processes(), 0);
     assert_int_equal(it_count_run_cgroups(), 0);
     assert_int_equal(it_count_mounts(), mounts);
@@ -985,6 +989,7 @@ int main(int argc, char **argv)
     };
     int failed = cmocka_run_group_tests_name("sandbox (probe payloads)", probe_tests, NULL, NULL);
     failed += it_run_isolation_tests(portable);
+    failed += it_run_warm_tests();
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
     it_global_teardown();

@@ -38,17 +38,26 @@
  *   probe echo                       copy stdin to stdout
  *   probe flock PATH MS              hold an exclusive flock on PATH for MS ms
  *   probe trylock PATH               try one: trylock=ok, or the errno if held elsewhere
+ *   probe leave                      leave state behind on every channel a next run
+ *                                    could read (files, SysV IPC, mqueue, sockets,
+ *                                    TCP TIME_WAIT and a bound port, inotify, a held
+ *                                    flock on /etc, a setsid daemon holding it all under an
+ *                                    extra seccomp filter, a stopped child): made=...
+ *   probe find                       what a run finds of it: one key=value per channel
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +69,12 @@
 #include <sys/stat.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/un.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -166,6 +181,165 @@ static void status_field(const char *key)
         }
     if (f)
         fclose(f);
+}
+
+/* ---- probe leave / probe find: what one run leaves for the next ---- */
+
+#define WARM_KEY 0x4e534a57 /* SysV key "NSJW" */
+#define WARM_PORT 40123
+static const char warm_abstract[] = "\0nsjudge-warm";
+
+static void host_uid_line(void)
+{
+    FILE *f = fopen("/proc/self/uid_map", "r");
+    unsigned in, out, n;
+    while (f && fscanf(f, "%u %u %u", &in, &out, &n) == 3)
+        if (in == (unsigned)getuid())
+            printf("host_uid=%u\n", out);
+    if (f)
+        fclose(f);
+}
+
+static int unix_socket_at(const char *path, size_t len, int do_bind)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    memcpy(a.sun_path, path, len);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    socklen_t al = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int rc = do_bind ? bind(fd, (struct sockaddr *)&a, al) : connect(fd, (struct sockaddr *)&a, al);
+    if (rc == 0 && do_bind)
+        rc = listen(fd, 4);
+    if (rc < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static struct sockaddr_in warm_addr(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(WARM_PORT)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+static int cmd_leave(void)
+{
+    char made[512] = "";
+#define MADE(what, ok) strcat(made, (ok) ? what "," : "")
+    host_uid_line();
+    int fd = open("/tmp/warm-file", O_WRONLY | O_CREAT, 0666);
+    MADE("tmp", fd >= 0);
+    fd = open("/dev/shm/warm-file", O_WRONLY | O_CREAT, 0666);
+    MADE("devshm", fd >= 0);
+    fd = open("/box/warm-file", O_WRONLY | O_CREAT, 0666); /* read-only unless bound */
+    MADE("box", fd >= 0);
+    MADE("sysv_shm", shmget(WARM_KEY, 4096, IPC_CREAT | 0666) >= 0);
+    MADE("sysv_msg", msgget(WARM_KEY, IPC_CREAT | 0666) >= 0);
+    MADE("sysv_sem", semget(WARM_KEY, 1, IPC_CREAT | 0666) >= 0);
+    /* RLIMIT_MSGQUEUE is 0 in the sandbox: expected to be refused here. */
+    long mq = syscall(SYS_mq_open, "nsjudge-warm", O_RDWR | O_CREAT, 0666, NULL);
+    printf("mqueue_create=%s\n", mq >= 0 ? "ok" : ename(errno));
+    MADE("mqueue", mq >= 0);
+    /* The sockets and the rest are held by a setsid daemon. */
+    pid_t d = fork();
+    if (d == 0) {
+        setsid();
+        int abs = unix_socket_at(warm_abstract, sizeof warm_abstract - 1, 1);
+        int path = unix_socket_at("/dev/shm/warm.sock", sizeof "/dev/shm/warm.sock", 1);
+        /* TIME_WAIT: the side that closes first keeps it. */
+        struct sockaddr_in a = warm_addr();
+        int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        int tw = 0;
+        if (bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0) {
+            int c = socket(AF_INET, SOCK_STREAM, 0);
+            if (connect(c, (struct sockaddr *)&a, sizeof a) == 0) {
+                int s = accept(l, NULL, NULL);
+                close(s); /* server closes first: TIME_WAIT on 127.0.0.1:WARM_PORT */
+                usleep(20000);
+                close(c);
+                tw = 1;
+            }
+        }
+        int ino = 0;
+        while (ino < 64 && inotify_init1(0) >= 0)
+            ino++;
+        int lk = open("/etc", O_RDONLY | O_DIRECTORY);
+        int locked = lk >= 0 && flock(lk, LOCK_EX) == 0;
+        struct rlimit rl = {16, 16};
+        setrlimit(RLIMIT_NOFILE, &rl);
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = {.len = 1, .filter = &allow};
+        int filtered = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+        printf("daemon=%s%s%s%s%s%s\n", abs >= 0 ? "abstract," : "", path >= 0 ? "pathsock," : "",
+               tw ? "timewait,listen," : "", ino ? "inotify," : "", locked ? "flock," : "",
+               filtered ? "seccomp," : "");
+        fflush(stdout);
+        for (int i = 0; i < 3; i++)
+            close(i);
+        for (;;)
+            pause();
+    }
+    pid_t st = fork();
+    if (st == 0) {
+        raise(SIGSTOP);
+        for (;;)
+            pause();
+    }
+    usleep(100000); /* the daemon's line first */
+    printf("made=%s\n", made);
+    return 0;
+#undef MADE
+}
+
+static int cmd_find(void)
+{
+    host_uid_line();
+    printf("tmp=%s\n", access("/tmp/warm-file", F_OK) == 0 ? "found" : "absent");
+    printf("devshm=%s\n", access("/dev/shm/warm-file", F_OK) == 0 ? "found" : "absent");
+    printf("box=%s\n", access("/box/warm-file", F_OK) == 0 ? "found" : "absent");
+    printf("sysv_shm=%s\n", shmget(WARM_KEY, 0, 0) >= 0 ? "found" : ename(errno));
+    printf("sysv_msg=%s\n", msgget(WARM_KEY, 0) >= 0 ? "found" : ename(errno));
+    printf("sysv_sem=%s\n", semget(WARM_KEY, 0, 0) >= 0 ? "found" : ename(errno));
+    printf("mqueue=%s\n", syscall(SYS_mq_open, "nsjudge-warm", O_RDONLY, 0, NULL) >= 0 ? "found" : ename(errno));
+    printf("abstract=%s\n", unix_socket_at(warm_abstract, sizeof warm_abstract - 1, 0) >= 0 ? "found" : ename(errno));
+    printf("pathsock=%s\n",
+           unix_socket_at("/dev/shm/warm.sock", sizeof "/dev/shm/warm.sock", 0) >= 0 ? "found" : ename(errno));
+    /* Without SO_REUSEADDR a TIME_WAIT or a listener on the port refuses the bind. */
+    struct sockaddr_in a = warm_addr();
+    int b = socket(AF_INET, SOCK_STREAM, 0);
+    printf("tcp_bind=%s\n", bind(b, (struct sockaddr *)&a, sizeof a) == 0 ? "ok" : ename(errno));
+    close(b);
+    int tcp = -1;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        tcp++;
+    if (f)
+        fclose(f);
+    printf("tcp_sockets=%d\n", tcp);
+    int ino = 0;
+    while (ino < 64 && inotify_init1(0) >= 0)
+        ino++;
+    printf("inotify=%d\n", ino);
+    int lk = open("/etc", O_RDONLY | O_DIRECTORY);
+    printf("flock=%s\n", lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 ? "ok" : ename(errno));
+    int procs = 0;
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d));)
+        procs += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+    if (d)
+        closedir(d);
+    printf("processes=%d\n", procs);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    printf("nofile=%llu\n", (unsigned long long)rl.rlim_cur);
+    status_field("Seccomp_filters");
+    printf("env_WARM=%s\n", getenv("WARM") ? getenv("WARM") : "absent");
+    return 0;
 }
 
 static int cmd_status(void)
@@ -663,6 +837,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(c, "status"))
         return cmd_status();
+    if (!strcmp(c, "leave"))
+        return cmd_leave();
+    if (!strcmp(c, "find"))
+        return cmd_find();
     if (!strcmp(c, "fds"))
         return list_dir("/proc/self/fd", 0);
     if (!strcmp(c, "pids"))

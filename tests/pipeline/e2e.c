@@ -278,7 +278,8 @@ long e2e_jint(const json_t *o, const char *k)
 /* Processes in one of the worker's run cgroups with the sandbox's uids
  * (the default slots: 100000 + 2N is a sandbox's init, + 2N + 1 what it
  * runs); with kill_inits the inits among them are SIGKILLed and counted. */
-static int sandboxes_of(pid_t worker, bool kill_inits)
+/* which: 0 every sandbox process, 1 the programs' (odd ids), 2 the inits' (even ids). */
+static int sandboxes_of(pid_t worker, bool kill_inits, int which)
 {
     char mark[32];
     snprintf(mark, sizeof mark, "/run-%d-", (int)worker);
@@ -294,7 +295,7 @@ static int sandboxes_of(pid_t worker, bool kill_inits)
         char *uid = strstr(t, "\nUid:");
         unsigned u = 0;
         bool wanted = uid && sscanf(uid + 5, "%u", &u) == 1 && u >= 100000 && u < 100000 + 2 * 64 &&
-                      (u % 2 == 0 || !kill_inits);
+                      (u % 2 == 0 || !kill_inits) && (which == 0 || (which == 1) == (u % 2 == 1));
         free(t);
         if (!wanted)
             continue;
@@ -314,12 +315,22 @@ static int sandboxes_of(pid_t worker, bool kill_inits)
 
 int e2e_sandbox_processes_of(pid_t worker)
 {
-    return sandboxes_of(worker, false);
+    return sandboxes_of(worker, false, 0);
+}
+
+int e2e_program_processes_of(pid_t worker)
+{
+    return sandboxes_of(worker, false, 1);
+}
+
+int e2e_init_processes_of(pid_t worker)
+{
+    return sandboxes_of(worker, false, 2);
 }
 
 void e2e_kill_sandboxes_of(pid_t worker)
 {
-    sandboxes_of(worker, true);
+    sandboxes_of(worker, true, 0);
     double end = e2e_now_s() + 5;
     while (e2e_now_s() < end && e2e_sandbox_processes_of(worker) > 0)
         e2e_sleep_ms(50);

@@ -1,0 +1,305 @@
+/* Warm slots: a long-lived caller's runs prepared ahead, torn down behind.
+ *
+ * With opts.warm, every thread that calls nsj_run() gets a warm slot of its
+ * own the first time (a pthread key; freed when the thread exits): a slot
+ * held for the thread's life, and a preparer thread that keeps one run
+ * prepared for it (run_prepare: cgroup, namespaces, maps, /dev, lo, and in
+ * init the rootfs's overlay, /dev and /proc) for the rootfs and limits of
+ * the thread's last run, and tears down finished runs after their results
+ * were handed back. What is made per run and what is kept is the table in
+ * launch.c's theory of operation.
+ *
+ * nsj_run then only plans the spec into the prepared run's shared mapping,
+ * sends sync 1b and supervises; the preparer starts on the next run at
+ * once, while this one executes. A run whose rootfs differs from the
+ * prepared one, whose spec does not fit the prepared arena, or that finds
+ * no prepared run (the preparation failed) runs cold in the same slot. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+
+/* A prepared run's arena: sources and file names of any ordinary
+ * submission fit; its pages are made only as used (MAP_NORESERVE). */
+#define WARM_ARENA (16u << 20)
+
+typedef struct warm_slot {
+    nsj_sandbox_t *sb;
+    pid_t pid;                 /* the process it belongs to (see warm_slot_get) */
+    slot_t slot;
+    pthread_t preparer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    run_t *ready;              /* prepared, waiting for its spec */
+    int preparing;             /* the preparer is making one now */
+    int failed;                /* the last preparation failed: none until asked again */
+    char failure[512];         /* why */
+    int failure_errno;
+    run_t *done;               /* finished or unwanted runs to tear down */
+    char rootfs[PATH_MAX];     /* what the next run is prepared for: the last run's */
+    nsj_limits_t limits;
+    int want;                  /* rootfs/limits set and a run should be kept ready */
+    int running;               /* a run is being set up: preparing now would compete with it */
+    int stop;
+    unsigned gen;              /* run numbers (cgroup names) */
+} warm_slot_t;
+
+static void push_done(warm_slot_t *w, run_t *r)
+{
+    r->next = w->done;
+    w->done = r;
+}
+
+static void teardown(run_t *r)
+{
+    char msg[512];
+    /* A cgroup that cannot be emptied is left to the sweep's next pass; the
+     * run it belonged to has its result already. Say so where an operator
+     * looks (the daemons' stderr is their journal). */
+    if (run_teardown(r, msg, sizeof msg) < 0)
+        fprintf(stderr, "nsjudge: warm slot teardown: %s\n", msg);
+}
+
+/* The run's set-up is over (sync 4): its program runs under its CPU
+ * bandwidth limit, and the next run can be prepared beside it. */
+static void set_up_done(void *ud)
+{
+    warm_slot_t *w = ud;
+    pthread_mutex_lock(&w->mu);
+    w->running = 0;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *preparer_main(void *arg)
+{
+    warm_slot_t *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        if (!w->stop && w->want && !w->ready && !w->failed && !w->running) {
+            char rootfs[PATH_MAX];
+            nsj_limits_t limits = w->limits;
+            snprintf(rootfs, sizeof rootfs, "%s", w->rootfs);
+            unsigned gen = w->gen++;
+            w->preparing = 1;
+            pthread_mutex_unlock(&w->mu);
+            run_t *r = run_new(w->sb, WARM_ARENA, 1);
+            int rc = -1;
+            if (r) {
+                r->slot = w->slot;
+                r->gen = gen;
+                rc = run_prepare(r, rootfs, &limits);
+            }
+            pthread_mutex_lock(&w->mu);
+            w->preparing = 0;
+            if (rc == 0 && strcmp(rootfs, w->rootfs) == 0 && !w->stop)
+                w->ready = r;
+            else if (r)
+                push_done(w, r);
+            w->failed = rc < 0;
+            if (rc < 0) {
+                snprintf(w->failure, sizeof w->failure, "warm slot: prepare a run: %.400s", r ? r->msg : "out of memory");
+                w->failure_errno = r ? r->msg_errno : ENOMEM;
+            }
+            pthread_cond_broadcast(&w->cv);
+            continue;
+        }
+        if (w->done && !w->running) {
+            run_t *r = w->done;
+            w->done = r->next;
+            pthread_mutex_unlock(&w->mu);
+            teardown(r);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        if (w->stop)
+            break;
+        pthread_cond_wait(&w->cv, &w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void warm_slot_free(void *arg)
+{
+    warm_slot_t *w = arg;
+    if (w->pid != getpid())
+        return; /* a forked child's copy: its parent's to free */
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    if (w->ready)
+        push_done(w, w->ready), w->ready = NULL;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->preparer, NULL);
+    slot_release(&w->slot);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static warm_slot_t *warm_slot_get(nsj_sandbox_t *sb, nsj_error_t *err)
+{
+    warm_slot_t *w = pthread_getspecific(sb->warm_key);
+    /* A child forked by this thread inherits the pointer but neither the
+     * preparer thread nor the prepared run's children, and shares the
+     * slot's lock: it gets a warm slot of its own (the copy is left alone). */
+    if (w && w->pid == getpid())
+        return w;
+    w = calloc(1, sizeof *w);
+    if (!w) {
+        nsj_error_set(err, ENOMEM, "warm slot");
+        return NULL;
+    }
+    w->sb = sb;
+    w->pid = getpid();
+    /* Only a slot free now: a thread that finds none runs cold (waiting for
+     * a slot run by run) rather than hold one idle that a run elsewhere
+     * waits for. */
+    if (slot_acquire_within(&sb->slots, 0, &w->slot, err) < 0) {
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    int e = pthread_create(&w->preparer, NULL, preparer_main, w);
+    if (e) {
+        slot_release(&w->slot);
+        free(w);
+        nsj_error_set(err, e, "warm slot: start its preparer thread");
+        return NULL;
+    }
+    pthread_setspecific(sb->warm_key, w);
+    return w;
+}
+
+/* A run that found nothing prepared for it: made and removed here, in the
+ * warm slot, as a cold run. */
+static int run_cold_in_slot(warm_slot_t *w, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
+{
+    run_t *r = run_new(w->sb, run_spec_bytes(spec), 0);
+    if (!r) {
+        res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
+        snprintf(res->message, sizeof res->message, "out of memory");
+        return -1;
+    }
+    r->slot = w->slot;
+    pthread_mutex_lock(&w->mu);
+    r->gen = w->gen++;
+    pthread_mutex_unlock(&w->mu);
+    int rc = -1;
+    if (run_plan(r, spec) == 0 && run_prepare(r, spec->rootfs, &spec->limits) == 0)
+        rc = run_execute(r);
+    if (run_remove_cgroup(r) < 0)
+        rc = -1;
+    rc = run_result(r, rc, res, retry);
+    run_teardown(r, NULL, 0);
+    return rc;
+}
+
+int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry)
+{
+    nsj_result_init(res);
+    *retry = 0;
+    nsj_error_t err;
+    warm_slot_t *w = warm_slot_get(sb, &err);
+    if (!w)
+        return run_cold(sb, spec, res, retry);
+    run_t *r = NULL;
+    int same = spec->rootfs && strcmp(spec->rootfs, w->rootfs) == 0;
+    pthread_mutex_lock(&w->mu);
+    /* One being prepared (or about to be) for this rootfs is nearer than a cold run. */
+    while (same && w->want && !w->ready && !w->failed)
+        pthread_cond_wait(&w->cv, &w->mu);
+    if (w->ready && same && run_spec_bytes(spec) <= w->ready->arena_cap - w->ready->arena_used)
+        r = w->ready;
+    else if (w->ready)
+        push_done(w, w->ready); /* prepared for another rootfs (or too small): unwanted */
+    w->ready = NULL;
+    /* The next run is prepared for this one's rootfs and limits, starting now. */
+    if (spec->rootfs && strlen(spec->rootfs) < sizeof w->rootfs) {
+        snprintf(w->rootfs, sizeof w->rootfs, "%s", spec->rootfs);
+        w->limits = spec->limits;
+        w->want = 1;
+    }
+    w->failed = 0;
+    w->running = 1;
+    pthread_mutex_unlock(&w->mu);
+    if (!r) {
+        int rc = run_cold_in_slot(w, spec, res, retry);
+        set_up_done(w);
+        return rc;
+    }
+
+    int rc = -1;
+    r->on_exec = set_up_done;
+    r->on_exec_ud = w;
+    if (run_plan(r, spec) == 0)
+        rc = run_execute(r);
+    rc = run_result(r, rc, res, retry);
+    /* Behind the result: killing what is left, removing the cgroup, the
+     * mapping (the preparer does it). */
+    pthread_mutex_lock(&w->mu);
+    push_done(w, r);
+    w->running = 0; /* a run that never reached sync 4 */
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int nsj_sandbox_prepare(nsj_sandbox_t *sb, const char *rootfs, const nsj_limits_t *limits, nsj_error_t *err)
+{
+    if (!sb->warm)
+        return nsj_error_set(err, EINVAL, "warm slots are off (opts.warm)");
+    if (!rootfs || strlen(rootfs) >= PATH_MAX)
+        return nsj_error_set(err, EINVAL, "prepare: rootfs must be a path");
+    warm_slot_t *w = warm_slot_get(sb, err);
+    if (!w)
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    if (w->ready && strcmp(w->rootfs, rootfs) != 0)
+        push_done(w, w->ready), w->ready = NULL;
+    snprintf(w->rootfs, sizeof w->rootfs, "%s", rootfs);
+    w->limits = *limits;
+    w->want = 1;
+    w->failed = 0;
+    pthread_cond_broadcast(&w->cv);
+    while (!w->ready && !w->failed)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = 0;
+    if (!w->ready)
+        rc = nsj_error_set(err, w->failure_errno, "%s", w->failure);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void nsj_sandbox_release_warm(nsj_sandbox_t *sb)
+{
+    if (!sb->warm)
+        return;
+    warm_slot_t *w = pthread_getspecific(sb->warm_key);
+    pthread_setspecific(sb->warm_key, NULL);
+    if (w)
+        warm_slot_free(w);
+}
+
+int warm_init(nsj_sandbox_t *sb, nsj_error_t *err)
+{
+    int e = pthread_key_create(&sb->warm_key, warm_slot_free);
+    if (e)
+        return nsj_error_set(err, e, "warm slots: pthread_key_create");
+    return 0;
+}
+
+void warm_fini(nsj_sandbox_t *sb)
+{
+    /* The calling thread's own warm slot; other threads' went with them. */
+    nsj_sandbox_release_warm(sb);
+    pthread_key_delete(sb->warm_key);
+}

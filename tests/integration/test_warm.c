@@ -1,0 +1,265 @@
+/* Warm slots: nothing of a run survives into the next run of the same slot.
+ *
+ * One thread, one warm sandbox (opts.warm), so every run here goes through
+ * the same warm slot (each test checks that: the program's host uid is the
+ * slot's). A writer leaves state on every channel it can; the next run, a
+ * reader, must find none of it, and the cgroup's counters (peak memory, CPU
+ * time, OOM kills, pids.max refusals) must be its own. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "harness.h"
+
+static nsj_sandbox_t *warm_sb;
+
+/* The warm sandbox, made by the first test that runs (not in the group's
+ * setup: a filtered-out group must make nothing, e.g. under
+ * NSJUDGE_CGROUP_PARENT=self, where every sandbox moves its process). */
+static void need_warm_sandbox(void)
+{
+    if (warm_sb)
+        return;
+    nsj_sandbox_opts_t o = {.warm = 1};
+    const char *mode = getenv("NSJUDGE_TEST_CGROUP");
+    o.cgroup_mode = mode && !strcmp(mode, "v1") ? NSJ_CGROUP_V1 : mode && !strcmp(mode, "v2") ? NSJ_CGROUP_V2
+                                                                                                : NSJ_CGROUP_AUTO;
+    nsj_error_t err;
+    if (nsj_sandbox_new(&o, &warm_sb, &err) < 0)
+        fail_msg("warm sandbox: %s", err.msg);
+}
+
+static int warm_teardown(void **state)
+{
+    (void)state;
+    nsj_sandbox_free(warm_sb);
+    warm_sb = NULL;
+    return 0;
+}
+
+static int probe_in(nsj_result_t *res, const nsj_limits_t *lim, const char *const *envp, const char *cmd)
+{
+    const char *argv[] = {"/code/main", cmd, NULL};
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    if (lim)
+        spec.limits = *lim;
+    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
+    spec.rootfs = it.rootfs;
+    spec.files = &f;
+    spec.nfiles = 1;
+    spec.argv = argv;
+    spec.envp = envp;
+    return nsj_run(warm_sb, &spec, res);
+}
+
+static int probe_args(nsj_result_t *res, const nsj_limits_t *lim, const char *a1, const char *a2)
+{
+    const char *argv[] = {"/code/main", a1, a2, NULL};
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    if (lim)
+        spec.limits = *lim;
+    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
+    spec.rootfs = it.rootfs;
+    spec.files = &f;
+    spec.nfiles = 1;
+    spec.argv = argv;
+    return nsj_run(warm_sb, &spec, res);
+}
+
+/* The value of "key=" in out (copied into buf), or "" */
+static const char *value_of(const char *out, const char *key, char *buf, size_t cap)
+{
+    size_t n = strlen(key);
+    buf[0] = '\0';
+    for (const char *p = out; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > n && memcmp(p, key, n) == 0 && p[n] == '=') {
+            snprintf(buf, cap, "%.*s", (int)(len - n - 1), p + n + 1);
+            break;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return buf;
+}
+
+#define EXPECT_MADE(list, what)                                                      \
+    do {                                                                             \
+        if (!strstr(list, what ",")) {                                               \
+            it_dump("writer", &w);                                                   \
+            fail_msg("the writer could not leave '%s' behind (%s): the reader's "    \
+                     "finding nothing would prove nothing", what, list);             \
+        }                                                                            \
+    } while (0)
+
+static void w_nothing_survives(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    char made[512], daemon[512], uid_w[32], uid_r[32], v[64];
+    /* The writer runs with its own environment and a low nofile limit. */
+    static const char *const env_w[] = {"PATH=/usr/bin:/bin", "WARM=writer", NULL};
+    nsj_limits_t lw;
+    nsj_limits_default(&lw);
+    lw.nofile = 64;
+    nsj_result_t w, r;
+    for (int round = 0; round < 3; round++) {
+        RUN_OK(probe_in(&w, &lw, env_w, "leave"), &w);
+        EXPECT_VERDICT(&w, NSJ_VERDICT_OK);
+        value_of(w.out, "made", made, sizeof made);
+        value_of(w.out, "daemon", daemon, sizeof daemon);
+        value_of(w.out, "host_uid", uid_w, sizeof uid_w);
+        EXPECT_MADE(made, "tmp");
+        EXPECT_MADE(made, "devshm");
+        EXPECT_MADE(made, "sysv_shm");
+        EXPECT_MADE(made, "sysv_msg");
+        EXPECT_MADE(made, "sysv_sem");
+        /* POSIX message queues cannot be made at all (RLIMIT_MSGQUEUE 0). */
+        if (!strstr(made, "mqueue,"))
+            EXPECT_LINE(&w, "mqueue_create=EMFILE");
+        EXPECT_MADE(daemon, "abstract");
+        EXPECT_MADE(daemon, "pathsock");
+        EXPECT_MADE(daemon, "timewait");
+        EXPECT_MADE(daemon, "inotify");
+        EXPECT_MADE(daemon, "flock");
+        EXPECT_MADE(daemon, "seccomp");
+
+        RUN_OK(probe_in(&r, NULL, NULL, "find"), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        value_of(r.out, "host_uid", uid_r, sizeof uid_r);
+        /* The same warm slot, or this proved nothing about warm slots. */
+        if (!uid_w[0] || strcmp(uid_w, uid_r) != 0)
+            fail_msg("writer ran as host uid '%s', reader as '%s': not the same slot", uid_w, uid_r);
+        EXPECT_LINE(&r, "tmp=absent");
+        EXPECT_LINE(&r, "devshm=absent");
+        EXPECT_LINE(&r, "box=absent");
+        EXPECT_LINE(&r, "sysv_shm=ENOENT");
+        EXPECT_LINE(&r, "sysv_msg=ENOENT");
+        EXPECT_LINE(&r, "sysv_sem=ENOENT");
+        EXPECT_LINE(&r, "mqueue=ENOENT");
+        EXPECT_LINE(&r, "abstract=ECONNREFUSED");
+        EXPECT_LINE(&r, "pathsock=ENOENT");
+        EXPECT_LINE(&r, "tcp_bind=ok");      /* no TIME_WAIT, no listener on the port */
+        EXPECT_LINE(&r, "tcp_sockets=0");    /* /proc/net/tcp is empty */
+        EXPECT_LINE(&r, "inotify=16");       /* the user namespace's whole cap, none held */
+        EXPECT_LINE(&r, "flock=ok");
+        EXPECT_LINE(&r, "processes=1");      /* no daemon, no stopped child: itself */
+        EXPECT_LINE(&r, "nofile=256");       /* the spec's rlimits, not the writer's */
+        EXPECT_LINE(&r, "env_WARM=absent");
+        if (strcmp(value_of(r.out, "Seccomp_filters", v, sizeof v), "1") != 0)
+            fail_msg("the reader runs under %s seccomp filters, not 1", v);
+        nsj_result_free(&w);
+        nsj_result_free(&r);
+    }
+}
+
+/* The cgroup's counters are the run's own: a reader after a writer that
+ * peaked, burnt CPU, forked into pids.max and was OOM-killed. */
+static void w_cgroup_counters_fresh(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    nsj_result_t w, r;
+    char uid_w[32], uid_r[32];
+    for (int kind = 0; kind < 4; kind++) {
+        nsj_limits_t l;
+        nsj_limits_default(&l);
+        l.wall_ms = 60000;
+        l.cpu_ms = 60000;
+        nsj_result_t idw;
+        RUN_OK(probe_args(&idw, NULL, "ids", "0"), &idw);
+        value_of(idw.out, "host_uid", uid_w, sizeof uid_w);
+        nsj_result_free(&idw);
+        int rc;
+        switch (kind) {
+        case 0: /* a high peak */
+            rc = probe_args(&w, &l, "memhog", "160");
+            break;
+        case 1: /* CPU time */
+            l.cpu_ms = 1000;
+            l.cpu_millis = 1000;
+            rc = probe_args(&w, &l, "spin", "1");
+            break;
+        case 2: /* pids.max refusals */
+            l.pids = 8;
+            l.wall_ms = 2000; /* reaches pids.max within it even emulated (300 ms did not) */
+            rc = probe_args(&w, &l, "forkbomb", NULL);
+            break;
+        default: /* an OOM kill */
+            l.memory_bytes = 48 << 20;
+            rc = probe_args(&w, &l, "memhog", "200");
+            break;
+        }
+        (void)rc;
+        if (kind == 0)
+            assert_true(w.memory_kb >= 150 * 1024);
+        if (kind == 1)
+            assert_true(w.cpu_ms >= 1000);
+        if (kind == 2)
+            EXPECT_EVIDENCE(&w, "pids.events max=");
+        if (kind == 3)
+            EXPECT_VERDICT(&w, NSJ_VERDICT_MEMORY_LIMIT);
+        /* The reader: the same limits as any run, so its cgroup is the prepared one. */
+        RUN_OK(probe_args(&r, NULL, "ids", "0"), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        value_of(r.out, "host_uid", uid_r, sizeof uid_r);
+        if (!uid_w[0] || strcmp(uid_w, uid_r) != 0)
+            fail_msg("runs as host uid '%s' then '%s': not the same slot", uid_w, uid_r);
+        /* Evidence, not absolute times: the reader's CPU is far below the
+         * spinning writer's (an emulated guest spends ~200 ms on a trivial run). */
+        if (r.memory_kb >= 32 * 1024 || (kind == 1 && r.cpu_ms * 2 >= w.cpu_ms) || strstr(r.evidence, "oom") ||
+            strstr(r.evidence, "pids.events")) {
+            it_dump("reader", &r);
+            fail_msg("after writer %d the reader has peak %llu KiB, cpu %llu ms, evidence '%s'", kind,
+                     (unsigned long long)r.memory_kb, (unsigned long long)r.cpu_ms, r.evidence);
+        }
+        nsj_result_free(&w);
+        nsj_result_free(&r);
+    }
+}
+
+/* Set-up failures of a warm run are reported like a cold run's, and the
+ * slot serves the next run. */
+static void w_bad_spec_then_good(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    nsj_result_t r;
+    const char *argv[] = {"/code/main", "hello", NULL};
+    nsj_run_spec_t spec;
+    nsj_run_spec_init(&spec);
+    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
+    spec.rootfs = it.rootfs;
+    spec.files = &f;
+    spec.nfiles = 1;
+    spec.argv = argv;
+    spec.cwd = "/does/not/exist";
+    assert_true(nsj_run(warm_sb, &spec, &r) < 0);
+    assert_int_equal(r.verdict, NSJ_VERDICT_INTERNAL_ERROR);
+    assert_non_null(strstr(r.message, "chdir"));
+    nsj_result_free(&r);
+    spec.cwd = NULL;
+    RUN_OK(nsj_run(warm_sb, &spec, &r), &r);
+    EXPECT_LINE(&r, "hello");
+    nsj_result_free(&r);
+    /* Released: nothing of the slot's left on the host. */
+    nsj_sandbox_release_warm(warm_sb);
+    it_settle(); /* the shared sandbox's warm slot, when it has warm slots too */
+    assert_int_equal(it_count_sandbox_processes(), 0);
+    assert_int_equal(it_count_run_cgroups(), 0);
+}
+
+int it_run_warm_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(w_nothing_survives),
+        cmocka_unit_test(w_cgroup_counters_fresh),
+        cmocka_unit_test(w_bad_spec_then_good),
+    };
+    return cmocka_run_group_tests_name("warm slots: nothing survives into the next run", tests, NULL,
+                                       warm_teardown);
+}
