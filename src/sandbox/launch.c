@@ -657,6 +657,10 @@ static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
         snprintf(msg, cap, "argv[0] must be an absolute path inside the rootfs");
         return -1;
     }
+    if (s->program_stdin_fd >= 0 && (s->stdin_fd >= 0 || s->stdin_data)) {
+        snprintf(msg, cap, "program_stdin_fd excludes stdin_fd and stdin_data");
+        return -1;
+    }
     for (size_t i = 0; i < s->nbinds; i++) {
         const nsj_bind_t *b = &s->binds[i];
         char p[4096];
@@ -710,6 +714,7 @@ void nsj_run_spec_init(nsj_run_spec_t *spec)
     nsj_limits_default(&spec->limits);
     spec->stdin_fd = -1;
     spec->cancel_fd = -1;
+    spec->program_stdin_fd = spec->program_stdout_fd = -1;
 }
 
 /* Errors that say the host was short of something for a moment (a slot, a
@@ -806,23 +811,39 @@ static int run_once(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t 
         set_msg(r, "setsockopt SO_PASSCRED: %s", strerror(errno));
         goto done;
     }
-    if (pipe2(p_in, O_CLOEXEC) < 0) {
+    /* The program's own stdin/stdout (nsj_run_pair): a copy of the
+     * caller's fd, closed here once init holds its own. */
+    if (spec->program_stdin_fd >= 0) {
+        if ((r->in_r = fcntl(spec->program_stdin_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+            set_msg(r, "dup program stdin: %s", strerror(errno));
+            goto done;
+        }
+    } else if (pipe2(p_in, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         goto done;
+    } else {
+        r->in_r = p_in[0], r->in_w = p_in[1];
     }
-    r->in_r = p_in[0], r->in_w = p_in[1];
-    if (pipe2(p_out, O_CLOEXEC) < 0) {
+    if (spec->program_stdout_fd >= 0) {
+        if ((r->out_w = fcntl(spec->program_stdout_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+            set_msg(r, "dup program stdout: %s", strerror(errno));
+            goto done;
+        }
+    } else if (pipe2(p_out, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         goto done;
+    } else {
+        r->out.fd = p_out[0], r->out_w = p_out[1];
     }
-    r->out.fd = p_out[0], r->out_w = p_out[1];
     if (pipe2(p_err, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         goto done;
     }
     r->err.fd = p_err[0], r->err_w = p_err[1];
-    fcntl(r->in_w, F_SETFL, O_NONBLOCK);
-    fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
+    if (r->in_w >= 0)
+        fcntl(r->in_w, F_SETFL, O_NONBLOCK);
+    if (r->out.fd >= 0)
+        fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
     fcntl(r->err.fd, F_SETFL, O_NONBLOCK);
 
     /* 2. clone. */

@@ -212,6 +212,8 @@ static void take_listener(run_t *r, pid_t sender, int fdnum)
         return;
     }
     run_trace(r, "sync 4: program about to execve");
+    if (r->spec->on_exec)
+        r->spec->on_exec(r->spec->ud);
 }
 
 static void handle_sync(run_t *r)

@@ -987,6 +987,8 @@ int main(int argc, char **argv)
     failed += it_run_isolation_tests(portable);
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
+    if (!portable)
+        failed += it_run_interactive_tests();
     it_global_teardown();
     return failed ? 1 : 0;
 }

@@ -1,0 +1,180 @@
+/* Interactive runs (nsjudge/pair.h): two sandboxes joined by two pipes.
+ *
+ *   interactor thread                         caller's thread
+ *   -----------------                         ---------------
+ *   nsj_run(interactor)                       wait: interactor at execve,
+ *     stdin = c2i read end                      or ended
+ *     stdout = i2c write end                  nsj_run(contestant)
+ *     on_exec: wake the caller ------------>    stdin = i2c read end
+ *   close its ends; note the time;              stdout = c2i write end
+ *   ended with exit code != 0:                  cancel_fd = stop pipe
+ *     write the stop pipe ----------------->  close its ends; note the time
+ *                                             join
+ *
+ * No supervisor reads or writes the exchange: the programs block on each
+ * other only in the kernel's pipes, so nothing either does can wedge a
+ * supervisor, and every way the exchange can stall (both reading, both
+ * writing into full pipes) ends at a limit: the contestant's wall clock
+ * first (the interactor is given a longer one). Each side's copy of its
+ * pipe ends is closed only once its sandbox ended: the other side's EOF or
+ * EPIPE then comes strictly after that end, which is what makes
+ * interactor_first mean "ended first, and not because of the other".
+ *
+ * The contestant starts only once the interactor is about to execve, so
+ * that a slow interactor set-up (a slot wait on a busy host) is never on
+ * the contestant's wall clock. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "nsjudge/pair.h"
+
+typedef struct pair_run {
+    nsj_sandbox_t *sb;
+    nsj_run_spec_t ispec;
+    nsj_pair_result_t *res;
+    int c2i[2], i2c[2], stop[2];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int interactor_started, interactor_done, contestant_done;
+    uint64_t interactor_end_ns, contestant_end_ns;
+} pair_run_t;
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void on_interactor_exec(void *ud)
+{
+    pair_run_t *p = ud;
+    pthread_mutex_lock(&p->mu);
+    p->interactor_started = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Exit code 0 is the only way an interactor lets the contestant finish. */
+static int interactor_let_go(const nsj_pair_result_t *res)
+{
+    return res->rc_interactor == 0 && res->interactor.verdict == NSJ_VERDICT_OK;
+}
+
+static void *interactor_main(void *arg)
+{
+    pair_run_t *p = arg;
+    p->res->rc_interactor = nsj_run(p->sb, &p->ispec, &p->res->interactor);
+    close_fd(&p->c2i[0]);
+    close_fd(&p->i2c[1]);
+    pthread_mutex_lock(&p->mu);
+    p->interactor_end_ns = util_now_ns();
+    p->interactor_done = 1;
+    if (!interactor_let_go(p->res) && !p->contestant_done) {
+        char one = 1;
+        if (write(p->stop[1], &one, 1) < 0) {
+            /* a pipe of our own, empty: cannot be full; nothing to do */
+        }
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int refuse(nsj_pair_result_t *res, const char *why)
+{
+    res->rc_interactor = res->rc_contestant = -1;
+    res->interactor.verdict = res->contestant.verdict = NSJ_VERDICT_INTERNAL_ERROR;
+    snprintf(res->interactor.message, sizeof res->interactor.message, "interactive run: %s", why);
+    snprintf(res->contestant.message, sizeof res->contestant.message, "interactive run: %s", why);
+    return -1;
+}
+
+static int stdio_given(const nsj_run_spec_t *s)
+{
+    return s->stdin_fd >= 0 || s->stdin_data || s->program_stdin_fd >= 0 || s->program_stdout_fd >= 0;
+}
+
+int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    nsj_result_init(&res->contestant);
+    nsj_result_init(&res->interactor);
+    if (stdio_given(&spec->contestant) || stdio_given(&spec->interactor))
+        return refuse(res, "stdin and stdout are the pipes between the two programs");
+
+    pair_run_t p = {.sb = sb, .res = res, .c2i = {-1, -1}, .i2c = {-1, -1}, .stop = {-1, -1}};
+    if (pipe2(p.c2i, O_CLOEXEC) < 0 || pipe2(p.i2c, O_CLOEXEC) < 0 || pipe2(p.stop, O_CLOEXEC | O_NONBLOCK) < 0) {
+        char why[128];
+        snprintf(why, sizeof why, "pipe: %s", strerror(errno));
+        for (int i = 0; i < 2; i++)
+            close_fd(&p.c2i[i]), close_fd(&p.i2c[i]), close_fd(&p.stop[i]);
+        return refuse(res, why);
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+
+    p.ispec = spec->interactor;
+    p.ispec.program_stdin_fd = p.c2i[0];
+    p.ispec.program_stdout_fd = p.i2c[1];
+    p.ispec.on_output = NULL;
+    p.ispec.on_exec = on_interactor_exec;
+    p.ispec.ud = &p;
+
+    pthread_t th;
+    int e = pthread_create(&th, NULL, interactor_main, &p);
+    if (e != 0) {
+        char why[128];
+        snprintf(why, sizeof why, "thread for the interactor: %s", strerror(e));
+        for (int i = 0; i < 2; i++)
+            close_fd(&p.c2i[i]), close_fd(&p.i2c[i]), close_fd(&p.stop[i]);
+        pthread_mutex_destroy(&p.mu);
+        pthread_cond_destroy(&p.cv);
+        return refuse(res, why);
+    }
+
+    pthread_mutex_lock(&p.mu);
+    while (!p.interactor_started && !p.interactor_done)
+        pthread_cond_wait(&p.cv, &p.mu);
+    int run_contestant = !p.interactor_done || interactor_let_go(res);
+    pthread_mutex_unlock(&p.mu);
+
+    if (run_contestant) {
+        nsj_run_spec_t cs = spec->contestant;
+        cs.program_stdin_fd = p.i2c[0];
+        cs.program_stdout_fd = p.c2i[1];
+        cs.cancel_fd = p.stop[0];
+        res->contestant_ran = 1;
+        res->rc_contestant = nsj_run(sb, &cs, &res->contestant);
+    }
+    close_fd(&p.i2c[0]);
+    close_fd(&p.c2i[1]);
+    pthread_mutex_lock(&p.mu);
+    p.contestant_end_ns = util_now_ns();
+    p.contestant_done = 1;
+    pthread_mutex_unlock(&p.mu);
+
+    pthread_join(th, NULL);
+    /* The stop pipe holds a byte only if the interactor asked to stop the
+     * contestant before the contestant's sandbox ended. */
+    char b;
+    res->contestant_stopped = res->contestant_ran && read(p.stop[0], &b, 1) == 1;
+    res->interactor_first = p.interactor_end_ns < p.contestant_end_ns;
+    close_fd(&p.stop[0]);
+    close_fd(&p.stop[1]);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    return res->rc_contestant < 0 || res->rc_interactor < 0 ? -1 : 0;
+}
+
+void nsj_pair_result_free(nsj_pair_result_t *res)
+{
+    nsj_result_free(&res->contestant);
+    nsj_result_free(&res->interactor);
+}

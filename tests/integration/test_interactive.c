@@ -1,0 +1,341 @@
+/* Interactive runs (nsj_run_pair) on the real kernel: a contestant and an
+ * interactor (both the static payload tests/payloads/interact.c) in two
+ * sandboxes joined by pipes. Each test asserts the outcome of both sides,
+ * the order they ended in, the verdict interact_decide draws from them,
+ * and that nothing of either sandbox is left. Wall-clock bounds are only
+ * upper bounds with wide slack: they show that no shape of the exchange
+ * wedges the pair. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "harness.h"
+#include "judge/interact.h"
+#include "nsjudge/pair.h"
+
+static char *payload;
+static size_t payload_len;
+static char payload_missing[600];
+
+/* The contestant's limits: 1 s of CPU, 2 s of wall clock (the exchange's). */
+static nsj_limits_t contestant_limits(void)
+{
+    nsj_limits_t l;
+    nsj_limits_default(&l);
+    l.cpu_ms = 1000;
+    l.wall_ms = 2000;
+    l.cpu_millis = 1000;
+    return l;
+}
+
+/* The interactor's: longer than the contestant's wall clock. */
+static nsj_limits_t interactor_limits(void)
+{
+    nsj_limits_t l;
+    nsj_limits_default(&l);
+    l.cpu_ms = 2000;
+    l.wall_ms = 8000;
+    l.cpu_millis = 1000;
+    return l;
+}
+
+typedef struct shape {
+    nsj_pair_result_t pr;
+    interact_outcome_t out;
+    uint64_t elapsed_ms;
+} shape_t;
+
+static void dump(const shape_t *s)
+{
+    fprintf(stderr, "  decided: %s (%s)\n  interactor_first=%d contestant_ran=%d contestant_stopped=%d elapsed=%llu ms\n",
+            core_status_name(s->out.status), s->out.evidence, s->pr.interactor_first, s->pr.contestant_ran,
+            s->pr.contestant_stopped, (unsigned long long)s->elapsed_ms);
+    it_dump("contestant", &s->pr.contestant);
+    it_dump("interactor", &s->pr.interactor);
+}
+
+#define EXPECT_STATUS(s, st)                                                                                 \
+    do {                                                                                                     \
+        if ((s)->out.status != (st)) {                                                                       \
+            dump(s);                                                                                         \
+            fail_msg("status %s, expected %s", core_status_name((s)->out.status), core_status_name(st));     \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT(s, cond)                          \
+    do {                                         \
+        if (!(cond)) {                           \
+            dump(s);                             \
+            fail_msg("expected: %s", #cond);     \
+        }                                        \
+    } while (0)
+
+static void run_shape(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
+                      const nsj_limits_t *cl)
+{
+    REQUIRE(it.sb != NULL && payload, "%s", it.sb ? payload_missing : it.unavailable);
+    static const char secret[] = "777777777\n";
+    nsj_file_t ifiles[] = {
+        {.name = "main", .data = payload, .len = payload_len, .mode = 0755},
+        {.name = "input.txt", .data = secret, .len = strlen(secret), .mode = 0644},
+    };
+    nsj_file_t cfile = {.name = "main", .data = payload, .len = payload_len, .mode = 0755};
+    const char *iargv[] = {"/code/main", imode, "/code/input.txt", "/tmp/output.txt", "/code/input.txt", NULL};
+    const char *cargv[] = {"/code/main", cmode, NULL};
+    nsj_pair_spec_t spec;
+    nsj_run_spec_init(&spec.interactor);
+    nsj_run_spec_init(&spec.contestant);
+    spec.interactor.rootfs = spec.contestant.rootfs = it.rootfs;
+    spec.interactor.files = ifiles;
+    spec.interactor.nfiles = 2;
+    spec.interactor.argv = iargv;
+    spec.interactor.limits = il ? *il : interactor_limits();
+    spec.contestant.files = &cfile;
+    spec.contestant.nfiles = 1;
+    spec.contestant.argv = cargv;
+    spec.contestant.limits = cl ? *cl : contestant_limits();
+    uint64_t t0 = util_now_ns();
+    int rc = nsj_run_pair(it.sb, &spec, &s->pr);
+    s->elapsed_ms = (util_now_ns() - t0) / 1000000;
+    interact_decide(&s->pr, &s->out);
+    if (rc < 0 && s->out.status != CORE_STATUS_INTERNAL_ERROR) {
+        dump(s);
+        fail_msg("nsj_run_pair failed without an internal_error verdict");
+    }
+    /* Nothing of either sandbox is left, whatever the shape. */
+    EXPECT(s, it_count_sandbox_processes() == 0);
+    EXPECT(s, it_count_run_cgroups() == 0);
+    /* Generous: the slowest shape ends at the interactor's 8 s wall limit. */
+    EXPECT(s, s->elapsed_ms < 60000);
+}
+
+static void i_accept(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "cguess", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_PASSED);
+    EXPECT(&s, s.pr.contestant.verdict == NSJ_VERDICT_OK && s.pr.interactor.verdict == NSJ_VERDICT_OK);
+    /* The interactor read the test's input file and wrote its output path. */
+    EXPECT(&s, strstr(s.pr.interactor.err, "ok: found in") != NULL);
+    EXPECT(&s, strstr(s.out.evidence, "ok: found in") != NULL);
+    EXPECT(&s, !s.pr.contestant_stopped);
+    nsj_pair_result_free(&s.pr);
+}
+
+static void i_wrong_answer(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "cwrong", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_FAILED);
+    EXPECT(&s, s.pr.interactor.exit_code == INTERACT_EXIT_WA);
+    EXPECT(&s, strstr(s.out.evidence, "wrong answer: 0 is not the number") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The interactor rejects the first query and exits; the contestant, still
+ * writing, dies of SIGPIPE (or is stopped): wrong answer, not its crash. */
+static void i_reject_early(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "ireject", "cspam", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_FAILED);
+    EXPECT(&s, s.pr.interactor_first);
+    EXPECT(&s, s.pr.contestant.signal == SIGPIPE || s.pr.contestant_stopped);
+    EXPECT(&s, strstr(s.out.evidence, "rejected at the first query") != NULL);
+    fprintf(stderr, "  [ reject early: the contestant ended by %s ]\n",
+            s.pr.contestant.signal == SIGPIPE ? "SIGPIPE" : "being stopped");
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The interactor accepts at the first query and exits 0, so the contestant
+ * is left to end on its own: still writing, it gets EPIPE (SIGPIPE) once
+ * the interactor's sandbox is gone. That output went nowhere: passed. */
+static void i_accept_then_sigpipe(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iaccept", "cspam", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_PASSED);
+    EXPECT(&s, s.pr.interactor_first && !s.pr.contestant_stopped);
+    EXPECT(&s, s.pr.contestant.signal == SIGPIPE);
+    EXPECT(&s, strstr(s.out.evidence, "SIGPIPE") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The contestant crashes while the interactor waits for a query: the
+ * interactor then sees EOF (exit 8), but the crash came first. */
+static void i_contestant_crash(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "ccrash", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_RUNTIME_ERROR);
+    EXPECT(&s, s.pr.contestant.signal == SIGSEGV);
+    EXPECT(&s, !s.pr.interactor_first);
+    EXPECT(&s, s.pr.interactor.exit_code == INTERACT_EXIT_UNEXPECTED_EOF);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The contestant burns CPU while the interactor waits. */
+static void i_contestant_cpu_limit(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "cspin", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_CPU);
+    EXPECT(&s, !s.pr.interactor_first);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* Deadlock: both sides read, each waiting for the other to speak. The
+ * contestant's wall clock (the exchange's) ends it. */
+static void i_deadlock_both_read(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "cread", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_WALL);
+    EXPECT(&s, s.pr.contestant.cpu_ms < 500);
+    EXPECT(&s, s.pr.interactor.exit_code == INTERACT_EXIT_UNEXPECTED_EOF);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* Deadlock: both write 1 MiB into a 64 KiB pipe the other never reads. */
+static void i_deadlock_both_fill(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iflood", "cflood", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_WALL);
+    EXPECT(&s, !s.pr.interactor_first);
+    /* The interactor, blocked writing, got EPIPE/SIGPIPE once the
+     * contestant's sandbox was gone: a consequence, not its failure. */
+    EXPECT(&s, !s.out.interactor_failed);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The contestant exits at once without a word: the interactor sees EOF. */
+static void i_contestant_exits_early(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iguess", "cexit", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_FAILED);
+    EXPECT(&s, s.pr.contestant.verdict == NSJ_VERDICT_OK);
+    EXPECT(&s, s.pr.interactor.exit_code == INTERACT_EXIT_UNEXPECTED_EOF);
+    EXPECT(&s, strstr(s.out.evidence, "unexpected EOF") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The interactor only reads (never answers) and the contestant waits for an
+ * answer after its query: the contestant's wall clock ends it. */
+static void i_interactor_never_answers(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "iread", "cguess", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_WALL);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* Interactor failures are internal_error naming the interactor. */
+static void i_interactor_crash(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "icrash", "cguess", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_INTERNAL_ERROR);
+    EXPECT(&s, s.out.interactor_failed);
+    EXPECT(&s, s.pr.interactor.signal == SIGSEGV);
+    EXPECT(&s, strstr(s.out.evidence, "interactor failed: signal SEGV") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+static void i_interactor_exit_3(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape(&s, "ifail", "cguess", NULL, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_INTERNAL_ERROR);
+    EXPECT(&s, s.out.interactor_failed);
+    EXPECT(&s, strstr(s.out.evidence, "bad test: the input is malformed") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The interactor hangs (burns CPU) while the contestant waits for an
+ * answer: whichever ends first, the interactor's limit makes it its fault. */
+static void i_interactor_hang(void **state)
+{
+    (void)state;
+    shape_t s;
+    nsj_limits_t il = interactor_limits();
+    il.cpu_ms = 1000;
+    run_shape(&s, "ihang", "cguess", &il, NULL);
+    EXPECT_STATUS(&s, CORE_STATUS_INTERNAL_ERROR);
+    EXPECT(&s, s.out.interactor_failed);
+    EXPECT(&s, s.pr.interactor.verdict == NSJ_VERDICT_TIME_LIMIT);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* A spec that gives stdin itself is refused before anything runs. */
+static void i_refuses_own_stdin(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    nsj_pair_spec_t spec;
+    nsj_run_spec_init(&spec.interactor);
+    nsj_run_spec_init(&spec.contestant);
+    spec.contestant.stdin_data = "x";
+    spec.contestant.stdin_len = 1;
+    nsj_pair_result_t pr;
+    assert_int_equal(nsj_run_pair(it.sb, &spec, &pr), -1);
+    assert_int_equal(pr.contestant_ran, 0);
+    assert_non_null(strstr(pr.interactor.message, "pipes"));
+    nsj_pair_result_free(&pr);
+}
+
+int it_run_interactive_tests(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/payloads/interact", it.home, getenv("BUILD") ? getenv("BUILD") : "build");
+    nsj_error_t err;
+    if (util_read_whole_file(path, 64 << 20, &payload, &payload_len, &err) < 0) {
+        snprintf(payload_missing, sizeof payload_missing, "payload: %s", err.msg);
+        payload = NULL;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(i_accept),
+        cmocka_unit_test(i_wrong_answer),
+        cmocka_unit_test(i_reject_early),
+        cmocka_unit_test(i_accept_then_sigpipe),
+        cmocka_unit_test(i_contestant_crash),
+        cmocka_unit_test(i_contestant_cpu_limit),
+        cmocka_unit_test(i_deadlock_both_read),
+        cmocka_unit_test(i_deadlock_both_fill),
+        cmocka_unit_test(i_contestant_exits_early),
+        cmocka_unit_test(i_interactor_never_answers),
+        cmocka_unit_test(i_interactor_crash),
+        cmocka_unit_test(i_interactor_exit_3),
+        cmocka_unit_test(i_interactor_hang),
+        cmocka_unit_test(i_refuses_own_stdin),
+    };
+    int failed = cmocka_run_group_tests_name("interactive pairs (interact payload)", tests, NULL, NULL);
+    free(payload);
+    payload = NULL;
+    return failed;
+}
