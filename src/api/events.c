@@ -147,7 +147,8 @@ static int synthesize(sse_t *e)
             continue;
         live_result_t lr = {.ordinal = o, .status = core_status_name(t->status), .passed = t->passed,
                             .execution_ms = (int64_t)t->wall_ms, .cpu_ms = (int64_t)t->cpu_ms,
-                            .memory_kb = (int64_t)t->memory_kb, .evidence = t->evidence};
+                            .memory_kb = (int64_t)t->memory_kb, .evidence = t->evidence,
+                            .checker_message = t->checker_message, .group = t->group};
         char *data = live_event_result(&lr), id[LIVE_ID_MAX];
         next_id(base, ++k, id, sizeof id);
         if (data && k > skip)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "api/render.h"
+#include "judge/judge.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -58,6 +59,9 @@ static json_t *result_json(const core_test_result_t *t)
     bad |= json_object_set_new(o, "exit_code", t->exit_code >= 0 ? json_integer(t->exit_code) : json_null());
     bad |= json_object_set_new(o, "signal", t->signal > 0 ? json_integer(t->signal) : json_null());
     bad |= json_object_set_new(o, "evidence", json_string(t->evidence));
+    bad |= json_object_set_new(o, "checker_message", str_or_null(t->checker_message));
+    bad |= json_object_set_new(o, "points_fraction", json_real(t->passed ? 1.0 : t->fraction));
+    bad |= json_object_set_new(o, "subtask", str_or_null(t->group));
     if (t->stdout_blob.sha256[0]) {
         bad |= json_object_set_new(o, "stdout_sha256", json_string(t->stdout_blob.sha256));
         bad |= json_object_set_new(o, "stdout_size", json_integer((json_int_t)t->stdout_blob.size));
@@ -109,6 +113,14 @@ char *api_render_submission(const core_submission_t *s)
     for (size_t i = 0; !bad && i < r->ntests; i++)
         bad |= json_array_append_new(results, result_json(&r->tests[i]));
     bad |= json_object_set_new(o, "results", results);
+    json_t *groups = r->ngroups ? json_array() : json_null();
+    for (size_t i = 0; groups && i < r->ngroups; i++) {
+        const core_group_result_t *g = &r->groups[i];
+        bad |= json_array_append_new(groups, json_pack("{s:s, s:s, s:I, s:I}", "name", g->name, "status",
+                                                       core_status_name(g->status), "points", (json_int_t)g->points,
+                                                       "awarded", (json_int_t)g->awarded));
+    }
+    bad |= json_object_set_new(o, "subtasks", groups);
     return dump(o, bad);
 }
 
@@ -124,7 +136,14 @@ char *api_render_question(const core_question_t *q)
     bad |= json_object_set_new(o, "title", text(q->title));
     bad |= json_object_set_new(o, "statement", text(q->statement));
     bad |= json_object_set_new(o, "created_at", str_or_null(q->created_at));
-    bad |= json_object_set_new(o, "max_score", json_integer(core_tests_max_score(q->tests, q->ntests)));
+    bad |= json_object_set_new(o, "max_score", json_integer(judge_max_score(q->tests, q->ntests, &q->judging)));
+    /* The judging, without a custom checker's source and files. */
+    json_t *jd = core_judging_json(&q->judging, false);
+    bad |= !jd;
+    bad |= json_object_set(o, "checker", json_object_get(jd, "checker"));
+    bad |= json_object_set(o, "subtasks", json_object_get(jd, "subtasks") ? json_object_get(jd, "subtasks") : json_null());
+    bad |= json_object_set(o, "run_all_tests", json_object_get(jd, "run_all_tests"));
+    json_decref(jd);
     bad |= set_limits(o, &q->limits);
     bad |= json_object_set_new(o, "version", json_integer(q->version));
     for (size_t i = 0; !bad && i < q->ntests; i++) {

@@ -331,11 +331,31 @@ static int parse_limits(const json_t *root, const core_limits_t *max, core_limit
     return 0;
 }
 
+/* The judging fields (core/judging.h) of a question or of inline tests. */
+static int parse_judging(const json_t *root, size_t ntests, bool builtin_only, const api_limits_t *lim,
+                         const language_table_t *langs, core_judging_t *out, api_error_t *e)
+{
+    core_judging_limits_t jl = {.program_max = lim->program_max ? lim->program_max : lim->source_max,
+                                .max_subtasks = API_SUBTASKS_MAX};
+    char msg[256];
+    if (core_judging_parse(root, ntests, builtin_only, &jl, out, msg, sizeof msg) < 0)
+        return api_reject(e, 400, "%s", msg);
+    const core_program_t *p = &out->checker.program;
+    if (out->checker.type == CORE_CHECKER_CUSTOM && !languages_find_listed(langs, p->language)) {
+        api_reject(e, 400, "field 'checker.language': unknown language '%.40s' (GET /languages lists them)",
+                   p->language);
+        core_judging_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e)
 {
     static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", "time_limit",
-                                         "wall_limit", "memory_limit", "output_limit", "keep_output", NULL};
+                                         "wall_limit", "memory_limit", "output_limit", "keep_output", "checker",
+                                         NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -385,13 +405,19 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
                                "a submission to a question runs under the question's");
             goto out;
         }
+        if (json_object_get(root, "checker")) {
+            api_reject(e, 400, "field 'checker' comes with test_cases: a submission to a question is judged by "
+                               "the question's checker");
+            goto out;
+        }
         for (int k = 0; k < 36; k++) {
             char c = json_string_value(qid)[k];
             out->question_id[k] = (char)((c >= 'A' && c <= 'F') ? c + 32 : c);
         }
         out->question_id[36] = '\0';
     } else if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 ||
-               parse_limits(root, &lim->max, &out->limits, e) < 0) {
+               parse_limits(root, &lim->max, &out->limits, e) < 0 ||
+               parse_judging(root, out->ntests, true, lim, langs, &out->judging, e) < 0) {
         goto out;
     }
     const json_t *keep = json_object_get(root, "keep_output");
@@ -413,11 +439,12 @@ out:
     return rc;
 }
 
-int api_parse_question(const char *body, size_t len, const api_limits_t *lim, core_question_t *out,
-                       api_error_t *e)
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
+                       core_question_t *out, api_error_t *e)
 {
     static const char *const fields[] = {"title", "statement", "test_cases", "time_limit", "wall_limit",
-                                         "memory_limit", "output_limit", NULL};
+                                         "memory_limit", "output_limit", "checker", "subtasks",
+                                         "run_all_tests", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -446,7 +473,8 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, co
         api_reject(e, 400, "missing field 'test_cases'");
         goto out;
     }
-    if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 || parse_limits(root, &lim->max, &out->limits, e) < 0)
+    if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 || parse_limits(root, &lim->max, &out->limits, e) < 0 ||
+        parse_judging(root, out->ntests, false, lim, langs, &out->judging, e) < 0)
         goto out;
     out->title = strdup(json_string_value(title));
     out->statement = strdup(st ? json_string_value(st) : "");

@@ -12,6 +12,7 @@
 #include "judge/languages.h"
 
 #define API_SCORE_MAX 1000000
+#define API_SUBTASKS_MAX 100
 #define API_TITLE_MAX 200
 
 typedef struct api_error {
@@ -25,6 +26,7 @@ int api_reject(api_error_t *e, unsigned status, const char *fmt, ...) __attribut
 typedef struct api_limits {
     size_t source_max;           /* bytes of source_code */
     size_t max_tests;            /* test cases in one request */
+    size_t program_max;          /* bytes of a custom checker's source and files */
     core_limits_t max;           /* the operator's maxima (MAX_TIME_LIMIT, ...) */
 } api_limits_t;
 
@@ -62,15 +64,18 @@ bool api_content_type_json(const char *value);
 
 /* Parse a POST /submissions body: {language, source_code, question_id} or
  * {language, source_code, test_cases: [{input, expected_output, score}],
- * time_limit?, wall_limit?, memory_limit?, output_limit?}, either with
+ * time_limit?, wall_limit?, memory_limit?, output_limit?, checker? (a
+ * built-in one)}, either with
  * keep_output? (a boolean), into a job
  * (core_job_free() it; its submission_id is ""). */
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e);
 
 /* Parse a POST /questions body: {title, statement?, test_cases: [...],
- * time_limit?, wall_limit?, memory_limit?, output_limit?} (core_question_free() it). */
-int api_parse_question(const char *body, size_t len, const api_limits_t *lim, core_question_t *out,
-                       api_error_t *e);
+ * time_limit?, wall_limit?, memory_limit?, output_limit?, checker?,
+ * subtasks?, run_all_tests?} (core/judging.h; a custom checker's language
+ * from langs) (core_question_free() it). */
+int api_parse_question(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
+                       core_question_t *out, api_error_t *e);
 
 #endif

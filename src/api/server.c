@@ -272,6 +272,7 @@ int api_enqueue(api_server_t *s, const char *stream, const char *payload, size_t
 static api_limits_t request_limits(const api_server_t *s)
 {
     return (api_limits_t){.source_max = s->cfg.source_max, .max_tests = s->cfg.max_test_cases,
+                          .program_max = s->cfg.body_max,
                           .max = s->cfg.max_limits};
 }
 
@@ -346,7 +347,7 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
     api_limits_t lim = request_limits(s);
     core_question_t q;
     api_error_t e;
-    if (api_parse_question(r->body, r->len, &lim, &q, &e) < 0) {
+    if (api_parse_question(r->body, r->len, &lim, s->langs, &q, &e) < 0) {
         a->status = e.status;
         a->body = api_error_json("%s", e.msg);
         return;

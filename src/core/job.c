@@ -97,6 +97,7 @@ void core_job_free(core_job_t *job)
         return;
     free(job->source);
     core_tests_free(job->tests, job->ntests);
+    core_judging_free(&job->judging);
     memset(job, 0, sizeof *job);
 }
 
@@ -107,6 +108,7 @@ void core_question_free(core_question_t *q)
     free(q->title);
     free(q->statement);
     core_tests_free(q->tests, q->ntests);
+    core_judging_free(&q->judging);
     memset(q, 0, sizeof *q);
 }
 
@@ -119,6 +121,7 @@ void core_report_free(core_report_t *rep)
         free(rep->tests[i].err);
     }
     free(rep->tests);
+    free(rep->groups);
     free(rep->out);
     free(rep->err);
     memset(rep, 0, sizeof *rep);

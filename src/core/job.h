@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/judging.h"
 #include "core/status.h"
 #include "nsjudge/sandbox.h"
 
@@ -71,6 +72,7 @@ typedef struct core_job {
     size_t ntests;
     /* How each test is judged (checker, interactive mode) and how tests are
      * grouped (subtasks) join here with issue #12. */
+    core_judging_t judging;      /* checker and subtasks: the question's, or the inline tests' */
 } core_job_t;
 
 /* A question: a problem with its tests. */
@@ -83,6 +85,7 @@ typedef struct core_question {
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     char created_at[CORE_TIME_MAX];
+    core_judging_t judging;      /* checker and subtasks (issue #12) */
 } core_question_t;
 
 /* One test's result. Strings: valid UTF-8, no NUL bytes, bounded. */
@@ -99,19 +102,31 @@ typedef struct core_test_result {
     char evidence[512];
     core_limits_t limits;        /* what it ran under (the language's allowances included) */
     core_blob_t stdout_blob;     /* the whole stdout, when the job keeps output ("" otherwise) */
+    char checker_message[256];   /* the checker's first line ("" = none) */
+    double fraction;             /* of the test's points: 1 passed, 0 failed, between: a checker's partial points */
+    char group[CORE_SUBTASK_NAME_MAX + 1]; /* the first subtask naming the test ("" = none) */
 } core_test_result_t;
+
+/* A subtask's outcome. */
+typedef struct core_group_result {
+    char name[CORE_SUBTASK_NAME_MAX + 1];
+    core_status_t status;        /* passed, failed (a test or a dependency failed), or skipped (not run) */
+    int64_t points, awarded;
+} core_group_result_t;
 
 /* A submission's outcome. */
 typedef struct core_report {
     core_status_t status;        /* passed, or the first failing test's status */
     bool summarized;             /* score, execution_ms and memory_kb are known */
-    int64_t score, max_score;    /* sum of the passed tests' scores / of all */
+    int64_t score, max_score;    /* sum of the passed tests' scores (or of the subtasks' points) / of all */
     uint64_t execution_ms;       /* the longest test, wall clock */
     uint64_t memory_kb;          /* the largest peak */
     char *out, *err;             /* owned, may be NULL: the first failing (or last) test's output,
                                     or the compiler's on compile_error */
     core_test_result_t *tests;   /* owned, in order */
     size_t ntests;               /* tests that ran: fewer only when cancelled or the sandbox failed */
+    core_group_result_t *groups; /* owned: one per subtask (none without subtasks) */
+    size_t ngroups;
     bool cancelled;              /* stopped by shutdown: must not be stored */
     char error[512];             /* the reason, for internal_error */
 } core_report_t;

@@ -1,7 +1,7 @@
 /* The one table of statuses. A submission and each of its tests carry one
  * of these; the names, the "is final" predicate and the SQL constraints of
  * the status columns (store/statuses.c makes a migration of them) all come
- * from CORE_STATUSES, so a new status (issue #12's "skipped") is one line.
+ * from CORE_STATUSES, so a new status is one line ("skipped": a test not run because its subtask had failed).
  *
  * Flags: SUB = a submission may be in it, TEST = a test result may have it,
  * FINAL = nothing happens to a submission after it. */
@@ -23,7 +23,8 @@ enum { CORE_ST_SUB = 1, CORE_ST_TEST = 2, CORE_ST_FINAL = 4 };
     X(TIME_LIMIT,     "time_limit",     CORE_ST_SUB | CORE_ST_TEST | CORE_ST_FINAL)   \
     X(MEMORY_LIMIT,   "memory_limit",   CORE_ST_SUB | CORE_ST_TEST | CORE_ST_FINAL)   \
     X(OUTPUT_LIMIT,   "output_limit",   CORE_ST_SUB | CORE_ST_TEST | CORE_ST_FINAL)   \
-    X(INTERNAL_ERROR, "internal_error", CORE_ST_SUB | CORE_ST_TEST | CORE_ST_FINAL)
+    X(INTERNAL_ERROR, "internal_error", CORE_ST_SUB | CORE_ST_TEST | CORE_ST_FINAL)   \
+    X(SKIPPED,        "skipped",        CORE_ST_TEST)
 
 typedef enum core_status {
 #define CORE_STATUS_ENUM(id, name, flags) CORE_STATUS_##id,

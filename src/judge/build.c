@@ -17,13 +17,37 @@ int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang
     b->lang = lang;
     b->rootfs = rootfs;
     languages_source_name(lang, source, len, &b->name);
-    b->source = (nsj_file_t){.name = b->name.file, .data = source, .len = len, .mode = mode};
+    b->files[0] = (nsj_file_t){.name = b->name.file, .data = source, .len = len, .mode = mode};
+    b->nfiles = 1;
     if (!lang->compile_argc)
         return 0;
     if (nsj_scratch_new(sb, JUDGE_BOX_BYTES, JUDGE_BOX_INODES, &b->scratch, err) < 0)
         return nsj_error_wrap(err, "build");
     b->box = (nsj_bind_t){.host_path = nsj_scratch_path(b->scratch), .sandbox_path = "/box", .flags = 0};
     return 0;
+}
+
+int judge_build_add_file(judge_build_t *b, const char *name, const char *data, size_t len, nsj_error_t *err)
+{
+    if (b->nfiles >= ARRAY_SIZE(b->files))
+        return nsj_error_set(err, E2BIG, "build: more than %d helper files", JUDGE_BUILD_FILES_MAX);
+    for (size_t i = 0; i < b->nfiles; i++)
+        if (strcmp(b->files[i].name, name) == 0)
+            return nsj_error_set(err, EEXIST, "build: two files named %s in /code", name);
+    b->files[b->nfiles++] = (nsj_file_t){.name = name, .data = data, .len = len, .mode = 0644};
+    return 0;
+}
+
+void judge_build_use_box(judge_build_t *b, const char *dir)
+{
+    nsj_scratch_free(b->scratch);
+    b->scratch = NULL;
+    b->box = (nsj_bind_t){.host_path = dir, .sandbox_path = "/box", .flags = 0};
+}
+
+const char *judge_build_box_path(const judge_build_t *b)
+{
+    return b->scratch ? nsj_scratch_path(b->scratch) : NULL;
 }
 
 static const char *const *expand(judge_build_t *b, char *const *argv, const nsj_limits_t *l)
@@ -125,8 +149,8 @@ int judge_build_compile(judge_build_t *b, nsj_sandbox_t *sb, const nsj_limits_t 
     nsj_bind_t rw = b->box;
     rw.flags = NSJ_BIND_RW | NSJ_BIND_NOEXEC;
     spec.rootfs = b->rootfs;
-    spec.files = &b->source;
-    spec.nfiles = 1;
+    spec.files = b->files;
+    spec.nfiles = b->nfiles;
     spec.binds = &rw;
     spec.nbinds = 1;
     spec.argv = expand(b, b->lang->compile_argv, &spec.limits);
@@ -168,10 +192,10 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
 {
     languages_run_limits(b->lang, base, &spec->limits);
     spec->rootfs = b->rootfs;
-    spec->files = &b->source;
-    spec->nfiles = 1;
+    spec->files = b->files;
+    spec->nfiles = b->nfiles;
     spec->files_dir = "/code";
-    if (b->scratch) {
+    if (b->box.host_path) {
         spec->binds = &b->box;
         spec->nbinds = 1;
     }

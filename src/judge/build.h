@@ -9,11 +9,14 @@
 #include "judge/languages.h"
 #include "nsjudge/sandbox.h"
 
+#define JUDGE_BUILD_FILES_MAX 16 /* helper files beside the source (a checker's testlib.h) */
+
 typedef struct judge_build {
     const language_t *lang;
     const char *rootfs;
     lang_source_name_t name;   /* the source's file name in /code and its entry */
-    nsj_file_t source;         /* /code/<name.file> */
+    nsj_file_t files[1 + JUDGE_BUILD_FILES_MAX]; /* /code/<name.file>, then helper files */
+    size_t nfiles;
     nsj_bind_t box;            /* the scratch directory at /box */
     nsj_scratch_t *scratch;    /* its tmpfs on the host; NULL if none */
     /* argv with placeholders expanded ({memory_mb}: the run's memory limit) */
@@ -30,6 +33,19 @@ typedef struct judge_build {
  * source must outlive b. */
 int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang, const char *rootfs,
                      const char *source, size_t len, unsigned mode, nsj_error_t *err);
+
+/* Add a helper file to /code beside the source, for the compile and the
+ * runs (name and data must outlive b); <0 when there are too many or the
+ * name is the source's. */
+int judge_build_add_file(judge_build_t *b, const char *name, const char *data, size_t len, nsj_error_t *err);
+
+/* Use an artefact directory built before (worker/progcache.h) as /box,
+ * read-only, instead of compiling: call after judge_build_init with no
+ * judge_build_compile. The directory must outlive b. */
+void judge_build_use_box(judge_build_t *b, const char *dir);
+
+/* The scratch directory a successful compile wrote (NULL when none). */
+const char *judge_build_box_path(const judge_build_t *b);
 
 /* Run the compile step (none for interpreted languages: returns 0 and
  * leaves res empty). 0 = compiled; 1 = compile error (res holds the

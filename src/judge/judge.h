@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/job.h"
+#include "judge/build.h"
 #include "judge/languages.h"
 #include "nsjudge/sandbox.h"
 
@@ -31,14 +32,31 @@ typedef struct judge_submission {
     /* With job->keep_output: store a test's whole stdout, filling blob;
      * <0 with err (the test is then internal_error). */
     int (*keep_stdout)(void *ud, const char *data, size_t len, core_blob_t *blob, nsj_error_t *err);
+    /* A custom checker (job->judging.checker.type custom), built and ready
+     * (worker/progcache.h); NULL otherwise. */
+    judge_build_t *checker;
 } judge_submission_t;
 
 /* A sandbox result's status for one test, given whether its output matched. */
 core_status_t judge_classify(const nsj_result_t *r, bool output_matches);
 
 /* Score and summarise rep->tests (status, score, maxima, and the output
- * the submission shows: the first failing test's, else the last's). */
-void judge_summarize(core_report_t *rep, const core_test_t *tests, size_t ntests);
+ * the submission shows: the first failing test's, else the last's). With
+ * subtasks (j->nsubtasks), rep->groups gets each group's result and the
+ * score is the sum of the groups' awards: a group scores its points times
+ * the least fraction of its tests (1 passed, 0 failed or skipped, a
+ * checker's partial points between), and nothing unless each group it
+ * depends on scored in full. Without subtasks a test scores its score
+ * times its fraction (rounded down). */
+void judge_summarize(core_report_t *rep, const core_test_t *tests, size_t ntests, const core_judging_t *j);
+
+/* The sum of the subtasks' points, else of the tests' scores. */
+int64_t judge_max_score(const core_test_t *tests, size_t ntests, const core_judging_t *j);
+
+/* Should test i be skipped (not run) given the results so far? Only with
+ * subtasks and without run_all: when each subtask naming it has a failed
+ * test or depends on a group that has. why gets the subtask's name. */
+bool judge_skip(const core_report_t *rep, size_t i, const core_judging_t *j, char *why, size_t cap);
 
 /* Make program output storable: valid UTF-8, NUL bytes replaced, at most
  * max bytes plus a note saying how much there was (malloc'd). */

@@ -146,9 +146,19 @@ char *live_event_result(const live_result_t *r)
     json_t *ev = text(r->evidence ? r->evidence : "", r->evidence ? strlen(r->evidence) : 0);
     if (!ev)
         return NULL;
-    return dump(json_pack("{s:i, s:s, s:b, s:I, s:I, s:I, s:o}", "ordinal", r->ordinal, "status", r->status, "passed",
-                          r->passed, "execution_ms", (json_int_t)r->execution_ms, "cpu_ms", (json_int_t)r->cpu_ms,
-                          "memory_kb", (json_int_t)r->memory_kb, "evidence", ev));
+    const char *cm = r->checker_message && *r->checker_message ? r->checker_message : NULL;
+    const char *group = r->group && *r->group ? r->group : NULL;
+    json_t *cmj = cm ? text(cm, strlen(cm)) : json_null(), *gj = group ? text(group, strlen(group)) : json_null();
+    if (!cmj || !gj) {
+        json_decref(ev);
+        json_decref(cmj);
+        json_decref(gj);
+        return NULL;
+    }
+    return dump(json_pack("{s:i, s:s, s:b, s:I, s:I, s:I, s:o, s:o, s:o}", "ordinal", r->ordinal, "status", r->status,
+                          "passed", r->passed, "execution_ms", (json_int_t)r->execution_ms, "cpu_ms",
+                          (json_int_t)r->cpu_ms, "memory_kb", (json_int_t)r->memory_kb, "evidence", ev,
+                          "checker_message", cmj, "group", gj));
 }
 
 size_t live_utf8_complete(const char *s, size_t len)

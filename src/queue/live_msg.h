@@ -45,6 +45,8 @@ typedef struct live_result {
     bool passed;
     int64_t execution_ms, cpu_ms, memory_kb;
     const char *evidence;
+    const char *checker_message; /* NULL or "": null */
+    const char *group;           /* its subtask; NULL or "": null */
 } live_result_t;
 
 /* The final state of a submission, for its terminal "status" event. */
@@ -81,7 +83,8 @@ char *live_msg_exit(const live_exit_t *x);
  * "score", "max_score", "execution_ms", "memory_kb", "error" at the end. */
 char *live_event_status(const char *status, const live_final_t *final);
 
-/* A "result" event's data: {"ordinal","status","passed","execution_ms","cpu_ms","memory_kb","evidence"}. */
+/* A "result" event's data: {"ordinal","status","passed","execution_ms","cpu_ms","memory_kb","evidence",
+ * "checker_message","group"}. */
 char *live_event_result(const live_result_t *r);
 
 /* The longest prefix of s that does not end inside a UTF-8 sequence still

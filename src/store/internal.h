@@ -49,4 +49,11 @@ void store_limit_params(const core_limits_t *l, char bufs[4][24], const char *pa
 /* A malloc'd copy of a text value (NULL column: NULL); *bad set when out of memory. */
 char *store_dup(const PGresult *r, int row, int col, bool *bad);
 
+/* judging.c: the judging column's text (NULL for the default; *bad set
+ * when out of memory) and back; a report's subtask results and back. */
+char *store_judging_text(const core_judging_t *j, bool *bad);
+int store_judging_parse(const char *text, size_t ntests, core_judging_t *out, nsj_error_t *err);
+char *store_groups_text(const core_report_t *rep, bool *bad);
+int store_groups_parse(const char *text, core_report_t *rep, nsj_error_t *err);
+
 #endif

@@ -11,12 +11,20 @@ int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN
     if (store_begin(s, err) < 0)
         return -1;
     char lbuf[4][24];
-    const char *p[6] = {q->title, q->statement ? q->statement : ""};
+    bool bad = false;
+    char *judging = store_judging_text(&q->judging, &bad);
+    if (bad) {
+        nsj_error_set(err, ENOMEM, "postgres: out of memory");
+        goto rollback;
+    }
+    const char *p[7] = {q->title, q->statement ? q->statement : ""};
     store_limit_params(&q->limits, lbuf, &p[2]);
+    p[6] = judging;
     PGresult *r = store_exec(s,
                              "INSERT INTO questions (title, statement, " STORE_LIMIT_COLUMNS
-                             ") VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                             6, p, err);
+                             ", judging) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                             7, p, err);
+    free(judging);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
@@ -34,8 +42,8 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     memset(out, 0, sizeof *out);
     const char *p[] = {id};
     PGresult *r = store_exec(s,
-                             "SELECT title, statement, " STORE_TIME("created_at") ", " STORE_LIMIT_COLUMNS ", version"
-                             " FROM questions WHERE id = $1",
+                             "SELECT title, statement, " STORE_TIME("created_at") ", " STORE_LIMIT_COLUMNS ", version,"
+                             " judging::text FROM questions WHERE id = $1",
                              1, p, err);
     if (!r)
         return -1;
@@ -52,15 +60,20 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     snprintf(out->created_at, sizeof out->created_at, "%s", PQgetvalue(r, 0, 2));
     store_get_limits(r, 0, 3, &out->limits);
     out->version = atoi(PQgetvalue(r, 0, 7));
+    char *judging = PQgetisnull(r, 0, 8) ? NULL : store_dup(r, 0, 8, &bad);
     PQclear(r);
     if (bad) {
+        free(judging);
         core_question_free(out);
         return nsj_error_set(err, ENOMEM, "postgres: out of memory");
     }
-    if (store_load_tests(s, "question_id", id, out->version, &out->tests, &out->ntests, err) < 0) {
+    if (store_load_tests(s, "question_id", id, out->version, &out->tests, &out->ntests, err) < 0 ||
+        store_judging_parse(judging, out->ntests, &out->judging, err) < 0) {
+        free(judging);
         core_question_free(out);
         return -1;
     }
+    free(judging);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "internal.h"
 
 /* Rows per INSERT: 18 parameters a result row, well under libpq's 65535. */
@@ -155,8 +156,10 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
          * the insert below; the submission keeps that version. */
         const char *p[] = {qid};
         PGresult *r = store_exec(s,
-                                 "SELECT (SELECT COALESCE(sum(score), 0) FROM test_cases t"
-                                 "  WHERE t.question_id = q.id AND t.version = q.version), q.version"
+                                 "SELECT COALESCE((SELECT sum((g->>'points')::bigint)"
+                                 "   FROM jsonb_array_elements(q.judging->'subtasks') g),"
+                                 "  (SELECT COALESCE(sum(score), 0) FROM test_cases t"
+                                 "  WHERE t.question_id = q.id AND t.version = q.version)), q.version"
                                  " FROM questions q WHERE q.id = $1 FOR SHARE",
                                  1, p, err);
         if (!r)
@@ -176,15 +179,22 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
     char score[24], lbuf[4][24], ver[16];
     snprintf(score, sizeof score, "%" PRId64, max_score);
     snprintf(ver, sizeof ver, "%d", job->question_version);
-    const char *p[10] = {qid, job->language, job->source, score};
+    bool bad = false;
+    cleanup_free char *judging = qid ? NULL : store_judging_text(&job->judging, &bad);
+    if (bad) {
+        oom(err);
+        goto rollback;
+    }
+    const char *p[11] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
     p[8] = qid ? ver : NULL;
     p[9] = job->keep_output ? "t" : "f";
+    p[10] = judging;
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ", question_version, keep_output)"
-                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                             10, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output, judging)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                             11, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
@@ -228,7 +238,8 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     PGresult *r = store_exec(s,
                              "SELECT s.question_id, s.language, s.source_code, s.question_version, s.keep_output,"
                              " COALESCE(s.time_limit_ms, q.time_limit_ms), COALESCE(s.wall_limit_ms, q.wall_limit_ms),"
-                             " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit)"
+                             " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit),"
+                             " COALESCE(s.judging, q.judging)::text"
                              " FROM submissions s LEFT JOIN questions q ON q.id = s.question_id WHERE s.id = $1",
                              1, p, err);
     if (!r)
@@ -249,6 +260,7 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
     job->question_version = PQgetisnull(r, 0, 3) ? 1 : atoi(PQgetvalue(r, 0, 3));
     job->keep_output = PQgetvalue(r, 0, 4)[0] == 't';
     store_get_limits(r, 0, 5, &job->limits);
+    cleanup_free char *judging = PQgetisnull(r, 0, 9) ? NULL : store_dup(r, 0, 9, &bad);
     PQclear(r);
     if (bad) {
         core_job_free(job);
@@ -258,6 +270,8 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
                  ? store_load_tests(s, "question_id", job->question_id, job->question_version, &job->tests,
                                     &job->ntests, err)
                  : store_load_tests(s, "submission_id", id, 1, &job->tests, &job->ntests, err);
+    if (rc == 0)
+        rc = store_judging_parse(judging, job->ntests, &job->judging, err);
     if (rc < 0)
         core_job_free(job);
     return rc;
@@ -265,11 +279,11 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
 
 static int insert_results(store_t *s, const char *id, const core_report_t *rep, nsj_error_t *err)
 {
-    enum { COLS = 18 };
+    enum { COLS = 21 };
     for (size_t base = 0; base < rep->ntests; base += BATCH_ROWS) {
         size_t rows = rep->ntests - base < BATCH_ROWS ? rep->ntests - base : BATCH_ROWS;
         const char **params = calloc(1 + rows * (COLS - 1), sizeof *params);
-        char(*nums)[10][24] = calloc(rows, sizeof *nums);
+        char(*nums)[11][24] = calloc(rows, sizeof *nums);
         sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
@@ -279,7 +293,7 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
         params[0] = id;
         sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
                      " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
-                     ", stdout_sha256) VALUES ");
+                     ", stdout_sha256, checker_message, points_fraction, subtask) VALUES ");
         for (size_t i = 0; i < rows; i++) {
             const core_test_result_t *t = &rep->tests[base + i];
             const char **q = &params[1 + i * (COLS - 1)];
@@ -303,6 +317,10 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
             q[11] = t->evidence;
             store_limit_params(&t->limits, &nums[i][6], &q[12]);
             q[16] = t->stdout_blob.sha256[0] ? t->stdout_blob.sha256 : NULL;
+            snprintf(nums[i][10], 24, "%.17g", t->passed ? 1.0 : t->fraction);
+            q[17] = t->checker_message[0] ? t->checker_message : NULL;
+            q[18] = nums[i][10];
+            q[19] = t->group[0] ? t->group : NULL;
             int k = 2 + (int)i * (COLS - 1);
             sb_add(&sql, "%s($1", i ? ", " : "");
             for (int c = 0; c < COLS - 1; c++)
@@ -333,17 +351,21 @@ int store_submission_finish(store_t *s, const char *id, const core_report_t *rep
     snprintf(kb, sizeof kb, "%" PRIu64, rep->memory_kb);
     snprintf(score, sizeof score, "%" PRId64, rep->score);
     snprintf(max, sizeof max, "%" PRId64, rep->max_score);
+    bool bad = false;
+    cleanup_free char *groups = store_groups_text(rep, &bad);
+    if (bad)
+        return oom(err);
     const char *p[] = {id, core_status_name(rep->status), rep->out, rep->err, ms, kb, score, max,
-                       rep->status == CORE_STATUS_INTERNAL_ERROR ? rep->error : NULL};
+                       rep->status == CORE_STATUS_INTERNAL_ERROR ? rep->error : NULL, groups};
     if (store_begin(s, err) < 0)
         return -1;
     /* The update first: it takes the row lock, so a second worker finishing
      * the same submission waits here, then finds it final and touches nothing. */
     PGresult *r = store_exec(s,
                              "UPDATE submissions SET status = $2, stdout = $3, stderr = $4, execution_ms = $5,"
-                             " memory_kb = $6, score_awarded = $7, max_score = $8, error = $9, finished_at = now()"
-                             " WHERE id = $1 AND NOT nsjudge_status_final(status) RETURNING 1",
-                             9, p, err);
+                             " memory_kb = $6, score_awarded = $7, max_score = $8, error = $9, finished_at = now(),"
+                             " subtask_results = $10 WHERE id = $1 AND NOT nsjudge_status_final(status) RETURNING 1",
+                             10, p, err);
     if (!r)
         goto rollback;
     int n = PQntuples(r);
@@ -430,7 +452,8 @@ static int load_results(store_t *s, const char *id, core_report_t *rep, nsj_erro
     PGresult *r = store_exec(s,
                              "SELECT r.test_case_id, r.ordinal, r.status, r.passed, r.stdout, r.stderr, r.execution_ms,"
                              " r.cpu_ms, r.memory_kb, r.exit_code, r.signal, r.evidence, r.time_limit_ms,"
-                             " r.wall_limit_ms, r.memory_limit, r.output_limit, r.stdout_sha256, b.size"
+                             " r.wall_limit_ms, r.memory_limit, r.output_limit, r.stdout_sha256, b.size,"
+                             " r.checker_message, r.points_fraction, r.subtask"
                              " FROM submission_results r LEFT JOIN blobs b ON b.sha256 = r.stdout_sha256"
                              " WHERE r.submission_id = $1 ORDER BY r.ordinal",
                              1, p, err);
@@ -464,6 +487,9 @@ static int load_results(store_t *s, const char *id, core_report_t *rep, nsj_erro
             snprintf(t->stdout_blob.sha256, sizeof t->stdout_blob.sha256, "%s", PQgetvalue(r, i, 16));
             t->stdout_blob.size = strtoull(PQgetvalue(r, i, 17), NULL, 10);
         }
+        snprintf(t->checker_message, sizeof t->checker_message, "%s", PQgetvalue(r, i, 18));
+        t->fraction = PQgetisnull(r, i, 19) ? (t->passed ? 1 : 0) : strtod(PQgetvalue(r, i, 19), NULL);
+        snprintf(t->group, sizeof t->group, "%s", PQgetvalue(r, i, 20));
     }
     PQclear(r);
     return bad ? oom(err) : 0;
@@ -477,7 +503,7 @@ int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj
                              "SELECT question_id, language, source_code, status, stdout, stderr, execution_ms,"
                              " memory_kb, score_awarded, max_score, error, " STORE_TIME("created_at") ", "
                              STORE_TIME("started_at") ", " STORE_TIME("finished_at") ", " STORE_LIMIT_COLUMNS
-                             ", keep_output FROM submissions WHERE id = $1",
+                             ", keep_output, subtask_results::text FROM submissions WHERE id = $1",
                              1, p, err);
     if (!r)
         return -1;
@@ -510,7 +536,12 @@ int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj
     get_time(r, 0, 13, out->finished_at);
     store_get_limits(r, 0, 14, &j->limits);
     j->keep_output = PQgetvalue(r, 0, 18)[0] == 't';
+    int grc = store_groups_parse(PQgetisnull(r, 0, 19) ? NULL : PQgetvalue(r, 0, 19), rep, err);
     PQclear(r);
+    if (grc < 0) {
+        core_submission_free(out);
+        return -1;
+    }
     if (bad || load_results(s, id, rep, err) < 0) {
         core_submission_free(out);
         return bad ? oom(err) : -1;

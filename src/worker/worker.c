@@ -62,6 +62,7 @@
 #include "store/store.h"
 #include "worker.h"
 #include "worker/datacache.h"
+#include "worker/progcache.h"
 
 #define BLOCK_MS 1000            /* XREADGROUP wait: how soon a stop is noticed */
 #define REPLY_TIMEOUT_MS 10000   /* a Redis reply (beyond BLOCK_MS) or a connect */
@@ -101,6 +102,7 @@ struct worker_pool {
     nsj_sandbox_t *sb;
     const language_table_t *langs;
     datacache_t *cache;          /* test data on this host (NSJUDGE_DATA_CACHE) */
+    progcache_t *programs;       /* questions' compiled checkers (NSJUDGE_DATA_CACHE/programs) */
     char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
     char (*rootfs_err)[512];
     pthread_mutex_t mu;
@@ -387,7 +389,8 @@ static void on_test(void *ud, size_t i, const core_test_result_t *r)
     job_thread_t *t = ud;
     live_result_t lr = {.ordinal = (int)i, .status = core_status_name(r->status), .passed = r->passed,
                         .execution_ms = (int64_t)r->wall_ms, .cpu_ms = (int64_t)r->cpu_ms,
-                        .memory_kb = (int64_t)r->memory_kb, .evidence = r->evidence};
+                        .memory_kb = (int64_t)r->memory_kb, .evidence = r->evidence,
+                        .checker_message = r->checker_message, .group = r->group};
     event(t, "result", live_event_result(&lr), false);
 }
 
@@ -505,6 +508,43 @@ static void judge_attempts(job_thread_t *t, judge_submission_t *sub, core_report
     }
 }
 
+/* A question's custom checker, from this host's program cache or compiled
+ * into it. A checker that does not compile, or cannot run here, is the
+ * question's fault or the host's, never the submission's: <0 with the
+ * reason (the submission becomes internal_error naming the checker). */
+static int prepare_checker(job_thread_t *t, const core_job_t *job, const nsj_limits_t *limits,
+                           progcache_prog_t *out, char *reason, size_t cap)
+{
+    worker_pool_t *p = t->pool;
+    const core_program_t *prog = &job->judging.checker.program;
+    const language_t *lang = languages_find(p->langs, prog->language);
+    if (!lang) {
+        snprintf(reason, cap, "the checker's language '%s' is not in this worker's language table", prog->language);
+        return -1;
+    }
+    size_t li = (size_t)(lang - p->langs->langs);
+    if (!p->rootfs[li][0]) {
+        snprintf(reason, cap, "the checker (%s) cannot run here: %s", prog->language, p->rootfs_err[li]);
+        return -1;
+    }
+    nsj_result_t cres;
+    nsj_error_t err;
+    uint64_t t0 = now_ms();
+    int rc = progcache_get(p->programs, p->sb, lang, p->rootfs[li], prog, limits, out, &cres, &err);
+    if (rc > 0) {
+        const char *o = cres.err && cres.err_len ? cres.err : cres.out ? cres.out : "";
+        snprintf(reason, cap, "the checker (%s) does not compile: %.*s", prog->language,
+                 (int)strcspn(o, "\n") > 300 ? 300 : (int)strcspn(o, "\n"), o);
+    } else if (rc < 0) {
+        snprintf(reason, cap, "the checker (%s): %s", prog->language, err.msg);
+    } else if (out->compiled) {
+        service_log("worker %u: program cache: compiled checker %s (%s) in %" PRIu64 " ms", t->index, out->key,
+                    prog->language, now_ms() - t0);
+    }
+    nsj_result_free(&cres);
+    return rc == 0 ? 0 : -1;
+}
+
 /* Load the submission's job, judge it and store the outcome. OP_GAVE_UP:
  * leave the message pending (cancelled, or shutting down with the store away). */
 static int judge_and_store(job_thread_t *t, const char *id)
@@ -552,6 +592,16 @@ static int judge_and_store(job_thread_t *t, const char *id)
                               .on_test = on_test, .ud = t, .open_data = open_data,
                               .keep_stdout = keep_stdout};
     core_limits_resolve(&job.limits, &p->cfg.limits, &sub.limits);
+    progcache_prog_t checker;
+    bool have_checker = false;
+    if (job.judging.checker.type == CORE_CHECKER_CUSTOM) {
+        if (prepare_checker(t, &job, &sub.limits, &checker, reason, sizeof reason) < 0) {
+            rc = fail_submission(t, id, reason);
+            goto out_job;
+        }
+        have_checker = true;
+        sub.checker = &checker.build;
+    }
     core_report_t rep;
     uint64_t t0 = now_ms();
     judge_attempts(t, &sub, &rep);
@@ -580,6 +630,8 @@ static int judge_and_store(job_thread_t *t, const char *id)
     }
 out:
     core_report_free(&rep);
+    if (have_checker)
+        progcache_prog_free(&checker);
 out_job:
     core_job_free(&job);
     return rc;
@@ -942,6 +994,10 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
     }
     if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0)
         goto fail;
+    char programs[sizeof cfg->data_cache + 16];
+    snprintf(programs, sizeof programs, "%s/programs", cfg->data_cache);
+    if (progcache_open(programs, &p->programs, err) < 0)
+        goto fail;
     if (pipe2(p->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || (p->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
         nsj_error_set(err, errno, "worker pool: pipe/eventfd");
         goto fail;
@@ -1044,5 +1100,6 @@ void worker_pool_free(worker_pool_t *p)
     free(p->rootfs);
     free(p->rootfs_err);
     datacache_close(p->cache);
+    progcache_close(p->programs);
     free(p);
 }

@@ -45,7 +45,7 @@ static void summarize(void **state)
         {.status = CORE_STATUS_PASSED, .passed = true, .wall_ms = 5, .memory_kb = 300, .out = "o3"},
     };
     core_report_t rep = {.status = CORE_STATUS_PASSED, .tests = res, .ntests = 4};
-    judge_summarize(&rep, tests, 4);
+    judge_summarize(&rep, tests, 4, NULL);
     assert_int_equal(rep.status, CORE_STATUS_FAILED); /* the first failing test's verdict */
     assert_int_equal(rep.score, 9);
     assert_int_equal(rep.max_score, 15);
@@ -60,7 +60,7 @@ static void summarize(void **state)
 
     res[1] = (core_test_result_t){.status = CORE_STATUS_PASSED, .passed = true, .out = "o1"};
     rep.status = CORE_STATUS_PASSED;
-    judge_summarize(&rep, tests, 4);
+    judge_summarize(&rep, tests, 4, NULL);
     assert_int_equal(rep.status, CORE_STATUS_TIME_LIMIT);
     assert_string_equal(rep.out, "o2");
     assert_null(rep.err);
@@ -69,7 +69,7 @@ static void summarize(void **state)
 
     res[2] = (core_test_result_t){.status = CORE_STATUS_PASSED, .passed = true, .out = "o2"};
     rep.status = CORE_STATUS_PASSED;
-    judge_summarize(&rep, tests, 4);
+    judge_summarize(&rep, tests, 4, NULL);
     assert_int_equal(rep.status, CORE_STATUS_PASSED);
     assert_int_equal(rep.score, 15);
     assert_string_equal(rep.out, "o3"); /* all passed: the last test */
@@ -79,7 +79,7 @@ static void summarize(void **state)
     /* Fewer tests ran than exist (the sandbox broke): never "passed". */
     rep.status = CORE_STATUS_PASSED;
     rep.ntests = 2;
-    judge_summarize(&rep, tests, 4);
+    judge_summarize(&rep, tests, 4, NULL);
     assert_int_equal(rep.status, CORE_STATUS_INTERNAL_ERROR);
     assert_int_equal(rep.score, 3);
     assert_int_equal(rep.max_score, 15);
