@@ -1,11 +1,16 @@
 /* Interactive verdicts. The order of the rules is the point; README.md
  * ("Interactive problems") gives each one's reason. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/util.h"
+#include "judge/checker.h"
 #include "judge/interact.h"
 #include "judge/judge.h"
 
@@ -50,6 +55,7 @@ static void contestant_verdict(const nsj_pair_result_t *pr, interact_outcome_t *
 {
     const nsj_result_t *c = &pr->contestant;
     core_status_t st = judge_classify(c, true);
+    o->fraction = st == CORE_STATUS_PASSED;
     if (st == CORE_STATUS_PASSED)
         set(o, st, "interactor: %s", msg[0] ? msg : "ok");
     else
@@ -62,6 +68,7 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *o)
     char msg[256];
     first_line(i, msg, sizeof msg);
     memset(o, 0, sizeof *o);
+    snprintf(o->message, sizeof o->message, "%s", msg);
 
     /* 1. Either sandbox broke: the host's fault. */
     if (pr->rc_interactor < 0) {
@@ -103,6 +110,22 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *o)
     /* 5. The interactor's judgement: a rejection wins over whatever the
      * contestant did after it (SIGPIPE, being stopped); an accept still
      * needs the contestant to end well on its own. */
+    if (code == INTERACT_EXIT_POINTS) {
+        /* testlib's quitp(): read as for a checker ("points X" first). */
+        judge_check_t chk;
+        judge_checker_verdict(i, &chk);
+        if (chk.outcome == JUDGE_CHECK_FAILED) {
+            o->interactor_failed = true;
+            set(o, CORE_STATUS_INTERNAL_ERROR, "interactor failed: %s", chk.message);
+            return;
+        }
+        if (chk.outcome != JUDGE_CHECK_ACCEPTED) {
+            o->fraction = chk.fraction;
+            set(o, CORE_STATUS_FAILED, "interactor: %s", chk.message);
+            return;
+        }
+        code = INTERACT_EXIT_OK;
+    }
     if (code != INTERACT_EXIT_OK) {
         set(o, CORE_STATUS_FAILED, "interactor: exit code %d%s%s", code, msg[0] ? ": " : "", msg);
         return;
@@ -113,7 +136,132 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *o)
     if (pr->interactor_first && c->signal == SIGPIPE) {
         set(o, CORE_STATUS_PASSED, "interactor: %s; the program's output after the exchange ended was discarded (SIGPIPE)",
             msg[0] ? msg : "ok");
+        o->fraction = 1;
         return;
     }
     contestant_verdict(pr, o, msg);
+}
+
+/* ---- running one test ---- */
+
+/* A test file (an fd from open_data) whole in memory, bounded. */
+static int read_data(int fd, char **data, size_t *len, nsj_error_t *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return util_read_whole_file(path, INTERACT_DATA_MAX, data, len, err);
+}
+
+static bool fd_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* The pair's specs: the contestant as judge_run runs a program, the
+ * interactor with its own limits, the test's files and testlib's argv. */
+static void pair_specs(const judge_submission_t *sub, judge_build_t *build, nsj_file_t *files, const char **argv,
+                       const char *in, size_t in_len, const char *ans, size_t ans_len, nsj_pair_spec_t *ps)
+{
+    nsj_run_spec_init(&ps->contestant);
+    nsj_run_spec_init(&ps->interactor);
+    judge_build_run_spec(build, &sub->limits, &ps->contestant);
+    nsj_limits_t base;
+    nsj_limits_default(&base);
+    base.cpu_ms = INTERACT_CPU_MS;
+    base.wall_ms = ps->contestant.limits.wall_ms + INTERACT_WALL_EXTRA_MS;
+    base.memory_bytes = INTERACT_MEMORY;
+    base.output_bytes = INTERACT_OUTPUT;
+    nsj_run_spec_t *is = &ps->interactor;
+    judge_build_run_spec(sub->interactor, &base, is);
+    /* Leading dots: a helper file's name never starts with one. */
+    size_t n = is->nfiles;
+    memcpy(files, is->files, n * sizeof *files);
+    files[n++] = (nsj_file_t){.name = ".input", .data = in, .len = in_len, .mode = 0444};
+    files[n++] = (nsj_file_t){.name = ".answer", .data = ans, .len = ans_len, .mode = 0444};
+    is->files = files;
+    is->nfiles = n;
+    size_t argc = 0;
+    for (; is->argv[argc] && argc < LANG_MAX_ARGS; argc++)
+        argv[argc] = is->argv[argc];
+    argv[argc++] = "/code/.input";
+    argv[argc++] = "/tmp/.output";
+    argv[argc++] = "/code/.answer";
+    argv[argc] = NULL;
+    is->argv = argv;
+    is->cancel_fd = sub->cancel_fd;
+}
+
+void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_build_t *build, size_t i,
+                       core_report_t *rep)
+{
+    const core_test_t *tc = &sub->job->tests[i];
+    core_test_result_t *t = &rep->tests[i];
+    snprintf(t->test_id, sizeof t->test_id, "%s", tc->id);
+    t->ordinal = (int)i;
+    t->exit_code = -1;
+    judge_test_group(&sub->job->judging, i, t->group, sizeof t->group);
+    cleanup_free char *in = NULL, *ans = NULL;
+    size_t in_len = 0, ans_len = 0;
+    nsj_error_t err;
+    int in_fd = sub->open_data(sub->ud, &tc->input, &err), ans_fd = -1;
+    bool data_ok = in_fd >= 0 && read_data(in_fd, &in, &in_len, &err) == 0 &&
+                   (ans_fd = sub->open_data(sub->ud, &tc->answer, &err)) >= 0 &&
+                   read_data(ans_fd, &ans, &ans_len, &err) == 0;
+    if (in_fd >= 0)
+        close(in_fd);
+    if (ans_fd >= 0)
+        close(ans_fd);
+
+    nsj_pair_result_t pr;
+    interact_outcome_t o = {.status = CORE_STATUS_INTERNAL_ERROR};
+    memset(&pr, 0, sizeof pr);
+    nsj_result_init(&pr.contestant);
+    nsj_result_init(&pr.interactor);
+    if (!data_ok) {
+        snprintf(o.evidence, sizeof o.evidence, "test data for the interactor: %.450s", err.msg);
+    } else {
+        nsj_file_t files[1 + JUDGE_BUILD_FILES_MAX + 2];
+        const char *argv[LANG_MAX_ARGS + 4];
+        nsj_pair_spec_t ps;
+        pair_specs(sub, build, files, argv, in, in_len, ans, ans_len, &ps);
+        core_limits_from_sandbox(&ps.contestant.limits, &t->limits);
+        int rc = nsj_run_pair(sb, &ps, &pr);
+        if (fd_readable(sub->cancel_fd)) {
+            /* Shutdown: the interactor was cancelled, the program stopped. */
+            rep->cancelled = true;
+            nsj_pair_result_free(&pr);
+            return;
+        }
+        if (rc == 0 && pr.contestant_ran)
+            judge_build_runtime_oom(build, &pr.contestant);
+        interact_decide(&pr, &o);
+    }
+    const nsj_result_t *c = &pr.contestant;
+    t->status = o.status;
+    t->passed = t->status == CORE_STATUS_PASSED;
+    t->fraction = t->passed ? 1 : t->status == CORE_STATUS_FAILED ? o.fraction : 0;
+    snprintf(t->checker_message, sizeof t->checker_message, "%s", o.message);
+    snprintf(t->evidence, sizeof t->evidence, "%s", o.evidence);
+    /* The program's stdout went to the interactor: nothing of it is kept. */
+    t->out = judge_display_text("", 0, sub->preview_max);
+    t->err = judge_display_text(c->err, c->err_len, sub->preview_max);
+    t->wall_ms = c->wall_ms;
+    t->cpu_ms = c->cpu_ms;
+    t->memory_kb = c->memory_kb;
+    t->exit_code = c->exit_code;
+    t->signal = c->signal;
+    if (!t->out || !t->err) {
+        t->status = CORE_STATUS_INTERNAL_ERROR;
+        t->passed = false;
+        snprintf(t->evidence, sizeof t->evidence, "out of memory keeping the output");
+    }
+    if (t->status == CORE_STATUS_INTERNAL_ERROR) {
+        rep->status = CORE_STATUS_INTERNAL_ERROR;
+        snprintf(rep->error, sizeof rep->error, "test %zu: %.480s", i + 1, t->evidence);
+    }
+    rep->ntests = i + 1;
+    nsj_pair_result_free(&pr);
+    if (sub->on_test)
+        sub->on_test(sub->ud, i, t);
 }

@@ -23,10 +23,33 @@ enum {
 typedef struct interact_outcome {
     core_status_t status;
     bool interactor_failed;      /* internal_error because of the interactor (not the host) */
+    double fraction;             /* of the test's points: 1 passed, between 0 and 1: partial points (exit 7) */
+    char message[256];           /* the interactor's first line of stderr ("" = none) */
     char evidence[512];
 } interact_outcome_t;
 
 /* Decide one test. */
 void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *out);
+
+/* The interactor's own limits: generous, and its wall clock longer than
+ * the contestant's (the exchange's) by INTERACT_WALL_EXTRA_MS, so that a
+ * stalled exchange ends at the contestant's limit first. */
+#define INTERACT_CPU_MS 10000ULL
+#define INTERACT_MEMORY (512ULL << 20)
+#define INTERACT_OUTPUT (64ULL << 10)
+#define INTERACT_WALL_EXTRA_MS 15000ULL
+/* Test data handed to an interactor is read into its sandbox's /code. */
+#define INTERACT_DATA_MAX (64ULL << 20)
+
+struct judge_submission;
+struct judge_build;
+struct core_report;
+
+/* Run test i of an interactive submission (sub->interactor set): the
+ * program (build) and the interactor, which gets the test's input and
+ * answer files as testlib's interactors expect (interactor /code/.input
+ * /tmp/.output /code/.answer); fills rep->tests[i] like judge_run's tests. */
+void interact_run_test(nsj_sandbox_t *sb, const struct judge_submission *sub, struct judge_build *build, size_t i,
+                       struct core_report *rep);
 
 #endif

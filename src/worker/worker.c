@@ -508,23 +508,23 @@ static void judge_attempts(job_thread_t *t, judge_submission_t *sub, core_report
     }
 }
 
-/* A question's custom checker, from this host's program cache or compiled
- * into it. A checker that does not compile, or cannot run here, is the
- * question's fault or the host's, never the submission's: <0 with the
- * reason (the submission becomes internal_error naming the checker). */
-static int prepare_checker(job_thread_t *t, const core_job_t *job, const nsj_limits_t *limits,
+/* A question's helper program (its custom checker, its interactor: what),
+ * from this host's program cache or compiled into it. A program that does
+ * not compile, or cannot run here, is the question's fault or the host's,
+ * never the submission's: <0 with the reason (the submission becomes
+ * internal_error naming the program). */
+static int prepare_program(job_thread_t *t, const core_program_t *prog, const char *what, const nsj_limits_t *limits,
                            progcache_prog_t *out, char *reason, size_t cap)
 {
     worker_pool_t *p = t->pool;
-    const core_program_t *prog = &job->judging.checker.program;
     const language_t *lang = languages_find(p->langs, prog->language);
     if (!lang) {
-        snprintf(reason, cap, "the checker's language '%s' is not in this worker's language table", prog->language);
+        snprintf(reason, cap, "the %s's language '%s' is not in this worker's language table", what, prog->language);
         return -1;
     }
     size_t li = (size_t)(lang - p->langs->langs);
     if (!p->rootfs[li][0]) {
-        snprintf(reason, cap, "the checker (%s) cannot run here: %s", prog->language, p->rootfs_err[li]);
+        snprintf(reason, cap, "the %s (%s) cannot run here: %s", what, prog->language, p->rootfs_err[li]);
         return -1;
     }
     nsj_result_t cres;
@@ -533,12 +533,12 @@ static int prepare_checker(job_thread_t *t, const core_job_t *job, const nsj_lim
     int rc = progcache_get(p->programs, p->sb, lang, p->rootfs[li], prog, limits, out, &cres, &err);
     if (rc > 0) {
         const char *o = cres.err && cres.err_len ? cres.err : cres.out ? cres.out : "";
-        snprintf(reason, cap, "the checker (%s) does not compile: %.*s", prog->language,
+        snprintf(reason, cap, "the %s (%s) does not compile: %.*s", what, prog->language,
                  (int)strcspn(o, "\n") > 300 ? 300 : (int)strcspn(o, "\n"), o);
     } else if (rc < 0) {
-        snprintf(reason, cap, "the checker (%s): %s", prog->language, err.msg);
+        snprintf(reason, cap, "the %s (%s): %s", what, prog->language, err.msg);
     } else if (out->compiled) {
-        service_log("worker %u: program cache: compiled checker %s (%s) in %" PRIu64 " ms", t->index, out->key,
+        service_log("worker %u: program cache: compiled %s %s (%s) in %" PRIu64 " ms", t->index, what, out->key,
                     prog->language, now_ms() - t0);
     }
     nsj_result_free(&cres);
@@ -595,12 +595,24 @@ static int judge_and_store(job_thread_t *t, const char *id)
     progcache_prog_t checker;
     bool have_checker = false;
     if (job.judging.checker.type == CORE_CHECKER_CUSTOM) {
-        if (prepare_checker(t, &job, &sub.limits, &checker, reason, sizeof reason) < 0) {
+        if (prepare_program(t, &job.judging.checker.program, "checker", &sub.limits, &checker, reason,
+                            sizeof reason) < 0) {
             rc = fail_submission(t, id, reason);
             goto out_job;
         }
         have_checker = true;
         sub.checker = &checker.build;
+    }
+    progcache_prog_t interactor; /* (an interactive question has no custom checker) */
+    bool have_interactor = false;
+    if (job.judging.mode == CORE_MODE_INTERACTIVE) {
+        if (prepare_program(t, &job.judging.interactor, "interactor", &sub.limits, &interactor, reason,
+                            sizeof reason) < 0) {
+            rc = fail_submission(t, id, reason);
+            goto out_job;
+        }
+        have_interactor = true;
+        sub.interactor = &interactor.build;
     }
     core_report_t rep;
     uint64_t t0 = now_ms();
@@ -632,6 +644,8 @@ out:
     core_report_free(&rep);
     if (have_checker)
         progcache_prog_free(&checker);
+    if (have_interactor)
+        progcache_prog_free(&interactor);
 out_job:
     core_job_free(&job);
     return rc;

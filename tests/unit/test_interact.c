@@ -2,6 +2,8 @@
  * outcomes (judge/interact.c), one case per rule. */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/judging.h"
 #include "judge/interact.h"
 
 static char no_output[] = "";
@@ -164,6 +167,80 @@ static void sandbox_failures(void **state)
     assert_false(o.interactor_failed);
 }
 
+/* The question fields: mode and interactor, and every refusal naming its field. */
+static int parse(const char *text, bool builtin_only, core_judging_t *j, char *msg)
+{
+    json_error_t je;
+    json_t *o = json_loads(text, 0, &je);
+    assert_non_null(o);
+    core_judging_limits_t lim = {.program_max = 1000, .max_subtasks = 8};
+    int rc = core_judging_parse(o, 2, builtin_only, &lim, j, msg, 256);
+    json_decref(o);
+    return rc;
+}
+
+static void parse_mode_and_interactor(void **state)
+{
+    (void)state;
+    core_judging_t j;
+    char msg[256];
+    assert_int_equal(parse("{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\", "
+                           "\"source\": \"int main(){}\", \"files\": {\"testlib.h\": \"//\"}}}", false, &j, msg), 0);
+    assert_int_equal(j.mode, CORE_MODE_INTERACTIVE);
+    assert_string_equal(j.interactor.language, "cpp");
+    assert_int_equal(j.interactor.nfiles, 1);
+    assert_false(core_judging_is_default(&j));
+    /* Stored and read back: the same judging. */
+    char *text = core_judging_dump(&j);
+    core_judging_t back;
+    assert_int_equal(parse(text, false, &back, msg), 0);
+    assert_int_equal(back.mode, CORE_MODE_INTERACTIVE);
+    assert_int_equal(back.interactor.source_len, j.interactor.source_len);
+    free(text);
+    core_judging_free(&back);
+    /* Listings leave the source out. */
+    json_t *listed = core_judging_json(&j, false);
+    assert_string_equal(json_string_value(json_object_get(listed, "mode")), "interactive");
+    assert_null(json_object_get(json_object_get(listed, "interactor"), "source"));
+    json_decref(listed);
+    core_judging_free(&j);
+
+    assert_int_equal(parse("{\"mode\": \"standard\"}", false, &j, msg), 0);
+    assert_true(core_judging_is_default(&j));
+    core_judging_free(&j);
+
+    static const struct {
+        const char *body, *field;
+        bool inline_tests;
+    } bad[] = {
+        {"{\"mode\": \"chatty\"}", "field 'mode'", false},
+        {"{\"mode\": 1}", "field 'mode'", false},
+        {"{\"mode\": \"interactive\"}", "field 'interactor' is required", false},
+        {"{\"interactor\": {\"language\": \"cpp\", \"source\": \"x\"}}", "field 'interactor' comes with", false},
+        {"{\"mode\": \"interactive\", \"interactor\": \"x\"}", "field 'interactor' must be an object", false},
+        {"{\"mode\": \"interactive\", \"interactor\": {\"source\": \"x\"}}", "field 'interactor.language'", false},
+        {"{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\"}}", "field 'interactor.source'", false},
+        {"{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\", \"source\": \"x\", \"type\": \"custom\"}}",
+         "unknown field 'interactor.type'", false},
+        {"{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\", \"source\": \"x\", \"files\": {\"../x\": \"\"}}}",
+         "field 'interactor.files'", false},
+        {"{\"mode\": \"interactive\", \"checker\": {\"type\": \"tokens\"}, "
+         "\"interactor\": {\"language\": \"cpp\", \"source\": \"x\"}}", "field 'checker'", false},
+        {"{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\", \"source\": \"x\"}}", "field 'mode'", true},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        msg[0] = '\0';
+        assert_int_equal(parse(bad[k].body, bad[k].inline_tests, &j, msg), -1);
+        if (!strstr(msg, bad[k].field))
+            fail_msg("%s: message '%s' lacks '%s'", bad[k].body, msg, bad[k].field);
+    }
+    /* Too big: the program limit names the field. */
+    char big[1400];
+    snprintf(big, sizeof big, "{\"mode\": \"interactive\", \"interactor\": {\"language\": \"cpp\", \"source\": \"%01100d\"}}", 0);
+    assert_int_equal(parse(big, false, &j, msg), -1);
+    assert_non_null(strstr(msg, "field 'interactor': source and files are 1100 bytes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +250,7 @@ int main(void)
         cmocka_unit_test(sigpipe_is_a_consequence),
         cmocka_unit_test(interactor_failures_are_internal),
         cmocka_unit_test(sandbox_failures),
+        cmocka_unit_test(parse_mode_and_interactor),
     };
     return cmocka_run_group_tests_name("interact", tests, NULL, NULL);
 }
