@@ -82,28 +82,31 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *o)
     bool contestant_first = pr->contestant_ran && !pr->interactor_first;
     bool contestant_ok = pr->contestant_ran && c->verdict == NSJ_VERDICT_OK;
 
-    /* 2. The interactor wrote into a pipe the contestant had closed by
-     * ending first: a consequence of the contestant's end, not a failure. */
-    if (contestant_first && i->signal == SIGPIPE) {
-        if (!contestant_ok)
-            set(o, judge_classify(c, true), "%s", c->evidence);
-        else
-            set(o, CORE_STATUS_FAILED, "the program exited before the interactor had finished (interactor: SIGPIPE)");
+    /* 2. The contestant ended first, badly (a crash, a limit): its own
+     * verdict, if the interactor then ended on its own (an exit code, a
+     * signal): it was waiting on the exchange, and whatever it did on
+     * seeing its stdin end or its stdout broken (testlib says "unexpected
+     * EOF"; a clumsier one fails or crashes) is a consequence. An
+     * interactor stopped by a limit of its own was not waiting (rule 4). */
+    bool interactor_limit = i->verdict == NSJ_VERDICT_TIME_LIMIT || i->verdict == NSJ_VERDICT_MEMORY_LIMIT ||
+                            i->verdict == NSJ_VERDICT_OUTPUT_LIMIT || i->verdict == NSJ_VERDICT_SYSCALL_BLOCKED;
+    if (contestant_first && !contestant_ok && !interactor_limit) {
+        set(o, judge_classify(c, true), "%s", c->evidence);
         return;
     }
 
-    /* 3. Anything but a testlib judgement is the interactor's failure. */
+    /* 3. The contestant exited 0 first and the interactor then wrote into
+     * the pipe it had left: the contestant left before the end. */
+    if (contestant_first && contestant_ok && i->signal == SIGPIPE) {
+        set(o, CORE_STATUS_FAILED, "the program exited before the interactor had finished (interactor: SIGPIPE)");
+        return;
+    }
+
+    /* 4. Anything but a testlib judgement is the interactor's failure. */
     int code = interactor_judgement(i);
     if (code < 0 || code == INTERACT_EXIT_FAIL) {
         o->interactor_failed = true;
         set(o, CORE_STATUS_INTERNAL_ERROR, "interactor failed: %s%s%s", i->evidence, msg[0] ? ": " : "", msg);
-        return;
-    }
-
-    /* 4. The contestant ended first, badly: its own verdict, whatever the
-     * interactor said after seeing its stdin end. */
-    if (contestant_first && !contestant_ok) {
-        set(o, judge_classify(c, true), "%s", c->evidence);
         return;
     }
 

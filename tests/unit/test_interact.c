@@ -94,7 +94,11 @@ static void contestant_first_failure_wins(void **state)
     assert_int_equal(o.status, CORE_STATUS_TIME_LIMIT);
     o = decide(killed(NSJ_VERDICT_MEMORY_LIMIT, SIGKILL, "oom_kill=1"), exited(8, NULL), 0);
     assert_int_equal(o.status, CORE_STATUS_MEMORY_LIMIT);
-    /* ... even when the interactor, blocked writing, then died of SIGPIPE. */
+    /* ... even when the interactor, blocked writing, then died of SIGPIPE,
+     * or failed clumsily on EPIPE (a Python interactor's BrokenPipeError). */
+    o = decide(killed(NSJ_VERDICT_TIME_LIMIT, SIGKILL, "wall timer 2000 ms"), exited(120, "BrokenPipeError\n"), 0);
+    assert_int_equal(o.status, CORE_STATUS_TIME_LIMIT);
+    assert_false(o.interactor_failed);
     o = decide(killed(NSJ_VERDICT_TIME_LIMIT, SIGKILL, "wall timer 2000 ms"),
                killed(NSJ_VERDICT_RUNTIME_ERROR, SIGPIPE, "signal PIPE (13)"), 0);
     assert_int_equal(o.status, CORE_STATUS_TIME_LIMIT);
@@ -131,16 +135,21 @@ static void interactor_failures_are_internal(void **state)
         killed(NSJ_VERDICT_SYSCALL_BLOCKED, SIGKILL, "seccomp kill syscall=ptrace"),
     };
     for (size_t k = 0; k < sizeof fails / sizeof fails[0]; k++) {
+        /* While the program ran (or after it ended well). */
         for (int first = 0; first < 2; first++) {
-            /* Even when the contestant looks at fault (it waited for an answer). */
-            interact_outcome_t o =
-                decide(first ? exited(0, NULL) : killed(NSJ_VERDICT_TIME_LIMIT, SIGKILL, "wall timer"), fails[k], first);
-            if (!first && fails[k].signal == SIGPIPE)
-                continue;
+            interact_outcome_t o = decide(exited(0, NULL), fails[k], first);
             assert_int_equal(o.status, CORE_STATUS_INTERNAL_ERROR);
             assert_true(o.interactor_failed);
             assert_non_null(strstr(o.evidence, "interactor failed"));
         }
+        /* After the program ended badly, e.g. at its wall clock while it
+         * waited for an answer: a limit of the interactor's own means it was
+         * busy, not waiting (a hang): still its failure. An exit or a crash
+         * is its reaction to the end of its stdin: the program's verdict. */
+        interact_outcome_t o = decide(killed(NSJ_VERDICT_TIME_LIMIT, SIGKILL, "wall timer"), fails[k], 0);
+        bool limit = fails[k].verdict != NSJ_VERDICT_RUNTIME_ERROR;
+        assert_int_equal(o.status, limit ? CORE_STATUS_INTERNAL_ERROR : CORE_STATUS_TIME_LIMIT);
+        assert_int_equal(o.interactor_failed, limit);
     }
     interact_outcome_t o = decide(exited(0, NULL), exited(3, "bad test\n"), 1);
     assert_non_null(strstr(o.evidence, "bad test"));
