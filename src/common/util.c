@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -270,4 +271,57 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 int util_rm_rf(const char *path)
 {
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int util_copy_tree(int src, int dst, nsj_error_t *err)
+{
+    int dfd = dup(src);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return nsj_error_set(err, errno, "copy: read the build directory");
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(src, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = nsj_error_set(err, errno, "copy: stat %s", e->d_name);
+        } else if (S_ISDIR(st.st_mode)) {
+            int s2 = -1, d2 = -1;
+            if (mkdirat(dst, e->d_name, 0755) < 0 ||
+                (s2 = openat(src, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+                (d2 = openat(dst, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                rc = nsj_error_set(err, errno, "copy: directory %s", e->d_name);
+            else
+                rc = util_copy_tree(s2, d2, err);
+            if (s2 >= 0)
+                close(s2);
+            if (d2 >= 0)
+                close(d2);
+        } else if (S_ISREG(st.st_mode)) {
+            int in = openat(src, e->d_name, O_RDONLY | O_CLOEXEC);
+            int o = in < 0 ? -1
+                           : openat(dst, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                                    (st.st_mode & 0111) ? 0755 : 0644);
+            char buf[65536];
+            ssize_t n = 0;
+            while (o >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+                if (util_write_all(o, buf, (size_t)n) < 0) {
+                    n = -1;
+                    break;
+                }
+            if (in < 0 || o < 0 || n < 0)
+                rc = nsj_error_set(err, errno, "copy: copy %s", e->d_name);
+            if (in >= 0)
+                close(in);
+            if (o >= 0 && close(o) < 0 && rc == 0)
+                rc = nsj_error_set(err, errno, "copy: copy %s", e->d_name);
+        }
+    }
+    closedir(d);
+    return rc;
 }

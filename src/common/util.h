@@ -52,4 +52,9 @@ uint64_t util_now_ns(void);
 /* Remove a directory tree (no symlink following); <0 on error. */
 int util_rm_rf(const char *path);
 
+/* Copy the tree under directory fd src into directory fd dst: directories
+ * 0755, files 0755 when executable else 0644; symlinks and other kinds are
+ * left out (a compiler's artefacts are files and directories). */
+int util_copy_tree(int src, int dst, nsj_error_t *err);
+
 #endif

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,23 @@ int judge_build_add_file(judge_build_t *b, const char *name, const char *data, s
     return 0;
 }
 
-void judge_build_use_box(judge_build_t *b, const char *dir)
-{
-    nsj_scratch_free(b->scratch);
-    b->scratch = NULL;
-    b->box = (nsj_bind_t){.host_path = dir, .sandbox_path = "/box", .flags = 0};
-}
-
 const char *judge_build_box_path(const judge_build_t *b)
 {
     return b->scratch ? nsj_scratch_path(b->scratch) : NULL;
+}
+
+int judge_build_fill_box(judge_build_t *b, int src_dirfd, nsj_error_t *err)
+{
+    if (!b->scratch)
+        return nsj_error_set(err, EINVAL, "build: %s has no /box to fill", b->lang->name);
+    int dst = open(nsj_scratch_path(b->scratch), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dst < 0)
+        return nsj_error_set(err, errno, "build: open /box");
+    int rc = util_copy_tree(src_dirfd, dst, err);
+    close(dst);
+    if (rc == 0)
+        rc = nsj_scratch_seal(b->scratch, err);
+    return rc < 0 ? nsj_error_wrap(err, "build: fill /box") : 0;
 }
 
 static const char *const *expand(judge_build_t *b, char *const *argv, const nsj_limits_t *l)
@@ -195,7 +203,7 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
     spec->files = b->files;
     spec->nfiles = b->nfiles;
     spec->files_dir = "/code";
-    if (b->box.host_path) {
+    if (b->scratch) {
         spec->binds = &b->box;
         spec->nbinds = 1;
     }

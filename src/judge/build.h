@@ -39,13 +39,13 @@ int judge_build_init(judge_build_t *b, nsj_sandbox_t *sb, const language_t *lang
  * name is the source's. */
 int judge_build_add_file(judge_build_t *b, const char *name, const char *data, size_t len, nsj_error_t *err);
 
-/* Use an artefact directory built before (worker/progcache.h) as /box,
- * read-only, instead of compiling: call after judge_build_init with no
- * judge_build_compile. The directory must outlive b. */
-void judge_build_use_box(judge_build_t *b, const char *dir);
-
-/* The scratch directory a successful compile wrote (NULL when none). */
+/* The scratch directory at /box on the host (NULL for an interpreted
+ * language): what a compile wrote there. */
 const char *judge_build_box_path(const judge_build_t *b);
+
+/* Instead of compiling: copy an artefact directory made by an earlier
+ * compile (worker/progcache.h) into /box and seal it as a compile would. */
+int judge_build_fill_box(judge_build_t *b, int src_dirfd, nsj_error_t *err);
 
 /* Run the compile step (none for interpreted languages: returns 0 and
  * leaves res empty). 0 = compiled; 1 = compile error (res holds the

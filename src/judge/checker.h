@@ -41,8 +41,8 @@ typedef struct judge_check {
 } judge_check_t;
 
 /* Limits of one custom checker run. */
-#define JUDGE_CHECKER_CPU_MS 10000ULL
-#define JUDGE_CHECKER_WALL_MS 30000ULL
+#define JUDGE_CHECKER_CPU_MS 5000ULL
+#define JUDGE_CHECKER_WALL_MS 10000ULL
 #define JUDGE_CHECKER_MEMORY (512ULL << 20)
 #define JUDGE_CHECKER_OUTPUT (64ULL << 10)
 /* Test data handed to a custom checker is read into the sandbox's /code. */

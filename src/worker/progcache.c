@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -72,62 +71,6 @@ void progcache_key(const core_program_t *p, char key[65])
         key[0] = '\0';
 }
 
-/* Copy the tree at fd src into the new directory fd dst (files keep their
- * permission bits; symlinks and other kinds are not copied: a compiler's
- * artefacts are files and directories). */
-static int copy_tree(int src, int dst, nsj_error_t *err)
-{
-    int dfd = dup(src);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
-        if (dfd >= 0)
-            close(dfd);
-        return nsj_error_set(err, errno, "program cache: read the build directory");
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        struct stat st;
-        if (fstatat(src, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            rc = nsj_error_set(err, errno, "program cache: stat %s", e->d_name);
-        } else if (S_ISDIR(st.st_mode)) {
-            int s2 = -1, d2 = -1;
-            if (mkdirat(dst, e->d_name, 0755) < 0 ||
-                (s2 = openat(src, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-                (d2 = openat(dst, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-                rc = nsj_error_set(err, errno, "program cache: directory %s", e->d_name);
-            else
-                rc = copy_tree(s2, d2, err);
-            if (s2 >= 0)
-                close(s2);
-            if (d2 >= 0)
-                close(d2);
-        } else if (S_ISREG(st.st_mode)) {
-            int in = openat(src, e->d_name, O_RDONLY | O_CLOEXEC);
-            int o = in < 0 ? -1
-                           : openat(dst, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                    (st.st_mode & 0111) ? 0755 : 0644);
-            char buf[65536];
-            ssize_t n = 0;
-            while (o >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-                if (util_write_all(o, buf, (size_t)n) < 0) {
-                    n = -1;
-                    break;
-                }
-            if (in < 0 || o < 0 || n < 0)
-                rc = nsj_error_set(err, errno, "program cache: copy %s", e->d_name);
-            if (in >= 0)
-                close(in);
-            if (o >= 0 && close(o) < 0 && rc == 0)
-                rc = nsj_error_set(err, errno, "program cache: copy %s", e->d_name);
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
 /* Keep the build's /box as <dir>/<key>. */
 static int keep(progcache_t *c, const char *box, const char *key, nsj_error_t *err)
 {
@@ -142,7 +85,7 @@ static int keep(progcache_t *c, const char *box, const char *key, nsj_error_t *e
     if (mkdirat(dir, tmp, 0755) < 0)
         return nsj_error_set(err, errno, "program cache: mkdir %s/%s", c->dir, tmp);
     cleanup_close int dst = openat(dir, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = dst < 0 ? nsj_error_set(err, errno, "program cache: open %s", tmp) : copy_tree(src, dst, err);
+    int rc = dst < 0 ? nsj_error_set(err, errno, "program cache: open %s", tmp) : util_copy_tree(src, dst, err);
     if (rc == 0 && fsync(dst) < 0)
         rc = nsj_error_set(err, errno, "program cache: fsync %s", tmp);
     if (rc == 0 && renameat(dir, tmp, dir, key) < 0) {
@@ -190,10 +133,11 @@ int progcache_get(progcache_t *c, nsj_sandbox_t *sb, const language_t *lang, con
         judge_build_cleanup(&out->build);
         return nsj_error_set(err, ENOMEM, "program cache: hashing the program");
     }
-    snprintf(out->box, sizeof out->box, "%s/%s", c->dir, out->key);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", c->dir, out->key);
     pthread_mutex_lock(&c->mu);
     int rc = 0;
-    if (!cached(out->box)) {
+    if (!cached(path)) {
         rc = judge_build_compile(&out->build, sb, base, cres);
         if (rc == 0) {
             atomic_fetch_add(&c->compiles, 1);
@@ -204,12 +148,18 @@ int progcache_get(progcache_t *c, nsj_sandbox_t *sb, const language_t *lang, con
         }
     }
     pthread_mutex_unlock(&c->mu);
-    if (rc != 0) {
-        judge_build_cleanup(&out->build);
-        return rc;
+    if (rc == 0 && !out->compiled) {
+        /* The cache is the worker's own (never bound into a sandbox): the
+         * program gets a copy in its /box, as if it had just compiled. */
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        rc = fd < 0 ? nsj_error_set(err, errno, "program cache: open %s", path)
+                    : judge_build_fill_box(&out->build, fd, err);
+        if (fd >= 0)
+            close(fd);
     }
-    judge_build_use_box(&out->build, out->box);
-    return 0;
+    if (rc != 0)
+        judge_build_cleanup(&out->build);
+    return rc;
 }
 
 void progcache_prog_free(progcache_prog_t *p)

@@ -9,10 +9,11 @@
  * files, the compiler writes /box); the /box it made is then copied to
  * <dir>/<key> (through a temporary directory renamed into place: rename is
  * atomic, so two workers compiling one program at once both end with a
- * whole directory and one survives). Later uses bind <dir>/<key>
- * read-only at /box and put the source and files in /code again (an
- * interpreted language's program is its source: nothing is compiled or
- * kept for it). A changed program is a new key, so nothing is ever stale;
+ * whole directory and one survives). A later use copies <dir>/<key>
+ * into its own /box scratch (the cache itself is never bound into a
+ * sandbox: it stays private to the worker, like the test data beside it)
+ * and puts the source and files in /code again (an interpreted language's
+ * program is its source: nothing is compiled or kept for it). A changed program is a new key, so nothing is ever stale;
  * threads of one process wait for one compile of a key. */
 #ifndef NSJ_WORKER_PROGCACHE_H
 #define NSJ_WORKER_PROGCACHE_H
@@ -32,8 +33,7 @@ typedef struct progcache progcache_t;
  * until progcache_prog_free(). */
 typedef struct progcache_prog {
     judge_build_t build;         /* run it with judge_build_run_spec() + judge_build_run() */
-    char key[65];
-    char box[4096];              /* the cached /box ("" for an interpreted language) */
+    char key[65];                /* "" for an interpreted language */
     bool compiled;               /* this call compiled it (it was not cached) */
 } progcache_prog_t;
 

@@ -257,7 +257,7 @@ static void limits(void **state)
         snprintf(body, sizeof body, "{\"title\":\"t\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],\"%s\":%s}",
                  bad[i].field, bad[i].value);
         core_question_t q;
-        assert_int_equal(api_parse_question(body, strlen(body), &lim, &q, &e), -1);
+        assert_int_equal(api_parse_question(body, strlen(body), &lim, &langs, &q, &e), -1);
         if (e.status != 400 || !strstr(e.msg, bad[i].needle))
             fail_msg("%s: got %u '%s', want '%s'", body, e.status, e.msg, bad[i].needle);
     }
@@ -274,7 +274,7 @@ static void limits(void **state)
                "\"time_limit\":1}", 400, "come with test_cases");
     core_question_t q;
     b = "{\"title\":\"t\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],\"time_limit\":0.25,\"memory_limit\":67108864}";
-    assert_int_equal(api_parse_question(b, strlen(b), &lim, &q, &e), 0);
+    assert_int_equal(api_parse_question(b, strlen(b), &lim, &langs, &q, &e), 0);
     assert_int_equal(q.limits.time_ms, 250);
     assert_int_equal(q.limits.wall_ms, 0);
     assert_int_equal(q.limits.memory_bytes, 64ULL << 20);
@@ -287,7 +287,7 @@ static void question(void **state)
     core_question_t q;
     api_error_t e;
     const char *b = "{\"title\":\"Double\",\"test_cases\":[{\"input\":\"2\",\"expected_output\":\"4\",\"score\":2}]}";
-    assert_int_equal(api_parse_question(b, strlen(b), &lim, &q, &e), 0);
+    assert_int_equal(api_parse_question(b, strlen(b), &lim, &langs, &q, &e), 0);
     assert_string_equal(q.title, "Double");
     assert_string_equal(q.statement, "");
     assert_int_equal(q.ntests, 1);
@@ -304,7 +304,7 @@ static void question(void **state)
         {"{\"title\":\"t\",\"tests\":[]}", "unknown field 'tests'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(api_parse_question(bad[i].body, strlen(bad[i].body), &lim, &q, &e), -1);
+        assert_int_equal(api_parse_question(bad[i].body, strlen(bad[i].body), &lim, &langs, &q, &e), -1);
         if (e.status != 400 || !strstr(e.msg, bad[i].needle))
             fail_msg("%s: got %u '%s'", bad[i].body, e.status, e.msg);
     }

@@ -56,7 +56,7 @@ static void status_sql(void **state)
                                 "'internal_error'))"));
     assert_non_null(strstr(sql, "submission_results_status_check CHECK (status IN ('passed', 'failed', "
                                 "'runtime_error', 'compile_error', 'time_limit', 'memory_limit', 'output_limit', "
-                                "'internal_error'))"));
+                                "'internal_error', 'skipped'))"));
     assert_non_null(strstr(sql, "nsjudge_status_final(status text)"));
     assert_non_null(strstr(sql, "SELECT status IN ('passed', "));
     assert_null(strstr(strstr(sql, "nsjudge_status_final"), "'running'"));

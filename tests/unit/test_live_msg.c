@@ -154,7 +154,17 @@ static void events(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "ordinal")), 4);
     assert_string_equal(json_string_value(json_object_get(j, "status")), "time_limit");
     assert_true(json_is_false(json_object_get(j, "passed")));
-    assert_int_equal(json_object_size(j), 7);
+    assert_int_equal(json_object_size(j), 9);
+    assert_true(json_is_null(json_object_get(j, "checker_message")));
+    assert_true(json_is_null(json_object_get(j, "group")));
+    json_decref(j);
+    free(m);
+    r.checker_message = "token 2: expected '5', got '6'";
+    r.group = "small";
+    m = live_event_result(&r);
+    j = parse(m);
+    assert_string_equal(json_string_value(json_object_get(j, "checker_message")), "token 2: expected '5', got '6'");
+    assert_string_equal(json_string_value(json_object_get(j, "group")), "small");
     json_decref(j);
     free(m);
 }

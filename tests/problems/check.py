@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The problem set's end-to-end check (make problems): each directory of
+tests/problems/ is a problem -- problem.json (the question without its tests,
+a custom checker's source and helper files named by path, and the expected
+outcome of each submission), tests/N.in and N.ans (ordered by N), checker
+sources, and submissions/ -- created through the API, judged by a real
+worker, and compared with what problem.json expects. refusals.json lists
+requests the API must refuse with a 400 naming a field; inline.json inline
+submissions with a built-in checker. Prints one line per check and exits 1
+when any fails. Usage: check.py API_BASE_URL [PROBLEMS_DIR]"""
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+API = sys.argv[1].rstrip("/")
+ROOT = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
+LANGS = {".py": "python", ".cpp": "cpp", ".c": "c", ".java": "java", ".go": "go"}
+FINAL = {"passed", "failed", "runtime_error", "compile_error", "time_limit", "memory_limit", "output_limit",
+         "internal_error"}
+failures = []
+
+
+def request(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(API + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def question_body(pdir, spec):
+    names = sorted((n for n in os.listdir(os.path.join(pdir, "tests")) if n.endswith(".in")),
+                   key=lambda n: int(n[:-3]))
+    scores = spec.get("scores")
+    tests = []
+    for i, n in enumerate(names):
+        t = {"input": read(os.path.join(pdir, "tests", n)),
+             "expected_output": read(os.path.join(pdir, "tests", n[:-3] + ".ans"))}
+        if scores:
+            t["score"] = scores[i]
+        tests.append(t)
+    body = {"title": spec["title"], "test_cases": tests}
+    for k in ("subtasks", "run_all_tests", "time_limit", "memory_limit"):
+        if k in spec:
+            body[k] = spec[k]
+    c = spec.get("checker")
+    if c and c["type"] == "custom":
+        c = dict(c)
+        c["source"] = read(os.path.join(pdir, c["source"]))
+        c["files"] = {os.path.basename(p): read(os.path.join(pdir, p)) for p in c.get("files", [])}
+    if c:
+        body["checker"] = c
+    return body
+
+
+def wait_final(sid, deadline_s=600):
+    end = time.time() + deadline_s
+    while time.time() < end:
+        code, text = request("GET", "/submissions/" + sid)
+        if code == 200:
+            sub = json.loads(text)
+            if sub["status"] in FINAL:
+                return sub
+        time.sleep(0.2)
+    return None
+
+
+def events(sid):
+    """The submission's SSE result events (the stream replays from the start and ends at the final status)."""
+    req = urllib.request.Request(API + "/submissions/" + sid + "/events")
+    out = []
+    with urllib.request.urlopen(req, timeout=60) as r:
+        kind = None
+        for raw in r:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:") and kind == "result":
+                out.append(json.loads(line[5:]))
+    return out
+
+
+def compare(name, sub, want):
+    ok = check(sub["status"] == want["status"], "%s: status %s (want %s; error: %s)" %
+               (name, sub["status"], want["status"], (sub.get("error") or "")[:200]))
+    if "score" in want:
+        ok &= check(sub["score_awarded"] == want["score"], "%s: score %s (want %s)" %
+                    (name, sub["score_awarded"], want["score"]))
+    got_tests = [r["status"] for r in sub["results"]]
+    if "tests" in want:
+        ok &= check(got_tests == want["tests"], "%s: tests %s (want %s)" % (name, got_tests, want["tests"]))
+    if "subtasks" in want:
+        got = {g["name"]: g["status"] for g in (sub.get("subtasks") or [])}
+        ok &= check(got == want["subtasks"], "%s: subtasks %s (want %s)" % (name, got, want["subtasks"]))
+    if "message" in want:
+        texts = [(r.get("checker_message") or "") + " | " + r["evidence"] for r in sub["results"]]
+        ok &= check(any(want["message"] in t for t in texts), "%s: a test's checker message has %r (%s)" %
+                    (name, want["message"], texts))
+    return ok
+
+
+def run_problem(pdir):
+    pname = os.path.basename(pdir)
+    spec = json.loads(read(os.path.join(pdir, "problem.json")))
+    code, text = request("POST", "/questions", question_body(pdir, spec))
+    if not check(code == 201, "%s: question created (%d %s)" % (pname, code, text[:300])):
+        return
+    qid = json.loads(text)["id"]
+    code, text = request("GET", "/questions/" + qid)
+    q = json.loads(text)
+    want_type = (spec.get("checker") or {"type": "exact"})["type"]
+    check(code == 200 and q["checker"]["type"] == want_type and "source" not in q["checker"],
+          "%s: GET /questions shows checker %s without its source" % (pname, q.get("checker")))
+    ids = {}
+    for sname in sorted(spec["submissions"]):
+        lang = LANGS[os.path.splitext(sname)[1]]
+        code, text = request("POST", "/submissions", {"language": lang, "question_id": qid,
+                                                      "source_code": read(os.path.join(pdir, "submissions", sname))})
+        if check(code in (201, 202), "%s/%s: submitted (%d)" % (pname, sname, code)):
+            ids[sname] = json.loads(text)["id"]
+    for sname, sid in ids.items():
+        sub = wait_final(sid)
+        if not check(sub is not None, "%s/%s: finished" % (pname, sname)):
+            continue
+        want = spec["submissions"][sname]
+        compare("%s/%s" % (pname, sname), sub, want)
+        evs = events(sid)
+        check(len(evs) == len(sub["results"]) and
+              all(e.get("checker_message") == r.get("checker_message") and e.get("group") == r.get("subtask")
+                  for e, r in zip(evs, sub["results"])),
+              "%s/%s: SSE result events carry the checker message and the group" % (pname, sname))
+
+
+def run_refusals():
+    for case in json.loads(read(os.path.join(ROOT, "refusals.json"))):
+        code, text = request("POST", case["path"], case["body"])
+        try:
+            msg = json.loads(text).get("error", "")
+        except ValueError:
+            msg = text
+        check(code == 400 and case["field"] in msg, "refused: %s (%d %s)" % (case["what"], code, msg[:200]))
+
+
+def run_inline():
+    for case in json.loads(read(os.path.join(ROOT, "inline.json"))):
+        code, text = request("POST", "/submissions", case["body"])
+        if not check(code in (201, 202), "inline %s: submitted (%d %s)" % (case["what"], code, text[:200])):
+            continue
+        sub = wait_final(json.loads(text)["id"])
+        if check(sub is not None, "inline %s: finished" % case["what"]):
+            compare("inline " + case["what"], sub, case["expect"])
+
+
+def main():
+    t0 = time.time()
+    run_refusals()
+    run_inline()
+    only = os.environ.get("PROBLEMS")
+    for name in sorted(os.listdir(ROOT)):
+        pdir = os.path.join(ROOT, name)
+        if os.path.isdir(pdir) and os.path.exists(os.path.join(pdir, "problem.json")):
+            if not only or name in only.split(","):
+                run_problem(pdir)
+    print("problems: %d checks failed, %.0f s" % (len(failures), time.time() - t0))
+    sys.exit(1 if failures else 0)
+
+
+main()
