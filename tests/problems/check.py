@@ -68,6 +68,12 @@ def question_body(pdir, spec):
         c["files"] = {os.path.basename(p): read(os.path.join(pdir, p)) for p in c.get("files", [])}
     if c:
         body["checker"] = c
+    if "mode" in spec:
+        body["mode"] = spec["mode"]
+    i = spec.get("interactor")
+    if i:
+        body["interactor"] = {"language": i["language"], "source": read(os.path.join(pdir, i["source"])),
+                              "files": {os.path.basename(p): read(os.path.join(pdir, p)) for p in i.get("files", [])}}
     return body
 
 
@@ -129,6 +135,11 @@ def run_problem(pdir):
     want_type = (spec.get("checker") or {"type": "exact"})["type"]
     check(code == 200 and q["checker"]["type"] == want_type and "source" not in q["checker"],
           "%s: GET /questions shows checker %s without its source" % (pname, q.get("checker")))
+    if spec.get("mode") == "interactive":
+        check(q.get("mode") == "interactive" and q["interactor"]["language"] == spec["interactor"]["language"] and
+              "source" not in q["interactor"],
+              "%s: GET /questions shows mode %s, interactor %s without its source" % (pname, q.get("mode"),
+                                                                                      q.get("interactor")))
     ids = {}
     for sname in sorted(spec["submissions"]):
         lang = LANGS[os.path.splitext(sname)[1]]

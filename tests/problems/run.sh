@@ -66,9 +66,10 @@ wait_for "grep -q 'workers started' $DIR/worker.log" 300 || { echo "problems: th
 wait_for "grep -q 'listening on' $DIR/api.log" 300 || { echo "problems: the API did not start" >&2; exit 1; }
 
 python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
-# Evidence that a question's checker is compiled once: one compile per
-# compiled checker of the set, whatever the number of submissions.
-compiles=$(grep -c 'program cache: compiled checker' "$DIR/worker.log" || true)
+# Evidence that a question's checker (or interactor) is compiled once: one
+# compile per compiled helper program of the set, whatever the number of
+# submissions.
+compiles=$(grep -Ec 'program cache: compiled (checker|interactor)' "$DIR/worker.log" || true)
 want=$(grep -l '"language": "cpp"' tests/problems/*/problem.json | wc -l)
 if [ "$compiles" != "$want" ]; then
     echo "problems: FAILED: $compiles checker compiles in the worker's log, want $want (one per compiled checker)" >&2

@@ -2,7 +2,8 @@
 // "? x" (1 <= x <= 10^9) and is told "<" (the secret is larger), ">"
 // (smaller) or "="; it answers "! x". At most 30 queries.
 // Deliberately broken on two queries, to show the interactor's own
-// failures: "? 13" crashes it, "? 14" ends it with exit 3 (FAIL).
+// failures: "? -13" crashes it, "? -14" ends it with exit 3 (FAIL)
+// (a binary search never asks those).
 #include <csignal>
 #include <cstring>
 
@@ -24,10 +25,10 @@ int main(int argc, char **argv)
         read_line(line, sizeof line);
         long x;
         if (std::sscanf(line, "? %ld", &x) == 1) {
-            if (x == 13)
+            if (x == -13)
                 std::raise(SIGSEGV);
-            if (x == 14)
-                quit(FAIL, "bad test: query 14 is not supported");
+            if (x == -14)
+                quit(FAIL, "bad test: query -14 is not supported");
             if (++queries > 30)
                 quit(WA, "wrong answer: more than 30 queries");
             if (x < 1 || x > 1000000000)
