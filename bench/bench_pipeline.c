@@ -37,6 +37,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "bench_checker.h"
 #include "judge/compare.h"
 #include "../tests/pipeline/client.h"
 
@@ -624,6 +625,9 @@ int main(void)
         return 1;
     fprintf(stderr, "bench: big test data: %d x %d tests in %.1f s, worker RSS max %.1f MB, %ld fills for %ld blobs\n",
             big.runs, big.tests, big.judge_s, big.rss_max_kb / 1024.0, big.fills, big.blobs);
+    checker_result_t chk;
+    if (bench_checker_phase(api_port, pg, worker_log, env_int("BENCH_CHECKER_N", 100), 5, &chk) < 0)
+        return 1;
     unlink(main_py);
 
     int measured = per * rounds * ntests;
@@ -675,6 +679,19 @@ int main(void)
              rss_api_after / 1024.0, per, big.tests, env_int("BENCH_BIG_MIB", 4), big.upload_s, big.blobs, big.runs,
              big.runs * big.tests, big.judge_s, big.runs * big.tests / big.judge_s, big.passed, big.runs,
              big.rss_max_kb / 1024.0, big.fills, big.blobs);
+    size_t tl = strlen(table);
+    snprintf(table + tl, sizeof table - tl,
+             "\n### A custom checker compiled once (issue #12)\n\n"
+             "%d Python submissions x %d tests against a question with a C++ custom checker (each test: the program,"
+             " then the checker, each in its own sandbox), and side by side (alternating chunks) the same against a"
+             " question judged by the built-in exact rule.\n\n"
+             "| | seconds | submissions passed | vs exact |\n|---|---:|---:|---:|\n"
+             "| custom checker | %.1f | %ld of %d | %.2fx the time |\n"
+             "| exact (built in) | %.1f | %ld of %d | 1.00x |\n\n"
+             "Checker compiles (the worker's log): **%ld** (target: 1, at question creation; every submission uses"
+             " the compiled checker from the host's program cache).\n",
+             chk.submissions, chk.tests, chk.custom_s, chk.custom_passed, chk.submissions, chk.custom_s / chk.exact_s,
+             chk.exact_s, chk.exact_passed, chk.submissions, chk.compiles);
     fputs(table, stdout);
     const char *json_path = getenv("BENCH_JSON");
     if (json_path) {
@@ -689,6 +706,13 @@ int main(void)
                               "seconds", big.judge_s, "runs_per_s", big.runs * big.tests / big.judge_s,
                               "worker_rss_max_mb", big.rss_max_kb / 1024.0, "blobs", big.blobs, "fills_from_postgres",
                               big.fills, "passed", big.passed);
+        if (j)
+            json_object_set_new(j, "custom_checker",
+                                json_pack("{s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I}", "submissions", chk.submissions,
+                                          "tests", chk.tests, "custom_seconds", chk.custom_s, "exact_seconds",
+                                          chk.exact_s, "time_ratio", chk.custom_s / chk.exact_s, "custom_passed",
+                                          (json_int_t)chk.custom_passed, "exact_passed", (json_int_t)chk.exact_passed,
+                                          "checker_compiles", (json_int_t)chk.compiles));
         if (!j || json_dump_file(j, json_path, JSON_INDENT(2)) < 0)
             fprintf(stderr, "bench: cannot write %s\n", json_path);
         json_decref(j);

@@ -352,6 +352,10 @@ static void post_question(api_server_t *s, const request_t *r, answer_t *a)
         a->body = api_error_json("%s", e.msg);
         return;
     }
+    if (api_checker_compiles(s, &q.judging, &a->status, &a->body) < 0) {
+        core_question_free(&q);
+        return;
+    }
     store_t *db;
     size_t slot;
     nsj_error_t err;

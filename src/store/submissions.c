@@ -148,6 +148,7 @@ int store_load_tests(store_t *s, const char *owner_col, const char *owner_id, in
 int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
 {
     const char *qid = job->question_id[0] ? job->question_id : NULL;
+    char *judging = NULL;
     if (store_begin(s, err) < 0)
         return -1;
     int64_t max_score = core_tests_max_score(job->tests, job->ntests);
@@ -180,7 +181,7 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
     snprintf(score, sizeof score, "%" PRId64, max_score);
     snprintf(ver, sizeof ver, "%d", job->question_version);
     bool bad = false;
-    cleanup_free char *judging = qid ? NULL : store_judging_text(&job->judging, &bad);
+    judging = qid ? NULL : store_judging_text(&job->judging, &bad);
     if (bad) {
         oom(err);
         goto rollback;
@@ -203,9 +204,11 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
         goto rollback;
     if (store_commit(s, err) < 0)
         goto rollback;
+    free(judging);
     return 0;
 rollback:
     store_rollback(s);
+    free(judging);
     return -1;
 }
 

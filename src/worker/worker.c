@@ -61,6 +61,7 @@
 #include "session.h"
 #include "store/store.h"
 #include "worker.h"
+#include "worker/compilecheck.h"
 #include "worker/datacache.h"
 #include "worker/progcache.h"
 
@@ -117,6 +118,8 @@ struct worker_pool {
     job_thread_t *threads;
     pthread_t maint;
     bool maint_started;
+    pthread_t ccheck;            /* compile checks of questions' checkers (worker/compilecheck.h) */
+    bool ccheck_started;
 };
 
 static uint64_t now_ms(void)
@@ -962,6 +965,17 @@ static void *maint_main(void *arg)
     return NULL;
 }
 
+static void *ccheck_main(void *arg)
+{
+    worker_pool_t *p = arg;
+    compilecheck_ctx_t ctx = {.sb = p->sb, .redis = &p->redis, .langs = p->langs,
+                              .rootfs = (const char(*)[4096])p->rootfs,
+                              .rootfs_err = (const char(*)[512])p->rootfs_err, .programs = p->programs,
+                              .limits = &p->cfg.limits, .stopping = &p->stopping};
+    compilecheck_run(&ctx);
+    return NULL;
+}
+
 /* ---- the pool ---- */
 
 static void wake_all(worker_pool_t *p)
@@ -1042,6 +1056,11 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
         goto fail_threads;
     }
     p->maint_started = true;
+    if ((e = pthread_create(&p->ccheck, NULL, ccheck_main, p))) {
+        nsj_error_set(err, e, "worker pool: start the compile-check thread");
+        goto fail_threads;
+    }
+    p->ccheck_started = true;
     *out = p;
     return 0;
 fail_threads:
@@ -1097,6 +1116,8 @@ void worker_pool_free(worker_pool_t *p)
     for (unsigned i = 0; p->threads && i < p->nthreads; i++)
         if (p->threads[i].started)
             pthread_join(p->threads[i].tid, NULL);
+    if (p->ccheck_started)
+        pthread_join(p->ccheck, NULL);
     /* Job threads are gone: nothing is in flight, heartbeats can stop. */
     atomic_store(&p->maint_stop, true);
     wake_all(p);

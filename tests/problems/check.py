@@ -167,7 +167,8 @@ def run_refusals():
             msg = json.loads(text).get("error", "")
         except ValueError:
             msg = text
-        check(code == 400 and case["field"] in msg, "refused: %s (%d %s)" % (case["what"], code, msg[:200]))
+        check(code == 400 and case["field"] in msg and case.get("contains", "") in msg,
+              "refused: %s (%d %s)" % (case["what"], code, msg[:300]))
 
 
 def run_inline():

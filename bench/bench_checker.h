@@ -1,0 +1,19 @@
+/* The custom checker row of make bench-pipeline (issue #12). */
+#ifndef NSJ_BENCH_CHECKER_H
+#define NSJ_BENCH_CHECKER_H
+
+#include <libpq-fe.h>
+
+typedef struct checker_result {
+    int submissions, tests;
+    double custom_s, exact_s;    /* judging all of them: custom checker / exact, side by side */
+    long custom_passed, exact_passed;
+    long compiles;               /* checker compiles the worker logged (target: 1) */
+} checker_result_t;
+
+/* Two questions with the same tests, one judged by a C++ custom checker
+ * and one by the built-in exact rule; n submissions to each, alternating
+ * in chunks; the checker's compiles counted from the worker's log. */
+int bench_checker_phase(int api_port, PGconn *pg, const char *worker_log, int n, int tests, checker_result_t *out);
+
+#endif
