@@ -17,6 +17,10 @@ typedef struct nsj_pair_spec {
      * stopped first. */
     nsj_run_spec_t contestant;
     nsj_run_spec_t interactor;
+    /* Keep the first transcript_max bytes of the exchange (0 = none: the
+     * programs then share kernel pipes and nothing sits between them; with
+     * a transcript a relay thread of the pair's moves the bytes). */
+    size_t transcript_max;
 } nsj_pair_spec_t;
 
 typedef struct nsj_pair_result {
@@ -34,6 +38,11 @@ typedef struct nsj_pair_result {
     /* The interactor ended with anything but exit code 0 while the
      * contestant ran: the contestant was then killed (the exchange is over). */
     int contestant_stopped;
+    /* With transcript_max: the exchange in order, each direction's bytes
+     * under a "--- program:" or "--- interactor:" line (owned); NULL else. */
+    char *transcript;
+    size_t transcript_len;
+    int transcript_truncated;    /* the exchange went on past transcript_max */
 } nsj_pair_result_t;
 
 /* Run the pair to completion; always fills res (nsj_pair_result_free() it).

@@ -193,6 +193,8 @@ static void pair_specs(const judge_submission_t *sub, judge_build_t *build, nsj_
     argv[argc] = NULL;
     is->argv = argv;
     is->cancel_fd = sub->cancel_fd;
+    /* Asked to keep output: the exchange, bounded by the output limit. */
+    ps->transcript_max = sub->job->keep_output ? ps->contestant.limits.output_bytes : 0;
 }
 
 void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_build_t *build, size_t i,
@@ -246,14 +248,21 @@ void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_b
     t->fraction = t->passed ? 1 : t->status == CORE_STATUS_FAILED ? o.fraction : 0;
     snprintf(t->checker_message, sizeof t->checker_message, "%s", o.message);
     snprintf(t->evidence, sizeof t->evidence, "%s", o.evidence);
-    /* The program's stdout went to the interactor: nothing of it is kept. */
-    t->out = judge_display_text("", 0, sub->preview_max);
+    /* The program's stdout went to the interactor: what is shown (and,
+     * with keep_output, kept) is the transcript if one was asked for. */
+    t->out = judge_display_text(pr.transcript, pr.transcript_len, sub->preview_max);
     t->err = judge_display_text(c->err, c->err_len, sub->preview_max);
     t->wall_ms = c->wall_ms;
     t->cpu_ms = c->cpu_ms;
     t->memory_kb = c->memory_kb;
     t->exit_code = c->exit_code;
     t->signal = c->signal;
+    if (pr.transcript && sub->keep_stdout &&
+        sub->keep_stdout(sub->ud, pr.transcript, pr.transcript_len, &t->stdout_blob, &err) < 0) {
+        t->status = CORE_STATUS_INTERNAL_ERROR;
+        t->passed = false;
+        snprintf(t->evidence, sizeof t->evidence, "keeping the transcript: %.480s", err.msg);
+    }
     if (!t->out || !t->err) {
         t->status = CORE_STATUS_INTERNAL_ERROR;
         t->passed = false;

@@ -48,7 +48,9 @@ struct core_report;
 /* Run test i of an interactive submission (sub->interactor set): the
  * program (build) and the interactor, which gets the test's input and
  * answer files as testlib's interactors expect (interactor /code/.input
- * /tmp/.output /code/.answer); fills rep->tests[i] like judge_run's tests. */
+ * /tmp/.output /code/.answer); fills rep->tests[i] like judge_run's tests.
+ * With job->keep_output the exchange's transcript (bounded by the output
+ * limit) is the test's stdout; without, nothing of the exchange is kept. */
 void interact_run_test(nsj_sandbox_t *sb, const struct judge_submission *sub, struct judge_build *build, size_t i,
                        struct core_report *rep);
 

@@ -20,6 +20,10 @@
  * EPIPE then comes strictly after that end, which is what makes
  * interactor_first mean "ended first, and not because of the other".
  *
+ * With a transcript asked for (transcript_max), each program's stdout goes
+ * to a relay thread (relay.c) that passes it on and keeps the first bytes;
+ * the same reasoning holds, the relay never blocking one side on the other.
+ *
  * The contestant starts only once the interactor is about to execve, so
  * that a slow interactor set-up (a slot wait on a busy host) is never on
  * the contestant's wall clock. */
@@ -28,17 +32,21 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/util.h"
+#include "internal.h"
 #include "nsjudge/pair.h"
 
 typedef struct pair_run {
     nsj_sandbox_t *sb;
     nsj_run_spec_t ispec;
     nsj_pair_result_t *res;
-    int c2i[2], i2c[2], stop[2];
+    int c_in, c_out, i_in, i_out; /* the programs' stdin and stdout */
+    int stop[2];
+    relay_t *relay;               /* with a transcript: between the programs' pipes */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int interactor_started, interactor_done, contestant_done;
@@ -71,8 +79,8 @@ static void *interactor_main(void *arg)
 {
     pair_run_t *p = arg;
     p->res->rc_interactor = nsj_run(p->sb, &p->ispec, &p->res->interactor);
-    close_fd(&p->c2i[0]);
-    close_fd(&p->i2c[1]);
+    close_fd(&p->i_in);
+    close_fd(&p->i_out);
     pthread_mutex_lock(&p->mu);
     p->interactor_end_ns = util_now_ns();
     p->interactor_done = 1;
@@ -85,6 +93,51 @@ static void *interactor_main(void *arg)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+static void close_pipes(pair_run_t *p)
+{
+    close_fd(&p->c_in), close_fd(&p->c_out), close_fd(&p->i_in), close_fd(&p->i_out);
+    close_fd(&p->stop[0]), close_fd(&p->stop[1]);
+    if (p->relay) {
+        /* Its ends are closed: it ends at once. */
+        char *t;
+        size_t n;
+        int tr;
+        relay_finish(p->relay, &t, &n, &tr);
+        free(t);
+        p->relay = NULL;
+    }
+}
+
+/* The programs' pipes: each other's ends, or with a transcript two pipes
+ * a side with the relay between them. */
+static int open_pipes(pair_run_t *p, size_t transcript_max, char *why, size_t cap)
+{
+    int c2i[2] = {-1, -1}, i2c[2] = {-1, -1}, r2i[2] = {-1, -1}, r2c[2] = {-1, -1};
+    if (pipe2(c2i, O_CLOEXEC) < 0 || pipe2(i2c, O_CLOEXEC) < 0 || pipe2(p->stop, O_CLOEXEC | O_NONBLOCK) < 0 ||
+        (transcript_max && (pipe2(r2i, O_CLOEXEC) < 0 || pipe2(r2c, O_CLOEXEC) < 0))) {
+        snprintf(why, cap, "pipe: %s", strerror(errno));
+        for (int i = 0; i < 2; i++)
+            close_fd(&c2i[i]), close_fd(&i2c[i]), close_fd(&r2i[i]), close_fd(&r2c[i]), close_fd(&p->stop[i]);
+        return -1;
+    }
+    p->c_out = c2i[1];
+    p->i_out = i2c[1];
+    if (!transcript_max) {
+        p->i_in = c2i[0];
+        p->c_in = i2c[0];
+        return 0;
+    }
+    p->i_in = r2i[0];
+    p->c_in = r2c[0];
+    nsj_error_t err;
+    if (relay_start(c2i[0], r2i[1], i2c[0], r2c[1], transcript_max, &p->relay, &err) < 0) {
+        snprintf(why, cap, "%.150s", err.msg);
+        close_pipes(p);
+        return -1;
+    }
+    return 0;
 }
 
 static int refuse(nsj_pair_result_t *res, const char *why)
@@ -109,20 +162,16 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
     if (stdio_given(&spec->contestant) || stdio_given(&spec->interactor))
         return refuse(res, "stdin and stdout are the pipes between the two programs");
 
-    pair_run_t p = {.sb = sb, .res = res, .c2i = {-1, -1}, .i2c = {-1, -1}, .stop = {-1, -1}};
-    if (pipe2(p.c2i, O_CLOEXEC) < 0 || pipe2(p.i2c, O_CLOEXEC) < 0 || pipe2(p.stop, O_CLOEXEC | O_NONBLOCK) < 0) {
-        char why[128];
-        snprintf(why, sizeof why, "pipe: %s", strerror(errno));
-        for (int i = 0; i < 2; i++)
-            close_fd(&p.c2i[i]), close_fd(&p.i2c[i]), close_fd(&p.stop[i]);
+    pair_run_t p = {.sb = sb, .res = res, .c_in = -1, .c_out = -1, .i_in = -1, .i_out = -1, .stop = {-1, -1}};
+    char why[160];
+    if (open_pipes(&p, spec->transcript_max, why, sizeof why) < 0)
         return refuse(res, why);
-    }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
 
     p.ispec = spec->interactor;
-    p.ispec.program_stdin_fd = p.c2i[0];
-    p.ispec.program_stdout_fd = p.i2c[1];
+    p.ispec.program_stdin_fd = p.i_in;
+    p.ispec.program_stdout_fd = p.i_out;
     p.ispec.on_output = NULL;
     p.ispec.on_exec = on_interactor_exec;
     p.ispec.ud = &p;
@@ -130,10 +179,8 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
     pthread_t th;
     int e = pthread_create(&th, NULL, interactor_main, &p);
     if (e != 0) {
-        char why[128];
         snprintf(why, sizeof why, "thread for the interactor: %s", strerror(e));
-        for (int i = 0; i < 2; i++)
-            close_fd(&p.c2i[i]), close_fd(&p.i2c[i]), close_fd(&p.stop[i]);
+        close_pipes(&p);
         pthread_mutex_destroy(&p.mu);
         pthread_cond_destroy(&p.cv);
         return refuse(res, why);
@@ -147,20 +194,22 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
 
     if (run_contestant) {
         nsj_run_spec_t cs = spec->contestant;
-        cs.program_stdin_fd = p.i2c[0];
-        cs.program_stdout_fd = p.c2i[1];
+        cs.program_stdin_fd = p.c_in;
+        cs.program_stdout_fd = p.c_out;
         cs.cancel_fd = p.stop[0];
         res->contestant_ran = 1;
         res->rc_contestant = nsj_run(sb, &cs, &res->contestant);
     }
-    close_fd(&p.i2c[0]);
-    close_fd(&p.c2i[1]);
+    close_fd(&p.c_in);
+    close_fd(&p.c_out);
     pthread_mutex_lock(&p.mu);
     p.contestant_end_ns = util_now_ns();
     p.contestant_done = 1;
     pthread_mutex_unlock(&p.mu);
 
     pthread_join(th, NULL);
+    if (p.relay)
+        relay_finish(p.relay, &res->transcript, &res->transcript_len, &res->transcript_truncated);
     /* The stop pipe holds a byte only if the interactor asked to stop the
      * contestant before the contestant's sandbox ended. */
     char b;
@@ -177,4 +226,6 @@ void nsj_pair_result_free(nsj_pair_result_t *res)
 {
     nsj_result_free(&res->contestant);
     nsj_result_free(&res->interactor);
+    free(res->transcript);
+    res->transcript = NULL;
 }

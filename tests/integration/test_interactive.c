@@ -79,8 +79,9 @@ static void dump(const shape_t *s)
         }                                        \
     } while (0)
 
-static void run_shape(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
-                      const nsj_limits_t *cl)
+/* Run a shape; transcript_max > 0 puts the relay between the programs. */
+static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
+                        const nsj_limits_t *cl, size_t transcript_max)
 {
     REQUIRE(it.sb != NULL && payload, "%s", it.sb ? payload_missing : it.unavailable);
     static const char secret[] = "777777777\n";
@@ -103,6 +104,7 @@ static void run_shape(shape_t *s, const char *imode, const char *cmode, const ns
     spec.contestant.nfiles = 1;
     spec.contestant.argv = cargv;
     spec.contestant.limits = cl ? *cl : contestant_limits();
+    spec.transcript_max = transcript_max;
     uint64_t t0 = util_now_ns();
     int rc = nsj_run_pair(it.sb, &spec, &s->pr);
     s->elapsed_ms = (util_now_ns() - t0) / 1000000;
@@ -116,6 +118,13 @@ static void run_shape(shape_t *s, const char *imode, const char *cmode, const ns
     EXPECT(s, it_count_run_cgroups() == 0);
     /* Generous: the slowest shape ends at the interactor's 10 s wall limit. */
     EXPECT(s, s->elapsed_ms < 60000);
+}
+
+static void run_shape(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
+                      const nsj_limits_t *cl)
+{
+    run_shape_t(s, imode, cmode, il, cl, 0);
+    EXPECT(s, s->pr.transcript == NULL);
 }
 
 static void i_accept(void **state)
@@ -293,6 +302,68 @@ static void i_interactor_hang(void **state)
     nsj_pair_result_free(&s.pr);
 }
 
+/* ---- with a transcript: the relay between the programs ---- */
+
+static void i_transcript_accept(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape_t(&s, "iguess", "cguess", NULL, NULL, 1 << 20);
+    EXPECT_STATUS(&s, CORE_STATUS_PASSED);
+    EXPECT(&s, s.pr.transcript && !s.pr.transcript_truncated);
+    /* The exchange in order: the first query, its answer, the last answer. */
+    static const char head[] = "--- program:\n? 500000000\n--- interactor:\n<\n";
+    EXPECT(&s, strncmp(s.pr.transcript, head, strlen(head)) == 0);
+    EXPECT(&s, strstr(s.pr.transcript, "--- program:\n! 777777777\n") != NULL);
+    nsj_pair_result_free(&s.pr);
+}
+
+static void i_transcript_bounded(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape_t(&s, "ireject", "cspam", NULL, NULL, 100);
+    EXPECT_STATUS(&s, CORE_STATUS_FAILED);
+    EXPECT(&s, s.pr.transcript_truncated && s.pr.transcript_len == 100);
+    static const char head[] = "--- program:\n? 1\n? 1\n";
+    EXPECT(&s, strncmp(s.pr.transcript, head, strlen(head)) == 0);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* The stalls end the same way through the relay. */
+static void i_transcript_deadlocks(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape_t(&s, "iflood", "cflood", NULL, NULL, 4096);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_WALL && !s.pr.interactor_first);
+    EXPECT(&s, s.pr.transcript_truncated);
+    nsj_pair_result_free(&s.pr);
+    run_shape_t(&s, "iguess", "cread", NULL, NULL, 4096);
+    EXPECT_STATUS(&s, CORE_STATUS_TIME_LIMIT);
+    EXPECT(&s, s.pr.contestant.time_kind == NSJ_TIME_WALL && s.pr.transcript_len == 0);
+    EXPECT(&s, s.pr.interactor.exit_code == INTERACT_EXIT_UNEXPECTED_EOF);
+    nsj_pair_result_free(&s.pr);
+}
+
+/* Ends pass through the relay: a crash is still seen first, the
+ * interactor's EOF after it; an interactor's rejection still ends a
+ * program that keeps writing. */
+static void i_transcript_ends(void **state)
+{
+    (void)state;
+    shape_t s;
+    run_shape_t(&s, "iguess", "ccrash", NULL, NULL, 4096);
+    EXPECT_STATUS(&s, CORE_STATUS_RUNTIME_ERROR);
+    EXPECT(&s, !s.pr.interactor_first && s.pr.interactor.exit_code == INTERACT_EXIT_UNEXPECTED_EOF);
+    nsj_pair_result_free(&s.pr);
+    run_shape_t(&s, "iaccept", "cspam", NULL, NULL, 4096);
+    EXPECT_STATUS(&s, CORE_STATUS_PASSED);
+    EXPECT(&s, s.pr.interactor_first && s.pr.contestant.signal == SIGPIPE);
+    nsj_pair_result_free(&s.pr);
+}
+
 /* A spec that gives stdin itself is refused before anything runs. */
 static void i_refuses_own_stdin(void **state)
 {
@@ -333,6 +404,10 @@ int it_run_interactive_tests(void)
         cmocka_unit_test(i_interactor_crash),
         cmocka_unit_test(i_interactor_exit_3),
         cmocka_unit_test(i_interactor_hang),
+        cmocka_unit_test(i_transcript_accept),
+        cmocka_unit_test(i_transcript_bounded),
+        cmocka_unit_test(i_transcript_deadlocks),
+        cmocka_unit_test(i_transcript_ends),
         cmocka_unit_test(i_refuses_own_stdin),
     };
     int failed = cmocka_run_group_tests_name("interactive pairs (interact payload)", tests, NULL, NULL);

@@ -107,6 +107,11 @@ def events(sid):
 def compare(name, sub, want):
     ok = check(sub["status"] == want["status"], "%s: status %s (want %s; error: %s)" %
                (name, sub["status"], want["status"], (sub.get("error") or "")[:200]))
+    if "stdout" in want:
+        outs = [r["stdout"] for r in sub["results"]]
+        ok &= check(all(want["stdout"] in o if want["stdout"] else o == "" for o in outs),
+                    "%s: each test's stdout %s (%s)" % (name, "has %r" % want["stdout"] if want["stdout"] else "is empty",
+                                                         [o[:80] for o in outs]))
     if "score" in want:
         ok &= check(sub["score_awarded"] == want["score"], "%s: score %s (want %s)" %
                     (name, sub["score_awarded"], want["score"]))
@@ -143,8 +148,10 @@ def run_problem(pdir):
     ids = {}
     for sname in sorted(spec["submissions"]):
         lang = LANGS[os.path.splitext(sname)[1]]
-        code, text = request("POST", "/submissions", {"language": lang, "question_id": qid,
-                                                      "source_code": read(os.path.join(pdir, "submissions", sname))})
+        body = {"language": lang, "question_id": qid, "source_code": read(os.path.join(pdir, "submissions", sname))}
+        if spec["submissions"][sname].get("keep_output"):
+            body["keep_output"] = True
+        code, text = request("POST", "/submissions", body)
         if check(code in (201, 202), "%s/%s: submitted (%d)" % (pname, sname, code)):
             ids[sname] = json.loads(text)["id"]
     for sname, sid in ids.items():
