@@ -35,8 +35,9 @@ typedef struct nsj_pair_result {
      * supervisor let go of the pipes, so whatever that side did next is
      * ordered after the other's end. */
     int interactor_first;
-    /* The interactor ended with anything but exit code 0 while the
-     * contestant ran: the contestant was then killed (the exchange is over). */
+    /* The interactor ended with anything but exit code 0 before the
+     * contestant's run was over: the contestant was then stopped (killed,
+     * unless it had ended already: the exchange is over either way). */
     int contestant_stopped;
     /* With transcript_max: the exchange in order, each direction's bytes
      * under a "--- program:" or "--- interactor:" line (owned); NULL else. */
