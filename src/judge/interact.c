@@ -161,14 +161,14 @@ static bool fd_readable(int fd)
     return fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
-/* The pair's specs: the contestant as judge_run runs a program, the
- * interactor with its own limits, the test's files and testlib's argv. */
-static void pair_specs(const judge_submission_t *sub, judge_build_t *build, nsj_file_t *files, const char **argv,
-                       const char *in, size_t in_len, const char *ans, size_t ans_len, nsj_pair_spec_t *ps)
+void interact_pair_specs(judge_build_t *build, const nsj_limits_t *limits, judge_build_t *interactor, const char *in,
+                         size_t in_len, const char *ans, size_t ans_len, nsj_file_t *files, const char **argv,
+                         nsj_pair_spec_t *ps)
 {
+    memset(ps, 0, sizeof *ps);
     nsj_run_spec_init(&ps->contestant);
     nsj_run_spec_init(&ps->interactor);
-    judge_build_run_spec(build, &sub->limits, &ps->contestant);
+    judge_build_run_spec(build, limits, &ps->contestant);
     nsj_limits_t base;
     nsj_limits_default(&base);
     base.cpu_ms = INTERACT_CPU_MS;
@@ -176,7 +176,7 @@ static void pair_specs(const judge_submission_t *sub, judge_build_t *build, nsj_
     base.memory_bytes = INTERACT_MEMORY;
     base.output_bytes = INTERACT_OUTPUT;
     nsj_run_spec_t *is = &ps->interactor;
-    judge_build_run_spec(sub->interactor, &base, is);
+    judge_build_run_spec(interactor, &base, is);
     /* Leading dots: a helper file's name never starts with one. */
     size_t n = is->nfiles;
     memcpy(files, is->files, n * sizeof *files);
@@ -192,9 +192,6 @@ static void pair_specs(const judge_submission_t *sub, judge_build_t *build, nsj_
     argv[argc++] = "/code/.answer";
     argv[argc] = NULL;
     is->argv = argv;
-    is->cancel_fd = sub->cancel_fd;
-    /* Asked to keep output: the exchange, bounded by the output limit. */
-    ps->transcript_max = sub->job->keep_output ? ps->contestant.limits.output_bytes : 0;
 }
 
 void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_build_t *build, size_t i,
@@ -229,7 +226,10 @@ void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_b
         nsj_file_t files[1 + JUDGE_BUILD_FILES_MAX + 2];
         const char *argv[LANG_MAX_ARGS + 4];
         nsj_pair_spec_t ps;
-        pair_specs(sub, build, files, argv, in, in_len, ans, ans_len, &ps);
+        interact_pair_specs(build, &sub->limits, sub->interactor, in, in_len, ans, ans_len, files, argv, &ps);
+        ps.interactor.cancel_fd = sub->cancel_fd;
+        /* Asked to keep output: the exchange, bounded by the output limit. */
+        ps.transcript_max = sub->job->keep_output ? ps.contestant.limits.output_bytes : 0;
         core_limits_from_sandbox(&ps.contestant.limits, &t->limits);
         int rc = nsj_run_pair(sb, &ps, &pr);
         if (fd_readable(sub->cancel_fd)) {

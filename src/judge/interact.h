@@ -41,8 +41,18 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *out);
 /* Test data handed to an interactor is read into its sandbox's /code. */
 #define INTERACT_DATA_MAX (64ULL << 20)
 
-struct judge_submission;
 struct judge_build;
+
+/* The pair's specs for one test: the program (build) as judge_run runs one
+ * under limits, the interactor with its own limits (INTERACT_*), the test's
+ * input and answer in its /code and testlib's argv. files (at least
+ * 1 + JUDGE_BUILD_FILES_MAX + 2) and argv (LANG_MAX_ARGS + 4) are the
+ * caller's storage; transcript_max and cancel_fd are left to the caller. */
+void interact_pair_specs(struct judge_build *build, const nsj_limits_t *limits, struct judge_build *interactor,
+                         const char *in, size_t in_len, const char *ans, size_t ans_len, nsj_file_t *files,
+                         const char **argv, nsj_pair_spec_t *ps);
+
+struct judge_submission;
 struct core_report;
 
 /* Run test i of an interactive submission (sub->interactor set): the

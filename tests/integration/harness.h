@@ -61,8 +61,9 @@ extern it_env_t it;
 /* The slot-isolation tests (test_isolation.c); returns how many failed.
  * portable: only those that need nothing but the probe. */
 int it_run_isolation_tests(int portable);
-/* The interactive-pair tests (test_interactive.c); returns how many failed. */
-int it_run_interactive_tests(void);
+/* The interactive-pair tests (test_interactive.c); returns how many failed.
+ * portable: only those that need nothing but the payloads. */
+int it_run_interactive_tests(int portable);
 
 /* Make the shared sandbox once; records why not (tests then REQUIRE it). */
 void it_global_setup(void);

@@ -11,10 +11,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "common/util.h"
 #include "harness.h"
@@ -364,6 +366,100 @@ static void i_transcript_ends(void **state)
     nsj_pair_result_free(&s.pr);
 }
 
+/* ---- the CLI: nsjudge run --interactor ---- */
+
+static const char cli_interactor[] =
+    "import sys\n"
+    "secret = int(open(sys.argv[1]).read())\n"
+    "open(sys.argv[2], 'w').write('started\\n')\n"
+    "for line in sys.stdin:\n"
+    "    kind, x = line.split()\n"
+    "    x = int(x)\n"
+    "    if kind == '!':\n"
+    "        sys.stderr.write('ok\\n' if x == secret else 'wrong: %d\\n' % x)\n"
+    "        sys.exit(0 if x == secret else 1)\n"
+    "    print('<' if x < secret else '>' if x > secret else '=', flush=True)\n"
+    "sys.stderr.write('unexpected EOF\\n')\n"
+    "sys.exit(8)\n";
+
+static const char cli_guess[] =
+    "lo, hi = 1, 100\n"
+    "while lo < hi:\n"
+    "    mid = (lo + hi) // 2\n"
+    "    print('?', mid, flush=True)\n"
+    "    r = input()\n"
+    "    if r == '=':\n"
+    "        lo = hi = mid\n"
+    "    elif r == '<':\n"
+    "        lo = mid + 1\n"
+    "    else:\n"
+    "        hi = mid - 1\n"
+    "print('!', lo, flush=True)\n";
+
+static void temp_file(char path[64], const char *ext, const char *text)
+{
+    snprintf(path, 64, "/tmp/nsjudge-test-XXXXXX%s", ext);
+    int fd = mkstemps(path, (int)strlen(ext));
+    assert_true(fd >= 0);
+    assert_int_equal(util_write_all(fd, text, strlen(text)), 0);
+    close(fd);
+}
+
+static json_t *cli_json(const char *out, const char *err)
+{
+    json_error_t je;
+    json_t *j = json_loads(out ? out : "", 0, &je);
+    if (!j)
+        fail_msg("not JSON: %s (stderr: %s)", out, err);
+    return j;
+}
+
+static void i_cli(void **state)
+{
+    (void)state;
+    IT_REQUIRE_PYTHON();
+    char isrc[64], csrc[64], wsrc[64], in[64];
+    temp_file(isrc, ".py", cli_interactor);
+    temp_file(csrc, ".py", cli_guess);
+    temp_file(wsrc, ".py", "print('! 7', flush=True)\n");
+    temp_file(in, ".txt", "42\n");
+    char *out, *err;
+    int rc = it_cli(&out, &err, NULL, "run", "--interactor", isrc, "--stdin", in, "--transcript", "4k", csrc, NULL);
+    json_t *j = cli_json(out, err);
+    if (rc != 0 || strcmp(json_string_value(json_object_get(j, "verdict")), "passed") != 0)
+        fail_msg("rc %d: %s (stderr: %s)", rc, out, err);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "interactor"), "status")), "ok");
+    const char *tr = json_string_value(json_object_get(j, "transcript"));
+    assert_non_null(tr);
+    assert_non_null(strstr(tr, "--- program:\n? 50\n--- interactor:\n>\n"));
+    assert_non_null(strstr(tr, "! 42\n"));
+    json_decref(j);
+    free(out), free(err);
+
+    rc = it_cli(&out, &err, NULL, "run", "--interactor", isrc, "--stdin", in, wsrc, NULL);
+    j = cli_json(out, err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(json_string_value(json_object_get(j, "verdict")), "failed");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "verdict_evidence")), "wrong: 7"));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "interactor"), "exit_code")), 1);
+    assert_null(json_object_get(j, "transcript"));
+    json_decref(j);
+    free(out), free(err);
+
+    /* Usage errors: exit 2 with a line on stderr. */
+    rc = it_cli(&out, &err, NULL, "run", "--transcript", "4k", csrc, NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "go with --interactor"));
+    free(out), free(err);
+    rc = it_cli(&out, &err, NULL, "run", "--interactor", "/nonexistent.py", csrc, NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "/nonexistent.py"));
+    free(out), free(err);
+    unlink(isrc), unlink(csrc), unlink(wsrc), unlink(in);
+    assert_int_equal(it_count_run_cgroups(), 0);
+}
+
 /* A spec that gives stdin itself is refused before anything runs. */
 static void i_refuses_own_stdin(void **state)
 {
@@ -381,7 +477,7 @@ static void i_refuses_own_stdin(void **state)
     nsj_pair_result_free(&pr);
 }
 
-int it_run_interactive_tests(void)
+int it_run_interactive_tests(int portable)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s/payloads/interact", it.home, getenv("BUILD") ? getenv("BUILD") : "build");
@@ -411,6 +507,11 @@ int it_run_interactive_tests(void)
         cmocka_unit_test(i_refuses_own_stdin),
     };
     int failed = cmocka_run_group_tests_name("interactive pairs (interact payload)", tests, NULL, NULL);
+    const struct CMUnitTest cli_tests[] = {
+        cmocka_unit_test(i_cli),
+    };
+    if (!portable)
+        failed += cmocka_run_group_tests_name("interactive pairs (CLI, python)", cli_tests, NULL, NULL);
     free(payload);
     payload = NULL;
     return failed;

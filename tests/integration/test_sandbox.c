@@ -987,7 +987,7 @@ int main(int argc, char **argv)
     failed += it_run_isolation_tests(portable);
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
-    failed += it_run_interactive_tests();
+    failed += it_run_interactive_tests(portable);
     it_global_teardown();
     return failed ? 1 : 0;
 }
