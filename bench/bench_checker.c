@@ -83,7 +83,7 @@ static long sql_long(PGconn *pg, const char *q)
 {
     PGresult *r = PQexec(pg, q);
     long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0)
-                 ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
+                 ? (long)strtod(PQgetvalue(r, 0, 0), NULL)
                  : -1;
     PQclear(r);
     return v;
@@ -157,5 +157,17 @@ int bench_checker_phase(int api_port, PGconn *pg, const char *worker_log, int n,
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s' AND status = 'passed'", exact);
     out->exact_passed = sql_long(pg, q);
     out->compiles = count_lines(worker_log, "program cache: compiled checker") - c0;
+    /* Evidence that the checker ran for every test: its own message. */
+    snprintf(q, sizeof q, "SELECT count(*) FROM submission_results r JOIN submissions s ON s.id = r.submission_id"
+                          " WHERE s.question_id = '%s' AND r.checker_message LIKE 'ok %%'", custom);
+    out->checked = sql_long(pg, q);
+    /* The judging itself, apart from how fast this client posts: each
+     * submission's started_at -> finished_at (Postgres' clock). */
+    for (int k = 0; k < 2; k++) {
+        snprintf(q, sizeof q, "SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000000 FROM submissions"
+                              " WHERE question_id = '%s'", k ? exact : custom);
+        double us = (double)sql_long(pg, q);
+        *(k ? &out->exact_ms : &out->custom_ms) = us / 1000.0;
+    }
     return 0;
 }

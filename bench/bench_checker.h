@@ -6,9 +6,11 @@
 
 typedef struct checker_result {
     int submissions, tests;
-    double custom_s, exact_s;    /* judging all of them: custom checker / exact, side by side */
+    double custom_s, exact_s;    /* first POST -> last finished, summed over the chunks */
+    double custom_ms, exact_ms;  /* mean started_at -> finished_at of a submission (the worker's judging) */
     long custom_passed, exact_passed;
     long compiles;               /* checker compiles the worker logged (target: 1) */
+    long checked;                /* results carrying the custom checker's own "ok" message */
 } checker_result_t;
 
 /* Two questions with the same tests, one judged by a C++ custom checker

@@ -7,9 +7,9 @@ build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-d
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM,
 # the browser for the web page's test (make browser: chromium, driven
 # headless by playwright-core from npm), and the judge-host guests of make
-# hosts (debootstrap, mkfs.ext4 -d, curl).
+# hosts (debootstrap, mkfs.ext4 -d, curl), the problem set's client (python3).
 test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
-      debootstrap e2fsprogs curl"
+      debootstrap e2fsprogs curl python3"
 # A private dockerd (make bench-docker, make compose-check); Compose 1.29,
 # debootstrap for the stack's base image, iproute2 for its network namespace.
 docker="docker.io"

@@ -309,6 +309,32 @@ function showResult(r) {
   row.cells[3].textContent = formatKb(r.memory_kb);
   row.cells[4].textContent = r.evidence || '';
   row.cells[4].className = 'evidence';
+  // The checker's own message (a custom checker's first line), and the subtask.
+  if (r.checker_message) {
+    const msg = document.createElement('div');
+    msg.className = 'checker-message';
+    msg.textContent = 'checker: ' + r.checker_message;
+    row.cells[4].prepend(msg);
+  }
+  if (r.group) row.cells[0].textContent = (r.ordinal + 1) + ' · ' + r.group;
+}
+
+// Subtasks are known once the submission is final: one line per group.
+async function showSubtasks(id) {
+  let sub;
+  try {
+    const r = await fetch('/submissions/' + id);
+    if (!r.ok) return;
+    sub = await r.json();
+  } catch (err) {
+    return;
+  }
+  if (!sub.subtasks) return;
+  const el = document.createElement('div');
+  el.className = 'subtasks';
+  el.textContent = 'Subtasks: ' + sub.subtasks.map((g) =>
+    g.name + ' ' + g.awarded + '/' + g.points + ' (' + g.status + ')').join(' · ');
+  $('final').append(el);
 }
 
 function showFinal(s) {
@@ -360,6 +386,7 @@ async function submit() {
       return;
     }
     showFinal(s);
+    showSubtasks(j.id);
     es.close(); // the end: do not reconnect
     if (events === es) events = null;
   });

@@ -237,10 +237,90 @@ static file_t *find(file_t *files, size_t n, const char *name)
     return NULL;
 }
 
+/* A file's bytes as a JSON string (at most max bytes), or NULL with e. */
+static json_t *file_text(file_t *f, size_t max, api_error_t *e)
+{
+    if (f->blob.size > max) {
+        api_reject(e, 413, MANIFEST ": the checker's files are over %zu bytes", max);
+        return NULL;
+    }
+    char *buf = malloc(f->blob.size + 1);
+    size_t off = 0;
+    while (buf && off < f->blob.size) {
+        ssize_t n = pread(f->fd, buf + off, f->blob.size - off, (off_t)off);
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    json_t *str = buf && off == f->blob.size ? json_stringn(buf, off) : NULL;
+    free(buf);
+    if (!str)
+        api_reject(e, 400, MANIFEST ": the checker's file '%.100s' is not readable UTF-8 text", f->name);
+    f->used = true;
+    return str;
+}
+
+/* The manifest's checker, subtasks and run_all_tests as a question body
+ * has them (core/judging.h): a custom checker's "source" and "files" name
+ * files of the archive, read here. */
+static int judging(const json_t *root, size_t ntests, file_t *files, size_t nfiles, const api_archive_limits_t *lim,
+                   api_archive_t *out, api_error_t *e)
+{
+    json_t *body = json_object();
+    const json_t *c = json_object_get(root, "checker");
+    int rc = -1;
+    if (!body)
+        return api_reject(e, 503, "out of memory");
+    if (c && json_is_object(c) && json_is_string(json_object_get(c, "source"))) {
+        json_t *cc = json_deep_copy(c), *fl = json_object_get(c, "files"), *fo = json_object();
+        json_object_set_new(body, "checker", cc);
+        json_object_set_new(cc, "files", fo);
+        const char *src = json_string_value(json_object_get(c, "source"));
+        file_t *f = find(files, nfiles, src);
+        if (!f) {
+            api_reject(e, 400, MANIFEST ": checker.source names '%.100s', which is not a file of the archive", src);
+            goto out;
+        }
+        json_t *text = file_text(f, lim->program_max, e);
+        if (!text)
+            goto out;
+        json_object_set_new(cc, "source", text);
+        if (fl && !json_is_array(fl)) {
+            api_reject(e, 400, MANIFEST ": checker.files must be an array of file names of the archive");
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(fl); i++) {
+            const char *name = json_string_value(json_array_get(fl, i));
+            file_t *g = name ? find(files, nfiles, name) : NULL;
+            if (!g) {
+                api_reject(e, 400, MANIFEST ": checker.files[%zu] is not a file of the archive", i);
+                goto out;
+            }
+            const char *base = strrchr(name, '/');
+            if (!(text = file_text(g, lim->program_max, e)))
+                goto out;
+            json_object_set_new(fo, base ? base + 1 : name, text);
+        }
+    } else if (c) {
+        json_object_set(body, "checker", (json_t *)c);
+    }
+    if (json_object_get(root, "subtasks"))
+        json_object_set(body, "subtasks", json_object_get(root, "subtasks"));
+    if (json_object_get(root, "run_all_tests"))
+        json_object_set(body, "run_all_tests", json_object_get(root, "run_all_tests"));
+    api_limits_t al = {.program_max = lim->program_max};
+    rc = api_parse_judging(body, ntests, false, &al, lim->langs, &out->judging, e);
+    out->has_judging = rc == 0;
+out:
+    json_decref(body);
+    return rc;
+}
+
 /* The tests as tests.json lists them: {"tests": [{"input", "answer",
- * "score"?}]}, names as in the archive; every file must be used. */
-static int from_manifest(const char *text, size_t len, file_t *files, size_t nfiles, api_archive_t *out,
-                         api_error_t *e)
+ * "score"?}], "checker"?, "subtasks"?, "run_all_tests"?}, names as in the
+ * archive; every file must be used. */
+static int from_manifest(const char *text, size_t len, file_t *files, size_t nfiles, const api_archive_limits_t *lim,
+                         api_archive_t *out, api_error_t *e)
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -252,7 +332,7 @@ static int from_manifest(const char *text, size_t len, file_t *files, size_t nfi
         goto out;
     }
     json_object_foreach(root, key, v) {
-        if (strcmp(key, "tests") != 0) {
+        if (strcmp(key, "tests") && strcmp(key, "checker") && strcmp(key, "subtasks") && strcmp(key, "run_all_tests")) {
             api_reject(e, 400, MANIFEST ": unknown field '%.64s'", key);
             goto out;
         }
@@ -313,6 +393,10 @@ static int from_manifest(const char *text, size_t len, file_t *files, size_t nfi
         }
         fi->used = fa->used = true;
     }
+    if ((json_object_get(root, "checker") || json_object_get(root, "subtasks") ||
+         json_object_get(root, "run_all_tests")) &&
+        judging(root, n, files, nfiles, lim, out, e) < 0)
+        goto out;
     for (size_t i = 0; i < nfiles; i++) {
         if (!files[i].used) {
             api_reject(e, 400, "archive entry '%.100s' is not used by " MANIFEST, files[i].name);
@@ -347,7 +431,7 @@ int api_archive_read(int fd, const api_archive_limits_t *lim, api_archive_t *out
     if (rc == 0 && nfiles == 0)
         rc = api_reject(e, 400, "the archive has no test files (N.in with N.out or N.ans)");
     if (rc == 0 && manifest) {
-        rc = from_manifest(manifest, manifest_len, files, nfiles, out, e);
+        rc = from_manifest(manifest, manifest_len, files, nfiles, lim, out, e);
     } else if (rc == 0) {
         for (size_t i = 0; rc == 0 && i < nfiles; i++)
             if (!files[i].numbered)
@@ -407,5 +491,6 @@ void api_archive_free(api_archive_t *a)
     }
     free(a->fds);
     core_tests_free(a->tests, a->ntests);
+    core_judging_free(&a->judging);
     memset(a, 0, sizeof *a);
 }

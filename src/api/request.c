@@ -331,9 +331,8 @@ static int parse_limits(const json_t *root, const core_limits_t *max, core_limit
     return 0;
 }
 
-/* The judging fields (core/judging.h) of a question or of inline tests. */
-static int parse_judging(const json_t *root, size_t ntests, bool builtin_only, const api_limits_t *lim,
-                         const language_table_t *langs, core_judging_t *out, api_error_t *e)
+int api_parse_judging(const json_t *root, size_t ntests, bool builtin_only, const api_limits_t *lim,
+                      const language_table_t *langs, core_judging_t *out, api_error_t *e)
 {
     core_judging_limits_t jl = {.program_max = lim->program_max ? lim->program_max : lim->source_max,
                                 .max_subtasks = API_SUBTASKS_MAX};
@@ -341,7 +340,7 @@ static int parse_judging(const json_t *root, size_t ntests, bool builtin_only, c
     if (core_judging_parse(root, ntests, builtin_only, &jl, out, msg, sizeof msg) < 0)
         return api_reject(e, 400, "%s", msg);
     const core_program_t *p = &out->checker.program;
-    if (out->checker.type == CORE_CHECKER_CUSTOM && !languages_find_listed(langs, p->language)) {
+    if (out->checker.type == CORE_CHECKER_CUSTOM && (!langs || !languages_find_listed(langs, p->language))) {
         api_reject(e, 400, "field 'checker.language': unknown language '%.40s' (GET /languages lists them)",
                    p->language);
         core_judging_free(out);
@@ -424,7 +423,7 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         out->question_id[36] = '\0';
     } else if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 ||
                parse_limits(root, &lim->max, &out->limits, e) < 0 ||
-               parse_judging(root, out->ntests, true, lim, langs, &out->judging, e) < 0) {
+               api_parse_judging(root, out->ntests, true, lim, langs, &out->judging, e) < 0) {
         goto out;
     }
     const json_t *keep = json_object_get(root, "keep_output");
@@ -481,7 +480,7 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, co
         goto out;
     }
     if (parse_tests(root, lim, &out->tests, &out->ntests, e) < 0 || parse_limits(root, &lim->max, &out->limits, e) < 0 ||
-        parse_judging(root, out->ntests, false, lim, langs, &out->judging, e) < 0)
+        api_parse_judging(root, out->ntests, false, lim, langs, &out->judging, e) < 0)
         goto out;
     out->title = strdup(json_string_value(title));
     out->statement = strdup(st ? json_string_value(st) : "");

@@ -4,6 +4,7 @@
 #ifndef NSJ_API_REQUEST_H
 #define NSJ_API_REQUEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,12 @@ bool api_content_type_json(const char *value);
  * (core_job_free() it; its submission_id is ""). */
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e);
+
+/* The "checker", "subtasks" and "run_all_tests" fields of root for ntests
+ * tests (core/judging.h), a custom checker's language checked against
+ * langs; builtin_only for inline tests. <0 with e (400 naming the field). */
+int api_parse_judging(const json_t *root, size_t ntests, bool builtin_only, const api_limits_t *lim,
+                      const language_table_t *langs, core_judging_t *out, api_error_t *e);
 
 /* Parse a POST /questions body: {title, statement?, test_cases: [...],
  * time_limit?, wall_limit?, memory_limit?, output_limit?, checker?,

@@ -214,6 +214,9 @@ static void answer_store_error(answer_t *a, const char *what, const nsj_error_t 
     if (err->errnum == ENOENT) {
         a->status = MHD_HTTP_NOT_FOUND;
         a->body = api_error_json("%s", err->msg);
+    } else if (err->errnum == EINVAL) { /* the request contradicts what is stored */
+        a->status = MHD_HTTP_BAD_REQUEST;
+        a->body = api_error_json("%s", err->msg);
     } else if (err->errnum == EAGAIN || err->errnum == ENOMEM) {
         answer_error(a, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable", err);
     } else {
@@ -427,7 +430,8 @@ static void get_question(api_server_t *s, const request_t *r, answer_t *a)
 static void put_question_tests(api_server_t *s, const request_t *r, answer_t *a)
 {
     api_archive_limits_t lim = {.max_total = s->cfg.max_test_data, .max_file = s->cfg.max_test_file,
-                                .max_entries = 2 * s->cfg.max_test_cases + 64, .tmpdir = s->cfg.spool_dir};
+                                .max_entries = 2 * s->cfg.max_test_cases + 64, .tmpdir = s->cfg.spool_dir,
+                                .program_max = s->cfg.body_max, .langs = s->langs};
     api_archive_t ar;
     api_error_t e;
     if (api_archive_read(r->spool_fd, &lim, &ar, &e) < 0) {
@@ -439,6 +443,10 @@ static void put_question_tests(api_server_t *s, const request_t *r, answer_t *a)
         a->status = MHD_HTTP_CONTENT_TOO_LARGE;
         a->body = api_error_json("too many tests: %zu (the limit is %zu, MAX_TEST_CASES)", ar.ntests,
                                  s->cfg.max_test_cases);
+        api_archive_free(&ar);
+        return;
+    }
+    if (ar.has_judging && api_checker_compiles(s, &ar.judging, &a->status, &a->body) < 0) {
         api_archive_free(&ar);
         return;
     }
@@ -459,7 +467,8 @@ static void put_question_tests(api_server_t *s, const request_t *r, answer_t *a)
         bytes += ar.tests[i].input.size + ar.tests[i].answer.size;
     }
     if (rc == 0)
-        rc = store_question_replace_tests(db, r->id, ar.tests, ar.ntests, &version, &err);
+        rc = store_question_replace_tests(db, r->id, ar.tests, ar.ntests, ar.has_judging ? &ar.judging : NULL,
+                                          &version, &err);
     pool_give(&s->db, slot);
     if (rc < 0) {
         answer_store_error(a, "storing the test data", &err);

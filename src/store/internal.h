@@ -53,6 +53,8 @@ char *store_dup(const PGresult *r, int row, int col, bool *bad);
  * when out of memory) and back; a report's subtask results and back. */
 char *store_judging_text(const core_judging_t *j, bool *bad);
 int store_judging_parse(const char *text, size_t ntests, core_judging_t *out, nsj_error_t *err);
+/* Record a question version's judging (nothing for the default), inside the caller's transaction. */
+int store_judging_put(store_t *s, const char *question_id, int version, const core_judging_t *j, nsj_error_t *err);
 char *store_groups_text(const core_report_t *rep, bool *bad);
 int store_groups_parse(const char *text, core_report_t *rep, nsj_error_t *err);
 

@@ -22,6 +22,25 @@ char *store_judging_text(const core_judging_t *j, bool *bad)
     return s;
 }
 
+int store_judging_put(store_t *s, const char *question_id, int version, const core_judging_t *j, nsj_error_t *err)
+{
+    bool bad = false;
+    char *text = store_judging_text(j, &bad), ver[16];
+    if (bad)
+        return nsj_error_set(err, ENOMEM, "postgres: out of memory");
+    if (!text)
+        return 0; /* the default: no row */
+    snprintf(ver, sizeof ver, "%d", version);
+    const char *p[] = {question_id, ver, text};
+    PGresult *r = store_exec(s, "INSERT INTO question_judging (question_id, version, judging) VALUES ($1, $2, $3)", 3,
+                             p, err);
+    free(text);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
 int store_judging_parse(const char *text, size_t ntests, core_judging_t *out, nsj_error_t *err)
 {
     memset(out, 0, sizeof *out);

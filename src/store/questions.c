@@ -11,25 +11,18 @@ int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN
     if (store_begin(s, err) < 0)
         return -1;
     char lbuf[4][24];
-    bool bad = false;
-    char *judging = store_judging_text(&q->judging, &bad);
-    if (bad) {
-        nsj_error_set(err, ENOMEM, "postgres: out of memory");
-        goto rollback;
-    }
-    const char *p[7] = {q->title, q->statement ? q->statement : ""};
+    const char *p[6] = {q->title, q->statement ? q->statement : ""};
     store_limit_params(&q->limits, lbuf, &p[2]);
-    p[6] = judging;
     PGresult *r = store_exec(s,
                              "INSERT INTO questions (title, statement, " STORE_LIMIT_COLUMNS
-                             ", judging) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                             7, p, err);
-    free(judging);
+                             ") VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                             6, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    if (store_insert_tests(s, "question_id", id, 1, q->tests, q->ntests, err) < 0 || store_commit(s, err) < 0)
+    if (store_insert_tests(s, "question_id", id, 1, q->tests, q->ntests, err) < 0 ||
+        store_judging_put(s, id, 1, &q->judging, err) < 0 || store_commit(s, err) < 0)
         goto rollback;
     return 0;
 rollback:
@@ -43,7 +36,8 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     const char *p[] = {id};
     PGresult *r = store_exec(s,
                              "SELECT title, statement, " STORE_TIME("created_at") ", " STORE_LIMIT_COLUMNS ", version,"
-                             " judging::text FROM questions WHERE id = $1",
+                             " (SELECT judging::text FROM question_judging j WHERE j.question_id = q.id"
+                             "  AND j.version = q.version) FROM questions q WHERE id = $1",
                              1, p, err);
     if (!r)
         return -1;
@@ -77,8 +71,8 @@ int store_question_get(store_t *s, const char *id, core_question_t *out, nsj_err
     return 0;
 }
 
-int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
-                                 nsj_error_t *err)
+int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n,
+                                 const core_judging_t *judging, int *version, nsj_error_t *err)
 {
     if (store_begin(s, err) < 0)
         return -1;
@@ -97,6 +91,33 @@ int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests,
     }
     *version = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", *version);
+    const char *pv[] = {id, ver};
+    if (judging) {
+        if (store_judging_put(s, id, *version, judging, err) < 0)
+            goto rollback;
+    } else {
+        /* The new version keeps the previous one's judging: its subtasks
+         * name tests by ordinal, which the new tests must still have. */
+        r = store_exec(s,
+                       "INSERT INTO question_judging (question_id, version, judging) SELECT question_id, $2::int,"
+                       " judging FROM question_judging WHERE question_id = $1 AND version = $2::int - 1"
+                       " RETURNING (SELECT max(t::int) FROM jsonb_array_elements(judging->'subtasks') g,"
+                       " jsonb_array_elements_text(g->'tests') t)",
+                       2, pv, err);
+        if (!r)
+            goto rollback;
+        if (PQntuples(r) && !PQgetisnull(r, 0, 0) && (size_t)atoi(PQgetvalue(r, 0, 0)) >= n) {
+            snprintf(err->msg, sizeof err->msg,
+                     "the question's subtasks name test %s: the archive has %zu tests (give new subtasks in its "
+                     "tests.json)", PQgetvalue(r, 0, 0), n);
+            err->errnum = EINVAL;
+            PQclear(r);
+            goto rollback;
+        }
+        PQclear(r);
+    }
     if (store_insert_tests(s, "question_id", id, *version, tests, n, err) < 0 || store_commit(s, err) < 0)
         goto rollback;
     return 0;

@@ -3,7 +3,8 @@
  *
  * Errors: err->errnum is EAGAIN when the connection or the server failed
  * (reconnect and retry: nothing was committed), ENOENT when a row does not
- * exist, EIO for any other refusal (bad data: retrying will not help). */
+ * exist, EINVAL when the request contradicts what is stored (the message
+ * says how), EIO for any other refusal (bad data: retrying will not help). */
 #ifndef NSJ_STORE_H
 #define NSJ_STORE_H
 
@@ -85,7 +86,7 @@ int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, 
 /* The submission with its per-test results (its tests are not loaded); ENOENT. */
 int store_submission_get(store_t *s, const char *id, core_submission_t *out, nsj_error_t *err);
 
-/* Insert a question and its test cases (version 1); id gets its UUID. */
+/* Insert a question, its test cases and its judging (version 1); id gets its UUID. */
 int store_question_create(store_t *s, core_question_t *q, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
 
 /* The question with its current version's test cases (hashes and sizes,
@@ -99,10 +100,13 @@ int store_submission_stdout(store_t *s, const char *id, long n, core_blob_t *out
 /* Test n (0-based) of a question's current version: its blobs; ENOENT. */
 int store_question_test(store_t *s, const char *id, long n, core_test_t *out, nsj_error_t *err);
 
-/* Replace a question's tests (their blobs stored already): a new version;
- * *version gets it. Submissions made before keep theirs. ENOENT. */
-int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n, int *version,
-                                 nsj_error_t *err);
+/* Replace a question's tests (their blobs stored already): a new version
+ * with judging (checker and subtasks), or the previous version's when it is
+ * NULL; *version gets it. Submissions made before keep theirs, checker
+ * included. ENOENT; EINVAL when the kept subtasks name an ordinal the new
+ * tests lack. */
+int store_question_replace_tests(store_t *s, const char *id, core_test_t *tests, size_t n,
+                                 const core_judging_t *judging, int *version, nsj_error_t *err);
 
 /* ---- blobs: test data stored once by SHA-256 (blobs.c) ---- */
 

@@ -158,7 +158,8 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
         const char *p[] = {qid};
         PGresult *r = store_exec(s,
                                  "SELECT COALESCE((SELECT sum((g->>'points')::bigint)"
-                                 "   FROM jsonb_array_elements(q.judging->'subtasks') g),"
+                                 "   FROM question_judging j, jsonb_array_elements(j.judging->'subtasks') g"
+                                 "   WHERE j.question_id = q.id AND j.version = q.version),"
                                  "  (SELECT COALESCE(sum(score), 0) FROM test_cases t"
                                  "  WHERE t.question_id = q.id AND t.version = q.version)), q.version"
                                  " FROM questions q WHERE q.id = $1 FOR SHARE",
@@ -242,7 +243,8 @@ int store_job_load(store_t *s, const char *id, core_job_t *job, nsj_error_t *err
                              "SELECT s.question_id, s.language, s.source_code, s.question_version, s.keep_output,"
                              " COALESCE(s.time_limit_ms, q.time_limit_ms), COALESCE(s.wall_limit_ms, q.wall_limit_ms),"
                              " COALESCE(s.memory_limit, q.memory_limit), COALESCE(s.output_limit, q.output_limit),"
-                             " COALESCE(s.judging, q.judging)::text"
+                             " COALESCE(s.judging, (SELECT j.judging FROM question_judging j"
+                             "  WHERE j.question_id = s.question_id AND j.version = s.question_version))::text"
                              " FROM submissions s LEFT JOIN questions q ON q.id = s.question_id WHERE s.id = $1",
                              1, p, err);
     if (!r)

@@ -8,8 +8,10 @@ worker, and compared with what problem.json expects. refusals.json lists
 requests the API must refuse with a 400 naming a field; inline.json inline
 submissions with a built-in checker. Prints one line per check and exits 1
 when any fails. Usage: check.py API_BASE_URL [PROBLEMS_DIR]"""
+import io
 import json
 import os
+import tarfile
 import sys
 import time
 import urllib.error
@@ -178,6 +180,91 @@ def run_refusals():
               "refused: %s (%d %s)" % (case["what"], code, msg[:300]))
 
 
+def run_archive_refusal():
+    """Test data replaced by an archive keeps the question's subtasks: fewer tests than they name is a 400."""
+    body = {"title": "subtasks over 3 tests", "test_cases": [{"input": "1", "expected_output": "2"}] * 3,
+            "subtasks": [{"name": "all", "points": 10, "tests": [0, 1, 2]}]}
+    code, text = request("POST", "/questions", body)
+    if not check(code == 201, "archive: question with subtasks created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("1.in", b"1\n"), ("1.out", b"2\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
+                                 headers={"Content-Type": "application/x-tar"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            code, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        code, text = e.code, e.read().decode()
+    check(code == 400 and "subtasks name test 2" in text,
+          "archive: one test where a subtask names three is refused (%d %s)" % (code, text[:200]))
+    code, text = request("GET", "/questions/" + qid)
+    check(code == 200 and json.loads(text)["version"] == 1, "archive: the refused archive changed nothing")
+
+
+def put_archive(qid, files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
+                                 headers={"Content-Type": "application/x-tar"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def run_archive_checker():
+    """A custom checker and subtasks given in an archive's tests.json make the new version's judging."""
+    code, text = request("POST", "/questions", {"title": "doubling, checker from an archive",
+                                                "test_cases": [{"input": "5", "expected_output": "10"}]})
+    if not check(code == 201, "archive checker: question created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    pdir = os.path.join(ROOT, "custom-cpp")
+    manifest = {"tests": [{"input": "t/1.in", "answer": "t/1.ans"}, {"input": "t/2.in", "answer": "t/2.ans"}],
+                "checker": {"type": "custom", "language": "cpp", "source": "chk/checker.cpp",
+                            "files": ["chk/checklib.h"]},
+                "subtasks": [{"name": "one", "points": 30, "tests": [0]},
+                             {"name": "two", "points": 70, "tests": [1], "depends": ["one"]}]}
+    files = [("tests.json", json.dumps(manifest).encode())]
+    for n in ("1", "2"):
+        files.append(("t/%s.in" % n, open(os.path.join(pdir, "tests", n + ".in"), "rb").read()))
+        files.append(("t/%s.ans" % n, open(os.path.join(pdir, "tests", n + ".ans"), "rb").read()))
+    files.append(("chk/checker.cpp", open(os.path.join(pdir, "checker", "checker.cpp"), "rb").read()))
+    files.append(("chk/checklib.h", open(os.path.join(pdir, "checker", "checklib.h"), "rb").read()))
+    code, text = put_archive(qid, files)
+    if not check(code == 200, "archive checker: tests.json with a checker accepted (%d %s)" % (code, text[:200])):
+        return
+    code, text = request("GET", "/questions/" + qid)
+    q = json.loads(text)
+    check(q["version"] == 2 and q["checker"]["type"] == "custom" and q["checker"]["language"] == "cpp" and
+          [g["name"] for g in q["subtasks"]] == ["one", "two"] and q["max_score"] == 100,
+          "archive checker: version 2 has the checker and subtasks (%s)" % text[:300])
+    code, text = request("POST", "/submissions", {"language": "python", "question_id": qid,
+                                                  "source_code": read(os.path.join(pdir, "submissions", "partial.py"))})
+    sub = wait_final(json.loads(text)["id"]) if code == 202 else None
+    if check(sub is not None, "archive checker: a submission finished"):
+        compare("archive checker/partial.py", sub, {"status": "failed", "score": 30 + 35,
+                                                    "tests": ["passed", "failed"], "message": "points 0.5: one off",
+                                                    "subtasks": {"one": "passed", "two": "failed"}})
+    bad = [("tests.json", json.dumps({"tests": [{"input": "1.in", "answer": "1.ans"}],
+                                       "checker": {"type": "custom", "language": "cpp", "source": "c.cpp"}}).encode()),
+           ("1.in", b"1\n"), ("1.ans", b"2\n"), ("c.cpp", b"int main( {}\n")]
+    code, text = put_archive(qid, bad)
+    check(code == 400 and "does not compile" in text, "archive checker: a checker that does not compile is refused"
+          " (%d %s)" % (code, text[:200]))
+
+
 def run_inline():
     for case in json.loads(read(os.path.join(ROOT, "inline.json"))):
         code, text = request("POST", "/submissions", case["body"])
@@ -191,6 +278,8 @@ def run_inline():
 def main():
     t0 = time.time()
     run_refusals()
+    run_archive_refusal()
+    run_archive_checker()
     run_inline()
     only = os.environ.get("PROBLEMS")
     for name in sorted(os.listdir(ROOT)):

@@ -281,6 +281,50 @@ static void limits(void **state)
     core_question_free(&q);
 }
 
+/* Checkers and subtasks (core/judging.h) on questions and inline tests. */
+static void judging(void **state)
+{
+    (void)state;
+    core_question_t q;
+    core_job_t s;
+    api_error_t e;
+    const char *b = "{\"title\":\"t\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"},"
+                    "{\"input\":\"\",\"expected_output\":\"\"}],\"checker\":{\"type\":\"custom\",\"language\":\"py\","
+                    "\"source\":\"import sys\"},\"subtasks\":[{\"name\":\"a\",\"points\":3,\"tests\":[1]}]}";
+    assert_int_equal(api_parse_question(b, strlen(b), &lim, &langs, &q, &e), 0);
+    assert_int_equal(q.judging.checker.type, CORE_CHECKER_CUSTOM);
+    assert_string_equal(q.judging.checker.program.language, "py");
+    assert_int_equal(q.judging.nsubtasks, 1);
+    core_question_free(&q);
+    b = "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],"
+        "\"checker\":{\"type\":\"float\",\"rel\":1e-9}}";
+    assert_int_equal(api_parse_submission(b, strlen(b), &lim, &langs, &s, &e), 0);
+    assert_int_equal(s.judging.checker.type, CORE_CHECKER_FLOAT);
+    core_job_free(&s);
+    static const struct {
+        bool question;
+        const char *body, *needle;
+    } bad[] = {
+        {true, "{\"title\":\"t\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],\"checker\":{\"type\":"
+               "\"custom\",\"language\":\"cobol\",\"source\":\"x\"}}", "field 'checker.language'"},
+        {true, "{\"title\":\"t\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],\"subtasks\":[{\"name\":"
+               "\"a\",\"points\":1,\"tests\":[1]}]}", "field 'subtasks[0].tests[0]'"},
+        {false, "{\"language\":\"python\",\"source_code\":\"x\",\"question_id\":\"0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01\","
+                "\"checker\":{\"type\":\"tokens\"}}", "field 'checker' comes with test_cases"},
+        {false, "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],"
+                "\"checker\":{\"type\":\"custom\",\"language\":\"python\",\"source\":\"x\"}}", "field 'checker.type'"},
+        {false, "{\"language\":\"python\",\"source_code\":\"x\",\"test_cases\":[{\"input\":\"\",\"expected_output\":\"\"}],"
+                "\"subtasks\":[]}", "unknown field 'subtasks'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = bad[i].question ? api_parse_question(bad[i].body, strlen(bad[i].body), &lim, &langs, &q, &e)
+                                 : api_parse_submission(bad[i].body, strlen(bad[i].body), &lim, &langs, &s, &e);
+        assert_int_equal(rc, -1);
+        if (e.status != 400 || !strstr(e.msg, bad[i].needle))
+            fail_msg("%s: got %u '%s'", bad[i].body, e.status, e.msg);
+    }
+}
+
 static void question(void **state)
 {
     (void)state;
@@ -341,6 +385,7 @@ int main(void)
         cmocka_unit_test(submission_bad),
         cmocka_unit_test(limits),
         cmocka_unit_test(question),
+        cmocka_unit_test(judging),
         cmocka_unit_test(fuzz_deterministic),
     };
     return cmocka_run_group_tests_name("api_request", tests, setup, teardown);
