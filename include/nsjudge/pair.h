@@ -12,7 +12,7 @@ typedef struct nsj_pair_spec {
      * or program_std*_fd given is refused). The pair uses the contestant's
      * cancel_fd and the interactor's on_exec and ud itself (the
      * interactor's on_output is not called); the interactor's cancel_fd
-     * stops both. The contestant's wall limit is the exchange's wall clock:
+     * stops both, whenever it becomes readable. The contestant's wall limit is the exchange's wall clock:
      * give the interactor a longer one, so that a contestant that stalls is
      * stopped first. */
     nsj_run_spec_t contestant;

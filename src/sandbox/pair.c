@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,9 @@ typedef struct pair_run {
     nsj_run_spec_t ispec;
     nsj_pair_result_t *res;
     int c_in, c_out, i_in, i_out; /* the programs' stdin and stdout */
-    int stop[2];
+    int stop[2];                  /* readable: the contestant is stopped (its cancel_fd) */
+    int done[2];                  /* closed by the caller's thread once the contestant ended */
+    int cancel_fd;                /* the caller's (the interactor's spec), -1 = none */
     relay_t *relay;               /* with a transcript: between the programs' pipes */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -75,6 +78,14 @@ static int interactor_let_go(const nsj_pair_result_t *res)
     return res->rc_interactor == 0 && res->interactor.verdict == NSJ_VERDICT_OK;
 }
 
+static void stop_contestant(pair_run_t *p)
+{
+    char one = 1;
+    if (write(p->stop[1], &one, 1) < 0) {
+        /* a pipe of our own, empty: cannot be full; nothing to do */
+    }
+}
+
 static void *interactor_main(void *arg)
 {
     pair_run_t *p = arg;
@@ -84,14 +95,20 @@ static void *interactor_main(void *arg)
     pthread_mutex_lock(&p->mu);
     p->interactor_end_ns = util_now_ns();
     p->interactor_done = 1;
-    if (!interactor_let_go(p->res) && !p->contestant_done) {
-        char one = 1;
-        if (write(p->stop[1], &one, 1) < 0) {
-            /* a pipe of our own, empty: cannot be full; nothing to do */
-        }
-    }
+    int let_go = interactor_let_go(p->res), waiting = !p->contestant_done;
+    if (!let_go && waiting)
+        stop_contestant(p);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
+    /* Accepted: the contestant finishes on its own, unless the caller
+     * cancels meanwhile (its cancel_fd stops both sides). */
+    if (let_go && waiting && p->cancel_fd >= 0) {
+        struct pollfd w[2] = {{.fd = p->cancel_fd, .events = POLLIN}, {.fd = p->done[0], .events = POLLIN}};
+        while (poll(w, 2, -1) < 0 && errno == EINTR)
+            ;
+        if (w[0].revents && !w[1].revents)
+            stop_contestant(p);
+    }
     return NULL;
 }
 
@@ -99,6 +116,7 @@ static void close_pipes(pair_run_t *p)
 {
     close_fd(&p->c_in), close_fd(&p->c_out), close_fd(&p->i_in), close_fd(&p->i_out);
     close_fd(&p->stop[0]), close_fd(&p->stop[1]);
+    close_fd(&p->done[0]), close_fd(&p->done[1]);
     if (p->relay) {
         /* Its ends are closed: it ends at once. */
         char *t;
@@ -116,10 +134,12 @@ static int open_pipes(pair_run_t *p, size_t transcript_max, char *why, size_t ca
 {
     int c2i[2] = {-1, -1}, i2c[2] = {-1, -1}, r2i[2] = {-1, -1}, r2c[2] = {-1, -1};
     if (pipe2(c2i, O_CLOEXEC) < 0 || pipe2(i2c, O_CLOEXEC) < 0 || pipe2(p->stop, O_CLOEXEC | O_NONBLOCK) < 0 ||
+        pipe2(p->done, O_CLOEXEC) < 0 ||
         (transcript_max && (pipe2(r2i, O_CLOEXEC) < 0 || pipe2(r2c, O_CLOEXEC) < 0))) {
         snprintf(why, cap, "pipe: %s", strerror(errno));
         for (int i = 0; i < 2; i++)
-            close_fd(&c2i[i]), close_fd(&i2c[i]), close_fd(&r2i[i]), close_fd(&r2c[i]), close_fd(&p->stop[i]);
+            close_fd(&c2i[i]), close_fd(&i2c[i]), close_fd(&r2i[i]), close_fd(&r2c[i]), close_fd(&p->stop[i]),
+                close_fd(&p->done[i]);
         return -1;
     }
     p->c_out = c2i[1];
@@ -162,7 +182,8 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
     if (stdio_given(&spec->contestant) || stdio_given(&spec->interactor))
         return refuse(res, "stdin and stdout are the pipes between the two programs");
 
-    pair_run_t p = {.sb = sb, .res = res, .c_in = -1, .c_out = -1, .i_in = -1, .i_out = -1, .stop = {-1, -1}};
+    pair_run_t p = {.sb = sb, .res = res, .c_in = -1, .c_out = -1, .i_in = -1, .i_out = -1, .stop = {-1, -1},
+                    .done = {-1, -1}, .cancel_fd = spec->interactor.cancel_fd};
     char why[160];
     if (open_pipes(&p, spec->transcript_max, why, sizeof why) < 0)
         return refuse(res, why);
@@ -206,6 +227,7 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
     p.contestant_end_ns = util_now_ns();
     p.contestant_done = 1;
     pthread_mutex_unlock(&p.mu);
+    close_fd(&p.done[1]); /* wakes the interactor's thread if it watches the caller's cancel */
 
     pthread_join(th, NULL);
     if (p.relay)
@@ -217,6 +239,7 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
     res->interactor_first = p.interactor_end_ns < p.contestant_end_ns;
     close_fd(&p.stop[0]);
     close_fd(&p.stop[1]);
+    close_fd(&p.done[0]);
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);
     return res->rc_contestant < 0 || res->rc_interactor < 0 ? -1 : 0;

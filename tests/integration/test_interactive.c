@@ -6,6 +6,9 @@
  * upper bounds with wide slack: they show that no shape of the exchange
  * wedges the pair. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -82,6 +86,8 @@ static void dump(const shape_t *s)
     } while (0)
 
 /* Run a shape; transcript_max > 0 puts the relay between the programs. */
+static int shape_cancel_fd = -1; /* the interactor's cancel_fd in the next shape (i_cancel) */
+
 static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
                         const nsj_limits_t *cl, size_t transcript_max)
 {
@@ -107,6 +113,7 @@ static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const 
     spec.contestant.argv = cargv;
     spec.contestant.limits = cl ? *cl : contestant_limits();
     spec.transcript_max = transcript_max;
+    spec.interactor.cancel_fd = shape_cancel_fd;
     uint64_t t0 = util_now_ns();
     int rc = nsj_run_pair(it.sb, &spec, &s->pr);
     s->elapsed_ms = (util_now_ns() - t0) / 1000000;
@@ -307,6 +314,50 @@ static void i_interactor_hang(void **state)
     nsj_pair_result_free(&s.pr);
 }
 
+/* The caller's cancel_fd (the interactor's) stops both sides: while the
+ * interactor runs, and after it accepted while the program still runs. */
+static void *cancel_later(void *arg)
+{
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    if (write(*(int *)arg, "x", 1) < 0)
+        fail_msg("cancel pipe: %s", strerror(errno));
+    return NULL;
+}
+
+static void cancel_shape(shape_t *s, const char *imode, const char *cmode)
+{
+    int cp[2];
+    assert_int_equal(pipe2(cp, O_CLOEXEC), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, cancel_later, &cp[1]), 0);
+    nsj_limits_t cl = contestant_limits(), il = interactor_limits();
+    cl.cpu_ms = il.cpu_ms = 10000; /* only the cancel ends these runs */
+    cl.wall_ms = 20000;
+    il.wall_ms = 30000;
+    shape_cancel_fd = cp[0];
+    run_shape_t(s, imode, cmode, &il, &cl, 0);
+    shape_cancel_fd = -1;
+    pthread_join(th, NULL);
+    close(cp[0]), close(cp[1]);
+}
+
+static void i_cancel(void **state)
+{
+    (void)state;
+    shape_t s;
+    /* The interactor still waits: both killed, the program stopped. */
+    cancel_shape(&s, "iguess", "cspin");
+    EXPECT(&s, strcmp(s.pr.interactor.evidence, "cancelled") == 0);
+    EXPECT(&s, s.pr.contestant_stopped && strcmp(s.pr.contestant.evidence, "cancelled") == 0);
+    nsj_pair_result_free(&s.pr);
+    /* The interactor accepted and left; the program burns CPU on. */
+    cancel_shape(&s, "iaccept", "cwritespin");
+    EXPECT(&s, s.pr.interactor.verdict == NSJ_VERDICT_OK && s.pr.interactor_first);
+    EXPECT(&s, s.pr.contestant_stopped && strcmp(s.pr.contestant.evidence, "cancelled") == 0);
+    nsj_pair_result_free(&s.pr);
+}
+
 /* ---- with a transcript: the relay between the programs ---- */
 
 static void i_transcript_accept(void **state)
@@ -503,6 +554,7 @@ int it_run_interactive_tests(int portable)
         cmocka_unit_test(i_interactor_crash),
         cmocka_unit_test(i_interactor_exit_3),
         cmocka_unit_test(i_interactor_hang),
+        cmocka_unit_test(i_cancel),
         cmocka_unit_test(i_transcript_accept),
         cmocka_unit_test(i_transcript_bounded),
         cmocka_unit_test(i_transcript_deadlocks),

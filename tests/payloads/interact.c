@@ -21,7 +21,8 @@
  *   cread      reads (waits for the interactor to speak first)
  *   cflood     writes 1 MiB without reading
  *   cspam      writes queries forever without reading replies
- *   cexit      exits 0 at once, writing nothing */
+ *   cexit      exits 0 at once, writing nothing
+ *   cwritespin writes one query, then burns CPU */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +172,11 @@ int main(int argc, char **argv)
         }
     if (!strcmp(m, "cexit"))
         return 0;
+    if (!strcmp(m, "cwritespin")) {
+        printf("? 1\n");
+        fflush(stdout);
+        spin();
+    }
     fprintf(stderr, "usage: interact MODE [INPUT OUTPUT [ANSWER]]\n");
     return 64;
 }
