@@ -23,6 +23,7 @@ static nsj_result_t exited(int code, const char *err)
     r.verdict = code ? NSJ_VERDICT_RUNTIME_ERROR : NSJ_VERDICT_OK;
     r.exit_code = code;
     r.err = (char *)(err ? err : no_output);
+    r.err_len = strlen(r.err);
     snprintf(r.evidence, sizeof r.evidence, "exit code %d", code);
     return r;
 }
@@ -80,6 +81,21 @@ static void interactor_rejection_wins(void **state)
     /* The contestant ended well, then the interactor rejected its answer. */
     o = decide(exited(0, NULL), exited(1, "wrong\n"), 0);
     assert_int_equal(o.status, CORE_STATUS_FAILED);
+}
+
+/* Exit 7: partial points, read as for a checker ("points X" first on stderr). */
+static void partial_points(void **state)
+{
+    (void)state;
+    interact_outcome_t o = decide(exited(0, NULL), exited(INTERACT_EXIT_POINTS, "points 0.5 half the queries\n"), 0);
+    assert_int_equal(o.status, CORE_STATUS_FAILED);
+    assert_true(o.fraction > 0.49 && o.fraction < 0.51);
+    assert_non_null(strstr(o.evidence, "points 0.5"));
+    o = decide(exited(0, NULL), exited(INTERACT_EXIT_POINTS, "points 1 all\n"), 1);
+    assert_int_equal(o.status, CORE_STATUS_PASSED);
+    o = decide(exited(0, NULL), exited(INTERACT_EXIT_POINTS, "half\n"), 1);
+    assert_int_equal(o.status, CORE_STATUS_INTERNAL_ERROR);
+    assert_true(o.interactor_failed);
 }
 
 static void contestant_first_failure_wins(void **state)
@@ -255,6 +271,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepted),
         cmocka_unit_test(interactor_rejection_wins),
+        cmocka_unit_test(partial_points),
         cmocka_unit_test(contestant_first_failure_wins),
         cmocka_unit_test(sigpipe_is_a_consequence),
         cmocka_unit_test(interactor_failures_are_internal),
