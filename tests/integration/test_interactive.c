@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -86,7 +87,16 @@ static void dump(const shape_t *s)
     } while (0)
 
 /* Run a shape; transcript_max > 0 puts the relay between the programs. */
-static int shape_cancel_fd = -1; /* the interactor's cancel_fd in the next shape (i_cancel) */
+/* i_cancel: the interactor's cancel_fd in the next shape, and an fd made
+ * readable when the program is about to execve (the contestant's on_exec). */
+static int shape_cancel_fd = -1, shape_exec_fd = -1;
+
+static void on_contestant_exec(void *ud)
+{
+    (void)ud;
+    if (write(shape_exec_fd, "x", 1) < 0)
+        fail_msg("exec pipe: %s", strerror(errno));
+}
 
 static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const nsj_limits_t *il,
                         const nsj_limits_t *cl, size_t transcript_max)
@@ -114,6 +124,8 @@ static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const 
     spec.contestant.limits = cl ? *cl : contestant_limits();
     spec.transcript_max = transcript_max;
     spec.interactor.cancel_fd = shape_cancel_fd;
+    if (shape_exec_fd >= 0)
+        spec.contestant.on_exec = on_contestant_exec;
     uint64_t t0 = util_now_ns();
     int rc = nsj_run_pair(it.sb, &spec, &s->pr);
     s->elapsed_ms = (util_now_ns() - t0) / 1000000;
@@ -316,43 +328,58 @@ static void i_interactor_hang(void **state)
 
 /* The caller's cancel_fd (the interactor's) stops both sides: while the
  * interactor runs, and after it accepted while the program still runs. */
+typedef struct canceller {
+    int exec_fd, cancel_fd;
+    long delay_ms;               /* after the program's execve */
+} canceller_t;
+
 static void *cancel_later(void *arg)
 {
-    struct timespec ts = {0, 300 * 1000000L};
+    canceller_t *c = arg;
+    struct pollfd p = {.fd = c->exec_fd, .events = POLLIN};
+    if (poll(&p, 1, 60000) != 1)
+        fail_msg("the program did not start within 60 s");
+    struct timespec ts = {c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-    if (write(*(int *)arg, "x", 1) < 0)
+    if (write(c->cancel_fd, "x", 1) < 0)
         fail_msg("cancel pipe: %s", strerror(errno));
     return NULL;
 }
 
-static void cancel_shape(shape_t *s, const char *imode, const char *cmode)
+static void cancel_shape(shape_t *s, const char *imode, const char *cmode, long delay_ms)
 {
-    int cp[2];
+    int cp[2], ep[2];
     assert_int_equal(pipe2(cp, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(ep, O_CLOEXEC), 0);
+    canceller_t c = {.exec_fd = ep[0], .cancel_fd = cp[1], .delay_ms = delay_ms};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, cancel_later, &cp[1]), 0);
+    assert_int_equal(pthread_create(&th, NULL, cancel_later, &c), 0);
     nsj_limits_t cl = contestant_limits(), il = interactor_limits();
     cl.cpu_ms = il.cpu_ms = 10000; /* only the cancel ends these runs */
     cl.wall_ms = 20000;
     il.wall_ms = 30000;
     shape_cancel_fd = cp[0];
+    shape_exec_fd = ep[1];
     run_shape_t(s, imode, cmode, &il, &cl, 0);
-    shape_cancel_fd = -1;
+    shape_cancel_fd = shape_exec_fd = -1;
     pthread_join(th, NULL);
-    close(cp[0]), close(cp[1]);
+    close(cp[0]), close(cp[1]), close(ep[0]), close(ep[1]);
 }
 
 static void i_cancel(void **state)
 {
     (void)state;
     shape_t s;
-    /* The interactor still waits: both killed, the program stopped. */
-    cancel_shape(&s, "iguess", "cspin");
+    /* The interactor still waits (for a query that never comes): both
+     * killed, the program stopped. */
+    cancel_shape(&s, "iguess", "cspin", 300);
     EXPECT(&s, strcmp(s.pr.interactor.evidence, "cancelled") == 0);
     EXPECT(&s, s.pr.contestant_stopped && strcmp(s.pr.contestant.evidence, "cancelled") == 0);
     nsj_pair_result_free(&s.pr);
-    /* The interactor accepted and left; the program burns CPU on. */
-    cancel_shape(&s, "iaccept", "cwritespin");
+    /* The interactor accepted the program's first line and left (a matter
+     * of milliseconds; 3 s allowed); the program burns CPU on until the
+     * cancel stops it. */
+    cancel_shape(&s, "iaccept", "cwritespin", 3000);
     EXPECT(&s, s.pr.interactor.verdict == NSJ_VERDICT_OK && s.pr.interactor_first);
     EXPECT(&s, s.pr.contestant_stopped && strcmp(s.pr.contestant.evidence, "cancelled") == 0);
     nsj_pair_result_free(&s.pr);
