@@ -152,7 +152,8 @@ static int parse_program(const json_t *c, const char *f, const core_judging_limi
 static int parse_checker(const json_t *c, bool builtin_only, const core_judging_limits_t *lim, core_checker_t *out,
                          char *msg, size_t cap)
 {
-    static const char *const fields[] = {"type", "abs", "rel", "language", "source", "files", NULL};
+    static const char *const fields[] = {"type", "abs", "rel", "language", "source", "files", "presentation_error",
+                                         NULL};
     if (!json_is_object(c))
         return refuse(msg, cap, "field 'checker' must be an object such as {\"type\": \"tokens\"}");
     if (!only(c, fields, "checker.", msg, cap))
@@ -164,11 +165,12 @@ static int parse_checker(const json_t *c, bool builtin_only, const core_judging_
         return refuse(msg, cap, "field 'checker.type': inline test cases take a built-in checker "
                                 "(exact, tokens, float); a custom checker belongs to a question");
     bool is_float = out->type == CORE_CHECKER_FLOAT, is_custom = out->type == CORE_CHECKER_CUSTOM;
-    static const char *const float_keys[] = {"abs", "rel"}, *const custom_keys[] = {"language", "source", "files"};
+    static const char *const float_keys[] = {"abs", "rel"},
+                             *const custom_keys[] = {"language", "source", "files", "presentation_error"};
     for (size_t i = 0; i < 2; i++)
         if (!is_float && json_object_get(c, float_keys[i]))
             return refuse(msg, cap, "field 'checker.%s' belongs to the float checker only", float_keys[i]);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         if (!is_custom && json_object_get(c, custom_keys[i]))
             return refuse(msg, cap, "field 'checker.%s' belongs to the custom checker only", custom_keys[i]);
     if (is_float) {
@@ -177,6 +179,11 @@ static int parse_checker(const json_t *c, bool builtin_only, const core_judging_
         if (!json_object_get(c, "abs") && !json_object_get(c, "rel"))
             return refuse(msg, cap, "field 'checker': the float checker needs 'abs' or 'rel' (e.g. 1e-6)");
     }
+    const json_t *pe = json_object_get(c, "presentation_error");
+    if (pe && (!json_is_string(pe) || (strcmp(json_string_value(pe), "failed") &&
+                                       strcmp(json_string_value(pe), "passed"))))
+        return refuse(msg, cap, "field 'checker.presentation_error' must be \"failed\" or \"passed\"");
+    out->pe_passes = pe && strcmp(json_string_value(pe), "passed") == 0;
     if (is_custom)
         return parse_program(c, "checker", lim, &out->program, msg, cap);
     return 0;
@@ -375,6 +382,7 @@ json_t *core_judging_json(const core_judging_t *j, bool with_program)
     }
     if (c->type == CORE_CHECKER_CUSTOM) {
         json_object_set_new(cj, "language", json_string(c->program.language));
+        json_object_set_new(cj, "presentation_error", json_string(c->pe_passes ? "passed" : "failed"));
         if (with_program) {
             json_object_set_new(cj, "source", json_stringn(c->program.source, c->program.source_len));
             json_t *files = json_object();

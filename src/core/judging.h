@@ -8,7 +8,8 @@
  *   "checker":  {"type": "exact"} | {"type": "tokens"}
  *             | {"type": "float", "abs": 1e-6, "rel": 1e-6}
  *             | {"type": "custom", "language": "cpp", "source": "...",
- *                "files": {"testlib.h": "..."}}
+ *                "files": {"testlib.h": "..."},
+ *                "presentation_error": "failed" (the default) | "passed"}
  *   "subtasks": [{"name": "small", "points": 30, "tests": [0, 1],
  *                 "depends": ["sample"]}]
  *   "run_all_tests": true   (subtasks: never skip)
@@ -84,6 +85,7 @@ typedef struct core_checker {
     core_checker_type_t type;    /* CORE_CHECKER_EXACT when not given */
     double abs, rel;             /* float: a number passes within either (0 = that bound not used) */
     core_program_t program;      /* custom */
+    bool pe_passes;              /* custom: a presentation error (exit 2) passes ("presentation_error": "passed") */
 } core_checker_t;
 
 #define CORE_SUBTASK_NAME_MAX 64

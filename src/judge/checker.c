@@ -216,7 +216,7 @@ static void first_line(const char *s, size_t len, char *msg, size_t cap)
     free(clean);
 }
 
-void judge_checker_verdict(const nsj_result_t *r, judge_check_t *out)
+void judge_checker_verdict(const core_checker_t *c, const nsj_result_t *r, judge_check_t *out)
 {
     memset(out, 0, sizeof *out);
     char line[210];
@@ -240,7 +240,10 @@ void judge_checker_verdict(const nsj_result_t *r, judge_check_t *out)
         snprintf(out->message, sizeof out->message, "%s", line);
         return;
     case 2:
-        set(out, JUDGE_CHECK_WRONG, 0);
+        if (c->pe_passes)
+            set(out, JUDGE_CHECK_ACCEPTED, 1);
+        else
+            set(out, JUDGE_CHECK_WRONG, 0);
         snprintf(out->message, sizeof out->message, "presentation error%s%.200s", line[0] ? ": " : "", line);
         return;
     case 3:
@@ -295,8 +298,8 @@ static int slurp(int fd, char **data, size_t *len, nsj_error_t *err)
     return 0;
 }
 
-int judge_checker_run(nsj_sandbox_t *sb, judge_build_t *prog, int input_fd, const char *got, size_t got_len,
-                      int answer_fd, int cancel_fd, judge_check_t *out, nsj_error_t *err)
+int judge_checker_run(nsj_sandbox_t *sb, const core_checker_t *c, judge_build_t *prog, int input_fd, const char *got,
+                      size_t got_len, int answer_fd, int cancel_fd, judge_check_t *out, nsj_error_t *err)
 {
     memset(out, 0, sizeof *out);
     cleanup_free char *in = NULL, *ans = NULL;
@@ -338,7 +341,7 @@ int judge_checker_run(nsj_sandbox_t *sb, judge_build_t *prog, int input_fd, cons
         nsj_result_free(&r);
         return -1;
     }
-    judge_checker_verdict(&r, out);
+    judge_checker_verdict(c, &r, out);
     nsj_result_free(&r);
     return 0;
 }

@@ -59,14 +59,15 @@ void judge_checker_compare_mem(const core_checker_t *c, const char *got, size_t 
 /* Run a custom checker (prog: built, from worker/progcache.h) inside the
  * sandbox as `checker input output answer` (files in its /code), and read
  * its verdict in testlib's convention: exit 0 accepted, 1 wrong answer,
- * 2 presentation error (wrong answer), 3 failure, 7 partial points
+ * 2 presentation error (wrong answer unless c->pe_passes), 3 failure, 7 partial points
  * ("points X" on the first line of stderr, X the fraction 0..1 of the
  * test's points); anything else (a crash, a limit, another exit code) is a
- * failure of the checker. <0 only when the sandbox itself failed (err). */
-int judge_checker_run(nsj_sandbox_t *sb, judge_build_t *prog, int input_fd, const char *got, size_t got_len,
-                      int answer_fd, int cancel_fd, judge_check_t *out, nsj_error_t *err);
+ * failure of the checker. A presentation error passes when c->pe_passes.
+ * <0 only when the sandbox itself failed (err). */
+int judge_checker_run(nsj_sandbox_t *sb, const core_checker_t *c, judge_build_t *prog, int input_fd, const char *got,
+                      size_t got_len, int answer_fd, int cancel_fd, judge_check_t *out, nsj_error_t *err);
 
-/* The verdict of a finished checker run (pure: unit-tested). */
-void judge_checker_verdict(const nsj_result_t *r, judge_check_t *out);
+/* The verdict of a finished run of checker c (pure: unit-tested). */
+void judge_checker_verdict(const core_checker_t *c, const nsj_result_t *r, judge_check_t *out);
 
 #endif

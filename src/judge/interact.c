@@ -115,8 +115,9 @@ void interact_decide(const nsj_pair_result_t *pr, interact_outcome_t *o)
      * needs the contestant to end well on its own. */
     if (code == INTERACT_EXIT_POINTS) {
         /* testlib's quitp(): read as for a checker ("points X" first). */
+        static const core_checker_t as_custom = {.type = CORE_CHECKER_CUSTOM};
         judge_check_t chk;
-        judge_checker_verdict(i, &chk);
+        judge_checker_verdict(&as_custom, i, &chk);
         if (chk.outcome == JUDGE_CHECK_FAILED) {
             o->interactor_failed = true;
             set(o, CORE_STATUS_INTERNAL_ERROR, "interactor failed: %s", chk.message);

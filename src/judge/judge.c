@@ -271,8 +271,8 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
             rc = -1;
         } else if (sub->checker) {
             int cin = sub->open_data(sub->ud, &tc->input, &err);
-            if (cin < 0 || judge_checker_run(sb, sub->checker, cin, res.out, res.out_len, want_fd, sub->cancel_fd,
-                                             &chk, &err) < 0) {
+            if (cin < 0 || judge_checker_run(sb, &sub->job->judging.checker, sub->checker, cin, res.out, res.out_len,
+                                             want_fd, sub->cancel_fd, &chk, &err) < 0) {
                 snprintf(res.message, sizeof res.message, "checker: %.480s", err.msg);
                 rc = -1;
             }

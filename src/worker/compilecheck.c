@@ -10,7 +10,6 @@
 
 #include "common/util.h"
 #include "core/judging.h"
-#include "judge/judge.h"
 #include "queue/compile.h"
 #include "service/service.h"
 #include "worker/compilecheck.h"
@@ -37,42 +36,19 @@ static queue_compile_outcome_t check(const compilecheck_ctx_t *ctx, const char *
         return QUEUE_COMPILE_FAILED;
     }
     bool interactor = j.mode == CORE_MODE_INTERACTIVE;
+    const char *role = interactor ? "interactor" : "checker";
     const core_program_t *p = interactor ? &j.interactor : &j.checker.program;
-    const language_t *lang = languages_find(ctx->langs, p->language);
-    size_t li = lang ? (size_t)(lang - ctx->langs->langs) : 0;
-    queue_compile_outcome_t out = QUEUE_COMPILE_FAILED;
-    if (!lang) {
-        snprintf(msg, sizeof msg, "language '%s' is not in the worker's language table", p->language);
-    } else if (!ctx->rootfs[li][0]) {
-        snprintf(msg, sizeof msg, "%s cannot run on this worker: %s", p->language, ctx->rootfs_err[li]);
-    } else {
-        progcache_prog_t prog;
-        nsj_result_t cres;
-        nsj_error_t err;
-        uint64_t t0 = util_now_ns();
-        int rc = progcache_get(ctx->programs, ctx->sb, lang, ctx->rootfs[li], p, ctx->limits, &prog, &cres, &err);
-        if (rc == 0) {
-            out = QUEUE_COMPILE_OK;
-            msg[0] = '\0';
-            if (prog.compiled)
-                service_log("compile check: program cache: compiled %s %s (%s) in %" PRIu64 " ms",
-                            interactor ? "interactor" : "checker", prog.key, p->language,
-                            (util_now_ns() - t0) / 1000000);
-            progcache_prog_free(&prog);
-        } else if (rc > 0) {
-            out = QUEUE_COMPILE_ERROR;
-            const char *text = cres.err_len ? cres.err : cres.out ? cres.out : "";
-            size_t len = cres.err_len ? cres.err_len : cres.out_len;
-            *message = judge_display_text(text, len, COMPILER_OUTPUT_MAX);
-            if (!len) {
-                free(*message);
-                *message = NULL;
-                snprintf(msg, sizeof msg, "%s", cres.evidence);
-            }
-        } else {
-            snprintf(msg, sizeof msg, "%s", err.msg);
-        }
-        nsj_result_free(&cres);
+    progcache_prog_t prog;
+    uint64_t t0 = util_now_ns();
+    int rc = progcache_prepare(ctx->programs, ctx->sb, &ctx->where, role, p, ctx->limits, &prog, message,
+                               COMPILER_OUTPUT_MAX, msg, sizeof msg);
+    queue_compile_outcome_t out = rc == 0 ? QUEUE_COMPILE_OK : rc > 0 ? QUEUE_COMPILE_ERROR : QUEUE_COMPILE_FAILED;
+    if (rc == 0) {
+        msg[0] = '\0';
+        if (prog.compiled)
+            service_log("compile check: program cache: compiled %s %s (%s) in %" PRIu64 " ms", role, prog.key,
+                        p->language, (util_now_ns() - t0) / 1000000);
+        progcache_prog_free(&prog);
     }
     if (!*message)
         *message = strdup(msg);

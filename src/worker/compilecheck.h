@@ -6,7 +6,6 @@
 
 #include <stdatomic.h>
 
-#include "judge/languages.h"
 #include "nsjudge/sandbox.h"
 #include "queue/stream.h"
 #include "worker/progcache.h"
@@ -14,9 +13,7 @@
 typedef struct compilecheck_ctx {
     nsj_sandbox_t *sb;
     const queue_url_t *redis;
-    const language_table_t *langs;
-    const char (*rootfs)[4096];      /* per language; "" when it cannot run here */
-    const char (*rootfs_err)[512];
+    progcache_langs_t where;         /* the languages and their rootfs */
     progcache_t *programs;
     const nsj_limits_t *limits;      /* the worker's defaults: a compile's base */
     atomic_bool *stopping;           /* return soon after it is set */

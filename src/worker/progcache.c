@@ -11,6 +11,7 @@
 
 #include "common/hash.h"
 #include "common/util.h"
+#include "judge/judge.h"
 #include "worker/progcache.h"
 
 struct progcache {
@@ -159,6 +160,43 @@ int progcache_get(progcache_t *c, nsj_sandbox_t *sb, const language_t *lang, con
     }
     if (rc != 0)
         judge_build_cleanup(&out->build);
+    return rc;
+}
+
+int progcache_prepare(progcache_t *c, nsj_sandbox_t *sb, const progcache_langs_t *where, const char *role,
+                      const core_program_t *p, const nsj_limits_t *base, progcache_prog_t *out, char **output,
+                      size_t output_max, char *why, size_t cap)
+{
+    if (output)
+        *output = NULL;
+    const language_t *lang = languages_find(where->langs, p->language);
+    if (!lang) {
+        snprintf(why, cap, "the %s's language '%s' is not in this worker's language table", role, p->language);
+        return -1;
+    }
+    size_t li = (size_t)(lang - where->langs->langs);
+    if (!where->rootfs[li][0]) {
+        snprintf(why, cap, "the %s (%s) cannot run here: %s", role, p->language, where->rootfs_err[li]);
+        return -1;
+    }
+    nsj_result_t cres;
+    nsj_error_t err;
+    int rc = progcache_get(c, sb, lang, where->rootfs[li], p, base, out, &cres, &err);
+    if (rc > 0) {
+        const char *text = cres.err_len ? cres.err : cres.out ? cres.out : "";
+        size_t len = cres.err_len ? cres.err_len : cres.out_len;
+        if (!len) {
+            text = cres.evidence;
+            len = strlen(text);
+        }
+        int line = (int)strcspn(text, "\n");
+        snprintf(why, cap, "the %s (%s) does not compile: %.*s", role, p->language, line > 300 ? 300 : line, text);
+        if (output)
+            *output = judge_display_text(text, len, output_max);
+    } else if (rc < 0) {
+        snprintf(why, cap, "the %s (%s): %s", role, p->language, err.msg);
+    }
+    nsj_result_free(&cres);
     return rc;
 }
 

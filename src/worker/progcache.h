@@ -53,6 +53,25 @@ int progcache_get(progcache_t *c, nsj_sandbox_t *sb, const language_t *lang, con
                   const core_program_t *p, const nsj_limits_t *base, progcache_prog_t *out, nsj_result_t *cres,
                   nsj_error_t *err);
 
+/* Where the worker's languages can run: the table, and per language its
+ * rootfs ("" when it cannot run here, rootfs_err saying why). */
+typedef struct progcache_langs {
+    const language_table_t *langs;
+    const char (*rootfs)[4096];
+    const char (*rootfs_err)[512];
+} progcache_langs_t;
+
+/* progcache_get() for a program named by its language (what a question
+ * stores): 0 = ready (out->compiled says whether this call compiled it);
+ * 1 = it does not compile: *output (malloc'd, may be NULL) gets the
+ * compiler's output as storable text (at most output_max bytes) and why
+ * its first line; <0 = it cannot be made here (unknown language, no
+ * rootfs, the sandbox failed): why says so. role names the program in why
+ * ("checker", "interactor"). */
+int progcache_prepare(progcache_t *c, nsj_sandbox_t *sb, const progcache_langs_t *where, const char *role,
+                      const core_program_t *p, const nsj_limits_t *base, progcache_prog_t *out, char **output,
+                      size_t output_max, char *why, size_t cap);
+
 void progcache_prog_free(progcache_prog_t *p);
 
 /* Programs compiled by this process since progcache_open() (the evidence

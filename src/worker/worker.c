@@ -520,32 +520,14 @@ static int prepare_program(job_thread_t *t, const core_program_t *prog, const ch
                            progcache_prog_t *out, char *reason, size_t cap)
 {
     worker_pool_t *p = t->pool;
-    const language_t *lang = languages_find(p->langs, prog->language);
-    if (!lang) {
-        snprintf(reason, cap, "the %s's language '%s' is not in this worker's language table", what, prog->language);
-        return -1;
-    }
-    size_t li = (size_t)(lang - p->langs->langs);
-    if (!p->rootfs[li][0]) {
-        snprintf(reason, cap, "the %s (%s) cannot run here: %s", what, prog->language, p->rootfs_err[li]);
-        return -1;
-    }
-    nsj_result_t cres;
-    nsj_error_t err;
+    progcache_langs_t where = {p->langs, (const char(*)[4096])p->rootfs, (const char(*)[512])p->rootfs_err};
     uint64_t t0 = now_ms();
-    int rc = progcache_get(p->programs, p->sb, lang, p->rootfs[li], prog, limits, out, &cres, &err);
-    if (rc > 0) {
-        const char *o = cres.err && cres.err_len ? cres.err : cres.out ? cres.out : "";
-        snprintf(reason, cap, "the %s (%s) does not compile: %.*s", what, prog->language,
-                 (int)strcspn(o, "\n") > 300 ? 300 : (int)strcspn(o, "\n"), o);
-    } else if (rc < 0) {
-        snprintf(reason, cap, "the %s (%s): %s", what, prog->language, err.msg);
-    } else if (out->compiled) {
+    if (progcache_prepare(p->programs, p->sb, &where, what, prog, limits, out, NULL, 0, reason, cap) != 0)
+        return -1;
+    if (out->compiled)
         service_log("worker %u: program cache: compiled %s %s (%s) in %" PRIu64 " ms", t->index, what, out->key,
                     prog->language, now_ms() - t0);
-    }
-    nsj_result_free(&cres);
-    return rc == 0 ? 0 : -1;
+    return 0;
 }
 
 /* Load the submission's job, judge it and store the outcome. OP_GAVE_UP:
@@ -968,10 +950,9 @@ static void *maint_main(void *arg)
 static void *ccheck_main(void *arg)
 {
     worker_pool_t *p = arg;
-    compilecheck_ctx_t ctx = {.sb = p->sb, .redis = &p->redis, .langs = p->langs,
-                              .rootfs = (const char(*)[4096])p->rootfs,
-                              .rootfs_err = (const char(*)[512])p->rootfs_err, .programs = p->programs,
-                              .limits = &p->cfg.limits, .stopping = &p->stopping};
+    compilecheck_ctx_t ctx = {.sb = p->sb, .redis = &p->redis,
+                              .where = {p->langs, (const char(*)[4096])p->rootfs, (const char(*)[512])p->rootfs_err},
+                              .programs = p->programs, .limits = &p->cfg.limits, .stopping = &p->stopping};
     compilecheck_run(&ctx);
     return NULL;
 }

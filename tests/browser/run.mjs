@@ -93,6 +93,9 @@ try {
     throw new Error(`test 1's row: ${JSON.stringify(first)}`);
   if (second[0] !== '2' || second[1] !== 'failed' || !/\d/.test(second[2]) || !/\d/.test(second[3]))
     throw new Error(`test 2's row: ${JSON.stringify(second)}`);
+  // The checker's message (issue #12) on its own line of the evidence.
+  if (!/checker: output differs from the expected output at line 1/.test(second[4]))
+    throw new Error(`test 2's checker message: ${JSON.stringify(second[4])}`);
   log(`submit: ${JSON.stringify(verdicts)}; ${await page.locator('#final').innerText()}`);
 
   step = 'a narrow screen';

@@ -54,16 +54,23 @@ pg_start "$DIR/pg" "$PG_PORT"
 pg_createdb "$PG_PORT" nsjudge
 REDIS_PORT=$(free_port)
 redis_start "$DIR/redis" "$REDIS_PORT"
-API_PORT=$(free_port)
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/nsjudge"
 export NSJUDGE_HOME="${NSJUDGE_HOME:-$(pwd)}"
 # One attempt: a broken checker's internal_error is expected here, not retried.
 JUDGE_ATTEMPTS=1 WORKER_COUNT=2 NSJUDGE_DATA_CACHE="$DIR/data-cache" "$BUILD/nsjudge-worker" >"$DIR/worker.log" 2>&1 &
 WORKER_PID=$!
-LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
-API_PID=$!
 wait_for "grep -q 'workers started' $DIR/worker.log" 300 || { echo "problems: the worker did not start" >&2; exit 1; }
-wait_for "grep -q 'listening on' $DIR/api.log" 300 || { echo "problems: the API did not start" >&2; exit 1; }
+# A free port can be taken by someone else before the API binds it: try another.
+for attempt in 1 2 3 4 5; do
+    API_PORT=$(free_port)
+    LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
+    API_PID=$!
+    wait_for "grep -q -e 'listening on' -e 'cannot listen' $DIR/api.log" 300 || break
+    grep -q 'listening on' "$DIR/api.log" && break
+    stop_pid "$API_PID" TERM
+    API_PID=""
+done
+grep -q 'listening on' "$DIR/api.log" || { echo "problems: the API did not start" >&2; exit 1; }
 
 python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
 # Evidence that a question's checker (or interactor) is compiled once: one

@@ -100,6 +100,8 @@ static void exact_checker_and_fd(void **state)
     close(fd);
 }
 
+static core_checker_t custom = {.type = CORE_CHECKER_CUSTOM};
+
 static void verdict_of(int exit_code, int sig, nsj_verdict_t v, const char *err, judge_check_t *out)
 {
     nsj_result_t r;
@@ -110,7 +112,7 @@ static void verdict_of(int exit_code, int sig, nsj_verdict_t v, const char *err,
     r.err = (char *)err;
     r.err_len = err ? strlen(err) : 0;
     snprintf(r.evidence, sizeof r.evidence, "evidence");
-    judge_checker_verdict(&r, out);
+    judge_checker_verdict(&custom, &r, out);
 }
 
 static void custom_verdicts(void **state)
@@ -126,6 +128,10 @@ static void custom_verdicts(void **state)
     verdict_of(2, 0, NSJ_VERDICT_RUNTIME_ERROR, "wrong output format", &c);
     assert_int_equal(c.outcome, JUDGE_CHECK_WRONG);
     assert_string_equal(c.message, "presentation error: wrong output format");
+    custom.pe_passes = true; /* "presentation_error": "passed" */
+    verdict_of(2, 0, NSJ_VERDICT_RUNTIME_ERROR, "wrong output format", &c);
+    assert_int_equal(c.outcome, JUDGE_CHECK_ACCEPTED);
+    custom.pe_passes = false;
     verdict_of(3, 0, NSJ_VERDICT_RUNTIME_ERROR, "FAIL answer file broken", &c);
     assert_int_equal(c.outcome, JUDGE_CHECK_FAILED);
     /* testlib's quitp: "points X message" (X the fraction of the test's points). */
@@ -244,6 +250,10 @@ static void judging_parse(void **state)
          "\"depends\": [\"b\"]}]}",
          "cycle", false},
         {"{\"run_all_tests\": 1}", "'run_all_tests'", false},
+        {"{\"checker\": {\"type\": \"custom\", \"language\": \"cpp\", \"source\": \"x\", \"presentation_error\": "
+         "\"ok\"}}", "'checker.presentation_error'", false},
+        {"{\"checker\": {\"type\": \"tokens\", \"presentation_error\": \"passed\"}}", "'checker.presentation_error'",
+         false},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         msg[0] = '\0';

@@ -1,0 +1,1 @@
+print("%d.0" % (2 * int(input())))
