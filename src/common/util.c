@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -294,7 +295,7 @@ int util_copy_tree(int src, int dst, nsj_error_t *err)
             int s2 = -1, d2 = -1;
             if (mkdirat(dst, e->d_name, 0755) < 0 ||
                 (s2 = openat(src, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-                (d2 = openat(dst, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                (d2 = openat(dst, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fchmod(d2, 0755) < 0)
                 rc = nsj_error_set(err, errno, "copy: directory %s", e->d_name);
             else
                 rc = util_copy_tree(s2, d2, err);
@@ -309,12 +310,11 @@ int util_copy_tree(int src, int dst, nsj_error_t *err)
                                     (st.st_mode & 0111) ? 0755 : 0644);
             char buf[65536];
             ssize_t n = 0;
-            while (o >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-                if (util_write_all(o, buf, (size_t)n) < 0) {
-                    n = -1;
-                    break;
-                }
-            if (in < 0 || o < 0 || n < 0)
+            /* The modes the doc promises, whatever the umask. */
+            bool ok = o >= 0 && fchmod(o, (st.st_mode & 0111) ? 0755 : 0644) == 0;
+            while (ok && (n = read(in, buf, sizeof buf)) > 0)
+                ok = util_write_all(o, buf, (size_t)n) == 0;
+            if (!ok || n < 0)
                 rc = nsj_error_set(err, errno, "copy: copy %s", e->d_name);
             if (in >= 0)
                 close(in);

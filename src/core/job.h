@@ -70,9 +70,9 @@ typedef struct core_job {
     bool keep_output;            /* keep each test's whole stdout as a blob */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
-    /* How each test is judged (checker, interactive mode) and how tests are
-     * grouped (subtasks) join here with issue #12. */
-    core_judging_t judging;      /* checker and subtasks: the question's, or the inline tests' */
+    /* How each test is judged and how tests are grouped (issue #12: the
+     * checker and subtasks here; the interactive mode joins them). */
+    core_judging_t judging;      /* the question version's, or the inline tests' */
 } core_job_t;
 
 /* A question: a problem with its tests. */

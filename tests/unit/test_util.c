@@ -4,6 +4,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -68,11 +74,55 @@ static void key_values(void **state)
     assert_int_equal(util_kv_u64(text, "missing", &v), -1);
 }
 
+/* A compiler's artefacts copied (worker/progcache.c): files with their
+ * execute bit, directories, no symlinks. */
+static void copy_tree(void **state)
+{
+    (void)state;
+    char src[] = "/tmp/nsjudge-test-copy-src-XXXXXX", dst[] = "/tmp/nsjudge-test-copy-dst-XXXXXX", path[256];
+    assert_non_null(mkdtemp(src));
+    assert_non_null(mkdtemp(dst));
+    snprintf(path, sizeof path, "%s/main", src);
+    int fd = open(path, O_WRONLY | O_CREAT, 0700);
+    static char big[200000]; /* several read buffers' worth */
+    memset(big, 'x', sizeof big);
+    assert_int_equal(write(fd, big, sizeof big), (ssize_t)sizeof big);
+    close(fd);
+    snprintf(path, sizeof path, "%s/pkg", src);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/pkg/A.class", src);
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    assert_int_equal(write(fd, "cafe", 4), 4);
+    close(fd);
+    snprintf(path, sizeof path, "%s/link", src);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+    int s = open(src, O_RDONLY | O_DIRECTORY), d = open(dst, O_RDONLY | O_DIRECTORY);
+    nsj_error_t err;
+    assert_int_equal(util_copy_tree(s, d, &err), 0);
+    close(s);
+    close(d);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/main", dst);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0755);
+    assert_int_equal(st.st_size, sizeof big);
+    snprintf(path, sizeof path, "%s/pkg/A.class", dst);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    snprintf(path, sizeof path, "%s/pkg", dst);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0755);
+    snprintf(path, sizeof path, "%s/link", dst);
+    assert_int_equal(lstat(path, &st), -1);
+    assert_int_equal(util_rm_rf(src), 0);
+    assert_int_equal(util_rm_rf(dst), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sizes), cmocka_unit_test(seconds), cmocka_unit_test(fractions),
-        cmocka_unit_test(integers), cmocka_unit_test(key_values),
+        cmocka_unit_test(integers), cmocka_unit_test(key_values), cmocka_unit_test(copy_tree),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
