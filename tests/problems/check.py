@@ -265,6 +265,44 @@ def run_archive_checker():
           " (%d %s)" % (code, text[:200]))
 
 
+def run_archive_interactor():
+    """An archive's tests.json may make a question interactive: mode and the interactor by path."""
+    code, text = request("POST", "/questions", {"title": "guess, interactor from an archive",
+                                                "test_cases": [{"input": "5", "expected_output": "10"}]})
+    if not check(code == 201, "archive interactor: question created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    pdir = os.path.join(ROOT, "interactive-guess")
+    manifest = {"tests": [{"input": "t/1.in", "answer": "t/1.ans"}], "mode": "interactive",
+                "interactor": {"language": "cpp", "source": "judge/interactor.cpp",
+                               "files": ["judge/interactlib.h"]}}
+    files = [("tests.json", json.dumps(manifest).encode()),
+             ("t/1.in", open(os.path.join(pdir, "tests", "1.in"), "rb").read()),
+             ("t/1.ans", open(os.path.join(pdir, "tests", "1.ans"), "rb").read()),
+             ("judge/interactor.cpp", open(os.path.join(pdir, "interactor", "interactor.cpp"), "rb").read()),
+             ("judge/interactlib.h", open(os.path.join(pdir, "interactor", "interactlib.h"), "rb").read())]
+    code, text = put_archive(qid, files)
+    if not check(code == 200, "archive interactor: tests.json with an interactor accepted (%d %s)" %
+                 (code, text[:200])):
+        return
+    code, text = request("GET", "/questions/" + qid)
+    q = json.loads(text)
+    check(q["version"] == 2 and q["mode"] == "interactive" and q["interactor"] == {"language": "cpp"},
+          "archive interactor: version 2 is interactive (%s)" % text[:300])
+    for sname, want in (("ac.py", "passed"), ("wa.py", "failed")):
+        code, text = request("POST", "/submissions", {"language": "python", "question_id": qid,
+                                                      "source_code": read(os.path.join(pdir, "submissions", sname))})
+        sub = wait_final(json.loads(text)["id"]) if code == 202 else None
+        if check(sub is not None, "archive interactor: %s finished" % sname):
+            compare("archive interactor/" + sname, sub, {"status": want, "tests": [want]})
+    bad = [("tests.json", json.dumps({"tests": [{"input": "1.in", "answer": "1.ans"}], "mode": "interactive",
+                                       "interactor": {"language": "cpp", "source": "i.cpp"}}).encode()),
+           ("1.in", b"1\n"), ("1.ans", b"1\n"), ("i.cpp", b"int main( {}\n")]
+    code, text = put_archive(qid, bad)
+    check(code == 400 and "interactor.source" in text and "does not compile" in text,
+          "archive interactor: an interactor that does not compile is refused (%d %s)" % (code, text[:200]))
+
+
 def run_inline():
     for case in json.loads(read(os.path.join(ROOT, "inline.json"))):
         code, text = request("POST", "/submissions", case["body"])
@@ -280,6 +318,7 @@ def main():
     run_refusals()
     run_archive_refusal()
     run_archive_checker()
+    run_archive_interactor()
     run_inline()
     only = os.environ.get("PROBLEMS")
     for name in sorted(os.listdir(ROOT)):
