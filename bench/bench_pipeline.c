@@ -497,6 +497,94 @@ static int big_data_phase(pid_t worker, const char *worker_log, int tests, int m
     return 0;
 }
 
+/* ---- the cost of keys and limits (issue #13) ---- */
+
+typedef struct accept_batch {
+    int port, count, failures;
+} accept_batch_t;
+
+static void *accept_batch(void *arg)
+{
+    accept_batch_t *b = arg;
+    static const char body[] = "{\"language\":\"python\",\"source_code\":\"print(int(input())*2)\","
+                               "\"test_cases\":[{\"input\":\"2\",\"expected_output\":\"4\",\"score\":1}]}";
+    for (int i = 0; i < b->count; i++) {
+        http_resp_t r;
+        http_do(b->port, "POST", "/submissions", "application/json", body, strlen(body), HTTP_NORMAL, &r);
+        b->failures += r.status != 202;
+        http_resp_free(&r);
+    }
+    return NULL;
+}
+
+/* n POSTs from 8 threads to the API at port, with header (NULL = none):
+ * the seconds they took, or -1 when one was refused. */
+static double accept_run(int port, const char *header, int n)
+{
+    enum { THREADS = 8 };
+    pthread_t th[THREADS];
+    accept_batch_t b[THREADS];
+    http_set_header(header);
+    double t0 = now_s();
+    for (int t = 0; t < THREADS; t++) {
+        b[t] = (accept_batch_t){.port = port, .count = n / THREADS};
+        pthread_create(&th[t], NULL, accept_batch, &b[t]);
+    }
+    int failures = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        failures += b[t].failures;
+    }
+    double dt = now_s() - t0;
+    http_set_header(NULL);
+    if (failures)
+        fprintf(stderr, "bench: %d submissions were refused by the API on port %d\n", failures, port);
+    return failures ? -1 : dt;
+}
+
+typedef struct access_result {
+    int each;                    /* submissions posted to each side */
+    double without_per_s, with_per_s, lo, hi;
+} access_result_t;
+
+/* The same POST /submissions to two APIs on one Postgres and Redis: one
+ * open (anonymous, no limits), one with a key and every limit checked
+ * (set high enough never to refuse), chunk by chunk in alternation. */
+static int access_phase(int open_port, int auth_port, const char *key, int rounds, int per, access_result_t *out)
+{
+    char header[200];
+    snprintf(header, sizeof header, "Authorization: Bearer %s", key);
+    if (accept_run(open_port, NULL, 40) < 0 || accept_run(auth_port, header, 40) < 0)
+        return -1;
+    double t_open = 0, t_auth = 0;
+    out->lo = 1e9;
+    out->hi = 0;
+    for (int k = 0; k < rounds; k++) {
+        /* Which side goes first alternates too. */
+        double a, b;
+        if (k % 2) {
+            b = accept_run(auth_port, header, per);
+            a = accept_run(open_port, NULL, per);
+        } else {
+            a = accept_run(open_port, NULL, per);
+            b = accept_run(auth_port, header, per);
+        }
+        if (a < 0 || b < 0)
+            return -1;
+        t_open += a;
+        t_auth += b;
+        double r = a / b;
+        out->lo = r < out->lo ? r : out->lo;
+        out->hi = r > out->hi ? r : out->hi;
+        fprintf(stderr, "bench access chunk %d/%d: open %.0f/s, keys and limits %.0f/s: %.3fx\n", k + 1, rounds,
+                per / a, per / b, r);
+    }
+    out->each = rounds * per;
+    out->without_per_s = out->each / t_open;
+    out->with_per_s = out->each / t_auth;
+    return 0;
+}
+
 static int env_int(const char *name, int dflt)
 {
     const char *v = getenv(name);
@@ -536,6 +624,15 @@ int main(void)
         return 1;
     }
 
+    if (env_int("BENCH_ACCESS_ONLY", 0)) {
+        access_result_t a;
+        if (access_phase(api_port, env_int("PIPE_AUTH_API_PORT", 0), getenv("PIPE_AUTH_KEY"),
+                         env_int("BENCH_ACCESS_ROUNDS", 6), env_int("BENCH_ACCESS_N", 200) / 8 * 8, &a) < 0)
+            return 1;
+        printf("open %.0f/s, keys and limits %.0f/s: %.3fx (chunks %.3fx to %.3fx)\n", a.without_per_s, a.with_per_s,
+               a.with_per_s / a.without_per_s, a.lo, a.hi);
+        return 0;
+    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int rounds = env_int("BENCH_CHUNKS", 5);
     if (rounds < 1 || rounds > nsub)
@@ -630,6 +727,29 @@ int main(void)
         return 1;
     unlink(main_py);
 
+    access_result_t acc = {0};
+    const char *auth_key = getenv("PIPE_AUTH_KEY");
+    int auth_port = env_int("PIPE_AUTH_API_PORT", 0);
+    if (!auth_key || !auth_port ||
+        access_phase(api_port, auth_port, auth_key, env_int("BENCH_ACCESS_ROUNDS", 6),
+                     env_int("BENCH_ACCESS_N", 200) / 8 * 8, &acc) < 0) {
+        fprintf(stderr, "bench: the access phase failed (PIPE_AUTH_API_PORT and PIPE_AUTH_KEY from bench/pipeline.sh)\n");
+        return 1;
+    }
+    char access_table[1024];
+    snprintf(access_table, sizeof access_table,
+             "\n### The cost of API keys and limits (issue #13)\n\n"
+             "POST /submissions (one test case) from 8 client threads to two APIs on the same Postgres and Redis, "
+             "%d each, in alternating chunks: one open (anonymous, no limits), one with a key (Bearer, looked up and "
+             "cached), the request and submission buckets (Redis Lua), MAX_QUEUED (a Postgres count) all checked, set "
+             "high enough never to refuse. The worker judges them meanwhile, for both alike.\n\n"
+             "| | submissions accepted/s | vs open |\n"
+             "|---|---:|---:|\n"
+             "| open | %.0f | 1.00x |\n"
+             "| keys and limits | %.0f | **%.3fx** |\n\n"
+             "Chunk ratios ranged %.3fx to %.3fx. Target: at most 5%% fewer (>= 0.95x).\n",
+             acc.each, acc.without_per_s, acc.with_per_s, acc.with_per_s / acc.without_per_s, acc.lo, acc.hi);
+
     int measured = per * rounds * ntests;
     double bare_rate = measured / bare_s, pipe_rate = measured / pipe_s, client_rate = measured / client_s;
     char table[8192];
@@ -696,6 +816,7 @@ int main(void)
              chk.submissions, chk.exact_ms, chk.exact_s, chk.exact_passed, chk.submissions, chk.compiles, chk.checked,
              chk.submissions * chk.tests);
     fputs(table, stdout);
+    fputs(access_table, stdout);
     const char *json_path = getenv("BENCH_JSON");
     if (json_path) {
         json_t *j = json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
@@ -719,6 +840,10 @@ int main(void)
                                           (json_int_t)chk.custom_passed, "exact_passed", (json_int_t)chk.exact_passed,
                                           "checker_compiles", (json_int_t)chk.compiles, "checker_ran",
                                           (json_int_t)chk.checked));
+        json_object_set_new(j, "access", json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "submissions_each", acc.each,
+                                                   "open_per_s", acc.without_per_s, "keys_and_limits_per_s",
+                                                   acc.with_per_s, "ratio", acc.with_per_s / acc.without_per_s,
+                                                   "chunk_ratio_min", acc.lo, "chunk_ratio_max", acc.hi));
         if (!j || json_dump_file(j, json_path, JSON_INDENT(2)) < 0)
             fprintf(stderr, "bench: cannot write %s\n", json_path);
         json_decref(j);
@@ -727,6 +852,7 @@ int main(void)
         FILE *o = fopen(out_path, "we");
         if (o) {
             fputs(table, o);
+            fputs(access_table, o);
             fclose(o);
         }
     }

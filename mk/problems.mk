@@ -6,6 +6,7 @@ CHECK_STEPS += problems
 
 problems: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api rootfs
 	@$(TEST_ENV) tests/problems/run.sh $(BUILD)
+	@tests/ops/openapi-check.sh $(BUILD) $(BUILD)/problems/exchanges.jsonl
 
 # make bench-pipeline's custom checker row (bench/bench_checker.c).
 $(PIPE_BENCH): $(BUILD)/bench/bench_checker.o

@@ -3,13 +3,15 @@
 # nothing is). Usage: scripts/deps.sh [build|test|docker|compose|all]
 set -eu
 build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev"
+       libhiredis-dev libpq-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libarchive-dev libssl-dev libcurl4-openssl-dev
+       python3-yaml"
 # Servers for the pipeline, the python rootfs builder, the cgroup-v2 VM,
 # the browser for the web page's test (make browser: chromium, driven
-# headless by playwright-core from npm), and the judge-host guests of make
-# hosts (debootstrap, mkfs.ext4 -d, curl), the problem set's client (python3).
+# headless by playwright-core from npm), the judge-host guests of make
+# hosts (debootstrap, mkfs.ext4 -d, curl), and the reference Prometheus
+# parser that make ops checks /metrics with, the problem set's client (python3).
 test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
-      debootstrap e2fsprogs curl python3"
+      debootstrap e2fsprogs curl python3 python3-prometheus-client"
 # A private dockerd (make bench-docker, make compose-check); Compose 1.29,
 # debootstrap for the stack's base image, iproute2 for its network namespace.
 docker="docker.io"

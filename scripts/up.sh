@@ -2,8 +2,11 @@
 # make up: a running judge on this host, without Docker. Installs what is
 # missing, builds, makes the rootfs, starts a private redis-server and
 # postgres on loopback with their data under .state/, applies the
-# migrations, starts nsjudge-worker and nsjudge-api (127.0.0.1:8080) and
-# prints a curl example. Idempotent: what already runs is left alone.
+# migrations, starts nsjudge-worker and nsjudge-api (127.0.0.1:8080),
+# creates an admin API key once (.state/api-key, mode 600) and prints a
+# curl example that uses it. Idempotent: what already runs is left alone.
+# On a loopback LISTEN the page works without a key: ANONYMOUS_SCOPES
+# defaults to submit,read there (empty elsewhere; set it to override).
 # make down stops exactly what this started (the PIDs in .state/run/).
 #
 # Settings (environment): UP_LISTEN (127.0.0.1:8080), UP_REDIS_PORT (16379),
@@ -24,6 +27,11 @@ LISTEN=${UP_LISTEN:-127.0.0.1:8080}
 REDIS_PORT=${UP_REDIS_PORT:-16379}
 PG_PORT=${UP_PG_PORT:-15432}
 API_PORT=${LISTEN##*:}
+case "$LISTEN" in
+127.*|localhost:*|"[::1]:"*) ANONYMOUS_SCOPES=${ANONYMOUS_SCOPES-submit,read} ;;
+*) ANONYMOUS_SCOPES=${ANONYMOUS_SCOPES-} ;;
+esac
+export ANONYMOUS_SCOPES
 
 say() { echo "up: $*"; }
 
@@ -88,6 +96,16 @@ export NSJUDGE_HOME="$ROOT"
 say "migrations"
 build/nsjudge-worker --migrate
 
+# An admin key, made once: its secret exists only in this file.
+KEY_FILE=$STATE/api-key
+if [ ! -s "$KEY_FILE" ]; then
+    (umask 077 && build/nsjudge-admin key create --name "make up admin" --scopes admin | tail -n 1 >"$KEY_FILE.new")
+    mv "$KEY_FILE.new" "$KEY_FILE"
+    say "created an admin API key: .state/api-key"
+fi
+chmod 600 "$KEY_FILE"
+API_KEY=$(cat "$KEY_FILE")
+
 # setsid: the daemons leave the terminal's session (no SIGHUP, no ^C).
 if running "$STATE/run/worker.pid" nsjudge-worker; then
     say "nsjudge-worker already running (pid $(cat "$STATE/run/worker.pid"))"
@@ -113,14 +131,23 @@ wait_for "curl -fsS $URL/healthz" 300 || { tail -n 20 "$STATE/log/api.log" >&2; 
 say "ready: $(curl -fsS "$URL/healthz")"
 cat <<EOT
 
-The judge is up at $URL. Try it:
+The judge is up at $URL. Its admin API key (kept in .state/api-key, mode 600):
 
-  id=\$(curl -s -X POST $URL/submissions -H 'Content-Type: application/json' \\
+  $API_KEY
+
+Try it:
+
+  key=\$(cat .state/api-key)
+  id=\$(curl -s -X POST $URL/submissions -H "Authorization: Bearer \$key" -H 'Content-Type: application/json' \\
         -d '{"language":"python","source_code":"print(int(input())*2)","test_cases":[{"input":"21","expected_output":"42","score":1}]}' \\
         | sed 's/.*"id":"\\([^"]*\\)".*/\\1/')
-  sleep 1; curl -s $URL/submissions/\$id
+  sleep 1; curl -s -H "Authorization: Bearer \$key" $URL/submissions/\$id
 
-or open $URL/ in a browser (editor, Run, Submit).
+Keys for others: DATABASE_URL=$DATABASE_URL \\
+  build/nsjudge-admin key create --name NAME --scopes submit,read
+
+Or open $URL/ in a browser (editor, Run, Submit). Scopes of requests without
+a key (ANONYMOUS_SCOPES): ${ANONYMOUS_SCOPES:-none}.
 
 Logs: .state/log/. Stop everything with: make down
 EOT

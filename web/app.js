@@ -49,6 +49,28 @@ editor.addEventListener('keydown', (e) => {
 
 function languageName() { return $('language').value; }
 
+// ---- the API key (issue #13): kept in this browser's localStorage ----
+
+const apiKey = $('api-key');
+apiKey.value = localStorage.getItem('nsjudge-api-key') || '';
+apiKey.addEventListener('change', () => {
+  if (apiKey.value.trim()) localStorage.setItem('nsjudge-api-key', apiKey.value.trim());
+  else localStorage.removeItem('nsjudge-api-key');
+});
+
+// Headers of a request: the key when there is one.
+function authHeaders(extra) {
+  const h = Object.assign({}, extra);
+  if (apiKey.value.trim()) h.Authorization = 'Bearer ' + apiKey.value.trim();
+  return h;
+}
+
+// EventSource and WebSocket cannot send headers: the key goes as ?access_token=.
+function withToken(path) {
+  const k = apiKey.value.trim();
+  return k ? path + '?access_token=' + encodeURIComponent(k) : path;
+}
+
 function setTemplate() {
   const t = TEMPLATES[languageName()];
   if (!editorTouched || editor.value.trim() === '') {
@@ -114,10 +136,10 @@ function sysLine(text) {
   say((needsBreak ? '\n' : '') + '[' + text + ']\n', 'sys');
 }
 
-function setState(state) {
+function setState(state, position) {
   const el = $('state');
   el.className = 'state ' + (state || '');
-  el.textContent = state ? 'State: ' + state : '';
+  el.textContent = state ? 'State: ' + state + (position ? ' (place ' + position + ' in line)' : '') : '';
 }
 
 function setInputEnabled(on) {
@@ -162,7 +184,7 @@ async function startRun() {
   let r, j;
   try {
     r = await fetch('/sessions', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(body),
     });
     j = await r.json();
   } catch (err) {
@@ -174,7 +196,7 @@ async function startRun() {
     return;
   }
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-  const ws = new WebSocket(scheme + location.host + '/sessions/' + j.id);
+  const ws = new WebSocket(scheme + location.host + withToken('/sessions/' + j.id));
   const me = { ws, ended: false, gotExit: false };
   session = me;
   $('run').textContent = 'Stop';
@@ -193,7 +215,7 @@ async function startRun() {
     if (m.type === 'stdout' || m.type === 'stderr') {
       say(m.data, m.type);
     } else if (m.type === 'state') {
-      setState(m.state);
+      setState(m.state, m.position);
     } else if (m.type === 'exit') {
       me.gotExit = true;
       showExit(m);
@@ -363,7 +385,7 @@ async function submit() {
   let r, j;
   try {
     r = await fetch('/submissions', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(body),
     });
     j = await r.json();
   } catch (err) {
@@ -377,7 +399,7 @@ async function submit() {
   }
   tests.forEach((t, i) => resultRow(i));
   // EventSource resumes by itself with Last-Event-ID after a dropped connection.
-  const es = new EventSource('/submissions/' + j.id + '/events');
+  const es = new EventSource(withToken('/submissions/' + j.id + '/events'));
   events = es;
   es.addEventListener('status', (ev) => {
     const s = JSON.parse(ev.data);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "api/observe.h"
 #include "core/job.h"
 #include "common/util.h"
 #include "queue/live.h"
@@ -309,7 +310,7 @@ enum MHD_Result api_events_answer(api_server_t *s, struct MHD_Connection *c, req
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     /* Proxies such as nginx buffer responses unless told not to. */
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    enum MHD_Result ret = api_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ret;
 }

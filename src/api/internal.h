@@ -10,8 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api/auth.h"
 #include "api/live.h"
 #include "api/server.h"
+#include "common/metrics.h"
 #include "store/store.h"
 
 typedef struct conn_pool {
@@ -36,7 +38,13 @@ struct api_server {
     pthread_mutex_t live_mu;
     pthread_cond_t live_cv;
     unsigned live;               /* SSE streams and WebSockets open */
+    metrics_t *metrics;          /* GET /metrics (observe.c) */
+    metric_t *m_requests, *m_duration, *m_streams, *m_refusals;
+    struct api_auth *auth;       /* keys seen lately (auth.c) */
+    struct api_deadlines *deadlines; /* REQUEST_DEADLINE's timer (deadline.c); NULL = off */
 };
+
+#define API_REQUEST_ID_MAX 64
 
 typedef struct request {
     api_route_t route;
@@ -55,6 +63,20 @@ typedef struct request {
     const char *early_allow;
     const char *early_hname;     /* an extra header of the early answer */
     const char *early_hvalue;
+    /* observe.c: the access log line and metrics */
+    uint64_t start_ns;
+    char method[16];
+    char request_id[API_REQUEST_ID_MAX + 1];
+    unsigned status;             /* the answer's, once queued */
+    unsigned wait_s;             /* POST /submissions?wait=N (wait.c) */
+    /* Access (auth.c): who asked, the key routes, places held under the limits. */
+    auth_principal_t who;
+    api_keys_route_t keys;
+    char retry_after[24];
+    char stream_member[48];
+    char stream_sets[2][200];    /* "" = none held */
+    bool attached;               /* the session's WebSocket attached (its place is given back at the end) */
+    char session_entry[32];      /* its job's entry in the sessions stream, queued at the attach */
 } request_t;
 
 /* A working Postgres / Redis connection from the pool, or -1 + err; give
@@ -103,6 +125,43 @@ enum MHD_Result api_events_answer(api_server_t *s, struct MHD_Connection *c, req
 enum MHD_Result api_session_create(api_server_t *s, struct MHD_Connection *c, request_t *r);
 enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, request_t *r);
 enum MHD_Result api_static_answer(api_server_t *s, struct MHD_Connection *c, request_t *r);
+
+/* Access (auth.c). The key cache: */
+typedef struct api_auth api_auth_t;
+api_auth_t *api_auth_new(void);
+void api_auth_free(api_auth_t *a);
+
+/* From the headers: who the request is (r->who), whether it may use the
+ * route (401, 403) and whether it is within the limits (429 with
+ * Retry-After); 0 when it may go on, else a status with r->early_body. */
+unsigned api_auth_check_headers(api_server_t *s, struct MHD_Connection *c, const char *method, request_t *r);
+
+/* Before a route naming a submission or session runs: 0 when r->who may
+ * see it, else 404 (another key's) or 503 with *body set. */
+unsigned api_auth_check_owner(api_server_t *s, request_t *r, char **body);
+
+/* Take a place under MAX_SESSIONS for a new session; false when none is free. */
+bool api_auth_session_take(api_server_t *s, const request_t *r, const char *session_id);
+
+/* Give back the places a finished request held. */
+void api_auth_release(api_server_t *s, request_t *r);
+
+/* POST /keys/{id}/callback-secret (callback_secret.c). */
+enum MHD_Result api_callback_secret_answer(api_server_t *s, struct MHD_Connection *c, request_t *r);
+
+/* GET /keys, POST /keys, DELETE /keys/{id}. */
+enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, request_t *r, const char *method);
+
+/* The deadline of a whole request (deadline.c). */
+typedef struct api_deadlines api_deadlines_t;
+int api_deadlines_start(uint64_t limit_ms, api_deadlines_t **out);
+void api_deadlines_stop(api_deadlines_t *d);
+/* MHD_OPTION_NOTIFY_CONNECTION's callback (cls: the server). */
+void api_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+/* The connection's request is complete and being answered (true), or its
+ * answer is done and the next request's clock starts (false). */
+void api_deadlines_busy(api_server_t *s, struct MHD_Connection *c, bool busy);
 
 /* Does the web root hold this file (a regular file)? */
 bool api_static_exists(api_server_t *s, const char *file);

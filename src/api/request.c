@@ -63,6 +63,8 @@ api_route_t api_route_match(const char *path, char id[37], long *ordinal)
         {"/questions", API_ROUTE_QUESTIONS, API_ROUTE_QUESTION},
         {"/languages", API_ROUTE_LANGUAGES, API_ROUTE_NONE},
         {"/healthz", API_ROUTE_HEALTHZ, API_ROUTE_NONE},
+        {"/metrics", API_ROUTE_METRICS, API_ROUTE_NONE},
+        {"/openapi.json", API_ROUTE_OPENAPI, API_ROUTE_NONE},
     };
     id[0] = '\0';
     *ordinal = -1;
@@ -92,7 +94,7 @@ const char *api_route_allow(api_route_t r)
 {
     switch (r) {
     case API_ROUTE_SUBMISSIONS:
-    case API_ROUTE_QUESTIONS: return "POST";
+    case API_ROUTE_QUESTIONS: return "GET, HEAD, POST";
     case API_ROUTE_QUESTION_TESTS: return "PUT";
     case API_ROUTE_SUBMISSION:
     case API_ROUTE_QUESTION:
@@ -100,7 +102,29 @@ const char *api_route_allow(api_route_t r)
     case API_ROUTE_TEST_ANSWER:
     case API_ROUTE_TEST_STDOUT:
     case API_ROUTE_LANGUAGES:
-    case API_ROUTE_HEALTHZ: return "GET, HEAD";
+    case API_ROUTE_HEALTHZ:
+    case API_ROUTE_METRICS:
+    case API_ROUTE_OPENAPI: return "GET, HEAD";
+    case API_ROUTE_NONE: break;
+    }
+    return "";
+}
+
+const char *api_route_name(api_route_t r)
+{
+    switch (r) {
+    case API_ROUTE_SUBMISSIONS: return "/submissions";
+    case API_ROUTE_SUBMISSION: return "/submissions/{id}";
+    case API_ROUTE_QUESTIONS: return "/questions";
+    case API_ROUTE_QUESTION: return "/questions/{id}";
+    case API_ROUTE_QUESTION_TESTS: return "/questions/{id}/tests";
+    case API_ROUTE_TEST_INPUT: return "/questions/{id}/tests/{n}/input";
+    case API_ROUTE_TEST_ANSWER: return "/questions/{id}/tests/{n}/answer";
+    case API_ROUTE_TEST_STDOUT: return "/submissions/{id}/tests/{n}/stdout";
+    case API_ROUTE_LANGUAGES: return "/languages";
+    case API_ROUTE_HEALTHZ: return "/healthz";
+    case API_ROUTE_METRICS: return "/metrics";
+    case API_ROUTE_OPENAPI: return "/openapi.json";
     case API_ROUTE_NONE: break;
     }
     return "";
@@ -108,8 +132,8 @@ const char *api_route_allow(api_route_t r)
 
 bool api_route_allows(api_route_t r, const char *method)
 {
-    if (r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS)
-        return strcmp(method, "POST") == 0;
+    if ((r == API_ROUTE_SUBMISSIONS || r == API_ROUTE_QUESTIONS) && strcmp(method, "POST") == 0)
+        return true;
     if (r == API_ROUTE_QUESTION_TESTS)
         return strcmp(method, "PUT") == 0;
     if (r == API_ROUTE_NONE)
@@ -356,12 +380,38 @@ int api_parse_judging(const json_t *root, size_t ntests, bool builtin_only, cons
     return 0;
 }
 
+/* An http(s) URL with a host, no credentials, no spaces or control
+ * characters. Whether its target may be reached is the delivering
+ * worker's decision (CALLBACK_ALLOW), made on the address it resolves to. */
+static int parse_callback_url(const json_t *v, char out[CORE_URL_MAX + 1], api_error_t *e)
+{
+    if (!json_is_string(v))
+        return api_reject(e, 400, "field 'callback_url' must be a string, not %s", type_name(v));
+    const char *u = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n > CORE_URL_MAX)
+        return api_reject(e, 400, "field 'callback_url' is %zu bytes: the limit is %d", n, CORE_URL_MAX);
+    const char *host = strncmp(u, "https://", 8) == 0 ? u + 8 : strncmp(u, "http://", 7) == 0 ? u + 7 : NULL;
+    if (!host)
+        return api_reject(e, 400, "field 'callback_url' must be an http:// or https:// URL");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+            return api_reject(e, 400, "field 'callback_url' must not contain spaces or control characters");
+    size_t hlen = strcspn(host, "/?#");
+    if (hlen == 0 || host[0] == ':')
+        return api_reject(e, 400, "field 'callback_url' has no host");
+    if (memchr(host, '@', hlen))
+        return api_reject(e, 400, "field 'callback_url' must not carry credentials (user@host)");
+    memcpy(out, u, n + 1);
+    return 0;
+}
+
 int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, const language_table_t *langs,
                          core_job_t *out, api_error_t *e)
 {
     static const char *const fields[] = {"language", "source_code", "question_id", "test_cases", "time_limit",
                                          "wall_limit", "memory_limit", "output_limit", "keep_output", "checker",
-                                         NULL};
+                                         "callback_url", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)
@@ -432,6 +482,9 @@ int api_parse_submission(const char *body, size_t len, const api_limits_t *lim, 
         goto out;
     }
     out->keep_output = json_is_true(keep);
+    const json_t *cb = json_object_get(root, "callback_url");
+    if (cb && !json_is_null(cb) && parse_callback_url(cb, out->callback_url, e) < 0)
+        goto out;
     if (!(out->source = strdup(json_string_value(src)))) {
         api_reject(e, 503, "out of memory");
         goto out;

@@ -43,12 +43,17 @@ typedef enum api_route {
     API_ROUTE_TEST_STDOUT,       /* /submissions/{id}/tests/{n}/stdout (keep_output) */
     API_ROUTE_LANGUAGES,         /* /languages */
     API_ROUTE_HEALTHZ,           /* /healthz */
+    API_ROUTE_METRICS,           /* /metrics (Prometheus text format) */
+    API_ROUTE_OPENAPI,           /* /openapi.json */
 } api_route_t;
 
 /* Match a path (no query string); id gets the UUID of {id} routes and
  * *ordinal the {n} of a test's file (0-based, as GET /questions/{id} lists
  * them). A malformed id or number matches nothing: it names no resource. */
 api_route_t api_route_match(const char *path, char id[37], long *ordinal);
+
+/* A route's path template for logs and metrics ("/submissions/{id}"). */
+const char *api_route_name(api_route_t r);
 
 /* The methods a route allows, as an Allow header value ("POST", "GET, HEAD"). */
 const char *api_route_allow(api_route_t r);

@@ -7,9 +7,10 @@
  * soon as the headers are in, without reading the body.
  *
  * POST /submissions inserts the row first, then enqueues. If the enqueue
- * fails the row is made internal_error ("enqueue failed: ...") and the
- * client gets 503; if this process dies between the two, the row stays
- * queued and the workers' stale-row sweep enqueues it again.
+ * fails (Redis unavailable) the row stays queued, marked enqueue_failed,
+ * and the client gets its 202 all the same: the workers' sweep enqueues
+ * marked rows within seconds. If this process dies between the two, the
+ * row stays queued and the stale-row sweep enqueues it again.
  *
  * Threading: one thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION). Progress streams (SSE) and WebSockets
@@ -35,6 +36,11 @@
 
 #include "api/internal.h"
 #include "api/archive.h"
+#include "api/health.h"
+#include "api/listing.h"
+#include "api/wait.h"
+#include "api/observe.h"
+#include "api/openapi.h"
 #include "api/render.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -189,7 +195,7 @@ enum MHD_Result api_send_json(struct MHD_Connection *c, unsigned status, char *b
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (hname)
         MHD_add_response_header(r, hname, hvalue);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    enum MHD_Result ret = api_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -201,6 +207,7 @@ typedef struct answer {
     char *body;
     const char *hname;
     char hvalue[128];
+    char id[37];                 /* of the submission created */
 } answer_t;
 
 static void answer_error(answer_t *a, unsigned status, const char *what, const nsj_error_t *err)
@@ -289,6 +296,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
         a->body = api_error_json("%s", e.msg);
         return;
     }
+    memcpy(job.key_id, r->who.key_id, sizeof job.key_id);
     char id[STORE_UUID_LEN + 1];
     store_t *db = NULL;
     size_t slot = 0;
@@ -308,31 +316,17 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     size_t len;
     char *payload = queue_message_for(id, &len);
     if (!payload || api_enqueue(s, QUEUE_STREAM, payload, len, &err) < 0) {
-        if (!payload)
-            nsj_error_set(&err, ENOMEM, "encoding the message");
-        char reason[NSJ_ERROR_MSG_MAX + 32];
-        snprintf(reason, sizeof reason, "enqueue failed: %s", err.msg);
-        nsj_error_t ferr;
-        bool marked = api_db_take(s, &db, &slot, &ferr) == 0;
+        /* The row is stored: it stays queued, marked for the workers'
+         * sweep, which enqueues it within seconds (issue #13); unmarked
+         * (Postgres gone too), STALE_QUEUED_AGE's sweep finds it later. */
+        nsj_error_t merr;
+        bool marked = api_db_take(s, &db, &slot, &merr) == 0;
         if (marked) {
-            marked = store_submission_fail(db, id, reason, NULL, &ferr) == 0;
+            marked = store_submission_mark_unqueued(db, id, &merr) == 0;
             pool_give(&s->db, slot);
         }
-        /* Not marked (Postgres went away too): the row stays queued and the
-         * workers' stale-row sweep enqueues it later. */
-        service_log("submission %s: %s%s", id, reason,
-                    marked ? "" : "; could not mark it internal_error, the stale-row sweep will retry it");
-        if (marked) {
-            live_final_t f = {.status = "internal_error", .score = -1, .error = reason};
-            api_publish_event(s, id, "status", live_event_status("internal_error", &f));
-        }
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        a->body = marked ? api_error_json("queue unavailable (%s): submission %s was not queued and is marked "
-                                      "internal_error; submit it again later", err.msg, id)
-                         : api_error_json("queue unavailable (%s): submission %s will be queued when it is back",
-                                      err.msg, id);
-        free(payload);
-        goto out;
+        service_log("submission %s: enqueue failed (%s): %s", id, payload ? err.msg : "out of memory",
+                    marked ? "marked for the workers' sweep" : "left queued for the stale-row sweep");
     }
     free(payload);
     json_t *o = json_pack("{s:s, s:s}", "id", id, "status", "queued");
@@ -340,6 +334,7 @@ static void post_submission(api_server_t *s, const request_t *r, answer_t *a)
     a->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     a->hname = MHD_HTTP_HEADER_LOCATION;
     snprintf(a->hvalue, sizeof a->hvalue, "/submissions/%s", id);
+    snprintf(a->id, sizeof a->id, "%s", id);
     json_decref(o);
 out:
     core_job_free(&job);
@@ -584,41 +579,9 @@ static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *
                  (unsigned long long)b->size);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
     }
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    enum MHD_Result ret = api_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
-}
-
-static void get_health(api_server_t *s, answer_t *a)
-{
-    nsj_error_t derr, rerr;
-    store_t *db;
-    queue_conn_t *q;
-    size_t slot;
-    bool db_ok = false, redis_ok = false;
-    if (api_db_take(s, &db, &slot, &derr) == 0) {
-        db_ok = store_ping(db, &derr) == 0;
-        pool_give(&s->db, slot);
-    }
-    if (api_redis_take(s, &q, &slot, &rerr) == 0) {
-        redis_ok = queue_ping(q, &rerr) == 0;
-        pool_give(&s->rq, slot);
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "postgres", json_string(db_ok ? "ok" : derr.msg));
-    json_object_set_new(o, "redis", json_string(redis_ok ? "ok" : rerr.msg));
-    if (db_ok && redis_ok) {
-        json_object_set_new(o, "status", json_string("ok"));
-        a->status = MHD_HTTP_OK;
-    } else {
-        char msg[2 * NSJ_ERROR_MSG_MAX + 32];
-        snprintf(msg, sizeof msg, "%s%s%s%s%s", db_ok ? "" : "postgres: ", db_ok ? "" : derr.msg,
-                 !db_ok && !redis_ok ? "; " : "", redis_ok ? "" : "redis: ", redis_ok ? "" : rerr.msg);
-        json_object_set_new(o, "error", json_string(msg));
-        a->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-    }
-    a->body = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
 }
 
 static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
@@ -636,7 +599,12 @@ static void dispatch(api_server_t *s, const request_t *r, answer_t *a)
         a->status = MHD_HTTP_OK;
         a->body = strdup(s->languages_json);
         return;
-    case API_ROUTE_HEALTHZ: get_health(s, a); return;
+    case API_ROUTE_HEALTHZ:
+    case API_ROUTE_METRICS: break; /* api_health_answer(), api_metrics_answer() */
+    case API_ROUTE_OPENAPI:
+        a->status = MHD_HTTP_OK;
+        a->body = strndup(api_openapi_json, api_openapi_json_len);
+        return;
     case API_ROUTE_NONE: break;
     }
     a->status = MHD_HTTP_NOT_FOUND;
@@ -679,11 +647,27 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
 {
     if (r->route == API_ROUTE_NONE && r->live == API_LIVE_STATIC && !api_static_exists(s, r->file))
         r->live = API_LIVE_NONE;
-    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE) {
+    if (r->route == API_ROUTE_NONE && r->live == API_LIVE_NONE && r->keys == API_KEYS_NONE) {
         r->early_body = api_error_json("no such resource: %.200s", url);
         return MHD_HTTP_NOT_FOUND;
     }
-    if (r->route == API_ROUTE_NONE) {
+    /* Before the limits: a wait holds a place among the streams. */
+    if (r->route == API_ROUTE_SUBMISSIONS && strcmp(method, "POST") == 0) {
+        unsigned st = api_wait_check(s, c, r);
+        if (st)
+            return st;
+    }
+    unsigned auth = api_auth_check_headers(s, c, method, r);
+    if (auth)
+        return auth;
+    if (r->keys != API_KEYS_NONE) {
+        if (!api_keys_route_allows(r->keys, method)) {
+            r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
+                                           api_keys_route_allow(r->keys));
+            r->early_allow = api_keys_route_allow(r->keys);
+            return MHD_HTTP_METHOD_NOT_ALLOWED;
+        }
+    } else if (r->route == API_ROUTE_NONE) {
         if (!api_live_route_allows(r->live, method)) {
             r->early_body = api_error_json("method %.20s not allowed on %.200s (allowed: %s)", method, url,
                                            api_live_route_allow(r->live));
@@ -724,7 +708,6 @@ static unsigned check_headers(api_server_t *s, struct MHD_Connection *c, const c
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
-    (void)version;
     api_server_t *s = cls;
     request_t *r = *state;
     if (!r) {
@@ -732,12 +715,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         *state = r;
         r->spool_fd = -1;
+        api_observe_begin(s, c, method, r);
         r->route = api_route_match(url, r->id, &r->ordinal);
         if (r->route == API_ROUTE_NONE)
+            r->keys = api_keys_route_match(url, r->id);
+        if (r->route == API_ROUTE_NONE && r->keys == API_KEYS_NONE)
             r->live = api_live_route_match(url, r->id, r->file, sizeof r->file);
-        r->early_status = check_headers(s, c, url, method, r);
+        /* RFC 9112 3.2: an HTTP/1.1 request without Host is refused. */
+        if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+            r->early_body = api_error_json("an HTTP/1.1 request needs a Host header");
+            r->early_status = MHD_HTTP_BAD_REQUEST;
+        } else {
+            r->early_status = check_headers(s, c, url, method, r);
+        }
         if (!r->early_status)
             return MHD_YES;
+        api_deadlines_busy(s, c, true);
         /* Answer now, without reading a body (the connection is then closed). */
         char *body = r->early_body;
         r->early_body = NULL;
@@ -790,6 +784,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->early_status)
         return MHD_YES;
+    api_deadlines_busy(s, c, true);
     if (r->too_large && r->spool_fd >= 0)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
                              api_error_json("the archive is over the %llu-byte limit (MAX_TEST_DATA)",
@@ -800,8 +795,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return api_send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, api_error_json("the body is over the %zu-byte limit",
                                                                   s->cfg.body_max), NULL, NULL);
+    if (strcmp(method, "POST") == 0 && r->len == 0)
+        return api_send_json(c, MHD_HTTP_BAD_REQUEST, api_error_json("the body is empty: expected a JSON object"),
+                             NULL, NULL);
+    char *denied = NULL;
+    unsigned owner = api_auth_check_owner(s, r, &denied);
+    if (owner)
+        return api_send_json(c, owner, denied, NULL, NULL);
+    if (r->keys != API_KEYS_NONE)
+        return api_keys_answer(s, c, r, method);
     if (r->route == API_ROUTE_TEST_INPUT || r->route == API_ROUTE_TEST_ANSWER || r->route == API_ROUTE_TEST_STDOUT)
         return answer_test_file(s, c, r);
+    if ((r->route == API_ROUTE_SUBMISSIONS || r->route == API_ROUTE_QUESTIONS) && strcmp(r->method, "POST") != 0)
+        return api_listing_answer(s, c, r, r->who.scopes & CORE_SCOPE_ADMIN ? NULL : r->who.key_id);
+    if (r->route == API_ROUTE_HEALTHZ)
+        return api_health_answer(s, c);
+    if (r->route == API_ROUTE_METRICS)
+        return api_metrics_answer(s, c);
     switch (r->route == API_ROUTE_NONE ? r->live : API_LIVE_NONE) {
     case API_LIVE_EVENTS: return api_events_answer(s, c, r);
     case API_LIVE_SESSIONS: return api_session_create(s, c, r);
@@ -811,6 +821,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     answer_t a = {0};
     dispatch(s, r, &a);
+    char *final;
+    if (r->wait_s && a.status == MHD_HTTP_ACCEPTED && api_wait_final(s, a.id, r->wait_s, &final) == 1) {
+        free(a.body);
+        a.body = final;
+        a.status = MHD_HTTP_OK;
+    }
     return api_send_json(c, a.status, a.body, a.hname, a.hvalue);
 }
 
@@ -831,11 +847,12 @@ void api_live_leave(api_server_t *s)
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-    (void)cls;
-    (void)c;
     (void)code;
     request_t *r = *state;
+    api_deadlines_busy(cls, c, false);
     if (r) {
+        api_observe_end(cls, r);
+        api_auth_release(cls, r);
         if (r->spool_fd >= 0)
             close(r->spool_fd);
         free(r->body);
@@ -910,7 +927,10 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
         goto fail;
     }
     s->languages_json = languages_json(langs);
-    if (!s->languages_json || pool_init(&s->db, cfg->db_connections) < 0 ||
+    s->metrics = metrics_new();
+    s->auth = api_auth_new();
+    if (!s->languages_json || !s->metrics || api_observe_init(s) < 0 || !s->auth ||
+        api_deadlines_start(cfg->request_deadline_ms, &s->deadlines) < 0 || pool_init(&s->db, cfg->db_connections) < 0 ||
         pool_init(&s->rq, cfg->redis_connections) < 0) {
         nsj_error_set(err, ENOMEM, "api");
         goto fail;
@@ -936,6 +956,8 @@ int api_server_start(const api_config_t *cfg, const queue_url_t *redis, const la
                                 MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                MHD_OPTION_NOTIFY_CONNECTION, api_deadlines_notify, s,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_address,
                                 MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->httpd) {
@@ -970,6 +992,7 @@ void api_server_stop(api_server_t *s)
     pthread_mutex_unlock(&s->live_mu);
     if (s->httpd)
         MHD_stop_daemon(s->httpd);
+    api_deadlines_stop(s->deadlines);
     if (s->web_fd >= 0)
         close(s->web_fd);
     pthread_cond_destroy(&s->live_cv);
@@ -979,5 +1002,7 @@ void api_server_stop(api_server_t *s)
     if (s->rq.conns)
         pool_close(&s->rq, false);
     free(s->languages_json);
+    metrics_free(s->metrics);
+    api_auth_free(s->auth);
     free(s);
 }

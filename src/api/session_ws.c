@@ -32,10 +32,12 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/observe.h"
 #include "api/ws.h"
 #include "common/util.h"
 #include "queue/live.h"
 #include "queue/message.h"
+#include "queue/position.h"
 #include "service/service.h"
 
 #define PUMP_BLOCK_MS 1000       /* XREAD wait of the pump: how soon it sees the end */
@@ -63,35 +65,27 @@ enum MHD_Result api_session_create(api_server_t *s, struct MHD_Connection *c, re
                             NULL, NULL);
         goto out;
     }
-    int rc = store_session_create(db, req.language, id, &err);
+    /* Queued for a worker only when its WebSocket attaches (api_session_connect). */
+    int rc = store_session_create(db, req.language, req.source, r->who.key_id, id, &err);
     api_db_give(s, slot);
     if (rc < 0) {
         ret = api_send_store_error(c, "storing the session", &err);
         goto out;
     }
-    live_job_t job = {.source = req.source, .source_len = strlen(req.source)};
-    memcpy(job.session_id, id, sizeof job.session_id);
-    snprintf(job.language, sizeof job.language, "%s", req.language);
-    size_t len;
-    char *payload = live_job_encode(&job, &len);
-    if (!payload || api_enqueue(s, QUEUE_SESSIONS_STREAM, payload, len, &err) < 0) {
-        if (!payload)
-            nsj_error_set(&err, ENOMEM, "encoding the job");
-        /* Nothing will run it: say so in its record. */
-        live_exit_t x = {.status = "internal_error", .exit_code = -1, .evidence = "enqueue failed"};
+    if (!api_auth_session_take(s, r, id)) {
+        live_exit_t x = {.status = "terminated", .exit_code = -1, .evidence = "too many sessions (MAX_SESSIONS)"};
         char *ex = live_msg_exit(&x);
         if (ex && api_db_take(s, &db, &slot, &(nsj_error_t){0}) == 0) {
             store_session_finish(db, id, "terminated", ex, &(nsj_error_t){0});
             api_db_give(s, slot);
         }
         free(ex);
-        free(payload);
-        ret = api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                            api_error_json("queue unavailable (%s): the session was not started", err.msg), NULL,
-                            NULL);
+        ret = api_send_json(c, MHD_HTTP_TOO_MANY_REQUESTS,
+                            api_error_json("%llu sessions are open already (MAX_SESSIONS); retry after 5 s",
+                                           (unsigned long long)s->cfg.max_sessions),
+                            MHD_HTTP_HEADER_RETRY_AFTER, "5");
         goto out;
     }
-    free(payload);
     char location[64];
     snprintf(location, sizeof location, "/sessions/%s", id);
     json_t *o = json_pack("{s:s, s:s}", "id", id, "status", "queued");
@@ -146,6 +140,7 @@ typedef struct bridge {
     atomic_bool close_sent;      /* our close frame went out */
     atomic_bool exit_seen;       /* the exit message went out: the program is over */
     atomic_ullong close_sent_ms;
+    char entry[32];              /* the job's entry in the sessions stream: its place while it waits */
 } bridge_t;
 
 static uint64_t now_ms(void)
@@ -264,7 +259,9 @@ static void *pump_main(void *arg)
     bridge_t *b = arg;
     queue_conn_t *q = NULL;
     char last[LIVE_ID_MAX] = "0";
-    uint64_t silent_since = now_ms();
+    /* The first place after a second: a job taken at once is never "queued". */
+    uint64_t silent_since = now_ms(), next_place = now_ms() + 1000;
+    bool heard = false;          /* from the worker: it has the session */
     while (!atomic_load(&b->done)) {
         if (atomic_load(&b->s->stopping)) {
             ws_close(b, WS_CLOSE_GOING_AWAY, "the server is shutting down");
@@ -280,10 +277,21 @@ static void *pump_main(void *arg)
                 continue;
             }
         }
+        /* Waiting for a session worker: its place in the line, every second. */
+        long place;
+        if (!heard && b->entry[0] && now_ms() >= next_place) {
+            next_place = now_ms() + 1000;
+            if (queue_position(q, QUEUE_SESSIONS_STREAM, QUEUE_GROUP, b->entry, &place, &err) == 0 && place > 0) {
+                char msg[96];
+                int m = snprintf(msg, sizeof msg, "{\"type\":\"state\",\"state\":\"queued\",\"position\":%ld}", place);
+                ws_send(b, WS_OP_TEXT, msg, (size_t)m);
+            }
+        }
         live_entry_t *e = NULL;
         size_t n = 0;
         if (live_read(q, b->out_key, last, PUMP_BLOCK_MS, 64, &e, &n, &err) < 0)
             continue;
+        heard = heard || n > 0;
         bool ended = false;
         for (size_t i = 0; i < n && !ended; i++) {
             snprintf(last, sizeof last, "%s", e[i].id);
@@ -477,6 +485,7 @@ static void upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const c
         b->s = s;
         b->fd = sock;
         memcpy(b->id, r->id, sizeof b->id);
+        memcpy(b->entry, r->session_entry, sizeof b->entry);
         live_session_key(b->id, true, b->in_key);
         live_session_key(b->id, false, b->out_key);
         pthread_mutex_init(&b->wmu, NULL);
@@ -488,6 +497,50 @@ static void upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const c
     }
     MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
     api_live_leave(s);
+}
+
+/* The session's job onto the sessions stream now that its socket is here
+ * (r->session_entry gets its entry's id); a failure ends the session. */
+static int queue_job(api_server_t *s, request_t *r)
+{
+    store_t *db;
+    size_t slot;
+    nsj_error_t err;
+    live_job_t job = {0};
+    char *source = NULL;
+    int rc = api_db_take(s, &db, &slot, &err);
+    if (rc == 0) {
+        rc = store_session_job(db, r->id, job.language, sizeof job.language, &source, &err);
+        api_db_give(s, slot);
+    }
+    char *payload = NULL;
+    size_t len = 0;
+    if (rc == 0) {
+        memcpy(job.session_id, r->id, sizeof job.session_id);
+        job.source = source;
+        job.source_len = strlen(source);
+        payload = live_job_encode(&job, &len);
+        rc = payload ? 0 : nsj_error_set(&err, ENOMEM, "encoding the job");
+    }
+    queue_conn_t *q;
+    if (rc == 0 && (rc = api_redis_take(s, &q, &slot, &err)) == 0) {
+        rc = queue_enqueue_on(q, QUEUE_SESSIONS_STREAM, payload, len, r->session_entry, sizeof r->session_entry,
+                              &err);
+        api_redis_give(s, slot);
+    }
+    free(payload);
+    free(source);
+    if (rc == 0)
+        return 0;
+    service_log("session %s: not queued: %s", r->id, err.msg);
+    live_exit_t x = {.status = "internal_error", .exit_code = -1, .evidence = "enqueue failed"};
+    char *ex = live_msg_exit(&x);
+    if (ex && api_db_take(s, &db, &slot, &err) == 0) {
+        store_session_finish(db, r->id, "terminated", ex, &err);
+        api_db_give(s, slot);
+    }
+    free(ex);
+    return -1;
 }
 
 enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, request_t *r)
@@ -505,11 +558,15 @@ enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, r
         return api_send_store_error(c, "attaching the session", &err);
     if (st == STORE_ATTACH_MISSING)
         return api_send_json(c, MHD_HTTP_NOT_FOUND, api_error_json("no such session: %s", r->id), NULL, NULL);
+    r->attached = st == STORE_ATTACH_OK;
     if (st == STORE_ATTACH_TAKEN)
         return api_send_json(c, MHD_HTTP_CONFLICT,
                              api_error_json("session %s already has its WebSocket: a session is attached once",
                                             r->id),
                              NULL, NULL);
+    if (queue_job(s, r) < 0)
+        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             api_error_json("queue unavailable: the session was not started"), NULL, NULL);
     char accept[29];
     const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Key");
     if (!key || ws_accept_key(key, accept) < 0)
@@ -520,7 +577,7 @@ enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, r
     MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
     MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+    enum MHD_Result ret = api_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
     MHD_destroy_response(resp);
     return ret;
 }

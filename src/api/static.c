@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/observe.h"
 
 #define STATIC_MAX (16 << 20)
 
@@ -51,7 +52,7 @@ enum MHD_Result api_static_answer(api_server_t *s, struct MHD_Connection *c, req
         MHD_add_response_header(resp, "Content-Security-Policy", CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     }
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    enum MHD_Result ret = api_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ret;
 }

@@ -37,7 +37,14 @@ static const char usage_text[] =
     "  API_DB_CONNECTIONS    Postgres connections [4]\n"
     "  API_REDIS_CONNECTIONS Redis connections [2]\n"
     "  WEB_ROOT              the web page's directory, none = no page [web/ of the install]\n"
-    "  ALLOWED_ORIGINS       WebSocket origins: empty = same origin, * = any, or a list []\n";
+    "  ALLOWED_ORIGINS       WebSocket origins: empty = same origin, * = any, or a list []\n"
+    "  ANONYMOUS_SCOPES      scopes of requests without a key: submit,read,admin []\n"
+    "  RATE_REQUESTS         requests a second per key (per address without one) [200]\n"
+    "  RATE_SUBMISSIONS      submissions a minute per key [600]\n"
+    "  MAX_QUEUED            submissions queued or running at once per key [1000]\n"
+    "  MAX_SESSIONS          sessions at once per key [8]\n"
+    "  MAX_STREAMS           event streams and WebSockets at once per key and per address [32]\n"
+    "  (limits: 0 = none; keys: nsjudge-admin)\n";
 
 static const char *env_get(const char *name)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "util.h"
@@ -324,4 +325,15 @@ int util_copy_tree(int src, int dst, nsj_error_t *err)
     }
     closedir(d);
     return rc;
+}
+
+void util_utc_iso8601(char *out, size_t cap)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, cap, "%.19s.%03dZ", stamp, (int)(tv.tv_usec / 1000) % 1000);
 }

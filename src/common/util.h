@@ -49,6 +49,9 @@ int util_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Monotonic clock in nanoseconds. */
 uint64_t util_now_ns(void);
 
+/* The current UTC time as ISO 8601 with milliseconds ("2026-01-02T03:04:05.678Z"; cap >= 32). */
+void util_utc_iso8601(char *out, size_t cap);
+
 /* Remove a directory tree (no symlink following); <0 on error. */
 int util_rm_rf(const char *path);
 

@@ -22,6 +22,7 @@
 
 #define CORE_UUID_LEN 36
 #define CORE_LANG_MAX 32
+#define CORE_URL_MAX 2048         /* a callback_url */
 #define CORE_TIME_MAX 40         /* "2026-11-30T01:42:44.123456Z" */
 
 /* Limits a question or a submission sets; 0 = not set (the worker's
@@ -68,6 +69,8 @@ typedef struct core_job {
     size_t source_len;
     core_limits_t limits;        /* the submission's own, else its question's, per field */
     bool keep_output;            /* keep each test's whole stdout as a blob */
+    char callback_url[CORE_URL_MAX + 1]; /* "" = none: where the final state is POSTed */
+    char key_id[CORE_UUID_LEN + 1];         /* the API key that submitted it; "" = anonymous */
     core_test_t *tests;          /* owned, in order */
     size_t ntests;
     /* How each test is judged and how tests are grouped (issue #12: the

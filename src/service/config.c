@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "core/scope.h"
 #include "config.h"
 
 static int bad(nsj_error_t *err, const char *name, const char *val, const char *want)
@@ -197,13 +198,30 @@ int config_worker_load(worker_config_t *c, config_getenv_fn get, nsj_error_t *er
         return -1;
     if (strpbrk(c->name, " \t\r\n"))
         return bad(err, "WORKER_NAME", c->name, "must not contain whitespace");
-    if (get_count(get, "SESSION_WORKERS", 2, 0, 256, &v, err) < 0)
+    /* A session is one program at a time, mostly waiting for its user: one
+     * thread per CPU (at least 2) by default. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (get_count(get, "SESSION_WORKERS", ncpu > 2 ? (uint64_t)ncpu : 2, 0, 256, &v, err) < 0)
         return -1;
     c->session_workers = (unsigned)v;
-    if (get_ms(get, "SESSION_IDLE", 30000, 100, 24ULL * 3600 * 1000, &c->session_idle_ms, err) < 0 ||
+    if (get_ms(get, "SESSION_ATTACH", 10000, 100, 3600000, &c->session_attach_ms, err) < 0 ||
+        get_ms(get, "SESSION_IDLE", 30000, 100, 24ULL * 3600 * 1000, &c->session_idle_ms, err) < 0 ||
         get_ms(get, "SESSION_LIMIT", 120000, 100, 24ULL * 3600 * 1000, &c->session_limit_ms, err) < 0 ||
         get_size(get, "SESSION_OUTPUT_LIMIT", 1ULL << 20, 1, 1ULL << 30, &c->session_output, err) < 0 ||
         get_ms(get, "EVENTS_TTL", 86400000, 1000, 366ULL * 24 * 3600 * 1000, &c->events_ttl_ms, err) < 0)
+        return -1;
+    if (get_string(get, "METRICS_LISTEN", "", c->metrics_listen, sizeof c->metrics_listen, err) < 0)
+        return -1;
+    char mhost[256];
+    int mport;
+    if (c->metrics_listen[0] && config_parse_listen(c->metrics_listen, mhost, sizeof mhost, &mport) < 0)
+        return bad(err, "METRICS_LISTEN", c->metrics_listen, "expected host:port, like 127.0.0.1:9101");
+    if (get_string(get, "CALLBACK_SECRET", "", c->callback_secret, sizeof c->callback_secret, err) < 0 ||
+        get_string(get, "CALLBACK_ALLOW", "", c->callback_allow, sizeof c->callback_allow, err) < 0 ||
+        get_count(get, "CALLBACK_ATTEMPTS", 8, 1, 100, &v, err) < 0)
+        return -1;
+    c->callback_attempts = (unsigned)v;
+    if (get_ms(get, "CALLBACK_TIMEOUT", 10000, 100, 600000, &c->callback_timeout_ms, err) < 0)
         return -1;
     if (nsj_limits_validate(&c->limits, err) < 0)
         return nsj_error_wrap(err, "sandbox limits");
@@ -246,6 +264,8 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
     if (get_count(get, "API_REDIS_CONNECTIONS", 2, 1, 256, &v, err) < 0)
         return -1;
     c->redis_connections = (unsigned)v;
+    if (get_ms(get, "WAIT_MAX", 30000, 0, 3600000, &c->wait_max_ms, err) < 0)
+        return -1;
     /* Unset: found like the other data files (the caller looks); set but
      * empty is not distinguishable from unset, so "none" turns it off. */
     if (get_string(get, "WEB_ROOT", "", c->web_root, sizeof c->web_root, err) < 0 ||
@@ -253,5 +273,17 @@ int config_api_load(api_config_t *c, config_getenv_fn get, nsj_error_t *err)
         return -1;
     if (c->web_root[0] && strcmp(c->web_root, "none") != 0 && c->web_root[0] != '/')
         return bad(err, "WEB_ROOT", c->web_root, "expected an absolute directory, or none");
+    char why[160];
+    const char *anon = value(get, "ANONYMOUS_SCOPES");
+    if (core_scopes_parse(anon, &c->anonymous_scopes, why, sizeof why) < 0)
+        return bad(err, "ANONYMOUS_SCOPES", anon, why);
+    if (get_count(get, "RATE_REQUESTS", 200, 0, 1000000, &c->rate_requests, err) < 0 ||
+        get_count(get, "RATE_SUBMISSIONS", 600, 0, 1000000, &c->rate_submissions, err) < 0 ||
+        get_count(get, "MAX_QUEUED", 1000, 0, 1000000, &c->max_queued, err) < 0 ||
+        get_count(get, "MAX_SESSIONS", 8, 0, 100000, &c->max_sessions, err) < 0 ||
+        get_count(get, "MAX_STREAMS", 32, 0, 100000, &c->max_streams, err) < 0 ||
+        get_ms(get, "REQUEST_DEADLINE", 30000, 0, 3600000, &c->request_deadline_ms, err) < 0 ||
+        get_count(get, "MAX_CONNECTIONS_PER_ADDRESS", 256, 0, 100000, &c->max_per_address, err) < 0)
+        return -1;
     return 0;
 }

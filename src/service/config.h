@@ -32,11 +32,17 @@ typedef struct worker_config {
     uint64_t stale_running_ms;   /* STALE_RUNNING_AGE    3600s (0 = off) */
     char name[128];              /* WORKER_NAME          the host name: consumer "<name>-<pid>-<i>" */
     /* Interactive sessions and progress events (docs/live.md). */
-    unsigned session_workers;    /* SESSION_WORKERS      2 (threads for sessions; 0 = none here) */
+    unsigned session_workers;    /* SESSION_WORKERS      the host's CPUs, at least 2 (threads for sessions; 0 = none here) */
+    uint64_t session_attach_ms;  /* SESSION_ATTACH       10s: a session taken by a thread waits this long for its socket */
     uint64_t session_idle_ms;    /* SESSION_IDLE         30s without input or output */
     uint64_t session_limit_ms;   /* SESSION_LIMIT        120s of wall-clock time */
     uint64_t session_output;     /* SESSION_OUTPUT_LIMIT 1m, stdout and stderr together */
     uint64_t events_ttl_ms;      /* EVENTS_TTL           1 day: a finished submission's events are kept */
+    char metrics_listen[280];    /* METRICS_LISTEN       "" = off; host:port serving GET /metrics */
+    char callback_secret[256];   /* CALLBACK_SECRET      "" = this worker delivers no callbacks */
+    char callback_allow[1024];   /* CALLBACK_ALLOW       "" = no target allowed; else address ranges */
+    unsigned callback_attempts;  /* CALLBACK_ATTEMPTS    8 */
+    uint64_t callback_timeout_ms; /* CALLBACK_TIMEOUT    10s: one attempt */
 } worker_config_t;
 
 typedef struct api_config {
@@ -56,6 +62,16 @@ typedef struct api_config {
     unsigned redis_connections;  /* API_REDIS_CONNECTIONS 2 */
     char web_root[4096];         /* WEB_ROOT             web/ of the checkout or install ("" = none) */
     char allowed_origins[1024];  /* ALLOWED_ORIGINS      "" = same origin only; "*" = any; else a list */
+    uint64_t wait_max_ms;        /* WAIT_MAX             30s: the most POST /submissions?wait=N may ask */
+    /* Access (issue #13): keys, scopes, limits per key (per client address without one); 0 = no limit. */
+    unsigned anonymous_scopes;   /* ANONYMOUS_SCOPES     "" (none): core/scope.h's names, for requests without a key */
+    uint64_t rate_requests;      /* RATE_REQUESTS        200 requests a second (bursts of twice that) */
+    uint64_t rate_submissions;   /* RATE_SUBMISSIONS     600 submissions a minute (bursts of as many) */
+    uint64_t max_queued;         /* MAX_QUEUED           1000 submissions queued or running at once */
+    uint64_t max_sessions;       /* MAX_SESSIONS         8 sessions at once */
+    uint64_t max_streams;        /* MAX_STREAMS          32 event streams and WebSockets at once */
+    uint64_t request_deadline_ms; /* REQUEST_DEADLINE    30s for a request's headers and body */
+    uint64_t max_per_address;    /* MAX_CONNECTIONS_PER_ADDRESS 256 connections from one client address */
 } api_config_t;
 
 /* Fill c from the environment; <0 + err naming the variable on a bad value. */

@@ -19,10 +19,12 @@ static int fail(nsj_error_t *err, int kind, const char *what, const char *id)
     return -1;
 }
 
-int store_session_create(store_t *s, const char *language, char id[STORE_UUID_LEN + 1], nsj_error_t *err)
+int store_session_create(store_t *s, const char *language, const char *source, const char *key_id,
+                         char id[STORE_UUID_LEN + 1], nsj_error_t *err)
 {
-    const char *p[] = {language};
-    PGresult *r = store_exec(s, "INSERT INTO sessions (language) VALUES ($1) RETURNING id", 1, p, err);
+    const char *p[] = {language, source, key_id && *key_id ? key_id : NULL};
+    PGresult *r = store_exec(s, "INSERT INTO sessions (language, source_code, key_id) VALUES ($1, $2, $3) RETURNING id",
+                             3, p, err);
     if (!r)
         return -1;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
@@ -91,4 +93,21 @@ int store_session_state(store_t *s, const char *id, char *status, size_t cap, ch
     }
     PQclear(r);
     return rc;
+}
+
+int store_session_job(store_t *s, const char *id, char *language, size_t cap, char **source, nsj_error_t *err)
+{
+    *source = NULL;
+    const char *p[] = {id};
+    PGresult *r = store_exec(s, "SELECT language, COALESCE(source_code, '') FROM sessions WHERE id = $1", 1, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return fail(err, ENOENT, "no such session:", id);
+    }
+    snprintf(language, cap, "%s", PQgetvalue(r, 0, 0));
+    *source = strdup(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return *source ? 0 : fail(err, ENOMEM, "out of memory reading session", id);
 }

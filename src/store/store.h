@@ -127,6 +127,73 @@ int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *
 int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
                     uint64_t *size, nsj_error_t *err);
 
+/* ---- listings, newest first (listing.c) ---- */
+
+typedef struct store_list_query {
+    const char *owner_key_id;    /* only this API key's rows ("" = anonymous ones); NULL = everyone's */
+    char question_id[STORE_UUID_LEN + 1]; /* "" = any (submissions only) */
+    char status[32];             /* "" = any (submissions only) */
+    int limit;                   /* rows per page */
+    bool after;                  /* start after this row (a cursor was given) */
+    int64_t after_created_us;
+    char after_id[STORE_UUID_LEN + 1];
+} store_list_query_t;
+
+typedef struct store_list_row {
+    char id[STORE_UUID_LEN + 1];
+    int64_t created_us;          /* for the next cursor */
+    char created_at[CORE_TIME_MAX];
+    /* submissions */
+    char question_id[STORE_UUID_LEN + 1]; /* "" = inline tests */
+    char language[32], status[32];
+    int64_t score, max_score;    /* score -1 = not judged yet */
+    char finished_at[CORE_TIME_MAX];      /* "" = not final */
+    /* questions */
+    char *title;                 /* owned */
+    int version;
+} store_list_row_t;
+
+/* Up to q->limit rows (malloc'd; store_list_free them) and whether more follow. */
+int store_submissions_list(store_t *s, const store_list_query_t *q, store_list_row_t **rows, size_t *n, bool *more,
+                           nsj_error_t *err);
+int store_questions_list(store_t *s, const store_list_query_t *q, store_list_row_t **rows, size_t *n, bool *more,
+                         nsj_error_t *err);
+void store_list_free(store_list_row_t *rows, size_t n);
+
+/* ---- callbacks: the outbox a final submission's delivery waits in (callbacks.c) ---- */
+
+typedef struct store_callback {
+    char id[STORE_UUID_LEN + 1];             /* the delivery's idempotency id */
+    char submission_id[STORE_UUID_LEN + 1];
+    char *url;                   /* owned */
+    int attempts;                /* this one included */
+} store_callback_t;
+
+/* Take up to max deliveries that are due, leasing them for lease_ms (a
+ * deliverer that dies leaves them due again after that) and counting this
+ * attempt; rows another caller is taking are skipped. */
+int store_callbacks_claim(store_t *s, int64_t lease_ms, int max, store_callback_t **out, size_t *n, nsj_error_t *err);
+
+typedef enum store_callback_outcome {
+    STORE_CALLBACK_DELIVERED,
+    STORE_CALLBACK_RETRY,        /* again in retry_ms */
+    STORE_CALLBACK_FAILED,       /* given up */
+} store_callback_outcome_t;
+
+/* Record an attempt's outcome (error may be NULL when delivered). */
+int store_callback_record(store_t *s, const char *id, store_callback_outcome_t outcome, int64_t retry_ms,
+                          const char *error, nsj_error_t *err);
+
+void store_callbacks_free(store_callback_t *c, size_t n);
+
+/* Set (replace) an API key's callback secret (64 hex digits); ENOENT when
+ * there is no such key or it is revoked. */
+int store_key_set_callback_secret(store_t *s, const char *key_id, const char *secret, nsj_error_t *err);
+
+/* The callback secret of the key that made a submission: 1 and out (65
+ * bytes) when it has one, 0 when not (anonymous, or a key without one). */
+int store_callback_secret_of(store_t *s, const char *submission_id, char out[65], nsj_error_t *err);
+
 /* ---- interactive sessions (docs/live.md) ---- */
 
 typedef enum store_attach {
@@ -135,8 +202,14 @@ typedef enum store_attach {
     STORE_ATTACH_MISSING,        /* no such session */
 } store_attach_t;
 
-/* Insert a session (status queued); id gets its UUID. */
-int store_session_create(store_t *s, const char *language, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+/* Insert a session (status queued) of a key ("" = anonymous) with its
+ * program; id gets its UUID. */
+int store_session_create(store_t *s, const char *language, const char *source, const char *key_id,
+                         char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+
+/* A session's language (cap >= 32) and program (*source malloc'd), to
+ * queue it when its WebSocket attaches; ENOENT. */
+int store_session_job(store_t *s, const char *id, char *language, size_t cap, char **source, nsj_error_t *err);
 
 /* Mark the session attached unless it was already (atomic: one winner). */
 int store_session_attach(store_t *s, const char *id, store_attach_t *state, nsj_error_t *err);
@@ -153,5 +226,55 @@ int store_session_state(store_t *s, const char *id, char *status, size_t cap, ch
 
 /* A submission's status; ENOENT when there is no such submission. */
 int store_submission_status(store_t *s, const char *id, core_status_t *status, nsj_error_t *err);
+
+/* ---- API keys and who owns what (keys.c, issue #13) ---- */
+
+typedef struct store_key {
+    char id[STORE_UUID_LEN + 1];
+    char name[201];
+    char scopes[64];             /* names joined by commas (core/scope.h) */
+    char prefix[16];             /* the secret's first characters */
+    char created_at[32];
+    char revoked_at[32];         /* "" while valid */
+} store_key_t;
+
+/* Insert a key (its secret's SHA-256 only); id gets its UUID. */
+int store_key_create(store_t *s, const char *name, const char *scopes, const char *secret_sha256,
+                     const char *prefix, char id[STORE_UUID_LEN + 1], nsj_error_t *err);
+
+/* The valid (not revoked) key whose secret has this hash; ENOENT when none. */
+int store_key_find(store_t *s, const char *secret_sha256, store_key_t *out, nsj_error_t *err);
+
+/* Every key, oldest first (*keys malloc'd). */
+int store_key_list(store_t *s, store_key_t **keys, size_t *n, nsj_error_t *err);
+
+/* Revoke a key (its submissions stay); ENOENT when no such key. Revoking
+ * twice is fine. */
+int store_key_revoke(store_t *s, const char *id, nsj_error_t *err);
+
+/* Whose rows a caller may see: every row (admin), or those of one key
+ * (key_id "" = the anonymous rows, NULL key_id). */
+typedef struct store_owner {
+    const char *key_id;
+    bool all;
+} store_owner_t;
+
+typedef enum store_owned {
+    STORE_OWNED_SUBMISSION,
+    STORE_OWNED_SESSION,
+} store_owned_t;
+
+/* 0 when the row exists and owner may see it; ENOENT otherwise (a row
+ * of another key is not found, as if it did not exist). */
+int store_owner_check(store_t *s, store_owned_t what, const char *id, const store_owner_t *owner, nsj_error_t *err);
+
+/* How many submissions of a key ("" = the anonymous ones) are queued or running. */
+int store_owner_unfinished(store_t *s, const char *key_id, long *n, nsj_error_t *err);
+
+/* Submissions not yet queued (enqueue failed, issue #13): mark one so that
+ * store_jobs_unqueued() picks it; that stamps up to limit of them enqueued
+ * now, clears their mark and returns their ids (malloc'd) to enqueue. */
+int store_submission_mark_unqueued(store_t *s, const char *id, nsj_error_t *err);
+int store_jobs_unqueued(store_t *s, int limit, char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err);
 
 #endif

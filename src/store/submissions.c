@@ -187,16 +187,18 @@ int store_submission_create(store_t *s, core_job_t *job, char id[STORE_UUID_LEN 
         oom(err);
         goto rollback;
     }
-    const char *p[11] = {qid, job->language, job->source, score};
+    const char *p[13] = {qid, job->language, job->source, score};
     store_limit_params(&job->limits, lbuf, &p[4]);
     p[8] = qid ? ver : NULL;
     p[9] = job->keep_output ? "t" : "f";
     p[10] = judging;
+    p[11] = job->key_id[0] ? job->key_id : NULL;
+    p[12] = job->callback_url[0] ? job->callback_url : NULL;
     PGresult *r = store_exec(s,
                              "INSERT INTO submissions (question_id, language, source_code, max_score, "
-                             STORE_LIMIT_COLUMNS ", question_version, keep_output, judging)"
-                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                             11, p, err);
+                             STORE_LIMIT_COLUMNS ", question_version, keep_output, judging, key_id, callback_url)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                             13, p, err);
     if (!r)
         goto rollback;
     snprintf(id, STORE_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));

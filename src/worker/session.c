@@ -4,9 +4,11 @@
  * -----------------
  *  1. The job comes off codesce:sessions. Its row must still be queued
  *     (else someone ended it already: nothing to do).
- *  2. Wait for the client: the API writes "attach" to the input stream
- *     when a WebSocket attaches. A program starts only when someone is
- *     there to talk to it; none within SESSION_IDLE ends the session.
+ *  2. Wait for the client: the API queues the job when the WebSocket
+ *     attaches (an unattached session holds no thread here) and writes
+ *     "attach" to the input stream right after. A program starts only when
+ *     someone is there to talk to it; none within SESSION_ATTACH ends the
+ *     session.
  *  3. Compile (compiled languages), as for submissions; a failure ends the
  *     session with exit status compile_error and the compiler's output.
  *  4. Run with judge_build_run(): stdin is a pipe fed by the input thread, output
@@ -385,7 +387,7 @@ typedef enum attach_result { ATTACHED, ATTACH_TIMEOUT, ATTACH_CLOSED, ATTACH_SHU
 
 static attach_result_t wait_attach(live_run_t *r)
 {
-    uint64_t deadline = now_ns() + r->ctx->cfg->session_idle_ms * 1000000ULL;
+    uint64_t deadline = now_ns() + r->ctx->cfg->session_attach_ms * 1000000ULL;
     snprintf(r->in_after, sizeof r->in_after, "0");
     while (now_ns() < deadline) {
         if (atomic_load(r->ctx->stopping))
@@ -645,8 +647,8 @@ void session_run(const session_ctx_t *ctx, queue_conn_t **q, queue_conn_t **q_in
     case ATTACHED:
         break;
     case ATTACH_TIMEOUT:
-        snprintf(evidence, sizeof evidence, "no client attached within %llu ms",
-                 (unsigned long long)ctx->cfg->session_idle_ms);
+        snprintf(evidence, sizeof evidence, "no client attached within %llu ms (SESSION_ATTACH)",
+                 (unsigned long long)ctx->cfg->session_attach_ms);
         finish_early(ctx, q, db, job->session_id, "runtime_error", evidence);
         goto out;
     case ATTACH_CLOSED:

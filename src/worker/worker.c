@@ -55,15 +55,18 @@
 
 #include "common/util.h"
 #include "judge/judge.h"
+#include "queue/health.h"
 #include "queue/live.h"
 #include "queue/message.h"
 #include "service/service.h"
 #include "session.h"
 #include "store/store.h"
 #include "worker.h"
+#include "worker/callbacks.h"
 #include "worker/compilecheck.h"
 #include "worker/datacache.h"
 #include "worker/progcache.h"
+#include "worker/telemetry.h"
 
 #define BLOCK_MS 1000            /* XREADGROUP wait: how soon a stop is noticed */
 #define REPLY_TIMEOUT_MS 10000   /* a Redis reply (beyond BLOCK_MS) or a connect */
@@ -95,6 +98,8 @@ typedef struct job_thread {
     char ev_key[LIVE_KEY_MAX];
     long ev_maxlen;
     bool ev_failed;              /* an append failed (logged once per job) */
+    uint64_t delivered_ms;       /* when the message in progress came */
+    double queue_wait_s;         /* its entry's age then */
 } job_thread_t;
 
 struct worker_pool {
@@ -106,6 +111,8 @@ struct worker_pool {
     progcache_t *programs;       /* questions' compiled checkers (NSJUDGE_DATA_CACHE/programs) */
     char (*rootfs)[4096];        /* per language; "" when missing (rootfs_err says why) */
     char (*rootfs_err)[512];
+    telemetry_t *tel;            /* heartbeat, metrics, job log lines */
+    callbacks_t *callbacks;      /* the callback delivery thread (NULL without CALLBACK_SECRET) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_bool stopping, cancelling, maint_stop;
@@ -411,6 +418,8 @@ static int fail_submission(job_thread_t *t, const char *id, const char *reason)
     else if (rc == OP_OK)
         service_log("worker %u: submission %s: internal_error: %s%s", t->index, id, reason,
                     c.changed ? "" : " (it was already final: left as it was)");
+    if (rc == OP_OK && c.changed)
+        telemetry_internal_error(t->pool->tel, "handling");
     if (rc == OP_OK && c.changed) {
         char key[LIVE_KEY_MAX];
         live_events_key(id, key);
@@ -497,16 +506,17 @@ static int op_load(store_t *db, void *ctx, nsj_error_t *err)
 /* Judge a job, again while a test ends in internal_error (a fault of this
  * host, never of the program: a sandbox step failed) up to cfg.attempts
  * runs in all; the last run's report is the one stored. */
-static void judge_attempts(job_thread_t *t, judge_submission_t *sub, core_report_t *rep)
+static unsigned judge_attempts(job_thread_t *t, judge_submission_t *sub, core_report_t *rep)
 {
     worker_pool_t *p = t->pool;
     for (unsigned attempt = 1;; attempt++) {
         judge_run(p->sb, sub, rep);
         if (rep->cancelled || rep->status != CORE_STATUS_INTERNAL_ERROR || attempt >= p->cfg.attempts ||
             atomic_load(&p->stopping))
-            return;
+            return attempt;
         service_log("worker %u: submission %s: internal_error on attempt %u of %u (%s): judging it again", t->index,
                     sub->job->submission_id, attempt, p->cfg.attempts, rep->error);
+        telemetry_judge_retry(p->tel);
         core_report_free(rep);
     }
 }
@@ -601,7 +611,8 @@ static int judge_and_store(job_thread_t *t, const char *id)
     }
     core_report_t rep;
     uint64_t t0 = now_ms();
-    judge_attempts(t, &sub, &rep);
+    unsigned attempts = judge_attempts(t, &sub, &rep);
+    uint64_t t1 = now_ms();
     if (rep.cancelled) {
         service_log("worker %u: submission %s: cancelled by shutdown; its message stays pending", t->index, id);
         rc = OP_GAVE_UP;
@@ -619,6 +630,11 @@ static int judge_and_store(job_thread_t *t, const char *id)
                     fc.committed ? "" : " (already finished by another worker: not stored again)");
         /* After the commit: a client told "passed" finds it final in Postgres. */
         if (fc.committed) {
+            telemetry_job_t tj = {.submission_id = id, .language = job.language, .status = status,
+                                  .queue_wait_s = t->queue_wait_s, .setup_s = (double)(t0 - t->delivered_ms) / 1e3,
+                                  .judge_s = (double)(t1 - t0) / 1e3, .attempts = attempts,
+                                  .score = rep.score, .max_score = rep.max_score};
+            telemetry_job(p->tel, &tj);
             live_final_t f = {.status = status, .score = rep.score, .max_score = rep.max_score,
                               .execution_ms = (int64_t)rep.execution_ms, .memory_kb = (int64_t)rep.memory_kb,
                               .error = rep.status == CORE_STATUS_INTERNAL_ERROR ? rep.error : NULL};
@@ -645,6 +661,8 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
     memset(&m, 0, sizeof m);
     slot_set(p, t->index, QUEUE_STREAM, d->id, t->consumer);
     t->ev_key[0] = '\0';
+    t->delivered_ms = now_ms();
+    t->queue_wait_s = queue_entry_age_s(d->id);
     if (!d->payload) {
         service_log("worker %u: stream entry %s has no '%s' field: acknowledged and dropped", t->index, d->id,
                     QUEUE_FIELD);
@@ -677,6 +695,7 @@ static void handle(job_thread_t *t, const queue_delivery_t *d, bool claimed)
         }
         service_log("worker %u: reclaimed message %s (submission %s, delivery %" PRId64 ")", t->index, d->id,
                     m.submission_id, c.count);
+        telemetry_redelivery(p->tel);
     }
     start_ctx_t sc = {.id = m.submission_id};
     int rc = with_store(t, op_start, &sc, &err);
@@ -856,14 +875,19 @@ static void touch_all(worker_pool_t *p, queue_conn_t *q)
     }
 }
 
-static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
+/* Stale rows (fresh false), or rows whose enqueue failed in the API (fresh true). */
+/* How often rows whose enqueue failed in the API are looked for. */
+#define UNQUEUED_EVERY_MS 1000
+
+static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q, bool fresh)
 {
     char(*ids)[STORE_UUID_LEN + 1];
     size_t n;
     nsj_error_t err;
-    if (store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH, &ids,
-                         &n, &err) < 0) {
-        service_log("maintenance: looking for stale submissions: %s", err.msg);
+    if ((fresh ? store_jobs_unqueued(db, STALE_BATCH, &ids, &n, &err)
+               : store_jobs_stale(db, (int64_t)p->cfg.stale_queued_ms, (int64_t)p->cfg.stale_running_ms, STALE_BATCH,
+                                  &ids, &n, &err)) < 0) {
+        service_log("maintenance: looking for %s submissions: %s", fresh ? "unqueued" : "stale", err.msg);
         return;
     }
     size_t sent = 0;
@@ -874,7 +898,10 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
             service_log("maintenance: enqueueing stale submission %s again: %s", ids[i],
                         payload ? err.msg : "out of memory");
             free(payload);
-            if (queue_broken(q))
+            /* Those not sent keep their mark, to be tried again soon. */
+            for (size_t k = i; fresh && k < n; k++)
+                store_submission_mark_unqueued(db, ids[k], &err);
+            if (queue_broken(q) || fresh)
                 break;
             continue;
         }
@@ -882,8 +909,20 @@ static void requeue_stale(worker_pool_t *p, store_t *db, queue_conn_t *q)
         sent++;
     }
     if (sent)
-        service_log("maintenance: enqueued %zu stale submissions again", sent);
+        service_log("maintenance: enqueued %zu %s submissions", sent, fresh ? "unqueued" : "stale");
     free(ids);
+}
+
+/* Slots busy now, published for GET /healthz (queue/health.h). */
+static void heartbeat(worker_pool_t *p, queue_conn_t *q)
+{
+    unsigned busy = 0, sessions = 0;
+    pthread_mutex_lock(&p->mu);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        if (p->slots[i].busy)
+            *(i < p->cfg.workers ? &busy : &sessions) += 1;
+    pthread_mutex_unlock(&p->mu);
+    telemetry_heartbeat(p->tel, q, busy, p->cfg.workers, sessions, p->cfg.session_workers);
 }
 
 static void *maint_main(void *arg)
@@ -901,6 +940,8 @@ static void *maint_main(void *arg)
         stale_every = 250;
     uint64_t prune_idle = p->cfg.reclaim_idle_ms * 4 > 3600000 ? p->cfg.reclaim_idle_ms * 4 : 3600000;
     uint64_t next_touch = 0, next_stale = now_ms() + 1000, next_prune = now_ms() + 60000, retry_at = 0;
+    uint64_t next_heartbeat = 0;
+    uint64_t next_unqueued = 0;
     bool stale_on = p->cfg.stale_queued_ms || p->cfg.stale_running_ms;
     while (!atomic_load(&p->maint_stop)) {
         nsj_error_t err;
@@ -914,9 +955,17 @@ static void *maint_main(void *arg)
                 touch_all(p, q);
                 next_touch = now + touch_every;
             }
+            if (now >= next_heartbeat) {
+                heartbeat(p, q);
+                next_heartbeat = now + QUEUE_HEARTBEAT_EVERY_MS;
+            }
             if (stale_on && now >= next_stale && !store_broken(db) && !atomic_load(&p->stopping)) {
-                requeue_stale(p, db, q);
+                requeue_stale(p, db, q, false);
                 next_stale = now_ms() + stale_every;
+            }
+            if (stale_on && now >= next_unqueued && !store_broken(db) && !atomic_load(&p->stopping)) {
+                requeue_stale(p, db, q, true);
+                next_unqueued = now_ms() + UNQUEUED_EVERY_MS;
             }
             if (now >= next_prune) {
                 int n = queue_prune_consumers(q, (int64_t)prune_idle, &err), ns = 0;
@@ -933,7 +982,7 @@ static void *maint_main(void *arg)
                     service_log("maintenance: removed %d run cgroups of dead supervisors", swept);
             }
         }
-        uint64_t wake = next_touch;
+        uint64_t wake = next_touch < next_heartbeat ? next_touch : next_heartbeat;
         if (stale_on && next_stale < wake)
             wake = next_stale;
         if (queue_broken(q) || (stale_on && store_broken(db)))
@@ -942,6 +991,8 @@ static void *maint_main(void *arg)
         if (wake > now)
             pool_wait(p, wake - now < 1000 ? wake - now : 1000, false);
     }
+    if (!queue_broken(q))
+        telemetry_heartbeat_remove(p->tel, q);
     queue_close(q);
     store_close(db);
     return NULL;
@@ -1001,7 +1052,9 @@ int worker_pool_start(const worker_config_t *cfg, const queue_url_t *redis, nsj_
             service_log("warning: language %s cannot run here: %s", langs->langs[i].name, e.msg);
         }
     }
-    if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0)
+    if (datacache_open(cfg->data_cache, cfg->data_cache_max, &p->cache, err) < 0 ||
+        telemetry_start(cfg->name, cfg->metrics_listen, &p->tel, err) < 0 ||
+        callbacks_start(cfg, p->tel, &p->callbacks, err) < 0)
         goto fail;
     char programs[sizeof cfg->data_cache + 16];
     snprintf(programs, sizeof programs, "%s/programs", cfg->data_cache);
@@ -1117,5 +1170,7 @@ void worker_pool_free(worker_pool_t *p)
     free(p->rootfs_err);
     datacache_close(p->cache);
     progcache_close(p->programs);
+    callbacks_stop(p->callbacks);
+    telemetry_free(p->tel);
     free(p);
 }

@@ -107,6 +107,29 @@ try {
   if (!await page.locator('#run').isVisible()) throw new Error('Run is not reachable on a narrow screen');
 
   if (consoleErrors.length) throw new Error(`errors in the page's console: ${consoleErrors.join(' | ')}`);
+
+  // An API that needs a key (the refusals below log 401s in the console on purpose).
+  step = 'with an API key';
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(env('NSJ_KEY_URL'), { waitUntil: 'load', timeout: T });
+  await page.locator('#language:not([disabled])').waitFor({ timeout: T });
+  await page.locator('#editor').fill('print(int(input()) * 2)\n');
+  await page.click('#submit');
+  await expectText('#final', 'API key is needed', 'the refusal without a key');
+  await page.locator('#api-key').fill(env('NSJ_KEY'));
+  await page.locator('#api-key').press('Tab');
+  await page.locator('#tests tr').nth(0).locator('.in').fill('21');
+  await page.locator('#tests tr').nth(0).locator('.want').fill('42');
+  await page.click('#submit');
+  await expectText('#final', 'Result: passed', 'a submission with the key (its events by ?access_token=)');
+  await page.locator('#editor').fill('print("keyed run")\n');
+  await page.click('#run');
+  await expectText('#output', 'keyed run', 'a session with the key (its WebSocket by ?access_token=)');
+  await expectText('#exit', 'Exit: ok', 'the keyed session\'s end');
+  await page.reload({ waitUntil: 'load' });
+  if (await page.locator('#api-key').inputValue() !== env('NSJ_KEY'))
+    throw new Error('the key was not kept in localStorage');
+  log('with a key: refused without it, submitted and ran with it, kept across a reload');
   log('OK');
 } catch (err) {
   const shot = process.env.NSJ_SCREENSHOT;

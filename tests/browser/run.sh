@@ -67,15 +67,23 @@ WORKER_COUNT=2 SESSION_WORKERS=2 WORKER_NAME=browser EXECUTION_TIMEOUT=5s \
     "$BUILD/nsjudge-worker" >"$DIR/browser-worker.log" 2>&1 &
 WORKER_PID=$!
 echo "$WORKER_PID" >"$DIR/pids/$WORKER_PID.pid"
-LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/browser-api.log" 2>&1 &
+# What make up gives the page on loopback: anonymous submit and read.
+LISTEN="127.0.0.1:$API_PORT" ANONYMOUS_SCOPES=submit,read "$BUILD/nsjudge-api" >"$DIR/browser-api.log" 2>&1 &
 API_PID=$!
 echo "$API_PID" >"$DIR/pids/$API_PID.pid"
 wait_for "grep -q 'session workers started' '$DIR/browser-worker.log'" 200 ||
     { cat "$DIR/browser-worker.log" >&2; exit 1; }
 wait_for "node -e \"fetch('http://127.0.0.1:$API_PORT/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))\"" 100 ||
     { cat "$DIR/browser-api.log" >&2; exit 1; }
+# A second API that needs a key for everything, and a key for the page's field.
+KEY_API_PORT=$(free_port)
+LISTEN="127.0.0.1:$KEY_API_PORT" "$BUILD/nsjudge-api" >"$DIR/browser-key-api.log" 2>&1 &
+KEY_API_PID=$!
+echo "$KEY_API_PID" >"$DIR/pids/$KEY_API_PID.pid"
+wait_for "grep -q 'listening on' '$DIR/browser-key-api.log'" 200 || { cat "$DIR/browser-key-api.log" >&2; exit 1; }
+KEY=$("$BUILD/nsjudge-admin" key create --name browser --scopes submit,read | tail -n 1)
 
 echo "browser: node $(node --version), playwright-core $PLAYWRIGHT_VERSION, $("$CHROMIUM" --version 2>/dev/null | head -n 1)" >&2
-NSJ_URL="http://127.0.0.1:$API_PORT/" NSJ_PLAYWRIGHT="$PWC" NSJ_CHROMIUM="$CHROMIUM" \
+NSJ_URL="http://127.0.0.1:$API_PORT/" NSJ_KEY_URL="http://127.0.0.1:$KEY_API_PORT/" NSJ_KEY="$KEY" NSJ_PLAYWRIGHT="$PWC" NSJ_CHROMIUM="$CHROMIUM" \
     NSJ_PROFILE="$DIR/chromium-profile" NSJ_SCREENSHOT="$(pwd)/$BUILD/browser-failure.png" \
     node tests/browser/run.mjs

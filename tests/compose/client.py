@@ -86,7 +86,12 @@ def expect(sub, status, score, what):
 
 
 def main():
+    # 200 once a worker's heartbeat is in Redis (every 2 s from its start).
+    deadline = time.time() + 60
     status, _, raw = request("GET", "/healthz")
+    while status != 200 and time.time() < deadline:
+        time.sleep(1)
+        status, _, raw = request("GET", "/healthz")
     if status != 200:
         fail(f"/healthz answered {status}: {raw[:200]!r}")
     ok("/healthz 200")

@@ -39,6 +39,7 @@ check "no cgroup v1 hierarchy" [ -z "$(awk '$3 == "cgroup"' /proc/mounts)" ]
 if [ "$role" = multi ]; then port=6380 db=nsjudge_multi; else port=6379 db=nsjudge; fi
 printf 'REDIS_URL=redis://%s:%s\nDATABASE_URL=postgresql://postgres@%s/%s\n' $server $port $server $db >/etc/nsjudge/worker.env
 cp /etc/nsjudge/worker.env /etc/nsjudge/api.env
+echo ANONYMOUS_SCOPES=submit,read,admin >>/etc/nsjudge/api.env
 # Test settings: two jobs at a time, quick takeover of a dead worker's jobs.
 printf 'WORKER_COUNT=2\nRECLAIM_IDLE=5s\n' >>/etc/nsjudge/worker.env
 systemctl daemon-reload
@@ -110,7 +111,7 @@ check "api has an empty bounding set" [ "$(awk '/^CapBnd:/ {print $2}' /proc/$ap
 check "api runs with no_new_privs" [ "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$apid/status)" = 1 ]
 check "api has a seccomp filter" [ "$(awk '/^Seccomp:/ {print $2}' /proc/$apid/status)" = 2 ]
 check "api's / is read-only (ProtectSystem=strict)" nsenter -t "$apid" -m sh -c '! touch /usr/local/share/nsjudge/x 2>/dev/null'
-check "GET /healthz 200" curl -sf "$api/healthz" -o /dev/null
+check "GET /healthz?live 200" curl -sf "$api/healthz?live" -o /dev/null
 check "GET /languages lists python" sh -c "curl -sf $api/languages | grep -q '\"python\"'"
 check "GET / serves the page" sh -c "curl -sf $api/ | grep -qi '<html'"
 

@@ -122,9 +122,9 @@ fail() { say "FAIL: $*"; failed=1; }
 psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE nsjudge' -c 'CREATE DATABASE nsjudge_multi' >/dev/null
 # The test's API for the two-host part (it applies the migrations).
 LISTEN=127.0.0.1:18080 REDIS_URL=redis://127.0.0.1:6380 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nsjudge_multi \
-    "$build/nsjudge-api" >"$out/api.log" 2>&1 &
+    ANONYMOUS_SCOPES=submit,read,admin "$build/nsjudge-api" >"$out/api.log" 2>&1 &
 API_PID=$!
-wait_for "curl -sf http://127.0.0.1:18080/healthz" 300 || { fail "the test's API did not start"; exit 1; }
+wait_for "curl -sf http://127.0.0.1:18080/healthz?live" 300 || { fail "the test's API did not start"; exit 1; }
 t0=$(date +%s)
 boot judge1 11 single; pid_1=$BOOT_PID
 # The two hosts of part 2 boot while judge1 runs its checks (they only

@@ -164,7 +164,8 @@ static int session_step(wsc_t *ws, transcript_t *t, int timeout_ms, json_t **msg
             memcpy(buf + *len, d, k);
             *len += k;
             buf[*len] = '\0';
-        } else if (!strcmp(type, "state")) {
+        } else if (!strcmp(type, "state") && strcmp(e2e_jstr(m, "state"), "queued") != 0) {
+            /* ("queued" frames come only while a busy host's session threads are all taken.) */
             size_t sl = strlen(t->states);
             snprintf(t->states + sl, sizeof t->states - sl, "%s%s", sl ? "," : "", e2e_jstr(m, "state"));
         } else if (!strcmp(type, "exit")) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,36 @@ static int read_response(int fd, http_resp_t *r)
     return 0;
 }
 
+/* With NSJ_HTTP_RECORD=file, each exchange is appended to it as a JSON
+ * line (method, path, status, content type, the body when it is JSON):
+ * make ops checks them against docs/openapi.yaml (tests/ops/openapi-check.mjs). */
+static void record(const char *method, const char *path, const http_resp_t *r)
+{
+    const char *file = getenv("NSJ_HTTP_RECORD");
+    if (!file || !*file || !r->status)
+        return;
+    char ct[256] = "";
+    http_header(r, "Content-Type", ct, sizeof ct);
+    json_t *body = strncmp(ct, "application/json", 16) == 0 && r->body ? json_loads(r->body, 0, NULL) : NULL;
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:o}", "method", method, "path", path, "status", r->status,
+                          "content_type", ct, "body", body ? body : json_null());
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    FILE *f = line ? fopen(file, "ae") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+    free(line);
+    json_decref(o);
+}
+
+static const char *extra_header;
+
+void http_set_header(const char *line)
+{
+    extra_header = line;
+}
+
 int http_do(int port, const char *method, const char *path, const char *ctype, const char *body, size_t len,
             http_mode_t mode, http_resp_t *r)
 {
@@ -100,6 +131,8 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
                       port);
     if (ctype)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Content-Type: %s\r\n", ctype);
+    if (extra_header)
+        hn += snprintf(head + hn, sizeof head - (size_t)hn, "%s\r\n", extra_header);
     if (body && mode == HTTP_CHUNKED)
         hn += snprintf(head + hn, sizeof head - (size_t)hn, "Transfer-Encoding: chunked\r\n");
     else if (body)
@@ -134,6 +167,7 @@ int http_do(int port, const char *method, const char *path, const char *ctype, c
     /* Even when sending failed the server may have answered first. */
     int rrc = read_response(fd, r);
     close(fd);
+    record(method, path, r);
     return rrc;
 }
 

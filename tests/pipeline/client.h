@@ -28,6 +28,10 @@ int http_header(const http_resp_t *r, const char *name, char *out, size_t cap);
 
 void http_resp_free(http_resp_t *r);
 
+/* A header line sent with every request from now on ("Authorization:
+ * Bearer KEY"; NULL = none); the caller keeps the string alive. */
+void http_set_header(const char *line);
+
 /* A TCP connection to 127.0.0.1:port (TCP_NODELAY); the fd, or -1. */
 int http_dial(int port);
 

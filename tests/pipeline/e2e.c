@@ -255,7 +255,7 @@ int e2e_post_json(const char *path, const char *body, http_resp_t *r)
 bool e2e_api_healthy(void)
 {
     http_resp_t r;
-    http_do(env->api_port, "GET", "/healthz", NULL, NULL, 0, HTTP_NORMAL, &r);
+    http_do(env->api_port, "GET", "/healthz?live", NULL, NULL, 0, HTTP_NORMAL, &r);
     int st = r.status;
     http_resp_free(&r);
     return st == 200;
@@ -394,12 +394,14 @@ int e2e_setup(e2e_env_t *e, const char *target)
     snprintf(listen, sizeof listen, "LISTEN=127.0.0.1:%d", e->api_port);
     snprintf(r_env, sizeof r_env, "REDIS_URL=%s", e->redis_url);
     snprintf(d_env, sizeof d_env, "DATABASE_URL=%s", e->db_url);
-    const char *extra[] = {listen, r_env, d_env, NULL};
+    /* Keys and limits are tested in tests/access: here anonymous requests may do everything. */
+    const char *extra[] = {listen, r_env, d_env, "ANONYMOUS_SCOPES=submit,read,admin", NULL};
     const char *argv[] = {e->bin[1], NULL};
     char log[1200], ready[80];
     e->api_pid = e2e_spawn("api", argv, extra, log, sizeof log);
+    snprintf(e->api_log, sizeof e->api_log, "%s", log);
     snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", e->api_port);
-    if (!e2e_wait_line(log, ready, 20000)) {
+    if (!e2e_wait_line(log, ready, 60000)) {
         char *t = e2e_read_file(log);
         unavailable(e, "nsjudge-api did not start: %.900s", t);
         free(t);

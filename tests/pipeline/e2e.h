@@ -33,6 +33,7 @@ typedef struct e2e_env {
     char redis_dir[1024], pg_dir[1024], pg_bin[1024];
     PGconn *pg;
     char db_url[256], redis_url[128];
+    char api_log[1200];          /* nsjudge-api's stdout and stderr */
 } e2e_env_t;
 
 /* Load run.sh's environment into e, connect to Postgres, start nsjudge-api
@@ -47,7 +48,7 @@ void e2e_teardown(e2e_env_t *e);
 /* A loopback TCP port nothing listens on now. */
 int e2e_free_port(void);
 
-/* Whether GET /healthz answers 200. */
+/* Whether GET /healthz?live answers 200 (the API process, not the workers). */
 bool e2e_api_healthy(void);
 
 void e2e_sleep_ms(long ms);

@@ -25,15 +25,30 @@ FINAL = {"passed", "failed", "runtime_error", "compile_error", "time_limit", "me
 failures = []
 
 
+def send(method, path, data=None, ctype=None, timeout=60):
+    """One exchange; with NSJ_HTTP_RECORD=file it is appended there as a JSON
+    line, which make problems checks against docs/openapi.yaml."""
+    req = urllib.request.Request(API + path, data=data, method=method, headers={"Content-Type": ctype} if ctype else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            code, text, got = r.status, r.read().decode(), r.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as e:
+        code, text, got = e.code, e.read().decode(), e.headers.get("Content-Type", "")
+    record = os.environ.get("NSJ_HTTP_RECORD")
+    if record:
+        try:
+            body = json.loads(text) if got.startswith("application/json") else None
+        except ValueError:
+            body = None
+        with open(record, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"method": method, "path": path, "status": code, "content_type": got,
+                                "body": body}) + "\n")
+    return code, text
+
+
 def request(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(API + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return send(method, path, data, "application/json" if data else None)
 
 
 def check(ok, what):
@@ -194,13 +209,7 @@ def run_archive_refusal():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
-                                 headers={"Content-Type": "application/x-tar"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            code, text = r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        code, text = e.code, e.read().decode()
+    code, text = send("PUT", "/questions/%s/tests" % qid, buf.getvalue(), "application/x-tar")
     check(code == 400 and "subtasks name test 2" in text,
           "archive: one test where a subtask names three is refused (%d %s)" % (code, text[:200]))
     code, text = request("GET", "/questions/" + qid)
@@ -214,13 +223,7 @@ def put_archive(qid, files):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    req = urllib.request.Request(API + "/questions/%s/tests" % qid, data=buf.getvalue(), method="PUT",
-                                 headers={"Content-Type": "application/x-tar"})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return send("PUT", "/questions/%s/tests" % qid, buf.getvalue(), "application/x-tar", timeout=120)
 
 
 def run_archive_checker():

@@ -69,7 +69,7 @@ wait_for "grep -q 'workers started' $DIR/worker.log" 300 || { echo "problems: th
 # A free port can be taken by someone else before the API binds it: try another.
 for attempt in 1 2 3 4 5; do
     API_PORT=$(free_port)
-    LISTEN="127.0.0.1:$API_PORT" "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
+    LISTEN="127.0.0.1:$API_PORT" ANONYMOUS_SCOPES=submit,read,admin "$BUILD/nsjudge-api" >"$DIR/api.log" 2>&1 &
     API_PID=$!
     wait_for "grep -q -e 'listening on' -e 'cannot listen' $DIR/api.log" 300 || break
     grep -q 'listening on' "$DIR/api.log" && break
@@ -78,7 +78,9 @@ for attempt in 1 2 3 4 5; do
 done
 grep -q 'listening on' "$DIR/api.log" || { echo "problems: the API did not start" >&2; exit 1; }
 
-python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
+rm -f "$BUILD/problems/exchanges.jsonl"
+mkdir -p "$BUILD/problems"
+NSJ_HTTP_RECORD="$BUILD/problems/exchanges.jsonl" python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
 # Evidence that a question's checker (or interactor) is compiled once: one
 # compile per compiled helper program of the set, whatever the number of
 # submissions.

@@ -50,12 +50,13 @@ static void routes(void **state)
     assert_int_equal(api_route_match("/submissionsx", id, &n), API_ROUTE_NONE);
     assert_int_equal(api_route_match("/languages/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01", id, &n), API_ROUTE_NONE);
     assert_true(api_route_allows(API_ROUTE_SUBMISSIONS, "POST"));
-    assert_false(api_route_allows(API_ROUTE_SUBMISSIONS, "GET"));
+    assert_true(api_route_allows(API_ROUTE_SUBMISSIONS, "GET"));
+    assert_false(api_route_allows(API_ROUTE_SUBMISSIONS, "DELETE"));
     assert_true(api_route_allows(API_ROUTE_SUBMISSION, "GET"));
     assert_true(api_route_allows(API_ROUTE_SUBMISSION, "HEAD"));
     assert_false(api_route_allows(API_ROUTE_SUBMISSION, "DELETE"));
     assert_false(api_route_allows(API_ROUTE_HEALTHZ, "POST"));
-    assert_string_equal(api_route_allow(API_ROUTE_QUESTIONS), "POST");
+    assert_string_equal(api_route_allow(API_ROUTE_QUESTIONS), "GET, HEAD, POST");
     assert_string_equal(api_route_allow(API_ROUTE_LANGUAGES), "GET, HEAD");
     /* A question's test data. */
     assert_int_equal(api_route_match("/questions/0b6f3a5e-8a40-4c1e-9a43-2f1f7c3d9e01/tests", id, &n),

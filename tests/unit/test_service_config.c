@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "queue/stream.h"
@@ -46,6 +47,11 @@ static void worker_defaults(void **state)
     assert_int_equal(c.stale_queued_ms, 600000);
     assert_int_equal(c.keep_output, 64 << 10);
     assert_true(c.name[0] != '\0');
+    assert_string_equal(c.metrics_listen, "");  /* off */
+    assert_string_equal(c.callback_secret, ""); /* no deliveries from this worker */
+    assert_string_equal(c.callback_allow, "");  /* no target */
+    assert_int_equal(c.callback_attempts, 8);
+    assert_int_equal(c.callback_timeout_ms, 10000);
 }
 
 static void worker_values(void **state)
@@ -85,6 +91,8 @@ static void worker_bad(void **state)
         {"SANDBOX_PIDS", "1"},           {"SANDBOX_OUTPUT_LIMIT", "0"}, {"RECLAIM_IDLE", "10ms"},
         {"MAX_DELIVERIES", "0"},         {"STALE_QUEUED_AGE", "x"},     {"WORKER_NAME", "a b"},
         {"CPU_TIME_LIMIT", "1y"},
+        {"METRICS_LISTEN", "9101"},      {"METRICS_LISTEN", "host:"},   {"CALLBACK_ATTEMPTS", "0"},
+        {"CALLBACK_TIMEOUT", "1ms"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *const env[] = {bad[i].name, bad[i].value, NULL};
@@ -109,6 +117,13 @@ static void api_config(void **state)
     assert_int_equal(c.source_max, 65536);
     assert_int_equal(c.body_max, 1 << 20);
     assert_int_equal(c.max_test_cases, 100);
+    assert_int_equal(c.wait_max_ms, 30000);
+    const char *const wait_env[] = {"WAIT_MAX", "forever", NULL};
+    env_table = wait_env;
+    assert_int_equal(config_api_load(&c, fake_getenv, &err), -1);
+    assert_non_null(strstr(err.msg, "WAIT_MAX"));
+    env_table = NULL;
+    assert_int_equal(config_api_load(&c, fake_getenv, &err), 0);
     const char *const env[] = {"LISTEN", "[::1]:9000", "SOURCE_MAX", "1k", "MAX_TEST_CASES", "7", NULL};
     env_table = env;
     assert_int_equal(config_api_load(&c, fake_getenv, &err), 0);
@@ -135,7 +150,9 @@ static void live_config(void **state)
     worker_config_t w;
     nsj_error_t err;
     assert_int_equal(load_worker(&w, &err, NULL), 0);
-    assert_int_equal(w.session_workers, 2);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN); /* SESSION_WORKERS: the CPUs, at least 2 */
+    assert_int_equal(w.session_workers, ncpu > 2 ? ncpu : 2);
+    assert_int_equal(w.session_attach_ms, 10000);
     assert_int_equal(w.session_idle_ms, 30000);
     assert_int_equal(w.session_limit_ms, 120000);
     assert_int_equal(w.session_output, 1 << 20);
