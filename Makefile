@@ -59,7 +59,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST)
 
 $(INTEG_BIN): $(BUILD)/tests/integration/test_sandbox.o $(BUILD)/tests/integration/test_isolation.o \
-              $(BUILD)/tests/integration/test_warm.o $(BUILD)/tests/integration/harness.o $(LIB)
+              $(BUILD)/tests/integration/test_warm.o \
+              $(BUILD)/tests/integration/test_interactive.o $(BUILD)/tests/integration/harness.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_TEST) -lpthread
 
 LANG_TEST_BIN = $(BUILD)/tests/language_matrix

@@ -108,6 +108,14 @@ typedef struct nsj_run_spec {
     int cancel_fd;
     /* Optional: kill after this long with no output and no input; 0 = off. */
     uint64_t idle_ms;
+    /* Optional: fds the program gets as its stdin / stdout themselves (a
+     * pipe end shared with another sandbox: nsj_run_pair), instead of the
+     * supervisor feeding stdin_data or capturing stdout. Not closed by
+     * nsj_run; -1 = unused. */
+    int program_stdin_fd;
+    int program_stdout_fd;
+    /* Optional: called (with ud) once the program is about to execve. */
+    void (*on_exec)(void *ud);
 } nsj_run_spec_t;
 
 typedef struct nsj_sandbox nsj_sandbox_t;

@@ -260,54 +260,69 @@ static json_t *file_text(file_t *f, size_t max, api_error_t *e)
     return str;
 }
 
-/* The manifest's checker, subtasks and run_all_tests as a question body
- * has them (core/judging.h): a custom checker's "source" and "files" name
- * files of the archive, read here. */
+/* A helper program of the manifest (field: "checker" or "interactor") as
+ * a question body has it: its "source" and "files" name files of the
+ * archive, read here into body[field]. */
+static int program(const json_t *c, const char *field, json_t *body, file_t *files, size_t nfiles,
+                   const api_archive_limits_t *lim, api_error_t *e)
+{
+    json_t *cc = json_deep_copy(c), *fo = json_object();
+    const json_t *fl = json_object_get(c, "files");
+    if (!cc || !fo) {
+        json_decref(cc);
+        json_decref(fo);
+        return api_reject(e, 503, "out of memory");
+    }
+    json_object_set_new(body, field, cc);
+    json_object_set_new(cc, "files", fo);
+    const char *src = json_string_value(json_object_get(c, "source"));
+    file_t *f = find(files, nfiles, src);
+    if (!f)
+        return api_reject(e, 400, MANIFEST ": %s.source names '%.100s', which is not a file of the archive", field,
+                          src);
+    json_t *text = file_text(f, lim->program_max, e);
+    if (!text)
+        return -1;
+    json_object_set_new(cc, "source", text);
+    if (fl && !json_is_array(fl))
+        return api_reject(e, 400, MANIFEST ": %s.files must be an array of file names of the archive", field);
+    for (size_t i = 0; i < json_array_size(fl); i++) {
+        const char *name = json_string_value(json_array_get(fl, i));
+        file_t *g = name ? find(files, nfiles, name) : NULL;
+        if (!g)
+            return api_reject(e, 400, MANIFEST ": %s.files[%zu] is not a file of the archive", field, i);
+        const char *base = strrchr(name, '/');
+        if (!(text = file_text(g, lim->program_max, e)))
+            return -1;
+        json_object_set_new(fo, base ? base + 1 : name, text);
+    }
+    return 0;
+}
+
+/* The manifest's checker, subtasks, run_all_tests, mode and interactor as
+ * a question body has them (core/judging.h); a custom checker's and an
+ * interactor's "source" and "files" name files of the archive. */
 static int judging(const json_t *root, size_t ntests, file_t *files, size_t nfiles, const api_archive_limits_t *lim,
                    api_archive_t *out, api_error_t *e)
 {
     json_t *body = json_object();
-    const json_t *c = json_object_get(root, "checker");
     int rc = -1;
     if (!body)
         return api_reject(e, 503, "out of memory");
-    if (c && json_is_object(c) && json_is_string(json_object_get(c, "source"))) {
-        json_t *cc = json_deep_copy(c), *fl = json_object_get(c, "files"), *fo = json_object();
-        json_object_set_new(body, "checker", cc);
-        json_object_set_new(cc, "files", fo);
-        const char *src = json_string_value(json_object_get(c, "source"));
-        file_t *f = find(files, nfiles, src);
-        if (!f) {
-            api_reject(e, 400, MANIFEST ": checker.source names '%.100s', which is not a file of the archive", src);
-            goto out;
-        }
-        json_t *text = file_text(f, lim->program_max, e);
-        if (!text)
-            goto out;
-        json_object_set_new(cc, "source", text);
-        if (fl && !json_is_array(fl)) {
-            api_reject(e, 400, MANIFEST ": checker.files must be an array of file names of the archive");
-            goto out;
-        }
-        for (size_t i = 0; i < json_array_size(fl); i++) {
-            const char *name = json_string_value(json_array_get(fl, i));
-            file_t *g = name ? find(files, nfiles, name) : NULL;
-            if (!g) {
-                api_reject(e, 400, MANIFEST ": checker.files[%zu] is not a file of the archive", i);
+    static const char *const programs[] = {"checker", "interactor"};
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *c = json_object_get(root, programs[k]);
+        if (c && json_is_object(c) && json_is_string(json_object_get(c, "source"))) {
+            if (program(c, programs[k], body, files, nfiles, lim, e) < 0)
                 goto out;
-            }
-            const char *base = strrchr(name, '/');
-            if (!(text = file_text(g, lim->program_max, e)))
-                goto out;
-            json_object_set_new(fo, base ? base + 1 : name, text);
+        } else if (c) {
+            json_object_set(body, programs[k], (json_t *)c);
         }
-    } else if (c) {
-        json_object_set(body, "checker", (json_t *)c);
     }
-    if (json_object_get(root, "subtasks"))
-        json_object_set(body, "subtasks", json_object_get(root, "subtasks"));
-    if (json_object_get(root, "run_all_tests"))
-        json_object_set(body, "run_all_tests", json_object_get(root, "run_all_tests"));
+    static const char *const plain[] = {"subtasks", "run_all_tests", "mode"};
+    for (size_t k = 0; k < 3; k++)
+        if (json_object_get(root, plain[k]))
+            json_object_set(body, plain[k], json_object_get(root, plain[k]));
     api_limits_t al = {.program_max = lim->program_max};
     rc = api_parse_judging(body, ntests, false, &al, lim->langs, &out->judging, e);
     out->has_judging = rc == 0;
@@ -317,7 +332,7 @@ out:
 }
 
 /* The tests as tests.json lists them: {"tests": [{"input", "answer",
- * "score"?}], "checker"?, "subtasks"?, "run_all_tests"?}, names as in the
+ * "score"?}], "checker"?, "subtasks"?, "run_all_tests"?, "mode"?, "interactor"?}, names as in the
  * archive; every file must be used. */
 static int from_manifest(const char *text, size_t len, file_t *files, size_t nfiles, const api_archive_limits_t *lim,
                          api_archive_t *out, api_error_t *e)
@@ -332,7 +347,8 @@ static int from_manifest(const char *text, size_t len, file_t *files, size_t nfi
         goto out;
     }
     json_object_foreach(root, key, v) {
-        if (strcmp(key, "tests") && strcmp(key, "checker") && strcmp(key, "subtasks") && strcmp(key, "run_all_tests")) {
+        if (strcmp(key, "tests") && strcmp(key, "checker") && strcmp(key, "subtasks") && strcmp(key, "run_all_tests") &&
+            strcmp(key, "mode") && strcmp(key, "interactor")) {
             api_reject(e, 400, MANIFEST ": unknown field '%.64s'", key);
             goto out;
         }
@@ -394,7 +410,8 @@ static int from_manifest(const char *text, size_t len, file_t *files, size_t nfi
         fi->used = fa->used = true;
     }
     if ((json_object_get(root, "checker") || json_object_get(root, "subtasks") ||
-         json_object_get(root, "run_all_tests")) &&
+         json_object_get(root, "run_all_tests") || json_object_get(root, "mode") ||
+         json_object_get(root, "interactor")) &&
         judging(root, n, files, nfiles, lim, out, e) < 0)
         goto out;
     for (size_t i = 0; i < nfiles; i++) {

@@ -96,8 +96,9 @@ enum MHD_Result api_send_json(struct MHD_Connection *c, unsigned status, char *b
 /* An answer for a store error: 404 (ENOENT), 503 (connection), else 500. */
 enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what, const nsj_error_t *err);
 
-/* checkcompile.c: 0 when j has no custom checker to compile or a worker
- * compiled it; else -1 with the answer (400: it does not compile; 503). */
+/* checkcompile.c: 0 when j has no custom checker or interactor to compile
+ * or a worker compiled it; else -1 with the answer (400: it does not
+ * compile; 503). */
 int api_checker_compiles(api_server_t *s, const core_judging_t *j, unsigned *status, char **body);
 
 /* XADD a job to a stream, retried once on a fresh connection. */

@@ -143,6 +143,8 @@ char *api_render_question(const core_question_t *q)
     bad |= json_object_set(o, "checker", json_object_get(jd, "checker"));
     bad |= json_object_set(o, "subtasks", json_object_get(jd, "subtasks") ? json_object_get(jd, "subtasks") : json_null());
     bad |= json_object_set(o, "run_all_tests", json_object_get(jd, "run_all_tests"));
+    bad |= json_object_set(o, "mode", json_object_get(jd, "mode"));
+    bad |= json_object_set(o, "interactor", json_object_get(jd, "interactor") ? json_object_get(jd, "interactor") : json_null());
     json_decref(jd);
     bad |= set_limits(o, &q->limits);
     bad |= json_object_set_new(o, "version", json_integer(q->version));

@@ -370,6 +370,13 @@ int api_parse_judging(const json_t *root, size_t ntests, bool builtin_only, cons
         core_judging_free(out);
         return -1;
     }
+    const core_program_t *ip = &out->interactor;
+    if (out->mode == CORE_MODE_INTERACTIVE && !languages_find_listed(langs, ip->language)) {
+        api_reject(e, 400, "field 'interactor.language': unknown language '%.40s' (GET /languages lists them)",
+                   ip->language);
+        core_judging_free(out);
+        return -1;
+    }
     return 0;
 }
 
@@ -496,7 +503,7 @@ int api_parse_question(const char *body, size_t len, const api_limits_t *lim, co
 {
     static const char *const fields[] = {"title", "statement", "test_cases", "time_limit", "wall_limit",
                                          "memory_limit", "output_limit", "checker", "subtasks",
-                                         "run_all_tests", NULL};
+                                         "run_all_tests", "mode", "interactor", NULL};
     memset(out, 0, sizeof *out);
     json_t *root = load(body, len, e);
     if (!root)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,9 +16,12 @@
 #include "cmd/sandbox_env.h"
 #include "common/util.h"
 #include "docker/docker_backend.h"
+#include "core/status.h"
 #include "judge/build.h"
+#include "judge/interact.h"
 #include "judge/languages.h"
 #include "judge/result_json.h"
+#include "nsjudge/pair.h"
 #include "nsjudge/sandbox.h"
 
 static const char usage_text[] =
@@ -40,12 +44,24 @@ static const char usage_text[] =
     "  --output SIZE      cap on stdout and on stderr, each [1m]\n"
     "  --cgroup MODE      auto, v1 or v2 [auto: v2 when usable]\n"
     "  --seccomp FILE     seccomp policy [seccomp/default.policy]\n"
+    "  --interactor FILE  an interactive run: FILE is an interactor in testlib's\n"
+    "                     convention, run in a sandbox of its own beside the program,\n"
+    "                     their stdin and stdout joined; --stdin FILE is then the\n"
+    "                     interactor's input file (not the program's stdin)\n"
+    "  --interactor-lang NAME  the interactor's language [--lang]\n"
+    "  --answer FILE      the interactor's answer file [empty]\n"
+    "  --transcript SIZE  keep the exchange up to SIZE bytes [none]\n"
     "  --backend NAME     ns (this sandbox) or docker (`docker run`, for comparison) [ns]\n"
     "  --docker-image IMG image for --backend docker [$NSJUDGE_DOCKER_IMAGE or nsjudge-<rootfs>];\n"
     "                     the Docker path enforces --wall as its hard timeout, not --time\n"
     "  --warm             run it the worker's way: through a warm slot, prepared\n"
     "                     before the run is started (tests of that path)\n"
     "  -h, --help         this text\n"
+    "\n"
+    "With --interactor the object is the program's, with \"interactor\" (the\n"
+    "interactor's result), \"interactor_first\", \"verdict\" and \"verdict_evidence\"\n"
+    "(the test's status by the rules in README.md: passed, failed, ...) and, with\n"
+    "--transcript, \"transcript\".\n"
     "\n"
     "statuses: ok, runtime_error, time_limit, memory_limit, output_limit,\n"
     "syscall_blocked, internal_error; compiled languages may also end in\n"
@@ -217,6 +233,90 @@ done:
     return rc;
 }
 
+/* --interactor: the program (built) against the interactor, in two
+ * sandboxes (nsjudge/pair.h); one JSON object for both. */
+typedef struct interactive_opts {
+    const char *file, *lang, *answer;
+    uint64_t transcript;
+} interactive_opts_t;
+
+static int run_interactive(nsj_sandbox_t *sb, const language_table_t *langs, const char *rootfs_override,
+                           judge_build_t *build, const nsj_limits_t *limits, const interactive_opts_t *io,
+                           const char *input_path, int cancel_fd)
+{
+    nsj_error_t err;
+    const language_t *ilang = languages_find(langs, io->lang);
+    if (!ilang)
+        return usage_error("unknown language '%s' (--interactor-lang)", io->lang);
+    char irootfs[4096];
+    if (rootfs_override)
+        snprintf(irootfs, sizeof irootfs, "%s", rootfs_override);
+    else if (languages_rootfs_path(ilang, irootfs, sizeof irootfs, &err) < 0)
+        return internal_error(err.msg);
+    cleanup_free char *isrc = NULL, *in = NULL, *ans = NULL;
+    size_t isrc_len = 0, in_len = 0, ans_len = 0;
+    unsigned imode = 0644;
+    int rc = read_source(io->file, &isrc, &isrc_len, &imode);
+    if (rc != 0)
+        return rc;
+    if ((input_path && util_read_whole_file(input_path, 64 << 20, &in, &in_len, &err) < 0) ||
+        (io->answer && util_read_whole_file(io->answer, 64 << 20, &ans, &ans_len, &err) < 0)) {
+        fprintf(stderr, "nsjudge: %s\n", err.msg);
+        return 2;
+    }
+    judge_build_t ib;
+    if (judge_build_init(&ib, sb, ilang, irootfs, isrc, isrc_len, imode, &err) < 0)
+        return internal_error(err.msg);
+    nsj_limits_t cl;
+    nsj_limits_default(&cl);
+    nsj_result_t cres;
+    int crc = judge_build_compile(&ib, sb, &cl, &cres);
+    if (crc != 0) {
+        /* The interactor is the caller's: one that does not compile is a usage error. */
+        if (crc > 0)
+            fprintf(stderr, "nsjudge: the interactor does not compile: %.*s\n",
+                    (int)strcspn(cres.err ? cres.err : "", "\n"), cres.err ? cres.err : "");
+        rc = crc < 0 ? print_result(&cres, -1) : 2;
+        nsj_result_free(&cres);
+        judge_build_cleanup(&ib);
+        return rc;
+    }
+    nsj_result_free(&cres);
+    nsj_file_t files[1 + JUDGE_BUILD_FILES_MAX + 2];
+    const char *argv[LANG_MAX_ARGS + 4];
+    nsj_pair_spec_t ps;
+    interact_pair_specs(build, limits, &ib, in ? in : "", in_len, ans ? ans : "", ans_len, files, argv, &ps);
+    ps.interactor.cancel_fd = cancel_fd;
+    ps.transcript_max = io->transcript;
+    nsj_pair_result_t pr;
+    int prc = nsj_run_pair(sb, &ps, &pr);
+    if (prc == 0 && pr.contestant_ran)
+        judge_build_runtime_oom(build, &pr.contestant);
+    judge_build_cleanup(&ib);
+    trace("interactive run finished");
+    interact_outcome_t o;
+    interact_decide(&pr, &o);
+    json_t *j = result_to_json(&pr.contestant), *ij = result_to_json(&pr.interactor);
+    rc = 1;
+    if (j && ij && json_object_set_new(j, "interactor", ij) == 0 &&
+        json_object_set_new(j, "interactor_first", json_boolean(pr.interactor_first)) == 0 &&
+        json_object_set_new(j, "verdict", json_string(core_status_name(o.status))) == 0 &&
+        json_object_set_new(j, "verdict_evidence", json_string(o.evidence)) == 0 &&
+        (!pr.transcript ||
+         json_object_set_new(j, "transcript", json_stringn(pr.transcript, pr.transcript_len)) == 0) &&
+        json_dumpf(j, stdout, JSON_COMPACT) == 0) {
+        fputc('\n', stdout);
+        rc = prc < 0 ? 1 : 0;
+    } else {
+        if (!j || !ij)
+            json_decref(ij);
+        fprintf(stderr, "nsjudge: could not encode the result\n");
+    }
+    json_decref(j);
+    nsj_pair_result_free(&pr);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -227,12 +327,16 @@ static int cmd_run(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"cgroup", required_argument, NULL, 'g'},
         {"seccomp", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {"backend", required_argument, NULL, 'b'}, {"docker-image", required_argument, NULL, 'd'},
-        {"warm", no_argument, NULL, 'W'},          {NULL, 0, NULL, 0},
+        {"warm", no_argument, NULL, 'W'},
+        {"interactor", required_argument, NULL, 'I'}, {"interactor-lang", required_argument, NULL, 'L'},
+        {"answer", required_argument, NULL, 'A'}, {"transcript", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
     const char *lang_name = "python", *rootfs = getenv("NSJUDGE_ROOTFS"), *stdin_path = NULL;
     nsj_sandbox_opts_t sopts = {0};
     int use_docker = 0;
     const char *docker_image = getenv("NSJUDGE_DOCKER_IMAGE");
+    interactive_opts_t io = {0};
     nsj_run_spec_t spec;
     nsj_run_spec_init(&spec);
     uint64_t v;
@@ -282,6 +386,13 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'd': docker_image = optarg; break;
         case 'W': sopts.warm = 1; break;
+        case 'I': io.file = optarg; break;
+        case 'L': io.lang = optarg; break;
+        case 'A': io.answer = optarg; break;
+        case 'T':
+            if (util_parse_size(optarg, &io.transcript) < 0 || !io.transcript)
+                return usage_error("--transcript: '%s' is not a size like 64k", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -314,10 +425,22 @@ static int cmd_run(int argc, char **argv)
         usage_error("unknown language '%s'", lang_name);
         goto out;
     }
+    if (!io.file && (io.lang || io.answer || io.transcript)) {
+        usage_error("%s", "--interactor-lang, --answer and --transcript go with --interactor");
+        goto out;
+    }
     if (use_docker) {
+        if (io.file) {
+            usage_error("%s", "--interactor runs with --backend ns only");
+            goto out;
+        }
         rc = run_docker(lang, file, stdin_path, docker_image, &spec.limits);
         goto out;
     }
+    if (!io.lang)
+        io.lang = lang_name;
+    /* A rootfs given (--rootfs, NSJUDGE_ROOTFS) is the interactor's too. */
+    bool rootfs_given = rootfs && *rootfs;
     if (!rootfs || !*rootfs) {
         if (languages_rootfs_path(lang, rootfs_buf, sizeof rootfs_buf, &err) < 0) {
             rc = internal_error(err.msg);
@@ -330,7 +453,7 @@ static int cmd_run(int argc, char **argv)
     } else {
         rootfs = rootfs_buf;
     }
-    if (stdin_path) {
+    if (stdin_path && !io.file) {
         in_fd = strcmp(stdin_path, "-") == 0 ? dup(0) : open(stdin_path, O_RDONLY | O_CLOEXEC);
         if (in_fd < 0) {
             fprintf(stderr, "nsjudge: --stdin %s: %s\n", stdin_path, strerror(errno));
@@ -377,6 +500,11 @@ static int cmd_run(int argc, char **argv)
     }
     nsj_result_free(&res);
     nsj_limits_t base = spec.limits;
+    if (io.file) {
+        rc = run_interactive(sb, &langs, rootfs_given ? rootfs : NULL, &build, &base, &io, stdin_path, spec.cancel_fd);
+        judge_build_cleanup(&build);
+        goto out;
+    }
     judge_build_run_spec(&build, &base, &spec);
     if (sopts.warm && nsj_sandbox_prepare(sb, spec.rootfs, &spec.limits, &err) < 0) {
         rc = internal_error(err.msg);

@@ -36,6 +36,27 @@ bool core_checker_builtin(core_checker_type_t t)
     return (unsigned)t < CORE_CHECKER_COUNT && table[t].builtin;
 }
 
+static const char *const mode_names[] = {
+#define CORE_MODE_ROW(id, name) name,
+    CORE_MODES(CORE_MODE_ROW)
+#undef CORE_MODE_ROW
+};
+
+const char *core_mode_name(core_mode_t m)
+{
+    return (unsigned)m < CORE_MODE_COUNT ? mode_names[m] : "standard";
+}
+
+int core_mode_from_name(const char *name, core_mode_t *out)
+{
+    for (unsigned i = 0; name && i < CORE_MODE_COUNT; i++)
+        if (strcmp(name, mode_names[i]) == 0) {
+            *out = (core_mode_t)i;
+            return 0;
+        }
+    return -1;
+}
+
 static int refuse(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refuse(char *msg, size_t cap, const char *fmt, ...)
 {
@@ -83,16 +104,18 @@ static int tolerance(const json_t *c, const char *key, double *out, char *msg, s
     return 0;
 }
 
-static int parse_program(const json_t *c, const core_judging_limits_t *lim, core_program_t *p, char *msg, size_t cap)
+/* A helper program (a custom checker, an interactor) at field f. */
+static int parse_program(const json_t *c, const char *f, const core_judging_limits_t *lim, core_program_t *p, char *msg,
+                         size_t cap)
 {
     const json_t *lang = json_object_get(c, "language"), *src = json_object_get(c, "source"),
                  *files = json_object_get(c, "files");
     if (!json_is_string(lang) || json_string_length(lang) == 0 || json_string_length(lang) >= sizeof p->language)
-        return refuse(msg, cap, "field 'checker.language' must name a language (GET /languages lists them)");
+        return refuse(msg, cap, "field '%s.language' must name a language (GET /languages lists them)", f);
     if (!json_is_string(src) || json_string_length(src) == 0)
-        return refuse(msg, cap, "field 'checker.source' must be a non-empty string: the checker's source");
+        return refuse(msg, cap, "field '%s.source' must be a non-empty string: the %s's source", f, f);
     if (files && !json_is_object(files))
-        return refuse(msg, cap, "field 'checker.files' must be an object of file names to contents");
+        return refuse(msg, cap, "field '%s.files' must be an object of file names to contents", f);
     size_t total = json_string_length(src);
     snprintf(p->language, sizeof p->language, "%s", json_string_value(lang));
     if (!(p->source = strdup(json_string_value(src))))
@@ -100,7 +123,7 @@ static int parse_program(const json_t *c, const core_judging_limits_t *lim, core
     p->source_len = json_string_length(src);
     size_t n = files ? json_object_size(files) : 0;
     if (n > 16)
-        return refuse(msg, cap, "field 'checker.files' has %zu files: at most 16", n);
+        return refuse(msg, cap, "field '%s.files' has %zu files: at most 16", f, n);
     if (n && !(p->files = calloc(n, sizeof *p->files)))
         return refuse(msg, cap, "out of memory");
     const char *key;
@@ -108,20 +131,20 @@ static int parse_program(const json_t *c, const core_judging_limits_t *lim, core
     if (files)
         json_object_foreach((json_t *)files, key, v) {
             if (!file_name_ok(key))
-                return refuse(msg, cap, "field 'checker.files': '%.64s' is not a plain file name ([A-Za-z0-9._-])",
-                              key);
+                return refuse(msg, cap, "field '%s.files': '%.64s' is not a plain file name ([A-Za-z0-9._-])",
+                              f, key);
             if (!json_is_string(v))
-                return refuse(msg, cap, "field 'checker.files.%.64s' must be a string", key);
+                return refuse(msg, cap, "field '%s.files.%.64s' must be a string", f, key);
             total += json_string_length(v);
-            core_file_t *f = &p->files[p->nfiles++];
-            f->name = strdup(key);
-            f->data = strdup(json_string_value(v));
-            f->len = json_string_length(v);
-            if (!f->name || !f->data)
+            core_file_t *cf = &p->files[p->nfiles++];
+            cf->name = strdup(key);
+            cf->data = strdup(json_string_value(v));
+            cf->len = json_string_length(v);
+            if (!cf->name || !cf->data)
                 return refuse(msg, cap, "out of memory");
         }
     if (total > lim->program_max)
-        return refuse(msg, cap, "field 'checker': source and files are %zu bytes, the limit is %zu", total,
+        return refuse(msg, cap, "field '%s': source and files are %zu bytes, the limit is %zu", f, total,
                       lim->program_max);
     return 0;
 }
@@ -162,7 +185,7 @@ static int parse_checker(const json_t *c, bool builtin_only, const core_judging_
         return refuse(msg, cap, "field 'checker.presentation_error' must be \"failed\" or \"passed\"");
     out->pe_passes = pe && strcmp(json_string_value(pe), "passed") == 0;
     if (is_custom)
-        return parse_program(c, lim, &out->program, msg, cap);
+        return parse_program(c, "checker", lim, &out->program, msg, cap);
     return 0;
 }
 
@@ -260,6 +283,38 @@ static int parse_subtasks(const json_t *arr, size_t ntests, const core_judging_l
     return 0;
 }
 
+/* "mode" and "interactor": an interactive question is judged by its
+ * interactor, so it takes no checker, and the interactor comes with that
+ * mode only. */
+static int parse_mode(const json_t *obj, bool builtin_only, const core_judging_limits_t *lim, core_judging_t *out,
+                      char *msg, size_t cap)
+{
+    static const char *const fields[] = {"language", "source", "files", NULL};
+    const json_t *m = json_object_get(obj, "mode"), *i = json_object_get(obj, "interactor");
+    if (m && !json_is_null(m) &&
+        (!json_is_string(m) || core_mode_from_name(json_string_value(m), &out->mode) < 0))
+        return refuse(msg, cap, "field 'mode' must be one of standard, interactive");
+    bool has_i = i && !json_is_null(i);
+    if (out->mode != CORE_MODE_INTERACTIVE) {
+        if (has_i)
+            return refuse(msg, cap, "field 'interactor' comes with \"mode\": \"interactive\"");
+        return 0;
+    }
+    if (builtin_only)
+        return refuse(msg, cap, "field 'mode': inline test cases run standard; an interactive problem is a question "
+                                "with its interactor");
+    if (!has_i)
+        return refuse(msg, cap, "field 'interactor' is required with \"mode\": \"interactive\" "
+                                "({\"language\", \"source\", \"files\"})");
+    if (out->checker.type != CORE_CHECKER_EXACT)
+        return refuse(msg, cap, "field 'checker': an interactive question is judged by its interactor");
+    if (!json_is_object(i))
+        return refuse(msg, cap, "field 'interactor' must be an object {\"language\", \"source\", \"files\"}");
+    if (!only(i, fields, "interactor.", msg, cap))
+        return -1;
+    return parse_program(i, "interactor", lim, &out->interactor, msg, cap);
+}
+
 int core_judging_parse(const json_t *obj, size_t ntests, bool builtin_only, const core_judging_limits_t *lim,
                        core_judging_t *out, char *msg, size_t cap)
 {
@@ -274,6 +329,8 @@ int core_judging_parse(const json_t *obj, size_t ntests, bool builtin_only, cons
     if (rc == 0 && all && !json_is_boolean(all))
         rc = refuse(msg, cap, "field 'run_all_tests' must be a boolean");
     out->run_all = json_is_true(all);
+    if (rc == 0)
+        rc = parse_mode(obj, builtin_only, lim, out, msg, cap);
     if (rc < 0)
         core_judging_free(out);
     return rc;
@@ -281,7 +338,7 @@ int core_judging_parse(const json_t *obj, size_t ntests, bool builtin_only, cons
 
 bool core_judging_is_default(const core_judging_t *j)
 {
-    return j->checker.type == CORE_CHECKER_EXACT && j->nsubtasks == 0 && !j->run_all;
+    return j->checker.type == CORE_CHECKER_EXACT && j->nsubtasks == 0 && !j->run_all && j->mode == CORE_MODE_STANDARD;
 }
 
 int core_judging_check_tests(const core_judging_t *j, size_t ntests, char *msg, size_t cap)
@@ -292,6 +349,23 @@ int core_judging_check_tests(const core_judging_t *j, size_t ntests, char *msg, 
                 return refuse(msg, cap, "subtask '%s' names test %d: the new tests are 0 to %zu",
                               j->subtasks[i].name, j->subtasks[i].tests[k], ntests ? ntests - 1 : 0);
     return 0;
+}
+
+/* {"language"[, "source", "files"]} of a helper program. */
+static json_t *program_json(const core_program_t *p, bool with_program)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "language", json_string(p->language));
+    if (with_program) {
+        json_object_set_new(o, "source", json_stringn(p->source, p->source_len));
+        json_t *files = json_object();
+        for (size_t i = 0; files && i < p->nfiles; i++)
+            json_object_set_new(files, p->files[i].name, json_stringn(p->files[i].data, p->files[i].len));
+        json_object_set_new(o, "files", files);
+    }
+    return o;
 }
 
 json_t *core_judging_json(const core_judging_t *j, bool with_program)
@@ -336,6 +410,9 @@ json_t *core_judging_json(const core_judging_t *j, bool with_program)
         json_object_set_new(o, "subtasks", arr);
     }
     json_object_set_new(o, "run_all_tests", json_boolean(j->run_all));
+    json_object_set_new(o, "mode", json_string(core_mode_name(j->mode)));
+    if (j->mode == CORE_MODE_INTERACTIVE)
+        json_object_set_new(o, "interactor", program_json(&j->interactor, with_program));
     return o;
 fail:
     json_decref(o);
@@ -369,6 +446,7 @@ void core_judging_free(core_judging_t *j)
     if (!j)
         return;
     core_program_free(&j->checker.program);
+    core_program_free(&j->interactor);
     for (size_t i = 0; i < j->nsubtasks; i++) {
         free(j->subtasks[i].tests);
         free(j->subtasks[i].depends);

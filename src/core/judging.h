@@ -12,7 +12,11 @@
  *                "presentation_error": "failed" (the default) | "passed"}
  *   "subtasks": [{"name": "small", "points": 30, "tests": [0, 1],
  *                 "depends": ["sample"]}]
- *   "run_all_tests": true   (subtasks: never skip) */
+ *   "run_all_tests": true   (subtasks: never skip)
+ *   "mode": "standard" | "interactive"
+ *   "interactor": {"language": "cpp", "source": "...", "files": {...}}
+ *                 (with mode interactive, and only then; shaped like a
+ *                 custom checker without "type") */
 #ifndef NSJ_CORE_JUDGING_H
 #define NSJ_CORE_JUDGING_H
 
@@ -34,6 +38,23 @@ typedef enum core_checker_type {
 #undef CORE_CHECKER_ENUM
     CORE_CHECKER_COUNT
 } core_checker_type_t;
+
+/* How a test runs: the program alone on the test's input, or talking to
+ * the question's interactor (judge/interact.h, nsjudge/pair.h).
+ *      enum suffix    wire name */
+#define CORE_MODES(X)                   \
+    X(STANDARD,    "standard")          \
+    X(INTERACTIVE, "interactive")
+
+typedef enum core_mode {
+#define CORE_MODE_ENUM(id, name) CORE_MODE_##id,
+    CORE_MODES(CORE_MODE_ENUM)
+#undef CORE_MODE_ENUM
+    CORE_MODE_COUNT
+} core_mode_t;
+
+const char *core_mode_name(core_mode_t m);
+int core_mode_from_name(const char *name, core_mode_t *out);
 
 const char *core_checker_name(core_checker_type_t t);
 int core_checker_from_name(const char *name, core_checker_type_t *out);
@@ -83,6 +104,8 @@ typedef struct core_judging {
     core_subtask_t *subtasks;    /* owned; none = each test scores its own score */
     size_t nsubtasks;
     bool run_all;                /* subtasks: run every test, never skip */
+    core_mode_t mode;            /* CORE_MODE_STANDARD when not given */
+    core_program_t interactor;   /* interactive: the interactor (testlib's convention) */
 } core_judging_t;
 
 /* Bounds the parser holds a request to. */
@@ -91,7 +114,7 @@ typedef struct core_judging_limits {
     size_t max_subtasks;
 } core_judging_limits_t;
 
-/* Parse the "checker", "subtasks" and "run_all_tests" fields of a JSON
+/* Parse the "checker", "subtasks", "run_all_tests", "mode" and "interactor" fields of a JSON
  * object (a request body, or a stored judging text) for a question with
  * ntests tests. builtin_only: refuse a custom checker (inline tests).
  * On a refusal msg names the field and the result is <0. */
@@ -101,9 +124,10 @@ int core_judging_parse(const json_t *obj, size_t ntests, bool builtin_only, cons
 /* Is it the default (exact checker, no subtasks)? Such a judging is not stored. */
 bool core_judging_is_default(const core_judging_t *j);
 
-/* The JSON object of j, {"checker": ..., "subtasks": ..., "run_all_tests": ...};
- * with_program false leaves out a custom checker's source and files (for
- * listings). NULL when out of memory. */
+/* The JSON object of j, {"checker": ..., "subtasks": ..., "run_all_tests": ...,
+ * "mode": ...[, "interactor": ...]}; with_program false leaves out a custom
+ * checker's and an interactor's source and files (for listings). NULL when
+ * out of memory. */
 json_t *core_judging_json(const core_judging_t *j, bool with_program);
 
 /* Its compact text (malloc'd), NULL when out of memory. */

@@ -215,8 +215,9 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
 /* The runtime's own word that it ran out of memory (a line of its stderr
  * holding one of the language's oom patterns) turns a runtime error into
  * memory_limit; the line goes into the evidence. */
-static void runtime_oom(const language_t *lang, nsj_result_t *res)
+void judge_build_runtime_oom(const judge_build_t *b, nsj_result_t *res)
 {
+    const language_t *lang = b->lang;
     if (res->verdict != NSJ_VERDICT_RUNTIME_ERROR || !res->err)
         return;
     for (size_t i = 0; i < lang->noom; i++) {
@@ -238,7 +239,7 @@ int judge_build_run(judge_build_t *b, nsj_sandbox_t *sb, const nsj_run_spec_t *s
 {
     int rc = nsj_run(sb, spec, res);
     if (rc == 0)
-        runtime_oom(b->lang, res);
+        judge_build_runtime_oom(b, res);
     return rc;
 }
 

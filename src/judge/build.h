@@ -61,6 +61,11 @@ void judge_build_run_spec(judge_build_t *b, const nsj_limits_t *base, nsj_run_sp
 int judge_build_run(judge_build_t *b, nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res);
 
 /* Remove the scratch tmpfs. */
+/* A runtime error whose stderr says the runtime ran out of memory (the
+ * language's oom patterns) becomes memory_limit (judge_build_run does this;
+ * for results of runs made otherwise, such as nsj_run_pair's). */
+void judge_build_runtime_oom(const judge_build_t *b, nsj_result_t *res);
+
 void judge_build_cleanup(judge_build_t *b);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "judge/build.h"
 #include "judge/checker.h"
+#include "judge/interact.h"
 #include "judge/judge.h"
 #include "judge/text.h"
 
@@ -194,7 +195,7 @@ static bool cancelled(const nsj_result_t *r)
     return r->verdict != NSJ_VERDICT_INTERNAL_ERROR && strcmp(r->evidence, "cancelled") == 0;
 }
 
-static void group_of(const core_judging_t *j, size_t i, char *out, size_t cap)
+void judge_test_group(const core_judging_t *j, size_t i, char *out, size_t cap)
 {
     out[0] = '\0';
     for (size_t g = 0; g < j->nsubtasks && !out[0]; g++)
@@ -215,7 +216,7 @@ static void skip_test(const judge_submission_t *sub, size_t i, const char *why, 
     t->exit_code = -1;
     t->out = strdup("");
     t->err = strdup("");
-    group_of(&sub->job->judging, i, t->group, sizeof t->group);
+    judge_test_group(&sub->job->judging, i, t->group, sizeof t->group);
     snprintf(t->evidence, sizeof t->evidence, "%s", why);
     rep->ntests = i + 1;
     if (!t->out || !t->err) {
@@ -237,7 +238,7 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
     judge_build_run_spec(build, &sub->limits, &spec);
     snprintf(t->test_id, sizeof t->test_id, "%s", tc->id);
     t->ordinal = (int)i;
-    group_of(&sub->job->judging, i, t->group, sizeof t->group);
+    judge_test_group(&sub->job->judging, i, t->group, sizeof t->group);
     core_limits_from_sandbox(&spec.limits, &t->limits);
     nsj_result_t res;
     nsj_result_init(&res);
@@ -369,6 +370,8 @@ void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, core_report_t *
         char why[128];
         if (judge_skip(rep, i, &job->judging, why, sizeof why))
             skip_test(sub, i, why, rep);
+        else if (sub->interactor)
+            interact_run_test(sb, sub, &build, i, rep);
         else
             run_test(sb, sub, &build, i, rep);
     }

@@ -35,6 +35,9 @@ typedef struct judge_submission {
     /* A custom checker (job->judging.checker.type custom), built and ready
      * (worker/progcache.h); NULL otherwise. */
     judge_build_t *checker;
+    /* Interactive (job->judging.mode): the interactor, built and ready
+     * (worker/progcache.h); each test then runs as judge/interact.h says. */
+    judge_build_t *interactor;
 } judge_submission_t;
 
 /* A sandbox result's status for one test, given whether its output matched. */
@@ -57,6 +60,9 @@ int64_t judge_max_score(const core_test_t *tests, size_t ntests, const core_judg
  * subtasks and without run_all: when each subtask naming it has a failed
  * test or depends on a group that has. why gets the subtask's name. */
 bool judge_skip(const core_report_t *rep, size_t i, const core_judging_t *j, char *why, size_t cap);
+
+/* The first subtask naming test i ("" = none). */
+void judge_test_group(const core_judging_t *j, size_t i, char *out, size_t cap);
 
 /* Make program output storable: valid UTF-8, NUL bytes replaced, at most
  * max bytes plus a note saying how much there was (malloc'd). */

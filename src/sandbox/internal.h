@@ -222,6 +222,19 @@ void limits_plan(const nsj_limits_t *l, rlimit_plan_t *plan);
 /* Child: apply the plan. */
 int limits_apply(const rlimit_plan_t *plan, child_err_t *ce);
 
+/* ---- the transcript relay of interactive runs (relay.c) ---- */
+
+typedef struct relay relay_t;
+
+/* Relay prog_out -> inter_in and inter_out -> prog_in on a thread of its
+ * own, keeping the first max bytes of the exchange (a "--- program:" or
+ * "--- interactor:" line where the direction changes). Takes the four fds
+ * (closed as each direction ends, or on failure). */
+int relay_start(int prog_out, int inter_in, int inter_out, int prog_in, size_t max, relay_t **out, nsj_error_t *err);
+/* Wait until both directions ended (both programs' ends closed); the
+ * transcript is the caller's to free. */
+void relay_finish(relay_t *r, char **transcript, size_t *len, int *truncated);
+
 /* ---- verdict (verdict.c): pure decision from the collected facts ---- */
 
 typedef enum kill_reason {

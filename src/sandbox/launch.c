@@ -751,6 +751,10 @@ static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
         snprintf(msg, cap, "at most %d binds", MOUNT_MAX_BINDS);
         return -1;
     }
+    if (s->program_stdin_fd >= 0 && (s->stdin_fd >= 0 || s->stdin_data)) {
+        snprintf(msg, cap, "program_stdin_fd excludes stdin_fd and stdin_data");
+        return -1;
+    }
     for (size_t i = 0; i < s->nbinds; i++) {
         const nsj_bind_t *b = &s->binds[i];
         char p[4096];
@@ -804,6 +808,7 @@ void nsj_run_spec_init(nsj_run_spec_t *spec)
     nsj_limits_default(&spec->limits);
     spec->stdin_fd = -1;
     spec->cancel_fd = -1;
+    spec->program_stdin_fd = spec->program_stdout_fd = -1;
 }
 
 /* Errors that say the host was short of something for a moment (a slot, a
@@ -1035,23 +1040,43 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         set_msg(r, "setsockopt SO_PASSCRED: %s", strerror(errno));
         return -1;
     }
-    if (pipe2(p_in, O_CLOEXEC) < 0) {
+    /* The program's own stdin/stdout (nsj_run_pair): a copy of the
+     * caller's fd, closed here once init holds its own. Only a cold run
+     * has its spec this early: nsj_run never gives such a spec to a warm
+     * slot, whose pipes are made before its spec is known. */
+    const nsj_run_spec_t *ps = r->warm ? NULL : r->spec;
+    int prog_in = ps ? ps->program_stdin_fd : -1, prog_out = ps ? ps->program_stdout_fd : -1;
+    if (prog_in >= 0) {
+        if ((r->in_r = fcntl(prog_in, F_DUPFD_CLOEXEC, 3)) < 0) {
+            set_msg(r, "dup program stdin: %s", strerror(errno));
+            return -1;
+        }
+    } else if (pipe2(p_in, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         return -1;
+    } else {
+        r->in_r = p_in[0], r->in_w = p_in[1];
     }
-    r->in_r = p_in[0], r->in_w = p_in[1];
-    if (pipe2(p_out, O_CLOEXEC) < 0) {
+    if (prog_out >= 0) {
+        if ((r->out_w = fcntl(prog_out, F_DUPFD_CLOEXEC, 3)) < 0) {
+            set_msg(r, "dup program stdout: %s", strerror(errno));
+            return -1;
+        }
+    } else if (pipe2(p_out, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         return -1;
+    } else {
+        r->out.fd = p_out[0], r->out_w = p_out[1];
     }
-    r->out.fd = p_out[0], r->out_w = p_out[1];
     if (pipe2(p_err, O_CLOEXEC) < 0) {
         set_msg(r, "pipe: %s", strerror(errno));
         return -1;
     }
     r->err.fd = p_err[0], r->err_w = p_err[1];
-    fcntl(r->in_w, F_SETFL, O_NONBLOCK);
-    fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
+    if (r->in_w >= 0)
+        fcntl(r->in_w, F_SETFL, O_NONBLOCK);
+    if (r->out.fd >= 0)
+        fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
     fcntl(r->err.fd, F_SETFL, O_NONBLOCK);
 
     /* 2. clone. */
@@ -1325,7 +1350,10 @@ int nsj_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res)
             struct timespec ts = {0, 5000000L << attempt};
             nanosleep(&ts, NULL);
         }
-        rc = sb->warm ? warm_run(sb, spec, res, &retry) : run_cold(sb, spec, res, &retry);
+        /* A spec with its own program pipes (nsj_run_pair) runs cold:
+         * a warm slot's pipes exist before its spec. */
+        int pipes = spec->program_stdin_fd >= 0 || spec->program_stdout_fd >= 0;
+        rc = sb->warm && !pipes ? warm_run(sb, spec, res, &retry) : run_cold(sb, spec, res, &retry);
         if (!retry)
             break;
     }

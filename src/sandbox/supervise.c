@@ -214,6 +214,8 @@ static void take_listener(run_t *r, pid_t sender, int fdnum)
     run_trace(r, "sync 4: program about to execve");
     if (r->on_exec)
         r->on_exec(r->on_exec_ud);
+    if (r->spec->on_exec)
+        r->spec->on_exec(r->spec->ud);
 }
 
 static void handle_sync(run_t *r)

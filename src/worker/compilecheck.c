@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 
 static const core_judging_limits_t any = {.program_max = SIZE_MAX, .max_subtasks = SIZE_MAX};
 
-/* Compile one request's checker: the outcome and its message (malloc'd). */
+/* Compile one request's program (its custom checker, or an interactive
+ * question's interactor): the outcome and its message (malloc'd). */
 static queue_compile_outcome_t check(const compilecheck_ctx_t *ctx, const char *judging_json, char **message)
 {
     char msg[512];
@@ -27,22 +29,24 @@ static queue_compile_outcome_t check(const compilecheck_ctx_t *ctx, const char *
     json_t *o = json_loads(judging_json, 0, &jerr);
     int prc = o ? core_judging_parse(o, 0, false, &any, &j, msg, sizeof msg) : -1;
     json_decref(o);
-    if (prc < 0 || j.checker.type != CORE_CHECKER_CUSTOM) {
+    if (prc < 0 || (j.checker.type != CORE_CHECKER_CUSTOM && j.mode != CORE_MODE_INTERACTIVE)) {
         if (prc == 0)
             core_judging_free(&j);
-        *message = strdup("the request names no custom checker");
+        *message = strdup("the request names no custom checker or interactor");
         return QUEUE_COMPILE_FAILED;
     }
-    const core_program_t *p = &j.checker.program;
+    bool interactor = j.mode == CORE_MODE_INTERACTIVE;
+    const char *role = interactor ? "interactor" : "checker";
+    const core_program_t *p = interactor ? &j.interactor : &j.checker.program;
     progcache_prog_t prog;
     uint64_t t0 = util_now_ns();
-    int rc = progcache_prepare(ctx->programs, ctx->sb, &ctx->where, "checker", p, ctx->limits, &prog, message,
+    int rc = progcache_prepare(ctx->programs, ctx->sb, &ctx->where, role, p, ctx->limits, &prog, message,
                                COMPILER_OUTPUT_MAX, msg, sizeof msg);
     queue_compile_outcome_t out = rc == 0 ? QUEUE_COMPILE_OK : rc > 0 ? QUEUE_COMPILE_ERROR : QUEUE_COMPILE_FAILED;
     if (rc == 0) {
         msg[0] = '\0';
         if (prog.compiled)
-            service_log("compile check: program cache: compiled checker %s (%s) in %" PRIu64 " ms", prog.key,
+            service_log("compile check: program cache: compiled %s %s (%s) in %" PRIu64 " ms", role, prog.key,
                         p->language, (util_now_ns() - t0) / 1000000);
         progcache_prog_free(&prog);
     }

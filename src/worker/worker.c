@@ -521,22 +521,22 @@ static unsigned judge_attempts(job_thread_t *t, judge_submission_t *sub, core_re
     }
 }
 
-/* A question's custom checker, from this host's program cache or compiled
- * into it. A checker that does not compile, or cannot run here, is the
- * question's fault or the host's, never the submission's: <0 with the
- * reason (the submission becomes internal_error naming the checker). */
-static int prepare_checker(job_thread_t *t, const core_job_t *job, const nsj_limits_t *limits,
+/* A question's helper program (its custom checker, its interactor: what),
+ * from this host's program cache or compiled into it. A program that does
+ * not compile, or cannot run here, is the question's fault or the host's,
+ * never the submission's: <0 with the reason (the submission becomes
+ * internal_error naming the program). */
+static int prepare_program(job_thread_t *t, const core_program_t *prog, const char *what, const nsj_limits_t *limits,
                            progcache_prog_t *out, char *reason, size_t cap)
 {
     worker_pool_t *p = t->pool;
     progcache_langs_t where = {p->langs, (const char(*)[4096])p->rootfs, (const char(*)[512])p->rootfs_err};
     uint64_t t0 = now_ms();
-    if (progcache_prepare(p->programs, p->sb, &where, "checker", &job->judging.checker.program, limits, out, NULL, 0,
-                          reason, cap) != 0)
+    if (progcache_prepare(p->programs, p->sb, &where, what, prog, limits, out, NULL, 0, reason, cap) != 0)
         return -1;
     if (out->compiled)
-        service_log("worker %u: program cache: compiled checker %s (%s) in %" PRIu64 " ms", t->index, out->key,
-                    job->judging.checker.program.language, now_ms() - t0);
+        service_log("worker %u: program cache: compiled %s %s (%s) in %" PRIu64 " ms", t->index, what, out->key,
+                    prog->language, now_ms() - t0);
     return 0;
 }
 
@@ -590,12 +590,24 @@ static int judge_and_store(job_thread_t *t, const char *id)
     progcache_prog_t checker;
     bool have_checker = false;
     if (job.judging.checker.type == CORE_CHECKER_CUSTOM) {
-        if (prepare_checker(t, &job, &sub.limits, &checker, reason, sizeof reason) < 0) {
+        if (prepare_program(t, &job.judging.checker.program, "checker", &sub.limits, &checker, reason,
+                            sizeof reason) < 0) {
             rc = fail_submission(t, id, reason);
             goto out_job;
         }
         have_checker = true;
         sub.checker = &checker.build;
+    }
+    progcache_prog_t interactor; /* (an interactive question has no custom checker) */
+    bool have_interactor = false;
+    if (job.judging.mode == CORE_MODE_INTERACTIVE) {
+        if (prepare_program(t, &job.judging.interactor, "interactor", &sub.limits, &interactor, reason,
+                            sizeof reason) < 0) {
+            rc = fail_submission(t, id, reason);
+            goto out_job;
+        }
+        have_interactor = true;
+        sub.interactor = &interactor.build;
     }
     core_report_t rep;
     uint64_t t0 = now_ms();
@@ -633,6 +645,8 @@ out:
     core_report_free(&rep);
     if (have_checker)
         progcache_prog_free(&checker);
+    if (have_interactor)
+        progcache_prog_free(&interactor);
 out_job:
     core_job_free(&job);
     return rc;

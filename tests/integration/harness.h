@@ -69,6 +69,10 @@ int it_run_warm_tests(void);
  * this thread's (its prepared run and torn-down runs go with it). */
 void it_settle(void);
 
+/* The interactive-pair tests (test_interactive.c); returns how many failed.
+ * portable: only those that need nothing but the payloads. */
+int it_run_interactive_tests(int portable);
+
 /* Make the shared sandbox once; records why not (tests then REQUIRE it). */
 void it_global_setup(void);
 void it_global_teardown(void);

@@ -1,7 +1,7 @@
 /* Integration tests of the sandbox core on the real kernel.
  *
  * usage: test_integration [--portable]
- *   --portable  only tests that need nothing but the static probe (no
+ *   --portable  only tests that need nothing but the static payloads (no
  *               Python rootfs, no CLI): the set run in the cgroup-v2 VM.
  * NSJUDGE_TEST_FILTER=PATTERN runs only the tests matching it (cmocka's
  * filter: '*' wildcards). */
@@ -992,6 +992,7 @@ int main(int argc, char **argv)
     failed += it_run_warm_tests();
     if (!portable)
         failed += cmocka_run_group_tests_name("sandbox (python, CLI)", host_tests, NULL, NULL);
+    failed += it_run_interactive_tests(portable);
     it_global_teardown();
     return failed ? 1 : 0;
 }

@@ -85,6 +85,12 @@ def question_body(pdir, spec):
         c["files"] = {os.path.basename(p): read(os.path.join(pdir, p)) for p in c.get("files", [])}
     if c:
         body["checker"] = c
+    if "mode" in spec:
+        body["mode"] = spec["mode"]
+    i = spec.get("interactor")
+    if i:
+        body["interactor"] = {"language": i["language"], "source": read(os.path.join(pdir, i["source"])),
+                              "files": {os.path.basename(p): read(os.path.join(pdir, p)) for p in i.get("files", [])}}
     return body
 
 
@@ -118,6 +124,11 @@ def events(sid):
 def compare(name, sub, want):
     ok = check(sub["status"] == want["status"], "%s: status %s (want %s; error: %s)" %
                (name, sub["status"], want["status"], (sub.get("error") or "")[:200]))
+    if "stdout" in want:
+        outs = [r["stdout"] for r in sub["results"]]
+        ok &= check(all(want["stdout"] in o if want["stdout"] else o == "" for o in outs),
+                    "%s: each test's stdout %s (%s)" % (name, "has %r" % want["stdout"] if want["stdout"] else "is empty",
+                                                         [o[:80] for o in outs]))
     if "score" in want:
         ok &= check(sub["score_awarded"] == want["score"], "%s: score %s (want %s)" %
                     (name, sub["score_awarded"], want["score"]))
@@ -146,11 +157,18 @@ def run_problem(pdir):
     want_type = (spec.get("checker") or {"type": "exact"})["type"]
     check(code == 200 and q["checker"]["type"] == want_type and "source" not in q["checker"],
           "%s: GET /questions shows checker %s without its source" % (pname, q.get("checker")))
+    if spec.get("mode") == "interactive":
+        check(q.get("mode") == "interactive" and q["interactor"]["language"] == spec["interactor"]["language"] and
+              "source" not in q["interactor"],
+              "%s: GET /questions shows mode %s, interactor %s without its source" % (pname, q.get("mode"),
+                                                                                      q.get("interactor")))
     ids = {}
     for sname in sorted(spec["submissions"]):
         lang = LANGS[os.path.splitext(sname)[1]]
-        code, text = request("POST", "/submissions", {"language": lang, "question_id": qid,
-                                                      "source_code": read(os.path.join(pdir, "submissions", sname))})
+        body = {"language": lang, "question_id": qid, "source_code": read(os.path.join(pdir, "submissions", sname))}
+        if spec["submissions"][sname].get("keep_output"):
+            body["keep_output"] = True
+        code, text = request("POST", "/submissions", body)
         if check(code in (201, 202), "%s/%s: submitted (%d)" % (pname, sname, code)):
             ids[sname] = json.loads(text)["id"]
     for sname, sid in ids.items():
@@ -250,6 +268,44 @@ def run_archive_checker():
           " (%d %s)" % (code, text[:200]))
 
 
+def run_archive_interactor():
+    """An archive's tests.json may make a question interactive: mode and the interactor by path."""
+    code, text = request("POST", "/questions", {"title": "guess, interactor from an archive",
+                                                "test_cases": [{"input": "5", "expected_output": "10"}]})
+    if not check(code == 201, "archive interactor: question created (%d)" % code):
+        return
+    qid = json.loads(text)["id"]
+    pdir = os.path.join(ROOT, "interactive-guess")
+    manifest = {"tests": [{"input": "t/1.in", "answer": "t/1.ans"}], "mode": "interactive",
+                "interactor": {"language": "cpp", "source": "judge/interactor.cpp",
+                               "files": ["judge/interactlib.h"]}}
+    files = [("tests.json", json.dumps(manifest).encode()),
+             ("t/1.in", open(os.path.join(pdir, "tests", "1.in"), "rb").read()),
+             ("t/1.ans", open(os.path.join(pdir, "tests", "1.ans"), "rb").read()),
+             ("judge/interactor.cpp", open(os.path.join(pdir, "interactor", "interactor.cpp"), "rb").read()),
+             ("judge/interactlib.h", open(os.path.join(pdir, "interactor", "interactlib.h"), "rb").read())]
+    code, text = put_archive(qid, files)
+    if not check(code == 200, "archive interactor: tests.json with an interactor accepted (%d %s)" %
+                 (code, text[:200])):
+        return
+    code, text = request("GET", "/questions/" + qid)
+    q = json.loads(text)
+    check(q["version"] == 2 and q["mode"] == "interactive" and q["interactor"] == {"language": "cpp"},
+          "archive interactor: version 2 is interactive (%s)" % text[:300])
+    for sname, want in (("ac.py", "passed"), ("wa.py", "failed")):
+        code, text = request("POST", "/submissions", {"language": "python", "question_id": qid,
+                                                      "source_code": read(os.path.join(pdir, "submissions", sname))})
+        sub = wait_final(json.loads(text)["id"]) if code == 202 else None
+        if check(sub is not None, "archive interactor: %s finished" % sname):
+            compare("archive interactor/" + sname, sub, {"status": want, "tests": [want]})
+    bad = [("tests.json", json.dumps({"tests": [{"input": "1.in", "answer": "1.ans"}], "mode": "interactive",
+                                       "interactor": {"language": "cpp", "source": "i.cpp"}}).encode()),
+           ("1.in", b"1\n"), ("1.ans", b"1\n"), ("i.cpp", b"int main( {}\n")]
+    code, text = put_archive(qid, bad)
+    check(code == 400 and "interactor.source" in text and "does not compile" in text,
+          "archive interactor: an interactor that does not compile is refused (%d %s)" % (code, text[:200]))
+
+
 def run_inline():
     for case in json.loads(read(os.path.join(ROOT, "inline.json"))):
         code, text = request("POST", "/submissions", case["body"])
@@ -265,6 +321,7 @@ def main():
     run_refusals()
     run_archive_refusal()
     run_archive_checker()
+    run_archive_interactor()
     run_inline()
     only = os.environ.get("PROBLEMS")
     for name in sorted(os.listdir(ROOT)):

@@ -81,12 +81,13 @@ grep -q 'listening on' "$DIR/api.log" || { echo "problems: the API did not start
 rm -f "$BUILD/problems/exchanges.jsonl"
 mkdir -p "$BUILD/problems"
 NSJ_HTTP_RECORD="$BUILD/problems/exchanges.jsonl" python3 tests/problems/check.py "http://127.0.0.1:$API_PORT"
-# Evidence that a question's checker is compiled once: one compile per
-# compiled checker of the set, whatever the number of submissions.
-compiles=$(grep -c 'program cache: compiled checker' "$DIR/worker.log" || true)
+# Evidence that a question's checker (or interactor) is compiled once: one
+# compile per compiled helper program of the set, whatever the number of
+# submissions.
+compiles=$(grep -Ec 'program cache: compiled (checker|interactor)' "$DIR/worker.log" || true)
 want=$(grep -l '"language": "cpp"' tests/problems/*/problem.json | wc -l)
 if [ "$compiles" != "$want" ]; then
-    echo "problems: FAILED: $compiles checker compiles in the worker's log, want $want (one per compiled checker)" >&2
+    echo "problems: FAILED: $compiles checker and interactor compiles in the worker's log, want $want (one per compiled program)" >&2
     exit 1
 fi
-echo "problems: checker compiles $compiles (one per compiled checker); $(( $(date +%s) - start )) s in all"
+echo "problems: checker and interactor compiles $compiles (one per compiled program); $(( $(date +%s) - start )) s in all"

@@ -18,6 +18,7 @@
 
 #include "api/archive.h"
 #include "common/hash.h"
+#include "judge/languages.h"
 
 enum kind { ZIP, TAR, TGZ };
 
@@ -217,6 +218,59 @@ static void manifest(void **state)
     expect_refusal(make(TAR, plain, 1), 400, "or a tests.json");
 }
 
+/* An interactive question's tests.json: mode and the interactor, its
+ * source and helper files named by path in the archive. */
+static void manifest_interactor(void **state)
+{
+    (void)state;
+    language_table_t langs;
+    nsj_error_t err;
+    if (languages_load(NULL, &langs, &err) < 0)
+        fail_msg("%s", err.msg);
+    api_archive_limits_t il = lim;
+    il.program_max = 1 << 16;
+    il.langs = &langs;
+    const ent_t es[] = {
+        {"1.in", "42\n", 0, 0, NULL},
+        {"1.ans", "42\n", 0, 0, NULL},
+        {"judge/interactor.cpp", "#include \"lib.h\"\nint main() { return 0; }\n", 0, 0, NULL},
+        {"judge/lib.h", "// helper\n", 0, 0, NULL},
+        {"tests.json", "{\"tests\":[{\"input\":\"1.in\",\"answer\":\"1.ans\"}],\"mode\":\"interactive\","
+                       "\"interactor\":{\"language\":\"cpp\",\"source\":\"judge/interactor.cpp\","
+                       "\"files\":[\"judge/lib.h\"]}}", 0, 0, NULL},
+    };
+    int fd = make(TAR, es, 5);
+    api_archive_t a;
+    api_error_t e;
+    if (api_archive_read(fd, &il, &a, &e) < 0)
+        fail_msg("%u %s", e.status, e.msg);
+    assert_true(a.has_judging);
+    assert_int_equal(a.judging.mode, CORE_MODE_INTERACTIVE);
+    assert_string_equal(a.judging.interactor.language, "cpp");
+    assert_non_null(strstr(a.judging.interactor.source, "int main()"));
+    assert_int_equal(a.judging.interactor.nfiles, 1);
+    assert_string_equal(a.judging.interactor.files[0].name, "lib.h");
+    api_archive_free(&a);
+    close(fd);
+    /* Refusals name the interactor's field. */
+    static const struct {
+        const char *json, *needle;
+    } bad[] = {
+        {"{\"tests\":[{\"input\":\"1.in\",\"answer\":\"1.ans\"}],\"mode\":\"interactive\"}", "field 'interactor'"},
+        {"{\"tests\":[{\"input\":\"1.in\",\"answer\":\"1.ans\"}],\"mode\":\"interactive\","
+         "\"interactor\":{\"language\":\"cpp\",\"source\":\"nope.cpp\"}}", "interactor.source names 'nope.cpp'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const ent_t b[] = {{"1.in", "1\n", 0, 0, NULL}, {"1.ans", "2\n", 0, 0, NULL}, {"tests.json", bad[i].json, 0, 0, NULL}};
+        int bfd = make(TAR, b, 3);
+        assert_int_equal(api_archive_read(bfd, &il, &a, &e), -1);
+        if (e.status != 400 || !strstr(e.msg, bad[i].needle))
+            fail_msg("got %u '%s', want 400 '%s'", e.status, e.msg, bad[i].needle);
+        close(bfd);
+    }
+    languages_free(&langs);
+}
+
 /* Random bytes and mutated archives: a clean 400 or 413 (or, for a
  * mutation that leaves the archive valid, tests), never a crash. */
 static void fuzz_deterministic(void **state)
@@ -264,6 +318,7 @@ int main(void)
         cmocka_unit_test(pairs_in_every_format),
         cmocka_unit_test(refusals),
         cmocka_unit_test(manifest),
+        cmocka_unit_test(manifest_interactor),
         cmocka_unit_test(fuzz_deterministic),
     };
     return cmocka_run_group_tests_name("api_archive", tests, NULL, NULL);

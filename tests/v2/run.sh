@@ -25,7 +25,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "v2: must run as root (mknod for the sandbox rootfs's /dev)" >&2
     exit 1
 fi
-for f in "$build/tests/test_integration" "$build/payloads/probe"; do
+for f in "$build/tests/test_integration" "$build/payloads/probe" "$build/payloads/interact"; do
     [ -x "$f" ] || { echo "v2: $f not built (make $f)" >&2; exit 1; }
 done
 # Newest cloud kernel if several are installed.
@@ -68,7 +68,7 @@ if [ -x "$build/bench/warm" ] && [ -x "$build/bench/true" ] && [ -x "$build/benc
     cp "$build/bench/warm" "$build/bench/true" "$build/bench/abrun" "$build/nsjudge" "$root/nsjudge/build/bench/"
     mv "$root/nsjudge/build/bench/nsjudge" "$root/nsjudge/build/nsjudge"
 fi
-cp "$build/payloads/probe" "$root/nsjudge/build/payloads/"
+cp "$build/payloads/probe" "$build/payloads/interact" "$root/nsjudge/build/payloads/"
 cp seccomp/default.policy "$root/nsjudge/seccomp/"
 cp etc/languages.conf "$root/nsjudge/etc/"
 # Its shared libraries and loader, at the paths ldd reports (copied, not

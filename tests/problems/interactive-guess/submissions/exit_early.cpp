@@ -1,0 +1,2 @@
+// Leaves at once, having said nothing.
+int main() { return 0; }

@@ -1,0 +1,3 @@
+# Burns CPU while the interactor waits for the first query.
+while True:
+    pass
