@@ -19,6 +19,19 @@ say() { echo "HOSTTEST: $*"; }
 ok() { say "ok $*"; }
 fail() { say "FAIL $*"; failed=1; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+# What a running worker may keep under its cgroup: its supervisor, and with
+# warm slots one prepared run per job or session thread -- a run cgroup
+# holding that run's init alone. Prints anything else (a finished run's
+# cgroup, a run with processes beyond its init).
+leftover_runs() {
+    find $svc -mindepth 1 -type d | grep -v /supervisor | while read -r d; do
+        case ${d#$svc/} in
+        run-*/*) echo "$d" ;;
+        run-*) [ "$(wc -l <"$d/cgroup.procs")" = 1 ] || echo "$d ($(wc -l <"$d/cgroup.procs") processes)" ;;
+        *) echo "$d" ;;
+        esac
+    done
+}
 finish() {
     if [ "$failed" = 0 ]; then say "RESULT PASS"; "$here/debug-exit" 0; else say "RESULT FAIL"; "$here/debug-exit" 1; fi
     sleep 5; echo o >/proc/sysrq-trigger
@@ -150,8 +163,8 @@ wait_until 400 is_final "$id"
 hog=$(submit 'b = []\nwhile True:\n    b.append(bytearray(1 << 24))' "" x); report "$hog"
 wait_until 400 is_final "$hog"
 check "a memory hog is memory_limit (got $(status_of "$hog"))" [ "$(status_of "$hog")" = memory_limit ]
-left=$(find $svc -mindepth 1 -type d | grep -v /supervisor || true)
-check "no run cgroup left ($left)" [ -z "$left" ]
+left=$(leftover_runs)
+check "no finished run's cgroup left ($left)" [ -z "$left" ]
 
 # ---- journald has the worker's lines ----
 check "journalctl -u nsjudge-worker shows the judged submissions" sh -c "journalctl -u nsjudge-worker -o cat | grep -q 'submission $id: passed'"
@@ -195,6 +208,8 @@ check "worker exited cleanly (Result=$(prop nsjudge-worker Result), status $(pro
     [ "$(prop nsjudge-worker Result)" = success ] 
 journalctl -u nsjudge-worker -o cat | grep -q 'in progress will finish' && ok "journal: drain announced" || fail "no drain line"
 check "/run/nsjudge (slot locks) outlives the stopped service" [ -d /run/nsjudge ]
+left=$(find $svc -mindepth 1 -type d 2>/dev/null | grep -v /supervisor || true)
+check "no run cgroup once the worker stopped ($left)" [ -z "$left" ]
 systemctl start nsjudge-worker
 check "the rest finish after start" wait_until 400 all_final $ids
 check "all 4 passed" [ "$(count_status passed $ids)" = 4 ]
@@ -209,8 +224,8 @@ check "restarted after SIGKILL" wait_until 180 restarted "$pid"
 check "the killed worker's jobs all finish" wait_until 400 all_final $ids
 check "all 4 passed" [ "$(count_status passed $ids)" = 4 ]
 journalctl -u nsjudge-worker -o cat | grep -q 'reclaimed message' && ok "journal: jobs taken over" || fail "no 'reclaimed message' line"
-left=$(find $svc -mindepth 1 -type d | grep -v /supervisor || true)
-check "no run cgroup left after all this ($left)" [ -z "$left" ]
+left=$(leftover_runs)
+check "no finished run's cgroup left after all this ($left)" [ -z "$left" ]
 
 # Exactly once: every submission of this guest has one "submission ID:
 # STATUS" line in the journal, whoever judged it.
