@@ -141,20 +141,5 @@ int store_jobs_unqueued(store_t *s, int limit, char (**ids)[STORE_UUID_LEN + 1],
                              " ORDER BY enqueued_at LIMIT $1::int FOR UPDATE SKIP LOCKED)"
                              " RETURNING id, status",
                              1, p, err);
-    if (!r)
-        return -1;
-    int rows = PQntuples(r);
-    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
-    if (!out) {
-        PQclear(r);
-        return nsj_error_kind(err, ENOMEM, "%s", "postgres: out of memory");
-    }
-    size_t k = 0;
-    for (int i = 0; i < rows; i++)
-        if (strcmp(PQgetvalue(r, i, 1), "queued") == 0)
-            snprintf(out[k++], sizeof out[0], "%s", PQgetvalue(r, i, 0));
-    PQclear(r);
-    *ids = out;
-    *n = k;
-    return 0;
+    return r ? store_take_ids(r, "queued", ids, n, err) : -1;
 }

@@ -158,6 +158,24 @@ char *store_dup(const PGresult *r, int row, int col, bool *bad)
     return p;
 }
 
+int store_take_ids(PGresult *r, const char *status, char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err)
+{
+    int rows = PQntuples(r);
+    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
+    if (!out) {
+        PQclear(r);
+        return nsj_error_kind(err, ENOMEM, "postgres: out of memory");
+    }
+    size_t k = 0;
+    for (int i = 0; i < rows; i++)
+        if (!status || strcmp(PQgetvalue(r, i, 1), status) == 0)
+            snprintf(out[k++], sizeof out[0], "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    *ids = out;
+    *n = k;
+    return 0;
+}
+
 static uint64_t get_u64(const PGresult *r, int row, int col)
 {
     return PQgetisnull(r, row, col) ? 0 : strtoull(PQgetvalue(r, row, col), NULL, 10);
