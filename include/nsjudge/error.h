@@ -4,6 +4,8 @@
 #ifndef NSJUDGE_ERROR_H
 #define NSJUDGE_ERROR_H
 
+#include <stdarg.h>
+
 #define NSJ_ERROR_MSG_MAX 512
 
 typedef struct nsj_error {
@@ -14,6 +16,14 @@ typedef struct nsj_error {
 /* Set err to errnum + formatted message (strerror appended when errnum != 0); returns -1. */
 int nsj_error_set(nsj_error_t *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Set err to a kind (an errno value) + formatted message, nothing appended; returns -1. */
+int nsj_error_kind(nsj_error_t *err, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* nsj_error_kind() with a va_list; returns -1. */
+int nsj_error_vkind(nsj_error_t *err, int kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Prefix err's message with formatted context ("ctx: old message"); returns -1. */
 int nsj_error_wrap(nsj_error_t *err, const char *fmt, ...)

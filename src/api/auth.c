@@ -659,8 +659,7 @@ enum MHD_Result api_keys_answer(api_server_t *s, struct MHD_Connection *c, reque
         api_parse_key_request(r->body, r->len, name, &scopes, &e) < 0)
         return api_send_json(c, e.status, api_error_json("%s", e.msg), NULL, NULL);
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     enum MHD_Result ret;
     if (r->keys == API_KEYS_ONE) {
         int rc = store_key_revoke(db, r->id, &err);

@@ -30,8 +30,7 @@ enum MHD_Result api_callback_secret_answer(api_server_t *s, struct MHD_Connectio
     size_t slot;
     nsj_error_t err;
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     int rc = store_key_set_callback_secret(db, r->id, secret, &err);
     api_db_give(s, slot);
     if (rc < 0)

@@ -287,8 +287,7 @@ enum MHD_Result api_events_answer(api_server_t *s, struct MHD_Connection *c, req
     nsj_error_t err;
     core_status_t status;
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     int rc = store_submission_status(db, r->id, &status, &err);
     api_db_give(s, slot);
     if (rc < 0)

@@ -96,6 +96,9 @@ enum MHD_Result api_send_json(struct MHD_Connection *c, unsigned status, char *b
 /* An answer for a store error: 404 (ENOENT), 503 (connection), else 500. */
 enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what, const nsj_error_t *err);
 
+/* Answer 503 "database unavailable: <err>" (no connection could be taken). */
+enum MHD_Result api_send_db_unavailable(struct MHD_Connection *c, const nsj_error_t *err);
+
 /* checkcompile.c: 0 when j has no custom checker or interactor to compile
  * or a worker compiled it; else -1 with the answer (400: it does not
  * compile; 503). */

@@ -173,8 +173,7 @@ enum MHD_Result api_listing_answer(api_server_t *s, struct MHD_Connection *c, st
     size_t slot;
     nsj_error_t err;
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     store_list_row_t *rows;
     size_t n;
     bool more;

@@ -238,6 +238,12 @@ enum MHD_Result api_send_store_error(struct MHD_Connection *c, const char *what,
     return api_send_json(c, a.status, a.body, NULL, NULL);
 }
 
+enum MHD_Result api_send_db_unavailable(struct MHD_Connection *c, const nsj_error_t *err)
+{
+    return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err->msg), NULL,
+                         NULL);
+}
+
 void api_publish_event(api_server_t *s, const char *submission_id, const char *type, char *data)
 {
     queue_conn_t *q;
@@ -525,8 +531,7 @@ static enum MHD_Result answer_test_file(api_server_t *s, struct MHD_Connection *
     size_t slot;
     nsj_error_t err;
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     core_test_t t;
     int found = r->route == API_ROUTE_TEST_STDOUT ? store_submission_stdout(db, r->id, r->ordinal, &t.input, &err)
                                                    : store_question_test(db, r->id, r->ordinal, &t, &err);

@@ -61,8 +61,7 @@ enum MHD_Result api_session_create(api_server_t *s, struct MHD_Connection *c, re
     char id[STORE_UUID_LEN + 1];
     enum MHD_Result ret;
     if (api_db_take(s, &db, &slot, &err) < 0) {
-        ret = api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                            NULL, NULL);
+        ret = api_send_db_unavailable(c, &err);
         goto out;
     }
     /* Queued for a worker only when its WebSocket attaches (api_session_connect). */
@@ -550,8 +549,7 @@ enum MHD_Result api_session_connect(api_server_t *s, struct MHD_Connection *c, r
     nsj_error_t err;
     store_attach_t st;
     if (api_db_take(s, &db, &slot, &err) < 0)
-        return api_send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("database unavailable: %s", err.msg),
-                             NULL, NULL);
+        return api_send_db_unavailable(c, &err);
     int rc = store_session_attach(db, r->id, &st, &err);
     api_db_give(s, slot);
     if (rc < 0)

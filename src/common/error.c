@@ -21,6 +21,24 @@ int nsj_error_set(nsj_error_t *err, int errnum, const char *fmt, ...)
     return -1;
 }
 
+int nsj_error_vkind(nsj_error_t *err, int kind, const char *fmt, va_list ap)
+{
+    if (!err)
+        return -1;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    err->errnum = kind;
+    return -1;
+}
+
+int nsj_error_kind(nsj_error_t *err, int kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nsj_error_vkind(err, kind, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 int nsj_error_wrap(nsj_error_t *err, const char *fmt, ...)
 {
     if (!err)

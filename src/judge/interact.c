@@ -264,17 +264,6 @@ void interact_run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_b
         t->passed = false;
         snprintf(t->evidence, sizeof t->evidence, "keeping the transcript: %.480s", err.msg);
     }
-    if (!t->out || !t->err) {
-        t->status = CORE_STATUS_INTERNAL_ERROR;
-        t->passed = false;
-        snprintf(t->evidence, sizeof t->evidence, "out of memory keeping the output");
-    }
-    if (t->status == CORE_STATUS_INTERNAL_ERROR) {
-        rep->status = CORE_STATUS_INTERNAL_ERROR;
-        snprintf(rep->error, sizeof rep->error, "test %zu: %.480s", i + 1, t->evidence);
-    }
-    rep->ntests = i + 1;
     nsj_pair_result_free(&pr);
-    if (sub->on_test)
-        sub->on_test(sub->ud, i, t);
+    judge_end_test(sub, rep, i, t);
 }

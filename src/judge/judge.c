@@ -157,6 +157,23 @@ void judge_summarize(core_report_t *rep, const core_test_t *tests, size_t ntests
         rep->status = CORE_STATUS_INTERNAL_ERROR;
 }
 
+void judge_end_test(const judge_submission_t *sub, core_report_t *rep, size_t i, core_test_result_t *t)
+{
+    if (!t->out || !t->err) {
+        t->status = CORE_STATUS_INTERNAL_ERROR;
+        t->passed = false;
+        snprintf(t->evidence, sizeof t->evidence, "out of memory keeping the output");
+    }
+    if (t->status == CORE_STATUS_INTERNAL_ERROR) {
+        rep->status = CORE_STATUS_INTERNAL_ERROR;
+        /* The evidence names the step: a sandbox step, or the test's data. */
+        snprintf(rep->error, sizeof rep->error, "test %zu: %.480s", i + 1, t->evidence);
+    }
+    rep->ntests = i + 1;
+    if (sub->on_test)
+        sub->on_test(sub->ud, i, t);
+}
+
 char *judge_display_text(const char *s, size_t len, size_t max)
 {
     size_t keep = len > max ? max : len, n;
@@ -312,20 +329,8 @@ static void run_test(nsj_sandbox_t *sb, const judge_submission_t *sub, judge_bui
         t->passed = false;
         snprintf(t->evidence, sizeof t->evidence, "keeping the output: %.480s", err.msg);
     }
-    if (!t->out || !t->err) {
-        t->status = CORE_STATUS_INTERNAL_ERROR;
-        t->passed = false;
-        snprintf(t->evidence, sizeof t->evidence, "out of memory keeping the output");
-    }
-    if (t->status == CORE_STATUS_INTERNAL_ERROR) {
-        rep->status = CORE_STATUS_INTERNAL_ERROR;
-        /* The evidence names the step: a sandbox step, or the test's data. */
-        snprintf(rep->error, sizeof rep->error, "test %zu: %.480s", i + 1, t->evidence);
-    }
-    rep->ntests = i + 1;
     nsj_result_free(&res);
-    if (sub->on_test)
-        sub->on_test(sub->ud, i, t);
+    judge_end_test(sub, rep, i, t);
 }
 
 void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, core_report_t *rep)

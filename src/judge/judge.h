@@ -68,6 +68,11 @@ void judge_test_group(const core_judging_t *j, size_t i, char *out, size_t cap);
  * max bytes plus a note saying how much there was (malloc'd). */
 char *judge_display_text(const char *s, size_t len, size_t max);
 
+/* End test i of a run (its output and its status set): a missing output
+ * copy is an internal error, which fails the run with the test's evidence;
+ * counts the test and reports it to sub->on_test. */
+void judge_end_test(const judge_submission_t *sub, core_report_t *rep, size_t i, core_test_result_t *t);
+
 /* Judge a submission; always fills rep (core_report_free() it). */
 void judge_run(nsj_sandbox_t *sb, const judge_submission_t *sub, core_report_t *rep);
 

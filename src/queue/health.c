@@ -10,6 +10,7 @@
 
 #include "queue/health.h"
 #include "queue/internal.h"
+#include "queue/live.h"
 
 #define SCAN_BATCH "200"
 
@@ -43,12 +44,7 @@ int queue_heartbeat_remove(queue_conn_t *q, const char *id, nsj_error_t *err)
 {
     char key[512];
     snprintf(key, sizeof key, QUEUE_HEARTBEAT_PREFIX "%s", id);
-    const char *argv[] = {"DEL", key};
-    redisReply *r = queue_command(q, 2, argv, NULL, err);
-    if (!r)
-        return -1;
-    freeReplyObject(r);
-    return 0;
+    return live_delete(q, key, err);
 }
 
 /* GET each key (one that expired meanwhile is skipped). */

@@ -31,9 +31,8 @@ int queue_payload_invalid(nsj_error_t *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    nsj_error_vkind(err, EINVAL, fmt, ap);
     va_end(ap);
-    err->errnum = EINVAL;
     return -1;
 }
 

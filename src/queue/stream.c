@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <hiredis/hiredis.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,41 +37,30 @@ static const char prune_script[] =
     "end\n"
     "return n\n";
 
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->errnum = kind;
-    return -1;
-}
-
 int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
 {
     memset(out, 0, sizeof *out);
     if (!url || !*url)
-        return fail(err, EINVAL, "empty Redis URL");
+        return nsj_error_kind(err, EINVAL, "empty Redis URL");
     if (strncmp(url, "unix://", 7) == 0) {
         const char *path = url + 7, *q = strchr(path, '?');
         size_t n = q ? (size_t)(q - path) : strlen(path);
         if (n == 0 || path[0] != '/' || n >= sizeof out->host)
-            return fail(err, EINVAL, "Redis URL '%s': expected unix:///absolute/path[?db=N]", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': expected unix:///absolute/path[?db=N]", url);
         memcpy(out->host, path, n);
         if (q) {
             char *end;
             if (strncmp(q, "?db=", 4) != 0 || !q[4])
-                return fail(err, EINVAL, "Redis URL '%s': only ?db=N is understood", url);
+                return nsj_error_kind(err, EINVAL, "Redis URL '%s': only ?db=N is understood", url);
             long db = strtol(q + 4, &end, 10);
             if (*end || db < 0 || db > 1000000)
-                return fail(err, EINVAL, "Redis URL '%s': bad database number", url);
+                return nsj_error_kind(err, EINVAL, "Redis URL '%s': bad database number", url);
             out->db = (int)db;
         }
         return 0;
     }
     if (strncmp(url, "redis://", 8) != 0)
-        return fail(err, EINVAL, "Redis URL '%s' must start with redis:// or unix://", url);
+        return nsj_error_kind(err, EINVAL, "Redis URL '%s' must start with redis:// or unix://", url);
     const char *p = url + 8;
     const char *slash = strchr(p, '/');
     const char *at = memrchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
@@ -82,7 +70,7 @@ int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
         const char *pw = colon ? colon + 1 : p;
         size_t plen = (size_t)(at - pw);
         if (ulen >= sizeof out->user || plen >= sizeof out->password)
-            return fail(err, EINVAL, "Redis URL: user or password too long");
+            return nsj_error_kind(err, EINVAL, "Redis URL: user or password too long");
         memcpy(out->user, p, ulen);
         memcpy(out->password, pw, plen);
         p = at + 1;
@@ -91,17 +79,17 @@ int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
     if (*p == '[') {
         hend = strchr(p, ']');
         if (!hend)
-            return fail(err, EINVAL, "Redis URL '%s': unterminated [IPv6 address]", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': unterminated [IPv6 address]", url);
         size_t n = (size_t)(hend - p - 1);
         if (n == 0 || n >= sizeof out->host)
-            return fail(err, EINVAL, "Redis URL '%s': bad host", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': bad host", url);
         memcpy(out->host, p + 1, n);
         hend++;
     } else {
         hend = p + strcspn(p, ":/");
         size_t n = (size_t)(hend - p);
         if (n == 0 || n >= sizeof out->host)
-            return fail(err, EINVAL, "Redis URL '%s': missing or too long host", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': missing or too long host", url);
         memcpy(out->host, p, n);
     }
     out->port = 6379;
@@ -110,7 +98,7 @@ int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
         char *end;
         long port = strtol(p + 1, &end, 10);
         if (end == p + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
-            return fail(err, EINVAL, "Redis URL '%s': bad port", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': bad port", url);
         out->port = (int)port;
         p = end;
     }
@@ -118,10 +106,10 @@ int queue_url_parse(const char *url, queue_url_t *out, nsj_error_t *err)
         char *end;
         long db = strtol(p + 1, &end, 10);
         if (*end || db < 0 || db > 1000000)
-            return fail(err, EINVAL, "Redis URL '%s': bad database number", url);
+            return nsj_error_kind(err, EINVAL, "Redis URL '%s': bad database number", url);
         out->db = (int)db;
     } else if (*p && strcmp(p, "/") != 0) {
-        return fail(err, EINVAL, "Redis URL '%s': unexpected '%s'", url, p);
+        return nsj_error_kind(err, EINVAL, "Redis URL '%s': unexpected '%s'", url, p);
     }
     return 0;
 }
@@ -141,16 +129,16 @@ static bool transient_reply(const char *s)
 redisReply *queue_command(queue_conn_t *q, int argc, const char **argv, const size_t *lens, nsj_error_t *err)
 {
     if (!q || !q->c || q->c->err) {
-        fail(err, EAGAIN, "redis: %s", q && q->c && q->c->err ? q->c->errstr : "not connected");
+        nsj_error_kind(err, EAGAIN, "redis: %s", q && q->c && q->c->err ? q->c->errstr : "not connected");
         return NULL;
     }
     redisReply *r = redisCommandArgv(q->c, argc, argv, lens);
     if (!r) {
-        fail(err, EAGAIN, "redis %s: %s", argv[0], q->c->errstr[0] ? q->c->errstr : "connection lost");
+        nsj_error_kind(err, EAGAIN, "redis %s: %s", argv[0], q->c->errstr[0] ? q->c->errstr : "connection lost");
         return NULL;
     }
     if (r->type == REDIS_REPLY_ERROR) {
-        fail(err, transient_reply(r->str) ? EAGAIN : EPROTO, "redis %s: %s", argv[0], r->str);
+        nsj_error_kind(err, transient_reply(r->str) ? EAGAIN : EPROTO, "redis %s: %s", argv[0], r->str);
         freeReplyObject(r);
         return NULL;
     }
@@ -170,21 +158,21 @@ int queue_connect(const queue_url_t *url, int timeout_ms, queue_conn_t **out, ns
     redisContext *c = url->port ? redisConnectWithTimeout(url->host, url->port, tv)
                                 : redisConnectUnixWithTimeout(url->host, tv);
     if (!c)
-        return fail(err, EAGAIN, "redis: connect %s: out of memory", url->host);
+        return nsj_error_kind(err, EAGAIN, "redis: connect %s: out of memory", url->host);
     if (c->err) {
-        fail(err, EAGAIN, "redis: connect %s:%d: %s", url->host, url->port, c->errstr);
+        nsj_error_kind(err, EAGAIN, "redis: connect %s:%d: %s", url->host, url->port, c->errstr);
         redisFree(c);
         return -1;
     }
     if (redisSetTimeout(c, tv) != REDIS_OK || (url->port && redisEnableKeepAlive(c) != REDIS_OK)) {
-        fail(err, EAGAIN, "redis: set socket options: %s", c->errstr);
+        nsj_error_kind(err, EAGAIN, "redis: set socket options: %s", c->errstr);
         redisFree(c);
         return -1;
     }
     queue_conn_t *q = calloc(1, sizeof *q);
     if (!q) {
         redisFree(c);
-        return fail(err, ENOMEM, "redis: out of memory");
+        return nsj_error_kind(err, ENOMEM, "redis: out of memory");
     }
     q->c = c;
     redisReply *r = NULL;
@@ -262,7 +250,7 @@ int queue_enqueue_on(queue_conn_t *q, const char *stream, const char *payload, s
         return -1;
     int rc = 0;
     if (r->type != REDIS_REPLY_STRING)
-        rc = fail(err, EPROTO, "redis XADD: unexpected reply type %d", r->type);
+        rc = nsj_error_kind(err, EPROTO, "redis XADD: unexpected reply type %d", r->type);
     else if (id_out)
         snprintf(id_out, cap, "%s", r->str);
     freeReplyObject(r);
@@ -283,7 +271,7 @@ static int take_entry(const redisReply *e, queue_delivery_t *d, nsj_error_t *err
     if (e->type == REDIS_REPLY_NIL)
         return 0;
     if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
-        return fail(err, EPROTO, "redis: unexpected stream entry shape");
+        return nsj_error_kind(err, EPROTO, "redis: unexpected stream entry shape");
     snprintf(d->id, sizeof d->id, "%s", e->element[0]->str);
     const redisReply *fv = e->element[1];
     if (fv->type != REDIS_REPLY_ARRAY)
@@ -293,7 +281,7 @@ static int take_entry(const redisReply *e, queue_delivery_t *d, nsj_error_t *err
         if (f->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && strcmp(f->str, QUEUE_FIELD) == 0) {
             d->payload = malloc(v->len + 1);
             if (!d->payload)
-                return fail(err, ENOMEM, "redis: out of memory");
+                return nsj_error_kind(err, ENOMEM, "redis: out of memory");
             memcpy(d->payload, v->str, v->len);
             d->payload[v->len] = '\0';
             d->len = v->len;
@@ -330,9 +318,9 @@ int queue_read_on(queue_conn_t *q, const char *stream, const char *consumer, int
             s->element[1]->elements >= 1)
             rc = take_entry(s->element[1]->element[0], d, err);
         else
-            rc = fail(err, EPROTO, "redis XREADGROUP: unexpected reply shape");
+            rc = nsj_error_kind(err, EPROTO, "redis XREADGROUP: unexpected reply shape");
     } else if (r->type != REDIS_REPLY_NIL) {
-        rc = fail(err, EPROTO, "redis XREADGROUP: unexpected reply type %d", r->type);
+        rc = nsj_error_kind(err, EPROTO, "redis XREADGROUP: unexpected reply type %d", r->type);
     }
     freeReplyObject(r);
     return rc;
@@ -360,7 +348,7 @@ int queue_claim_stale_on(queue_conn_t *q, const char *stream, const char *consum
     int rc = 0;
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING ||
         r->element[1]->type != REDIS_REPLY_ARRAY) {
-        rc = fail(err, EPROTO, "redis XAUTOCLAIM: unexpected reply shape");
+        rc = nsj_error_kind(err, EPROTO, "redis XAUTOCLAIM: unexpected reply shape");
     } else {
         snprintf(cursor, 64, "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements && rc == 0; i++)
@@ -378,13 +366,13 @@ int queue_deliveries(queue_conn_t *q, const char *id, int64_t *count, nsj_error_
         return -1;
     int rc = 0;
     if (r->type != REDIS_REPLY_ARRAY)
-        rc = fail(err, EPROTO, "redis XPENDING: unexpected reply type %d", r->type);
+        rc = nsj_error_kind(err, EPROTO, "redis XPENDING: unexpected reply type %d", r->type);
     else if (r->elements == 1) {
         const redisReply *e = r->element[0];
         if (e->type == REDIS_REPLY_ARRAY && e->elements == 4 && e->element[3]->type == REDIS_REPLY_INTEGER)
             *count = e->element[3]->integer;
         else
-            rc = fail(err, EPROTO, "redis XPENDING: unexpected entry shape");
+            rc = nsj_error_kind(err, EPROTO, "redis XPENDING: unexpected entry shape");
     }
     freeReplyObject(r);
     return rc;
@@ -400,7 +388,8 @@ int queue_touch_on(queue_conn_t *q, const char *stream, const char *consumer, co
     redisReply *r = CMD(q, err, "EVAL", touch_script, "1", stream, QUEUE_GROUP, consumer, id);
     if (!r)
         return -1;
-    int rc = r->type == REDIS_REPLY_INTEGER ? (r->integer == 1) : fail(err, EPROTO, "redis touch: unexpected reply");
+    int rc = r->type == REDIS_REPLY_INTEGER ? (r->integer == 1)
+                                            : nsj_error_kind(err, EPROTO, "redis touch: unexpected reply");
     freeReplyObject(r);
     return rc;
 }
@@ -435,7 +424,8 @@ int queue_prune_consumers_on(queue_conn_t *q, const char *stream, int64_t idle_m
     redisReply *r = CMD(q, err, "EVAL", prune_script, "1", stream, QUEUE_GROUP, idle);
     if (!r)
         return -1;
-    int rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : fail(err, EPROTO, "redis prune: unexpected reply");
+    int rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer
+                                            : nsj_error_kind(err, EPROTO, "redis prune: unexpected reply");
     freeReplyObject(r);
     return rc;
 }

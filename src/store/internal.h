@@ -46,6 +46,10 @@ void store_limit_params(const core_limits_t *l, char bufs[4][24], const char *pa
 /* A timestamp column as UTC ISO 8601 text. */
 #define STORE_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The ids in column 0 of r's rows (with status, only the rows whose column 1
+ * is status) into a malloc'd *ids of *n; clears r. */
+int store_take_ids(PGresult *r, const char *status, char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err);
+
 /* A malloc'd copy of a text value (NULL column: NULL); *bad set when out of memory. */
 char *store_dup(const PGresult *r, int row, int col, bool *bad);
 

@@ -3,23 +3,11 @@
  * itself is shown once, when it is made. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->errnum = kind;
-    return -1;
-}
 
 #define KEY_COLUMNS "id, name, scopes, prefix, " STORE_TIME("created_at") ", " \
                     "COALESCE(" STORE_TIME("revoked_at") ", '')"
@@ -60,7 +48,7 @@ int store_key_find(store_t *s, const char *secret_sha256, store_key_t *out, nsj_
     if (found)
         get_key(r, 0, out);
     PQclear(r);
-    return found ? 0 : fail(err, ENOENT, "%s", "no such key (or it was revoked)");
+    return found ? 0 : nsj_error_kind(err, ENOENT, "%s", "no such key (or it was revoked)");
 }
 
 int store_key_list(store_t *s, store_key_t **keys, size_t *n, nsj_error_t *err)
@@ -74,7 +62,7 @@ int store_key_list(store_t *s, store_key_t **keys, size_t *n, nsj_error_t *err)
     store_key_t *k = calloc(rows ? (size_t)rows : 1, sizeof *k);
     if (!k) {
         PQclear(r);
-        return fail(err, ENOMEM, "%s", "postgres: out of memory");
+        return nsj_error_kind(err, ENOMEM, "%s", "postgres: out of memory");
     }
     for (int i = 0; i < rows; i++)
         get_key(r, i, &k[i]);
@@ -93,7 +81,7 @@ int store_key_revoke(store_t *s, const char *id, nsj_error_t *err)
         return -1;
     int found = PQntuples(r) > 0;
     PQclear(r);
-    return found ? 0 : fail(err, ENOENT, "key %s not found", id);
+    return found ? 0 : nsj_error_kind(err, ENOENT, "key %s not found", id);
 }
 
 int store_owner_check(store_t *s, store_owned_t what, const char *id, const store_owner_t *owner, nsj_error_t *err)
@@ -112,7 +100,7 @@ int store_owner_check(store_t *s, store_owned_t what, const char *id, const stor
     PQclear(r);
     if (visible)
         return 0;
-    return fail(err, ENOENT, "%s %s not found", what == STORE_OWNED_SESSION ? "session" : "submission", id);
+    return nsj_error_kind(err, ENOENT, "%s %s not found", what == STORE_OWNED_SESSION ? "session" : "submission", id);
 }
 
 int store_owner_unfinished(store_t *s, const char *key_id, long *n, nsj_error_t *err)
@@ -153,20 +141,5 @@ int store_jobs_unqueued(store_t *s, int limit, char (**ids)[STORE_UUID_LEN + 1],
                              " ORDER BY enqueued_at LIMIT $1::int FOR UPDATE SKIP LOCKED)"
                              " RETURNING id, status",
                              1, p, err);
-    if (!r)
-        return -1;
-    int rows = PQntuples(r);
-    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
-    if (!out) {
-        PQclear(r);
-        return fail(err, ENOMEM, "%s", "postgres: out of memory");
-    }
-    size_t k = 0;
-    for (int i = 0; i < rows; i++)
-        if (strcmp(PQgetvalue(r, i, 1), "queued") == 0)
-            snprintf(out[k++], sizeof out[0], "%s", PQgetvalue(r, i, 0));
-    PQclear(r);
-    *ids = out;
-    *n = k;
-    return 0;
+    return r ? store_take_ids(r, "queued", ids, n, err) : -1;
 }

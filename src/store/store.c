@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 
 /* Any number: identifies "nsjudge migrations" among advisory locks. */
 #define MIGRATION_LOCK_KEY "4242117001"
-
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(nsj_error_t *err, int kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->errnum = kind;
-    return -1;
-}
 
 /* libpq's messages end with a newline; keep one line. */
 static void one_line(char *s)
@@ -49,9 +37,9 @@ int store_connect(const char *conninfo, const char *app, store_t **out, nsj_erro
     const char *vals[] = {"5", conninfo, app, NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c)
-        return fail(err, ENOMEM, "postgres: out of memory");
+        return nsj_error_kind(err, ENOMEM, "postgres: out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
-        fail(err, EAGAIN, "postgres: connect: %s", PQerrorMessage(c));
+        nsj_error_kind(err, EAGAIN, "postgres: connect: %s", PQerrorMessage(c));
         one_line(err->msg);
         PQfinish(c);
         return -1;
@@ -60,7 +48,7 @@ int store_connect(const char *conninfo, const char *app, store_t **out, nsj_erro
     store_t *s = calloc(1, sizeof *s);
     if (!s) {
         PQfinish(c);
-        return fail(err, ENOMEM, "postgres: out of memory");
+        return nsj_error_kind(err, ENOMEM, "postgres: out of memory");
     }
     s->conn = c;
     *out = s;
@@ -84,7 +72,7 @@ int store_reconnect(store_t *s, nsj_error_t *err)
 {
     PQreset(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK) {
-        fail(err, EAGAIN, "postgres: reconnect: %s", PQerrorMessage(s->conn));
+        nsj_error_kind(err, EAGAIN, "postgres: reconnect: %s", PQerrorMessage(s->conn));
         one_line(err->msg);
         return -1;
     }
@@ -114,7 +102,7 @@ PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char
                             const int *formats, int result_format, nsj_error_t *err)
 {
     if (store_broken(s)) {
-        fail(err, EAGAIN, "postgres: not connected");
+        nsj_error_kind(err, EAGAIN, "postgres: not connected");
         return NULL;
     }
     PGresult *r = nparams || result_format
@@ -126,8 +114,8 @@ PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn);
     bool transient = store_broken(s) || transient_state(state);
-    fail(err, transient ? EAGAIN : EIO, "postgres: %s%s%s", state ? state : "", state ? " " : "",
-         msg && *msg ? msg : "query failed");
+    nsj_error_kind(err, transient ? EAGAIN : EIO, "postgres: %s%s%s", state ? state : "", state ? " " : "",
+                   msg && *msg ? msg : "query failed");
     one_line(err->msg);
     PQclear(r);
     return NULL;
@@ -168,6 +156,24 @@ char *store_dup(const PGresult *r, int row, int col, bool *bad)
     if (!p)
         *bad = true;
     return p;
+}
+
+int store_take_ids(PGresult *r, const char *status, char (**ids)[STORE_UUID_LEN + 1], size_t *n, nsj_error_t *err)
+{
+    int rows = PQntuples(r);
+    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
+    if (!out) {
+        PQclear(r);
+        return nsj_error_kind(err, ENOMEM, "postgres: out of memory");
+    }
+    size_t k = 0;
+    for (int i = 0; i < rows; i++)
+        if (!status || strcmp(PQgetvalue(r, i, 1), status) == 0)
+            snprintf(out[k++], sizeof out[0], "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    *ids = out;
+    *n = k;
+    return 0;
 }
 
 static uint64_t get_u64(const PGresult *r, int row, int col)
@@ -252,20 +258,20 @@ int store_migrate(store_t *s, const char *dir, int *applied, nsj_error_t *err)
         if (n == cap) {
             char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
             if (!nn) {
-                rc = fail(err, ENOMEM, "migrations: out of memory");
+                rc = nsj_error_kind(err, ENOMEM, "migrations: out of memory");
                 break;
             }
             names = nn;
         }
         if (!(names[n] = strdup(e->d_name))) {
-            rc = fail(err, ENOMEM, "migrations: out of memory");
+            rc = nsj_error_kind(err, ENOMEM, "migrations: out of memory");
             break;
         }
         n++;
     }
     closedir(d);
     if (rc == 0 && n == 0)
-        rc = fail(err, ENOENT, "migrations: no NNN_*.sql files in %s", dir);
+        rc = nsj_error_kind(err, ENOENT, "migrations: no NNN_*.sql files in %s", dir);
     if (rc == 0) {
         qsort(names, n, sizeof *names, cmp_names);
         const char *lock[] = {MIGRATION_LOCK_KEY};

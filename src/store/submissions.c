@@ -426,20 +426,7 @@ int store_jobs_stale(store_t *s, int64_t queued_age_ms, int64_t running_age_ms, 
         " ORDER BY enqueued_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
         " RETURNING id",
         3, p, err);
-    if (!r)
-        return -1;
-    int rows = PQntuples(r);
-    char(*out)[STORE_UUID_LEN + 1] = calloc(rows ? (size_t)rows : 1, sizeof *out);
-    if (!out) {
-        PQclear(r);
-        return oom(err);
-    }
-    for (int i = 0; i < rows; i++)
-        snprintf(out[i], sizeof out[i], "%s", PQgetvalue(r, i, 0));
-    PQclear(r);
-    *ids = out;
-    *n = (size_t)rows;
-    return 0;
+    return r ? store_take_ids(r, NULL, ids, n, err) : -1;
 }
 
 static void not_found(nsj_error_t *err, const char *what, const char *id)

@@ -46,6 +46,21 @@ typedef struct api {
 /* The API a test runs (stopped by the teardown when the test failed half-way). */
 static pid_t running_api;
 
+/* Start a worker on the test's Redis and Postgres with settings (its log's name in log). */
+static pid_t worker_spawn(const char *name, const char *const *settings, char *log, size_t cap)
+{
+    static char env[2][320];
+    snprintf(env[0], sizeof env[0], "REDIS_URL=%s", E.redis_url);
+    snprintf(env[1], sizeof env[1], "DATABASE_URL=%s", E.db_url);
+    const char *envp[24] = {env[0], env[1]};
+    int k = 2;
+    for (const char *const *s = settings; s && *s && k < 23; s++)
+        envp[k++] = *s;
+    envp[k] = NULL;
+    const char *argv[] = {E.bin[0], NULL};
+    return e2e_spawn(name, argv, envp, log, cap);
+}
+
 static api_t api_start(const char *name, const char *const *settings)
 {
     api_t a = {.port = e2e_free_port()};
@@ -679,17 +694,9 @@ static void sessions_wait_for_their_socket(void **state)
     REQUIRE(geteuid() == 0, "the worker needs root");
     const char *set[] = {"ANONYMOUS_SCOPES=submit,read", NULL};
     api_t a = api_start("api-sessions", set);
-    static char env[6][320];
-    snprintf(env[0], sizeof env[0], "REDIS_URL=%s", E.redis_url);
-    snprintf(env[1], sizeof env[1], "DATABASE_URL=%s", E.db_url);
-    snprintf(env[2], sizeof env[2], "WORKER_COUNT=1");
-    snprintf(env[3], sizeof env[3], "SESSION_WORKERS=1");
-    snprintf(env[4], sizeof env[4], "WORKER_NAME=sessions");
-    snprintf(env[5], sizeof env[5], "SESSION_ATTACH=3s");
-    const char *wenv[] = {env[0], env[1], env[2], env[3], env[4], env[5], NULL};
-    const char *wargv[] = {E.bin[0], NULL};
+    const char *wset[] = {"WORKER_COUNT=1", "SESSION_WORKERS=1", "WORKER_NAME=sessions", "SESSION_ATTACH=3s", NULL};
     char wlog[1200];
-    pid_t w = e2e_spawn("worker-sessions", wargv, wenv, wlog, sizeof wlog);
+    pid_t w = worker_spawn("worker-sessions", wset, wlog, sizeof wlog);
     assert_true(e2e_wait_line(wlog, "1 session workers started (idle 30000 ms, limit 120000 ms)", 30000));
     char idle[4][37], id[37];
     for (int i = 0; i < 4; i++)
@@ -776,16 +783,9 @@ static void redis_blip(void **state)
     REQUIRE(geteuid() == 0, "the worker needs root");
     const char *set[] = {"ANONYMOUS_SCOPES=submit,read", NULL};
     api_t a = api_start("api-blip", set);
-    static char env[5][320];
-    snprintf(env[0], sizeof env[0], "REDIS_URL=%s", E.redis_url);
-    snprintf(env[1], sizeof env[1], "DATABASE_URL=%s", E.db_url);
-    snprintf(env[2], sizeof env[2], "WORKER_COUNT=2");
-    snprintf(env[3], sizeof env[3], "WORKER_NAME=blip");
-    snprintf(env[4], sizeof env[4], "RECLAIM_IDLE=2s");
-    const char *wenv[] = {env[0], env[1], env[2], env[3], env[4], NULL};
-    const char *wargv[] = {E.bin[0], NULL};
+    const char *wset[] = {"WORKER_COUNT=2", "WORKER_NAME=blip", "RECLAIM_IDLE=2s", NULL};
     char wlog[1200];
-    pid_t w = e2e_spawn("worker-blip", wargv, wenv, wlog, sizeof wlog);
+    pid_t w = worker_spawn("worker-blip", wset, wlog, sizeof wlog);
     assert_true(e2e_wait_line(wlog, "2 workers started", 30000));
     enum { N = 60 };
     static char ids[N][37];

@@ -65,6 +65,18 @@ void it_global_teardown(void)
     free(it.probe);
 }
 
+void it_probe_spec(nsj_run_spec_t *spec, nsj_file_t *f, const nsj_limits_t *lim, const char *const *argv)
+{
+    nsj_run_spec_init(spec);
+    if (lim)
+        spec->limits = *lim;
+    *f = (nsj_file_t){.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
+    spec->rootfs = it.rootfs;
+    spec->files = f;
+    spec->nfiles = 1;
+    spec->argv = argv;
+}
+
 static int run_probe_v(nsj_result_t *res, const nsj_limits_t *lim, const char *in, size_t inlen, const char *arg,
                        va_list ap)
 {
@@ -74,14 +86,8 @@ static int run_probe_v(nsj_result_t *res, const nsj_limits_t *lim, const char *i
         argv[n++] = a;
     argv[n] = NULL;
     nsj_run_spec_t spec;
-    nsj_run_spec_init(&spec);
-    if (lim)
-        spec.limits = *lim;
-    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
-    spec.rootfs = it.rootfs;
-    spec.files = &f;
-    spec.nfiles = 1;
-    spec.argv = argv;
+    nsj_file_t f;
+    it_probe_spec(&spec, &f, lim, argv);
     spec.cwd = "/tmp";
     spec.stdin_data = in;
     spec.stdin_len = inlen;

@@ -82,6 +82,10 @@ void it_global_teardown(void);
 #define IT_REQUIRE_PYTHON() \
     REQUIRE(it.sb != NULL && it.have_python, "python rootfs not built (make rootfs): %s", it.unavailable)
 
+/* Fill spec to run the probe as /code/main with argv in it.rootfs (f holds
+ * the probe's file; lim NULL = the default limits). */
+void it_probe_spec(nsj_run_spec_t *spec, nsj_file_t *f, const nsj_limits_t *lim, const char *const *argv);
+
 /* Run the probe with args (NULL-terminated) and limits (NULL = defaults). */
 int it_probe(nsj_result_t *res, const nsj_limits_t *lim, const char *arg, ...) __attribute__((sentinel));
 /* The same, with stdin bytes. */

@@ -40,14 +40,8 @@ static int probe_in(nsj_result_t *res, const nsj_limits_t *lim, const char *cons
 {
     const char *argv[] = {"/code/main", cmd, NULL};
     nsj_run_spec_t spec;
-    nsj_run_spec_init(&spec);
-    if (lim)
-        spec.limits = *lim;
-    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
-    spec.rootfs = it.rootfs;
-    spec.files = &f;
-    spec.nfiles = 1;
-    spec.argv = argv;
+    nsj_file_t f;
+    it_probe_spec(&spec, &f, lim, argv);
     spec.envp = envp;
     return nsj_run(warm_sb, &spec, res);
 }
@@ -56,14 +50,8 @@ static int probe_args(nsj_result_t *res, const nsj_limits_t *lim, const char *a1
 {
     const char *argv[] = {"/code/main", a1, a2, NULL};
     nsj_run_spec_t spec;
-    nsj_run_spec_init(&spec);
-    if (lim)
-        spec.limits = *lim;
-    nsj_file_t f = {.name = "main", .data = it.probe, .len = it.probe_len, .mode = 0755};
-    spec.rootfs = it.rootfs;
-    spec.files = &f;
-    spec.nfiles = 1;
-    spec.argv = argv;
+    nsj_file_t f;
+    it_probe_spec(&spec, &f, lim, argv);
     return nsj_run(warm_sb, &spec, res);
 }
 

@@ -198,6 +198,17 @@ static double sample(const char *samples, const char *key)
     return -1;
 }
 
+/* POST body to /submissions (202 expected): the new submission's id. */
+static void post_submission(const char *body, char id[37])
+{
+    http_resp_t r;
+    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
+    json_t *j = json_loads(r.body, 0, NULL);
+    snprintf(id, 37, "%s", e2e_jstr(j, "id"));
+    json_decref(j);
+    http_resp_free(&r);
+}
+
 static int submit(const char *src, const char *tests, char id[37])
 {
     char body[1024];
@@ -720,13 +731,8 @@ static void callback_delivered_once(void **state)
              "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
              "\"callback_url\":\"http://127.0.0.1:%d/hook?x=1\"}", TWICE, T_OK, rx.port);
     worker_t judge = worker_start("ops-cb-judge", 1);
-    http_resp_t r;
-    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
-    json_t *j = json_loads(r.body, 0, NULL);
     char ids[1][37];
-    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
-    json_decref(j);
-    http_resp_free(&r);
+    post_submission(body, ids[0]);
     wait_final(ids, 1, 60);
     worker_stop(&judge);
     /* Queued durably, not delivered by a worker without a secret. */
@@ -790,6 +796,7 @@ static void callback_delivered_once(void **state)
     rx_stop(&rx);
 
     /* Bad callback URLs are refused at the door. */
+    http_resp_t r;
     const char *bad[] = {"ftp://127.0.0.1/x", "http://", "http://u:p@127.0.0.1/", "http://a b/", "42"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (i == 4)
@@ -859,13 +866,9 @@ static void callback_per_key_secret(void **state)
              "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
              "\"callback_url\":\"http://127.0.0.1:%d/own\"}", TWICE, T_OK, rx.port);
     http_set_header(auth);
-    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
-    http_set_header(NULL);
-    json_t *j = json_loads(r.body, 0, NULL);
     char ids[1][37];
-    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
-    json_decref(j);
-    http_resp_free(&r);
+    post_submission(body, ids[0]);
+    http_set_header(NULL);
     wait_final(ids, 1, 60);
     double end = e2e_now_s() + 30;
     while (e2e_now_s() < end && rx_count(&rx) < 1)
@@ -895,13 +898,8 @@ static void callback_target_refused(void **state)
     snprintf(body, sizeof body,
              "{\"language\":\"python\",\"source_code\":\"%s\",\"test_cases\":%s,"
              "\"callback_url\":\"http://localhost:%d/\"}", TWICE, T_OK, rx.port);
-    http_resp_t r;
-    assert_int_equal(e2e_post_json("/submissions", body, &r), 202);
-    json_t *j = json_loads(r.body, 0, NULL);
     char ids[1][37];
-    snprintf(ids[0], 37, "%s", e2e_jstr(j, "id"));
-    json_decref(j);
-    http_resp_free(&r);
+    post_submission(body, ids[0]);
     wait_final(ids, 1, 60);
     double end = e2e_now_s() + 30;
     while (e2e_now_s() < end &&
