@@ -134,9 +134,7 @@ static void run_shape_t(shape_t *s, const char *imode, const char *cmode, const 
         dump(s);
         fail_msg("nsj_run_pair failed without an internal_error verdict");
     }
-    /* Nothing of either sandbox is left, whatever the shape (with warm
-     * slots: once this thread's prepared run is given up). */
-    it_settle();
+    /* Nothing of either sandbox is left, whatever the shape. */
     EXPECT(s, it_count_sandbox_processes() == 0);
     EXPECT(s, it_count_run_cgroups() == 0);
     /* Generous: the slowest shape ends at the interactor's 10 s wall limit. */
@@ -541,7 +539,6 @@ static void i_cli(void **state)
     assert_non_null(strstr(err, "/nonexistent.py"));
     free(out), free(err);
     unlink(isrc), unlink(csrc), unlink(wsrc), unlink(in);
-    it_settle();
     assert_int_equal(it_count_run_cgroups(), 0);
 }
 
