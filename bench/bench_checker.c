@@ -124,6 +124,20 @@ static double judge(int port, PGconn *pg, const char *qid, int n, long *passed)
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s' AND status = 'passed'"
                           " AND score_awarded = max_score", qid);
     *passed = sql_long(pg, q);
+    if (*passed != n) {
+        /* The evidence of any that did not pass: the bench reports, never hides. */
+        snprintf(q, sizeof q,
+                 "SELECT s.id, s.status, coalesce(s.error, ''), coalesce(string_agg(r.status || ': ' ||"
+                 " r.evidence, ' | ' ORDER BY r.ordinal), '') FROM submissions s"
+                 " LEFT JOIN submission_results r ON r.submission_id = s.id WHERE s.question_id = '%s'"
+                 " AND NOT (s.status = 'passed' AND s.score_awarded = s.max_score) GROUP BY s.id LIMIT 5",
+                 qid);
+        PGresult *r = PQexec(pg, q);
+        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
+            fprintf(stderr, "bench: submission %s: %s %s; tests: %.600s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+        PQclear(r);
+    }
     return dt;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,7 +150,17 @@ int nsj_scratch_seal(nsj_scratch_t *s, nsj_error_t *err)
      * step wrote must be readable (and executable where it was) by all. */
     if (nftw(s->path, open_up, 16, FTW_PHYS | FTW_MOUNT) < 0)
         return nsj_error_set(err, errno, "scratch: open up permissions");
-    if (mount(NULL, s->path, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, s->opts) < 0)
+    /* EBUSY while a file of it is open for writing somewhere: after a copy
+     * made by this process (judge_build_fill_box), a sandbox that another
+     * thread cloned meanwhile holds the copy's fds until its first step
+     * closes them (close_range, within a millisecond). Wait that out. */
+    int rc, tries = 0;
+    while ((rc = mount(NULL, s->path, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, s->opts)) < 0 &&
+           errno == EBUSY && ++tries < 200) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (rc < 0)
         return nsj_error_set(err, errno, "scratch: remount read-only");
     return 0;
 }

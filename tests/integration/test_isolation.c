@@ -605,6 +605,53 @@ static void x_runtime_oom_message(void **state)
     free(out), free(err);
 }
 
+/* A compile /box is sealed read-only while a sandbox that another thread
+ * cloned still holds an inherited fd of a file just written there (until
+ * its first step closes it): the seal waits that out instead of failing
+ * the judge's build with EBUSY (seen once in 100 custom-checker
+ * submissions, as internal_error). */
+static void x_scratch_seal_waits_for_inherited_fd(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    nsj_scratch_t *sc = NULL;
+    nsj_error_t err = {0};
+    if (nsj_scratch_new(it.sb, 1 << 20, 64, &sc, &err) < 0)
+        fail_msg("scratch: %s", err.msg);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/checker", nsj_scratch_path(sc));
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x", 1), 1);
+    int go[2];
+    assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+    pid_t child = fork();
+    if (child == 0) { /* the inherited copy, held 50 ms */
+        char c;
+        if (read(go[0], &c, 1) < 0)
+            _exit(1);
+        struct timespec ts = {0, 50000000L};
+        nanosleep(&ts, NULL);
+        _exit(0);
+    }
+    close(fd);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int rc = nsj_scratch_seal(sc, &err);
+    int st;
+    waitpid(child, &st, 0);
+    close(go[0]), close(go[1]);
+    if (rc < 0) {
+        nsj_scratch_free(sc);
+        fail_msg("seal failed while a child held the file: %s", err.msg);
+    }
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    int werr = errno;
+    if (w >= 0)
+        close(w);
+    nsj_scratch_free(sc);
+    assert_true(w < 0 && werr == EROFS);
+}
+
 int it_run_isolation_tests(int portable)
 {
     const struct CMUnitTest probe_tests[] = {
@@ -617,6 +664,7 @@ int it_run_isolation_tests(int portable)
         cmocka_unit_test(x_socket_memory),
         cmocka_unit_test(x_proc_view),
         cmocka_unit_test(x_self_sent_sigxcpu),
+        cmocka_unit_test(x_scratch_seal_waits_for_inherited_fd),
     };
     const struct CMUnitTest host_tests[] = {
         cmocka_unit_test(x_slots_distinct),
