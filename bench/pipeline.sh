@@ -33,8 +33,7 @@ trap 'exit 130' INT TERM
 
 # Durable settings, as in production: Postgres fsyncs its commits, Redis
 # appends to its AOF and fsyncs every second.
-PG_PORT=$(free_port)
-pg_start "$DIR/pg" "$PG_PORT" -c fsync=on
+pg_start_free "$DIR/pg" -c fsync=on
 pg_createdb "$PG_PORT" nsjudge
 REDIS_PORT=$(free_port)
 redis_start "$DIR/redis" "$REDIS_PORT" --appendfsync everysec

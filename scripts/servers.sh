@@ -5,6 +5,8 @@
 #   free_port                      print a TCP port nothing listens on
 #   redis_start DIR PORT [ARGS..]  start redis-server (AOF in DIR); sets REDIS_PID
 #   pg_start DIR PORT [ARGS..]     initdb (once) and start postgres; sets PG_PID
+#   pg_start_free DIR [ARGS..]     pg_start on a free port (another if that one is
+#                                  taken before the bind); sets PG_PORT and PG_PID
 #   pg_createdb PORT NAME          create a database unless it exists
 #   stop_pid PID [SIGNAL] [SECS]   signal a process we started, wait for it to go
 #                                  (SIGKILL after SECS, default 30)
@@ -67,10 +69,37 @@ pg_start() {
         -k "$_dir/sock" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 "$@" \
         </dev/null >"$_dir/postgres.log" 2>&1 &
     PG_PID=$!
-    if ! wait_for "$PG_BIN/pg_isready -q -h 127.0.0.1 -p $_port" 300; then
-        echo "postgres did not start; see $_dir/postgres.log" >&2
-        return 1
-    fi
+    # Up to 60 s on a busy host; a postmaster that exited (a port taken
+    # between free_port and its bind) fails at once, with its reason.
+    _n=0
+    until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$_port" >/dev/null 2>&1; do
+        if ! kill -0 "$PG_PID" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$PG_PID/stat" 2>/dev/null)" = Z ]; then
+            echo "postgres exited at start on port $_port; the end of $_dir/postgres.log:" >&2
+            tail -n 5 "$_dir/postgres.log" >&2
+            wait "$PG_PID" 2>/dev/null || true
+            PG_PID=""
+            return 1
+        fi
+        _n=$((_n + 1))
+        if [ "$_n" -ge 600 ]; then
+            echo "postgres did not start in 60 s; the end of $_dir/postgres.log:" >&2
+            tail -n 5 "$_dir/postgres.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+pg_start_free() {
+    _pgdir=$1
+    shift
+    for _try in 1 2 3; do
+        PG_PORT=$(free_port)
+        pg_start "$_pgdir" "$PG_PORT" "$@" && return 0
+        stop_pid "$PG_PID" INT
+        PG_PID=""
+    done
+    return 1
 }
 
 pg_createdb() {

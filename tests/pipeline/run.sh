@@ -53,8 +53,7 @@ if [ -z "$why" ]; then
     DIR=$(mktemp -d /tmp/nsjudge-pipeline.XXXXXX)
     chmod 755 "$DIR"
     mkdir -p "$DIR/pids"
-    PG_PORT=$(free_port)
-    pg_start "$DIR/pg" "$PG_PORT"
+    pg_start_free "$DIR/pg"
     pg_createdb "$PG_PORT" nsjudge
     REDIS_PORT=$(free_port)
     redis_start "$DIR/redis" "$REDIS_PORT"

@@ -49,8 +49,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 start=$(date +%s)
-PG_PORT=$(free_port)
-pg_start "$DIR/pg" "$PG_PORT"
+pg_start_free "$DIR/pg"
 pg_createdb "$PG_PORT" nsjudge
 # As for the API below: a port found free may be taken before the bind.
 for attempt in 1 2 3; do
