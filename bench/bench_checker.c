@@ -32,14 +32,14 @@ static const char checker_cpp[] =
     "    return 0;\n"
     "}\n";
 
-static double now_s(void)
+double bench_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long count_lines(const char *path, const char *needle)
+long bench_count_lines(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "re");
     char line[1024];
@@ -79,7 +79,7 @@ static int create(int port, int tests, bool custom, char qid[37])
     return qid[0] ? 0 : -1;
 }
 
-static long sql_long(PGconn *pg, const char *q)
+long bench_sql_long(PGconn *pg, const char *q)
 {
     PGresult *r = PQexec(pg, q);
     long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0)
@@ -95,8 +95,8 @@ static double judge(int port, PGconn *pg, const char *qid, int n, long *passed)
     char q[512];
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s'"
                           " AND status NOT IN ('queued', 'running')", qid);
-    long before = sql_long(pg, q);
-    double t0 = now_s();
+    long before = bench_sql_long(pg, q);
+    double t0 = bench_now_s();
     for (int i = 0; i < n; i++) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "language", "python", "source_code", program, "question_id", qid);
         char *body = json_dumps(o, JSON_COMPACT);
@@ -111,19 +111,19 @@ static double judge(int port, PGconn *pg, const char *qid, int n, long *passed)
             return -1;
         }
     }
-    double deadline = now_s() + 900;
-    while (sql_long(pg, q) != before + n) {
-        if (now_s() > deadline) {
+    double deadline = bench_now_s() + 900;
+    while (bench_sql_long(pg, q) != before + n) {
+        if (bench_now_s() > deadline) {
             fprintf(stderr, "bench: the checker row's submissions did not finish\n");
             return -1;
         }
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s' AND status = 'passed'"
                           " AND score_awarded = max_score", qid);
-    *passed = sql_long(pg, q);
+    *passed = bench_sql_long(pg, q);
     if (*passed != n) {
         /* The evidence of any that did not pass: the bench reports, never hides. */
         snprintf(q, sizeof q,
@@ -146,7 +146,7 @@ int bench_checker_phase(int api_port, PGconn *pg, const char *worker_log, int n,
     memset(out, 0, sizeof *out);
     out->submissions = n;
     out->tests = tests;
-    long c0 = count_lines(worker_log, "program cache: compiled checker");
+    long c0 = bench_count_lines(worker_log, "program cache: compiled checker");
     char custom[37], exact[37];
     if (create(api_port, tests, true, custom) < 0 || create(api_port, tests, false, exact) < 0)
         return -1;
@@ -167,20 +167,20 @@ int bench_checker_phase(int api_port, PGconn *pg, const char *worker_log, int n,
     long p;
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s' AND status = 'passed'", custom);
-    out->custom_passed = (p = sql_long(pg, q));
+    out->custom_passed = (p = bench_sql_long(pg, q));
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE question_id = '%s' AND status = 'passed'", exact);
-    out->exact_passed = sql_long(pg, q);
-    out->compiles = count_lines(worker_log, "program cache: compiled checker") - c0;
+    out->exact_passed = bench_sql_long(pg, q);
+    out->compiles = bench_count_lines(worker_log, "program cache: compiled checker") - c0;
     /* Evidence that the checker ran for every test: its own message. */
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_results r JOIN submissions s ON s.id = r.submission_id"
                           " WHERE s.question_id = '%s' AND r.checker_message LIKE 'ok %%'", custom);
-    out->checked = sql_long(pg, q);
+    out->checked = bench_sql_long(pg, q);
     /* The judging itself, apart from how fast this client posts: each
      * submission's started_at -> finished_at (Postgres' clock). */
     for (int k = 0; k < 2; k++) {
         snprintf(q, sizeof q, "SELECT avg(extract(epoch FROM finished_at - started_at)) * 1000000 FROM submissions"
                               " WHERE question_id = '%s'", k ? exact : custom);
-        double us = (double)sql_long(pg, q);
+        double us = (double)bench_sql_long(pg, q);
         *(k ? &out->exact_ms : &out->custom_ms) = us / 1000.0;
     }
     return 0;

@@ -18,4 +18,11 @@ typedef struct checker_result {
  * in chunks; the checker's compiles counted from the worker's log. */
 int bench_checker_phase(int api_port, PGconn *pg, const char *worker_log, int n, int tests, checker_result_t *out);
 
+/* Shared with bench_pipeline.c: the monotonic clock in seconds, the lines
+ * of a file containing needle, and a query's first value as a number (-1
+ * when it fails or is NULL). */
+double bench_now_s(void);
+long bench_count_lines(const char *path, const char *needle);
+long bench_sql_long(PGconn *pg, const char *q);
+
 #endif

@@ -50,13 +50,6 @@ static const char program[] = "n = int(input())\nprint(n * 2)\n";
 static int api_port, ntests, nsub;
 static PGconn *pg;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static long rss_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -192,7 +185,7 @@ static double bare_run(const char *rootfs, int total, int parallel)
 {
     bare_job_t *jobs = calloc((size_t)parallel, sizeof *jobs);
     int started = 0, finished = 0, wrong = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     while (finished < total) {
         for (int s = 0; s < parallel && started < total; s++) {
             if (jobs[s].pid)
@@ -220,7 +213,7 @@ static double bare_run(const char *rootfs, int total, int parallel)
             finished++;
         }
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     free(jobs);
     return wrong ? -1 : dt;
 }
@@ -261,16 +254,6 @@ static void *submit_batch(void *arg)
     return NULL;
 }
 
-static long sql_long(const char *q)
-{
-    PGresult *r = PQexec(pg, q);
-    long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0)
-                 ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
-                 : -1;
-    PQclear(r);
-    return v;
-}
-
 typedef struct pipe_result {
     double client_s;             /* first POST -> last result seen (this clock) */
     double server_s;             /* min(created_at) -> max(finished_at) (Postgres' clock) */
@@ -286,7 +269,7 @@ static int pipeline_run(int n, const char *tag, pipe_result_t *res)
     pthread_t th[THREADS];
     sub_batch_t b[THREADS];
     PQclear(PQexec(pg, "TRUNCATE bench_ids"));
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int per = (n + THREADS - 1) / THREADS;
     for (int t = 0; t < THREADS; t++) {
         int first = t * per, count = first + per > n ? n - first : per;
@@ -318,9 +301,9 @@ static int pipeline_run(int n, const char *tag, pipe_result_t *res)
     free(all);
     free(ids);
     long done = 0;
-    double deadline = now_s() + 600;
-    while (now_s() < deadline) {
-        done = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+    double deadline = bench_now_s() + 600;
+    while (bench_now_s() < deadline) {
+        done = bench_sql_long(pg, "SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
                         " WHERE s.status NOT IN ('queued', 'running')");
         if (done == n)
             break;
@@ -328,7 +311,7 @@ static int pipeline_run(int n, const char *tag, pipe_result_t *res)
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
     }
-    res->client_s = now_s() - t0;
+    res->client_s = bench_now_s() - t0;
     if (done != n) {
         fprintf(stderr, "bench %s: only %ld of %d finished\n", tag, done, n);
         return -1;
@@ -383,18 +366,6 @@ static void *sample_rss(void *arg)
     return NULL;
 }
 
-static long count_in_file(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "re");
-    char line[1024];
-    long n = 0;
-    while (f && fgets(line, sizeof line, f))
-        n += strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return n;
-}
-
 /* A question of `tests` tests of `mib` MiB input each, uploaded as a
  * tar.gz, judged `runs` times while the worker's RSS is sampled; the fills
  * of its data cache counted from its log. */
@@ -446,9 +417,9 @@ static int big_data_phase(pid_t worker, const char *worker_log, int tests, int m
     free(input);
     char path[96];
     snprintf(path, sizeof path, "/questions/%s/tests", qid);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     http_do(api_port, "PUT", path, "application/gzip", buf, used, HTTP_NORMAL, &r);
-    out->upload_s = now_s() - t0;
+    out->upload_s = bench_now_s() - t0;
     free(buf);
     if (r.status != 200) {
         fprintf(stderr, "bench: PUT of the big tests: %d %s\n", r.status, r.body ? r.body : "");
@@ -456,12 +427,12 @@ static int big_data_phase(pid_t worker, const char *worker_log, int tests, int m
         return -1;
     }
     http_resp_free(&r);
-    long fills0 = count_in_file(worker_log, "data cache: filled");
+    long fills0 = bench_count_lines(worker_log, "data cache: filled");
     sampler_t smp = {.pid = worker};
     pthread_t th;
     pthread_create(&th, NULL, sample_rss, &smp);
     PQclear(PQexec(pg, "TRUNCATE bench_ids"));
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < runs; i++) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "language", "python", "source_code", big_program, "question_id", qid);
         char *body = json_dumps(o, JSON_COMPACT), q[128];
@@ -474,26 +445,26 @@ static int big_data_phase(pid_t worker, const char *worker_log, int tests, int m
         http_resp_free(&r);
         PQclear(PQexec(pg, q));
     }
-    double deadline = now_s() + 1200;
+    double deadline = bench_now_s() + 1200;
     long done = 0;
-    while (now_s() < deadline && (done = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+    while (bench_now_s() < deadline && (done = bench_sql_long(pg, "SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
                                                   " WHERE s.status NOT IN ('queued', 'running')")) != runs) {
         struct timespec ts = {0, 100000000};
         nanosleep(&ts, NULL);
     }
-    out->judge_s = now_s() - t0;
+    out->judge_s = bench_now_s() - t0;
     smp.stop = 1;
     pthread_join(th, NULL);
     out->rss_max_kb = smp.max_kb;
-    out->passed = sql_long("SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
+    out->passed = bench_sql_long(pg, "SELECT count(*) FROM submissions s JOIN bench_ids b ON b.id = s.id"
                            " WHERE s.status = 'passed' AND s.score_awarded = s.max_score");
-    out->fills = count_in_file(worker_log, "data cache: filled") - fills0;
+    out->fills = bench_count_lines(worker_log, "data cache: filled") - fills0;
     char q[1024];
     snprintf(q, sizeof q, "SELECT count(DISTINCT h) FROM (SELECT input_sha256 h FROM test_cases t JOIN questions q"
              " ON q.id = t.question_id AND q.version = t.version WHERE q.id = '%s' UNION ALL SELECT answer_sha256"
              " FROM test_cases t JOIN questions q ON q.id = t.question_id AND q.version = t.version"
              " WHERE q.id = '%s') x", qid, qid);
-    out->blobs = sql_long(q);
+    out->blobs = bench_sql_long(pg, q);
     if (done != runs) {
         fprintf(stderr, "bench: only %ld of %d big submissions finished\n", done, runs);
         return -1;
@@ -529,7 +500,7 @@ static double accept_run(int port, const char *header, int n)
     pthread_t th[THREADS];
     accept_batch_t b[THREADS];
     http_set_header(header);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int t = 0; t < THREADS; t++) {
         b[t] = (accept_batch_t){.port = port, .count = n / THREADS};
         pthread_create(&th[t], NULL, accept_batch, &b[t]);
@@ -539,7 +510,7 @@ static double accept_run(int port, const char *header, int n)
         pthread_join(th[t], NULL);
         failures += b[t].failures;
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     http_set_header(NULL);
     if (failures)
         fprintf(stderr, "bench: %d submissions were refused by the API on port %d\n", failures, port);
