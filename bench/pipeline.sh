@@ -35,8 +35,7 @@ trap 'exit 130' INT TERM
 # appends to its AOF and fsyncs every second.
 pg_start_free "$DIR/pg" -c fsync=on
 pg_createdb "$PG_PORT" nsjudge
-REDIS_PORT=$(free_port)
-redis_start "$DIR/redis" "$REDIS_PORT" --appendfsync everysec
+redis_start_free "$DIR/redis" --appendfsync everysec || exit 1
 API_PORT=$(free_port)
 
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/nsjudge"

@@ -4,6 +4,8 @@
 #
 #   free_port                      print a TCP port nothing listens on
 #   redis_start DIR PORT [ARGS..]  start redis-server (AOF in DIR); sets REDIS_PID
+#   redis_start_free DIR [ARGS..]  redis_start on a free port (another if that one
+#                                  is taken before the bind); sets REDIS_PORT
 #   pg_start DIR PORT [ARGS..]     initdb (once) and start postgres; sets PG_PID
 #   pg_start_free DIR [ARGS..]     pg_start on a free port (another if that one is
 #                                  taken before the bind); sets PG_PORT and PG_PID
@@ -40,12 +42,42 @@ redis_start() {
     # AOF with fsync on every write: a restarted Redis keeps the stream, the
     # consumer group and its pending entries (nothing is lost across a restart).
     redis-server --port "$_port" --bind 127.0.0.1 --daemonize no --dir "$_dir" --save '' \
-        --appendonly yes --appendfsync always --logfile "$_dir/redis.log" "$@" </dev/null >/dev/null 2>&1 &
+        --appendonly yes --appendfsync always --logfile "$_dir/redis.log" "$@" </dev/null >"$_dir/redis.out" 2>&1 &
     REDIS_PID=$!
-    if ! wait_for "redis-cli -h 127.0.0.1 -p $_port ping | grep -q PONG" 100; then
-        echo "redis-server did not start; see $_dir/redis.log" >&2
-        return 1
-    fi
+    # Up to 60 s on a busy host; a server that exited (a port taken between
+    # free_port and its bind) fails at once, with its reason. The listener
+    # must be ours: another server on the port would answer the ping too.
+    # (ss names the owner only to root.)
+    _n=0
+    until { [ "$(id -u)" != 0 ] || ss -Htlnp "sport = :$_port" 2>/dev/null | grep -q "pid=$REDIS_PID,"; } &&
+          redis-cli -h 127.0.0.1 -p "$_port" ping 2>/dev/null | grep -q PONG; do
+        if ! kill -0 "$REDIS_PID" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$REDIS_PID/stat" 2>/dev/null)" = Z ]; then
+            echo "redis-server exited at start on port $_port; the end of its logs:" >&2
+            tail -n 5 "$_dir/redis.log" "$_dir/redis.out" >&2 2>/dev/null
+            wait "$REDIS_PID" 2>/dev/null || true
+            REDIS_PID=""
+            return 1
+        fi
+        _n=$((_n + 1))
+        if [ "$_n" -ge 600 ]; then
+            echo "redis-server did not answer in 60 s on port $_port; the end of its logs:" >&2
+            tail -n 5 "$_dir/redis.log" "$_dir/redis.out" >&2 2>/dev/null
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+redis_start_free() {
+    _rdir=$1
+    shift
+    for _try in 1 2 3; do
+        REDIS_PORT=$(free_port)
+        redis_start "$_rdir" "$REDIS_PORT" "$@" && return 0
+        stop_pid "$REDIS_PID" TERM
+        REDIS_PID=""
+    done
+    return 1
 }
 
 pg_start() {

@@ -29,7 +29,7 @@ cleanup() {
         # A postgres the test restarted itself.
         [ -f "$DIR/pg.pid" ] && stop_pid "$(cat "$DIR/pg.pid")" INT
         if [ "$status" != 0 ]; then
-            for log in "$DIR"/*.log; do
+            for log in "$DIR"/*.log "$DIR"/*/*.log; do
                 [ -f "$log" ] || continue
                 echo "--- $log (last lines)" >&2
                 tail -n 15 "$log" >&2
@@ -55,8 +55,7 @@ if [ -z "$why" ]; then
     mkdir -p "$DIR/pids"
     pg_start_free "$DIR/pg"
     pg_createdb "$PG_PORT" nsjudge
-    REDIS_PORT=$(free_port)
-    redis_start "$DIR/redis" "$REDIS_PORT"
+    redis_start_free "$DIR/redis" || exit 1
     export PIPE_DIR="$DIR" PIPE_PG_PORT="$PG_PORT" PIPE_REDIS_PORT="$REDIS_PORT" \
            PIPE_REDIS_PID="$REDIS_PID" PIPE_REDIS_DIR="$DIR/redis" \
            PIPE_PG_PID="$PG_PID" PIPE_PG_DIR="$DIR/pg" PIPE_PG_BIN="$PG_BIN"

@@ -51,14 +51,7 @@ trap 'exit 130' INT TERM
 start=$(date +%s)
 pg_start_free "$DIR/pg"
 pg_createdb "$PG_PORT" nsjudge
-# As for the API below: a port found free may be taken before the bind.
-for attempt in 1 2 3; do
-    REDIS_PORT=$(free_port)
-    redis_start "$DIR/redis" "$REDIS_PORT" && break
-    stop_pid "$REDIS_PID" TERM
-    REDIS_PID=""
-done
-[ -n "$REDIS_PID" ] || { echo "problems: redis-server did not start" >&2; exit 1; }
+redis_start_free "$DIR/redis" || { echo "problems: redis-server did not start" >&2; exit 1; }
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/nsjudge"
 export NSJUDGE_HOME="${NSJUDGE_HOME:-$(pwd)}"
 # One attempt: a broken checker's internal_error is expected here, not retried.
