@@ -104,7 +104,9 @@ pg_start() {
     # Up to 60 s on a busy host; a postmaster that exited (a port taken
     # between free_port and its bind) fails at once, with its reason.
     _n=0
-    until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$_port" >/dev/null 2>&1; do
+    # The listener must be ours (ss names the owner only to root).
+    until { [ "$(id -u)" != 0 ] || ss -Htlnp "sport = :$_port" 2>/dev/null | grep -q "pid=$PG_PID,"; } &&
+          "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$_port" >/dev/null 2>&1; do
         if ! kill -0 "$PG_PID" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$PG_PID/stat" 2>/dev/null)" = Z ]; then
             echo "postgres exited at start on port $_port; the end of $_dir/postgres.log:" >&2
             tail -n 5 "$_dir/postgres.log" >&2
