@@ -509,10 +509,15 @@ ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2], pid_t *sender)
         fd[0] = fd[1] = -1;
     if (sender)
         *sender = 0;
+    /* ECONNRESET is the kernel's note that the sandbox's end was closed
+     * with a message of ours unread (init died before reading sync 3): it
+     * comes once, ahead of what init sent before it died, such as the
+     * SYNC_ERROR that says why. Read on; EOF follows the last message. */
     ssize_t n;
+    int resets = 0;
     do
         n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
+    while (n < 0 && (errno == EINTR || (errno == ECONNRESET && ++resets <= 2)));
     if (n <= 0)
         return n;
     int k = 0;
@@ -535,8 +540,10 @@ ssize_t sync_recv(int sock, sync_msg_t *m, int fd[2], pid_t *sender)
                 close(got);
         }
     }
-    if (n != (ssize_t)sizeof *m)
+    if (n != (ssize_t)sizeof *m) {
+        errno = EPROTO; /* not a sync message: the caller gives up on the socket */
         return -1;
+    }
     return n;
 }
 
