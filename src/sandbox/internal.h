@@ -170,6 +170,7 @@ typedef struct mount_plan {
     char files_opts[96];      /* tmpfs options for files_dir */
     proc_file_t proc_gen[PROC_GEN_MAX]; /* generated /proc files */
     int nproc_gen;
+    int limits_ready;         /* sync 1b (warm): the premounted limits' part is the spec's */
 } mount_plan_t;
 
 /* Parent: generate the run's /proc files (meminfo with its memory limit,
@@ -193,7 +194,13 @@ int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
  * pivot_root into it and detach the old root (cwd: the new /). Uses
  * plan->rootfs, empty_layer and devfd only. */
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce);
-/* Child, with the spec: generated /proc files, /dev/shm and /tmp, the
+/* Child: the part of the root that only the limits decide: generated
+ * /proc files, /dev/shm and /tmp. A warm run's init mounts it before the
+ * spec for the limits it was prepared with; mounts_unmount_limits undoes
+ * that when the spec's limits differ. */
+int mounts_limits_part(const mount_plan_t *plan, child_err_t *ce);
+int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce);
+/* Child, with the spec: the limits' part (unless plan->limits_ready), the
  * files, the binds (from mounts_open_binds). */
 int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce);
 

@@ -27,6 +27,9 @@
  *  sync 2: recv netlink + netns <----------------------------
  *  bring lo up (libnl)             /dev, /proc; pivot_root;
  *                                  old root detached
+ *                                  warm: /proc files, /dev/shm,
+ *                                    /tmp for the limits it
+ *                                    was prepared with
  *  sync 3: NET_READY + netns --->  (warm: here; cold: after
  *    (+ v1 tasks fds)              1b) v1: join cgroups,
  *                                  unshare cgroup ns; setns
@@ -36,11 +39,15 @@
  *  warm: limits rewritten if they
  *    differ from the cgroup's
  *  sync 1b: SPEC + binds as ---->  /proc files, /dev/shm,
- *    detached mounts (open_tree)   /tmp, files tmpfs, binds
- *                                  attached; drop bounding set
- *                                  fork ------------------------------------->  stdio = pipes, close
- *                                  non-dumpable, drop caps,                       fds, setsid, rlimits,
- *                                  wait for the program                           chdir, uid/gid 1000
+ *    detached mounts (open_tree)   /tmp (warm: only if the
+ *    (warm: whether the limits'    spec's differ: the others
+ *    part premounted is the        unmounted first), files
+ *    spec's)                       tmpfs, binds attached;
+ *                                  drop bounding set
+ *                                  clone(VM|VFORK) ------------------------->  stdio = pipes, close
+ *                                  (resumed at its execve:)                       fds, setsid, rlimits,
+ *                                  non-dumpable, drop caps,                       chdir, uid/gid 1000
+ *                                  wait for the program
  *                                                                                 (caps gone),
  *                                                                                 no_new_privs,
  *  sync 4: listener's fd number <---------------------------------------------  seccomp (last)
@@ -87,8 +94,16 @@
  *  mount namespace, overlay root,   new       the overlay's own superblock gives the run its
  *    /proc, /dev (tmpfs made by               own inodes (flocks, inotify); made ahead and
  *    root)                                    pivoted into before the spec arrives
- *  /tmp, /dev/shm, files tmpfs,     new       sized by the spec, written by it: mounted at
- *    generated /proc files, binds             sync 1b (tmpfs mounts, no unmount)
+ *  /tmp, /dev/shm, generated        new       sized by the limits: mounted while the run is
+ *    /proc files                              prepared, in its own new mount namespace, for
+ *                                             the limits it is prepared with; replaced at
+ *                                             sync 1b (unmounted, mounted anew) when the
+ *                                             spec's limits give other sizes or files
+ *  files tmpfs, binds               new       the spec's own: mounted at sync 1b
+ *  the program's process            new       cloned by init after sync 1b with CLONE_VM|
+ *                                             CLONE_VFORK (as posix_spawn: no copy of the
+ *                                             page tables); it has its own memory from its
+ *                                             execve on
  *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
  *                                             live in it, and its counters (lo's packets,
  *                                             /proc/net/snmp, netstat) would tell the next
@@ -349,6 +364,13 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     child_die(FD_SOCK, &ce);
 }
 
+enum { PROGRAM_STACK = 256 << 10 };
+
+static int program_entry(void *r)
+{
+    program_main(r);
+}
+
 /* Runs as a child of init, sharing its user namespace (and capabilities
  * there): the network namespace it makes is owned by the sandbox. */
 static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock)
@@ -446,6 +468,14 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (mounts_prepare_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_PREPARED);
+    /* The program's stack until its execve (see the clone below). */
+    char *prog_stack = mmap(NULL, PROGRAM_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (prog_stack == MAP_FAILED)
+        child_fail(&ce, errno, "mmap", "program stack"), child_die(FD_SOCK, &ce);
+    /* Warm: /proc files, /dev/shm and /tmp for the limits we were prepared
+     * with (most specs bring the same: a test after a test). */
+    if (r->warm && mounts_limits_part(&r->premounts, &ce) < 0)
+        child_die(FD_SOCK, &ce);
     /* A warm run's sync 3 comes while it is prepared (before its spec), a
      * cold run's after sync 1b (its root is built meanwhile). */
     if (r->warm)
@@ -457,6 +487,8 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_SPEC);
     plan = r->mounts;
+    if (r->warm && !plan.limits_ready && mounts_unmount_limits(&r->premounts, &ce) < 0)
+        child_die(FD_SOCK, &ce);
     if (mounts_finish_root(&plan, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Bounding set and securebits once, here: the program inherits them. */
@@ -466,13 +498,16 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (!r->warm)
         init_net_ready(r);
 
-    /* Raw clone, not fork(): glibc's fork takes locks other threads of the
-     * original process may have held at clone time. */
-    pid_t prog = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    /* The program shares init's memory until its execve, as posix_spawn
+     * does (CLONE_VM|CLONE_VFORK; init sleeps meanwhile): no copy of init's
+     * page tables, which are a copy of the whole supervisor's (a worker's
+     * threads and heaps), on the critical path. Until execve it uses only
+     * its own stack, registers and the shared run_t; its fd table,
+     * credentials, rlimits and seccomp filter are its own. glibc's clone()
+     * is a bare system call wrapper (no locks), as raw clone is elsewhere. */
+    pid_t prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
     if (prog < 0)
         child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
-    if (prog == 0)
-        program_main(r);
 
     /* init from here on: nothing to do but wait, so hold nothing. */
     close(0), close(1), close(2);
@@ -734,6 +769,15 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* The part of the root only the limits decide (/tmp and /dev/shm sizes,
+ * the generated /proc files), planned into m with its text in buf. */
+static void plan_limits_part(run_t *r, mount_plan_t *m, const nsj_limits_t *l, char *buf, size_t cap)
+{
+    snprintf(m->tmp_opts, sizeof m->tmp_opts, "size=%llu,nr_inodes=%llu,mode=1777",
+             (unsigned long long)l->tmp_bytes, (unsigned long long)(l->tmp_bytes / 16384 + 64));
+    mounts_plan_proc(m, l, r->sb->ncpus, r->sb->host_cgroups, buf, cap);
+}
+
 static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
 {
     struct stat st;
@@ -964,12 +1008,22 @@ int run_plan(run_t *r, const nsj_run_spec_t *spec)
         fbytes += (spec->files[i].len + 4095) & ~(size_t)4095;
     snprintf(r->mounts.files_opts, sizeof r->mounts.files_opts, "size=%zu,nr_inodes=%zu,mode=755",
              fbytes + 65536, spec->nfiles + 16);
-    snprintf(r->mounts.tmp_opts, sizeof r->mounts.tmp_opts, "size=%llu,nr_inodes=%llu,mode=1777",
-             (unsigned long long)spec->limits.tmp_bytes,
-             (unsigned long long)(spec->limits.tmp_bytes / 16384 + 64));
     limits_plan(&spec->limits, &r->rlimits);
-    mounts_plan_proc(&r->mounts, &spec->limits, r->sb->ncpus, r->sb->host_cgroups, r->procbuf, sizeof r->procbuf);
+    plan_limits_part(r, &r->mounts, &spec->limits, r->procbuf, sizeof r->procbuf);
     return 0;
+}
+
+/* The warm run's premounted limits' part is exactly what the spec needs:
+ * the same tmpfs options and the same generated /proc files. */
+static int limits_part_same(const mount_plan_t *a, const mount_plan_t *b)
+{
+    if (strcmp(a->tmp_opts, b->tmp_opts) != 0 || a->nproc_gen != b->nproc_gen)
+        return 0;
+    for (int i = 0; i < a->nproc_gen; i++)
+        if (strcmp(a->proc_gen[i].name, b->proc_gen[i].name) != 0 || a->proc_gen[i].len != b->proc_gen[i].len ||
+            memcmp(a->proc_gen[i].data, b->proc_gen[i].data, a->proc_gen[i].len) != 0)
+            return 0;
+    return 1;
 }
 
 /* sync 1b: the spec is in the shared run_t; its binds go along as mounts. */
@@ -1025,6 +1079,8 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     }
     r->mounts.empty_layer = sb->empty_layer;
     r->cg_limits = *l;
+    if (r->warm)
+        plan_limits_part(r, &r->premounts, l, r->pre_procbuf, sizeof r->pre_procbuf);
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
      * netns helper starts sooner), socket, pipes. */
     r->join = cgroup_backend_join_method(sb->cg);
@@ -1211,6 +1267,7 @@ int run_execute(run_t *r)
             goto kill;
         }
         r->cg_limits = *l;
+        r->mounts.limits_ready = limits_part_same(&r->mounts, &r->premounts);
         /* sync 1b */
         if (send_spec(r) < 0)
             goto kill;

@@ -384,7 +384,7 @@ int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
     return 0;
 }
 
-int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce)
+int mounts_limits_part(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Before /tmp: the generated /proc files' tmpfs lies under it. */
     if (setup_proc_gen(plan, ce) < 0)
@@ -393,6 +393,30 @@ int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t
         return child_fail(ce, errno, "mount tmpfs", "/dev/shm");
     if (mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan->tmp_opts) < 0)
         return child_fail(ce, errno, "mount tmpfs", "/tmp");
+    return 0;
+}
+
+/* In the reverse order of mounts_limits_part; nothing has used them yet. */
+int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce)
+{
+    if (umount2("tmp", MNT_DETACH) < 0)
+        return child_fail(ce, errno, "umount", "/tmp");
+    if (umount2("dev/shm", MNT_DETACH) < 0)
+        return child_fail(ce, errno, "umount", "/dev/shm");
+    if (!plan->nproc_gen)
+        return 0;
+    for (int i = 0; i < plan->nproc_gen; i++)
+        if (umount2(plan->proc_gen[i].name, MNT_DETACH) < 0 && errno != EINVAL)
+            return child_fail(ce, errno, "umount", plan->proc_gen[i].name);
+    if (umount2("tmp", MNT_DETACH) < 0)
+        return child_fail(ce, errno, "umount", "/proc files");
+    return 0;
+}
+
+int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce)
+{
+    if (!plan->limits_ready && mounts_limits_part(plan, ce) < 0)
+        return -1;
     if (plan->nfiles && setup_files(plan, ce) < 0)
         return -1;
     /* The binds were made by the supervisor (mounts_open_binds): the old

@@ -76,6 +76,11 @@ typedef struct run {
     /* prepared by the parent for the child (no allocation after clone) */
     mount_plan_t mounts;
     char procbuf[16384];     /* the generated /proc files (mounts_plan_proc) */
+    /* warm: the limits' part of the root (/proc files, /dev/shm, /tmp),
+     * planned for the limits the run is prepared with and mounted by init
+     * before the spec; written before the clone, read-only after. */
+    mount_plan_t premounts;
+    char pre_procbuf[16384];
     rlimit_plan_t rlimits;
     const char *const *argv;
     const char *const *envp;

@@ -209,6 +209,81 @@ static void w_cgroup_counters_fresh(void **state)
     }
 }
 
+/* Mounts (in /proc/self/mountinfo) whose mount point is path, and whether
+ * the last (the one on top) has "size=<kib>k" among its options. */
+static int mounts_at(const char *mountinfo, const char *path, unsigned long long kib, int *sized)
+{
+    char want[64], pat[96];
+    snprintf(want, sizeof want, "size=%lluk", kib);
+    snprintf(pat, sizeof pat, " %s ", path);
+    int n = 0;
+    *sized = 0;
+    for (const char *p = mountinfo; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        /* field 5 is the mount point: "id parent maj:min root point ..." */
+        const char *f = line;
+        for (int i = 0; i < 4 && f; i++)
+            f = strchr(f + 1, ' ');
+        if (f && strncmp(f, pat, strlen(pat)) == 0) {
+            n++;
+            *sized = strstr(line, want) != NULL;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return n;
+}
+
+/* A warm run is prepared with the last run's limits, its /proc files,
+ * /dev/shm and /tmp mounted for them ahead; a spec with other limits gets
+ * its own, mounted in their place (not on top of them). */
+static void w_limits_follow_the_spec(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    static const struct { unsigned mem_mib, tmp_mib; } seq[] = {{64, 8}, {96, 4}, {96, 4}, {64, 8}, {80, 16}, {64, 8}};
+    char uid0[32] = "", uid[32];
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        nsj_limits_t l;
+        nsj_limits_default(&l);
+        l.memory_bytes = (uint64_t)seq[i].mem_mib << 20;
+        l.tmp_bytes = (uint64_t)seq[i].tmp_mib << 20;
+        nsj_result_t r;
+        const char *argv[] = {"/code/main", "cat", "/proc/meminfo", "/proc/self/mountinfo", NULL};
+        nsj_run_spec_t spec;
+        nsj_file_t f;
+        it_probe_spec(&spec, &f, &l, argv);
+        RUN_OK(nsj_run(warm_sb, &spec, &r), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        char line[96];
+        snprintf(line, sizeof line, "MemTotal:       %u kB", seq[i].mem_mib << 10);
+        EXPECT_LINE(&r, line);
+        int sized_tmp, sized_shm, sized_meminfo;
+        int ntmp = mounts_at(r.out, "/tmp", (unsigned long long)seq[i].tmp_mib << 10, &sized_tmp);
+        int nshm = mounts_at(r.out, "/dev/shm", (unsigned long long)seq[i].tmp_mib << 10, &sized_shm);
+        int nmeminfo = mounts_at(r.out, "/proc/meminfo", 256, &sized_meminfo);
+        /* Two at /tmp: the /proc files' read-only tmpfs lies beneath it. */
+        if (ntmp != 2 || nshm != 1 || !sized_tmp || !sized_shm || nmeminfo != 1) {
+            it_dump("mounts", &r);
+            fail_msg("run %zu (tmp %u MiB): /tmp mounted %d times (sized %d), /dev/shm %d (sized %d), "
+                     "/proc/meminfo %d", i, seq[i].tmp_mib, ntmp, sized_tmp, nshm, sized_shm, nmeminfo);
+        }
+        /* The same warm slot throughout. */
+        nsj_result_t id;
+        RUN_OK(probe_args(&id, &l, "ids", "0"), &id);
+        value_of(id.out, "host_uid", uid, sizeof uid);
+        if (!uid0[0])
+            snprintf(uid0, sizeof uid0, "%s", uid);
+        if (!uid[0] || strcmp(uid, uid0) != 0)
+            fail_msg("runs as host uid '%s' then '%s': not the same slot", uid0, uid);
+        nsj_result_free(&id);
+        nsj_result_free(&r);
+    }
+}
+
 /* Set-up failures of a warm run are reported like a cold run's, and the
  * slot serves the next run. */
 static void w_bad_spec_then_good(void **state)
@@ -246,6 +321,7 @@ int it_run_warm_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(w_nothing_survives),
         cmocka_unit_test(w_cgroup_counters_fresh),
+        cmocka_unit_test(w_limits_follow_the_spec),
         cmocka_unit_test(w_bad_spec_then_good),
     };
     return cmocka_run_group_tests_name("warm slots: nothing survives into the next run", tests, NULL,
