@@ -37,6 +37,8 @@ typedef struct nsj_result {
     uint64_t cpu_ms;             /* CPU time of the whole cgroup */
     uint64_t wall_ms;            /* from clone to the end of the sandbox */
     uint64_t memory_kb;          /* peak memory of the whole cgroup */
+    uint64_t ended_ns;           /* CLOCK_MONOTONIC: when the program ended, or when the
+                                  * supervisor killed it (0 if it never ran) */
     char evidence[512];          /* e.g. "oom_kill=1", "wall timer 10000 ms" */
     char message[512];           /* internal_error: which step failed and why */
 } nsj_result_t;

@@ -30,6 +30,8 @@
  *                                  warm: /proc files, /dev/shm,
  *                                    /tmp for the limits it
  *                                    was prepared with
+ *                                  drop bounding set, lock
+ *                                    securebits
  *  sync 3: NET_READY + netns --->  (warm: here; cold: after
  *    (+ v1 tasks fds)              1b) v1: join cgroups,
  *                                  unshare cgroup ns; setns
@@ -42,8 +44,7 @@
  *    detached mounts (open_tree)   /tmp (warm: only if the
  *    (warm: whether the limits'    spec's differ: the others
  *    part premounted is the        unmounted first), files
- *    spec's)                       tmpfs, binds attached;
- *                                  drop bounding set
+ *    spec's)                       tmpfs, binds attached
  *                                  clone(VM|VFORK) ------------------------->  stdio = pipes, close
  *                                  (resumed at its execve:)                       fds, setsid, rlimits,
  *                                  non-dumpable, drop caps,                       chdir, uid/gid 1000
@@ -149,6 +150,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -320,6 +322,25 @@ static int close_from(unsigned first, unsigned flags)
     return 0;
 }
 
+/* The spec's part of the program's set-up: its rlimits and cwd. */
+static void program_spec_part(const run_t *r, child_err_t *ce)
+{
+    if (limits_apply(&r->rlimits, ce) < 0)
+        child_die(FD_SOCK, ce);
+    if (chdir(r->cwd) < 0)
+        child_fail(ce, errno, "chdir", r->cwd), child_die(FD_SOCK, ce);
+}
+
+/* A warm run's program is made while the run is prepared, up to its
+ * seccomp filter and the listener the supervisor takes then; it waits here
+ * until init has the spec's root in place (sync 1b). */
+static void program_wait_go(const run_t *r)
+{
+    uint32_t *go = (uint32_t *)&r->prog_go;
+    while (__atomic_load_n(go, __ATOMIC_ACQUIRE) == 0)
+        syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+}
+
 static __attribute__((noreturn)) void program_main(const run_t *r)
 {
     child_err_t ce = {0};
@@ -330,10 +351,8 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     /* Signal dispositions and mask, and the empty bounding set, come from init. */
     if (setsid() < 0)
         child_fail(&ce, errno, "setsid", NULL), child_die(FD_SOCK, &ce);
-    if (limits_apply(&r->rlimits, &ce) < 0)
-        child_die(FD_SOCK, &ce);
-    if (chdir(r->cwd) < 0)
-        child_fail(&ce, errno, "chdir", r->cwd), child_die(FD_SOCK, &ce);
+    if (!r->warm)
+        program_spec_part(r, &ce);
     /* Leaving uid 0 clears the permitted and effective sets... */
     if (userns_become_sandbox_user(&ce) < 0)
         child_die(FD_SOCK, &ce);
@@ -343,7 +362,8 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail(&ce, errno, "prctl", "no_new_privs"), child_die(FD_SOCK, &ce);
     child_trace(r, TR_PROG_SECCOMP);
-    /* seccomp last: nothing above has to get past the policy. */
+    /* seccomp last: nothing above has to get past the policy (a warm
+     * program's rlimits and chdir below do: both are allowed). */
     int listener = seccomp_policy_load(&r->sb->prog, &ce);
     if (listener < 0)
         child_die(FD_SOCK, &ce);
@@ -355,9 +375,15 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
      * garbage collector runs). */
     if (child_send(FD_SOCK, SYNC_LISTENER_FD, listener, NULL, -1) < 0)
         child_fail(&ce, errno, "sync 4", "send seccomp listener number"), child_die(FD_SOCK, &ce);
-    /* sync 4b: wait until it is taken: execve closes it (close-on-exec). */
-    if (child_wait(FD_SOCK, SYNC_LISTENER_TAKEN, NULL, &ce) < 0)
-        child_die(FD_SOCK, &ce);
+    if (r->warm) {
+        /* Taken while prepared: the supervisor sends the spec only then. */
+        program_wait_go(r);
+        program_spec_part(r, &ce);
+    } else {
+        /* sync 4b: wait until it is taken: execve closes it (close-on-exec). */
+        if (child_wait(FD_SOCK, SYNC_LISTENER_TAKEN, NULL, &ce) < 0)
+            child_die(FD_SOCK, &ce);
+    }
     close(listener);
     execve(r->argv[0], (char *const *)r->argv, (char *const *)r->envp);
     child_fail(&ce, errno, "execve", r->argv[0]);
@@ -476,10 +502,24 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
      * with (most specs bring the same: a test after a test). */
     if (r->warm && mounts_limits_part(&r->premounts, &ce) < 0)
         child_die(FD_SOCK, &ce);
+    /* Bounding set and securebits once, here (before the spec: they limit
+     * what an execve may gain, not our own effective caps, which the
+     * mounts at sync 1b still use): the program inherits them. */
+    if (caps_drop_bounding(&ce) < 0)
+        child_die(FD_SOCK, &ce);
     /* A warm run's sync 3 comes while it is prepared (before its spec), a
      * cold run's after sync 1b (its root is built meanwhile). */
-    if (r->warm)
+    pid_t prog = 0;
+    if (r->warm) {
         init_net_ready(r);
+        /* The program, made now (in its cgroup and namespaces) up to its
+         * seccomp filter: it shares our memory until its execve (its own
+         * stack; CLONE_VM without CLONE_VFORK, as we go on meanwhile) and
+         * waits for sync 1b's root (program_wait_go). */
+        prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | SIGCHLD, (void *)r);
+        if (prog < 0)
+            child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
+    }
     /* sync 1b: the spec's part of the run is in our (shared) run_t now, its
      * binds come as detached mounts. */
     int bindfds[SYNC_MAX_FDS];
@@ -491,23 +531,27 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     if (mounts_finish_root(&plan, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
-    /* Bounding set and securebits once, here: the program inherits them. */
-    if (caps_drop_bounding(&ce) < 0)
-        child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_MOUNTED);
-    if (!r->warm)
+    if (r->warm) {
+        /* Let the prepared program go, and tell the supervisor (sync 4,
+         * warm): its wall clock starts. */
+        __atomic_store_n(&((run_t *)r)->prog_go, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &r->prog_go, FUTEX_WAKE, 1, NULL, NULL, 0);
+        if (child_send(FD_SOCK, SYNC_PROGRAM_GO, 0, NULL, -1) < 0)
+            child_fail(&ce, errno, "sync 4", "program let go"), child_die(FD_SOCK, &ce);
+    } else {
         init_net_ready(r);
-
-    /* The program shares init's memory until its execve, as posix_spawn
-     * does (CLONE_VM|CLONE_VFORK; init sleeps meanwhile): no copy of init's
-     * page tables, which are a copy of the whole supervisor's (a worker's
-     * threads and heaps), on the critical path. Until execve it uses only
-     * its own stack, registers and the shared run_t; its fd table,
-     * credentials, rlimits and seccomp filter are its own. glibc's clone()
-     * is a bare system call wrapper (no locks), as raw clone is elsewhere. */
-    pid_t prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
-    if (prog < 0)
-        child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
+        /* The program shares init's memory until its execve, as posix_spawn
+         * does (CLONE_VM|CLONE_VFORK; init sleeps meanwhile): no copy of
+         * init's page tables, which are a copy of the whole supervisor's (a
+         * worker's threads and heaps). Until execve it uses only its own
+         * stack, registers and the shared run_t; its fd table, credentials,
+         * rlimits and seccomp filter are its own. glibc's clone() is a bare
+         * system call wrapper (no locks), as raw clone is elsewhere. */
+        prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
+        if (prog < 0)
+            child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
+    }
 
     /* init from here on: nothing to do but wait, so hold nothing. */
     close(0), close(1), close(2);
@@ -652,12 +696,14 @@ static void prefer_child_error(run_t *r)
 }
 
 /* Wait (poll) for one set-up message from init; fails if init dies first. */
-static int setup_recv(run_t *r, uint32_t want, int fd[2])
+static int setup_recv(run_t *r, uint32_t want, int fd[2], sync_msg_t *got, pid_t *sender)
 {
     for (;;) {
         sync_msg_t m;
-        ssize_t n = sync_recv(r->sock, &m, fd, NULL);
+        ssize_t n = sync_recv(r->sock, &m, fd, sender);
         if (n > 0) {
+            if (got)
+                *got = m;
             if (m.type == SYNC_ERROR) {
                 errno = m.ce.err;
                 set_msg(r, "sandbox set-up: %s: %s", m.ce.text, strerror(m.ce.err));
@@ -1079,6 +1125,7 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     }
     r->mounts.empty_layer = sb->empty_layer;
     r->cg_limits = *l;
+    r->prog_go = 0;
     if (r->warm)
         plan_limits_part(r, &r->premounts, l, r->pre_procbuf, sizeof r->pre_procbuf);
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
@@ -1204,7 +1251,7 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     }
     /* sync 2 */
     int nsfds[2];
-    if (setup_recv(r, SYNC_NETNS, nsfds) < 0)
+    if (setup_recv(r, SYNC_NETNS, nsfds, NULL, NULL) < 0)
         goto kill;
     if (nsfds[0] < 0 || nsfds[1] < 0) {
         set_msg(r, "sandbox set-up: sync 2 lacks the netlink socket or the netns");
@@ -1242,6 +1289,19 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     if (sent < 0) {
         set_msg(r, "sandbox set-up: sync 3: %s", strerror(errno));
         goto kill;
+    }
+    /* sync 4, warm: the program was made after sync 3, up to its seccomp
+     * filter; its listener is taken now, before its spec. */
+    if (r->warm) {
+        sync_msg_t m;
+        pid_t sender;
+        if (setup_recv(r, SYNC_LISTENER_FD, NULL, &m, &sender) < 0)
+            goto kill;
+        if (run_take_listener(r, sender, m.status) != 0) {
+            set_msg(r, "sandbox set-up: sync 4: the prepared program is gone");
+            goto kill;
+        }
+        run_trace(r, "sync 4: listener taken (prepared)");
     }
     return 0;
 kill:
@@ -1329,6 +1389,10 @@ int run_result(run_t *r, int rc, nsj_result_t *res, int *retry)
     res->cpu_ms = r->facts.cg.cpu_ns / 1000000;
     res->wall_ms = r->facts.wall_ms;
     res->memory_kb = r->facts.cg.peak_bytes / 1024;
+    /* Killed by us: it ended then (its processes die at once); else when
+     * its status came (or init was reaped). */
+    if (r->exec_reached)
+        res->ended_ns = r->kill_ns && r->kill_ns < r->end_ns ? r->kill_ns : r->end_ns;
     res->out = r->out.data ? r->out.data : calloc(1, 1);
     res->out_len = r->out.len;
     res->err = r->err.data ? r->err.data : calloc(1, 1);

@@ -236,7 +236,15 @@ int nsj_run_pair(nsj_sandbox_t *sb, const nsj_pair_spec_t *spec, nsj_pair_result
      * contestant before the contestant's sandbox ended. */
     char b;
     res->contestant_stopped = res->contestant_ran && read(p.stop[0], &b, 1) == 1;
-    res->interactor_first = p.interactor_end_ns < p.contestant_end_ns;
+    /* Which ended first, by when each program ended (or was killed), as
+     * the sandboxes saw it: the times nsj_run returned add each run's
+     * teardown, and a contestant killed by its wall timer could return
+     * after the interactor that its end let go (EOF). */
+    uint64_t i_end = res->interactor.ended_ns, c_end = res->contestant.ended_ns;
+    if (i_end && c_end)
+        res->interactor_first = i_end < c_end;
+    else
+        res->interactor_first = p.interactor_end_ns < p.contestant_end_ns;
     close_fd(&p.stop[0]);
     close_fd(&p.stop[1]);
     close_fd(&p.done[0]);

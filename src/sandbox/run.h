@@ -36,6 +36,8 @@ enum sync_type {
     SYNC_ERROR = 6,       /* any: a set-up step failed (child_err_t) */
     SYNC_LISTENER_TAKEN = 7, /* 4b: parent -> program: listener taken, execve */
     SYNC_SPEC = 8,        /* 1b: parent -> init: the spec's part of the run is in place */
+    SYNC_PROGRAM_GO = 9,  /* 4 (warm): init -> parent: the program, made and its listener
+                           *    taken while prepared, was let go to execve */
 };
 
 #define SYNC_MAX_FDS 8  /* netns + four v1 hierarchies; the binds (MOUNT_MAX_BINDS) */
@@ -108,12 +110,14 @@ typedef struct run {
     int in_src;              /* spec->stdin_fd, -1 when done or unused */
 
     uint64_t start_ns, end_ns, last_io_ns;
+    uint64_t kill_ns;        /* when run_kill first signalled init (0 = never) */
     uint64_t exec_ns;        /* sync 4: the program's wall clock starts (0 = not yet) */
     int wall_tfd;            /* the wall timer, re-armed at sync 4 */
     run_facts_t facts;
     char blocked[64];
     int have_exit_msg;
     int exec_reached;        /* sync 4 done: the program is about to execve */
+    uint32_t prog_go;        /* warm: the futex init wakes the prepared program with (child side) */
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */
@@ -158,6 +162,10 @@ void child_trace(const run_t *r, int point);
 /* How long set-up may take beyond the wall limit before the run is the
  * host's failure (the wall timer restarts at execve). */
 #define SETUP_GRACE_NS (10ULL * 1000000000ULL)
+
+/* sync 4: take the program's seccomp listener (its fd number there) into
+ * r->listener. 0; 1 when the program is gone (killed); <0 with r->msg. */
+int run_take_listener(run_t *r, pid_t sender, int fdnum);
 
 /* Kill the sandbox (its init; the pid namespace takes the rest) once, recording why. */
 void run_kill(run_t *r, kill_reason_t why);

@@ -38,6 +38,8 @@ void run_kill(run_t *r, kill_reason_t why)
         r->facts.killed = why;
     if (r->init_reaped)
         return;
+    if (!r->kill_ns)
+        r->kill_ns = util_now_ns();
     /* SIGKILL to init: the kernel then kills every task of its pid namespace. */
     if (r->pidfd >= 0 && syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0) == 0)
         return;
@@ -182,40 +184,59 @@ static void feed_stdin(run_t *r)
 
 /* sync 4: take the program's seccomp listener out of its fd table (the
  * program waits for sync 4b before execve closes it). */
-static void take_listener(run_t *r, pid_t sender, int fdnum)
+/* The program's seccomp listener, by its fd number in the program (sync 4).
+ * 0, or <0 with r->msg; 1 when the program is gone already (killed: the
+ * evidence tells why). */
+int run_take_listener(run_t *r, pid_t sender, int fdnum)
 {
     if (r->listener >= 0)
-        return;
+        return 0;
     int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
     int fd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0) : -1;
     int e = errno;
     if (pidfd >= 0)
         close(pidfd);
     if (fd < 0 && (e == ESRCH || r->facts.killed != KILL_NONE))
-        return; /* the program is gone already (killed): the evidence tells why */
+        return 1;
     if (fd < 0) {
         errno = e;
         set_err(r, "sandbox set-up: sync 4: take the seccomp listener of pid %d: %s", (int)sender, strerror(e));
-        run_kill(r, KILL_NONE);
-        return;
+        return -1;
     }
     r->listener = fd;
+    return 0;
+}
+
+/* The set-up is over: the program's wall clock starts now. */
+static void program_started(run_t *r)
+{
     r->exec_reached = 1;
     /* The wall clock is the program's from here: a slow set-up on a busy
      * host must not eat into it. */
     r->exec_ns = util_now_ns();
     if (r->wall_tfd >= 0)
         arm(r->wall_tfd, r->exec_ns + r->spec->limits.wall_ms * 1000000ULL);
-    if (sync_send(r->sock, SYNC_LISTENER_TAKEN, 0, NULL, NULL, 0) < 0) {
-        set_err(r, "sandbox set-up: sync 4b: %s", strerror(errno));
-        run_kill(r, KILL_NONE);
-        return;
-    }
     run_trace(r, "sync 4: program about to execve");
     if (r->on_exec)
         r->on_exec(r->on_exec_ud);
     if (r->spec->on_exec)
         r->spec->on_exec(r->spec->ud);
+}
+
+/* sync 4 (cold): take the listener, then sync 4b lets the program execve. */
+static void take_listener(run_t *r, pid_t sender, int fdnum)
+{
+    int rc = run_take_listener(r, sender, fdnum);
+    if (rc < 0)
+        run_kill(r, KILL_NONE);
+    if (rc != 0)
+        return;
+    if (sync_send(r->sock, SYNC_LISTENER_TAKEN, 0, NULL, NULL, 0) < 0) {
+        set_err(r, "sandbox set-up: sync 4b: %s", strerror(errno));
+        run_kill(r, KILL_NONE);
+        return;
+    }
+    program_started(r);
 }
 
 static void handle_sync(run_t *r)
@@ -238,6 +259,9 @@ static void handle_sync(run_t *r)
         switch (m.type) {
         case SYNC_LISTENER_FD: /* sync 4 */
             take_listener(r, sender, m.status);
+            break;
+        case SYNC_PROGRAM_GO: /* sync 4, warm: the listener was taken while prepared */
+            program_started(r);
             break;
         case SYNC_EXIT: /* sync 5 */
             r->facts.have_status = 1;
