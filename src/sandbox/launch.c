@@ -48,12 +48,24 @@
  *                                  clone(VM|VFORK) ------------------------->  stdio = pipes, close
  *                                  (resumed at its execve:)                       fds, setsid, rlimits,
  *                                  non-dumpable, drop caps,                       chdir, uid/gid 1000
- *                                  wait for the program
- *                                                                                 (caps gone),
+ *                                  wait for the program                           (caps gone),
  *                                                                                 no_new_privs,
  *  sync 4: listener's fd number <---------------------------------------------  seccomp (last)
  *  pidfd_getfd(program, number)
  *  sync 4b: taken ---------------------------------------------------------->  execve
+ *
+ *  A warm run makes its program while prepared, and it waits at sync 1b:
+ *
+ *  sync 3 (above) ------------->   clone(VM) -------------------------------->  stdio, setsid,
+ *                                                                                 uid/gid 1000, caps
+ *                                                                                 gone, no_new_privs,
+ *  sync 4: listener's fd number <---------------------------------------------  seccomp
+ *  pidfd_getfd: run_prepare ends                                                  (waits: futex)
+ *  ... sync 1b: SPEC ---------->   the spec's mounts (above);
+ *                                  wake the program ------------------------>  rlimits, chdir,
+ *  sync 4 (GO): the wall clock <-  "let go"                                       execve
+ *    starts                        non-dumpable, drop caps,
+ *                                  wait for the program
  *  supervise: poll pidfd, timerfds, pipes,
  *    seccomp listener, sync socket
  *  sync 5: recv program's status <-  program exited: send
