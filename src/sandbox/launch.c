@@ -113,10 +113,13 @@
  *                                             sync 1b (unmounted, mounted anew) when the
  *                                             spec's limits give other sizes or files
  *  files tmpfs, binds               new       the spec's own: mounted at sync 1b
- *  the program's process            new       cloned by init after sync 1b with CLONE_VM|
- *                                             CLONE_VFORK (as posix_spawn: no copy of the
- *                                             page tables); it has its own memory from its
- *                                             execve on
+ *  the program's process            new       warm: cloned by init while the run is
+ *                                             prepared (in the run's own namespaces and
+ *                                             cgroup), up to its seccomp filter; the spec's
+ *                                             rlimits, cwd, argv and envp come at sync 1b.
+ *                                             cold: cloned after sync 1b (CLONE_VFORK).
+ *                                             CLONE_VM either way (no copy of the page
+ *                                             tables); its own memory from its execve on
  *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
  *                                             live in it, and its counters (lo's packets,
  *                                             /proc/net/snmp, netstat) would tell the next
