@@ -367,7 +367,7 @@ static int add_rule(scmp_filter_ctx ctx, const secpol_rule_t *r, const char *fna
  * hash of the policy text, libseccomp's version and the architecture. Only
  * a root-owned, not group/other-writable directory and file are trusted. */
 
-#define CACHE_FORMAT "nsjudge-seccomp-bpf-1"
+#define CACHE_FORMAT "nsjudge-seccomp-bpf-2" /* 2: binary-tree filter */
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -480,7 +480,11 @@ static int compile_text(const char *text, const char *path, seccomp_prog_t *out,
         goto out;
     }
     /* We set no_new_privs ourselves, right before loading. */
+    /* A binary tree of syscall numbers, not a list: the kernel runs the
+     * filter once per syscall number and architecture when it is loaded
+     * (the action cache of allowed calls), so every run's load costs less. */
     if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+        seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
         seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, to_scmp(pol.badarch)) < 0) {
         nsj_error_set(err, EINVAL, "seccomp: set filter attributes");
         goto out;
