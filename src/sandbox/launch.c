@@ -437,6 +437,11 @@ static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock
     _exit(0);
 }
 
+static int helper_entry(void *r)
+{
+    netns_helper_main(r, ((const run_t *)r)->init_fds[0]);
+}
+
 /* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
  * namespace; v1: fds[1..] are the cgroups' tasks files to join through.
  * Join before the program exists, then root our cgroup namespace there. */
@@ -462,12 +467,14 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
 {
     child_err_t ce = {0};
     /* The netns helper first, as it is on the critical path (see the top of
-     * this file). Raw clone, not fork(): glibc's fork takes locks that other
-     * threads of the original process may have held at clone time. */
+     * this file). glibc's clone(), a bare wrapper, not fork(): glibc's fork
+     * takes locks that other threads of the original process may have held
+     * at clone time. */
     child_trace(r, TR_INIT_START);
-    pid_t helper = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (helper == 0)
-        netns_helper_main(r, r->init_fds[0]);
+    /* It shares our memory (CLONE_VM: no copy of the page tables, which
+     * are the supervisor's) and runs on this array, which we never touch. */
+    char helper_stack[32 << 10] __attribute__((aligned(64)));
+    pid_t helper = clone(helper_entry, helper_stack + sizeof helper_stack, CLONE_VM | SIGCHLD, (void *)r);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
