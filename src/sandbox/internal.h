@@ -216,6 +216,25 @@ int caps_clear(cap_t empty, child_err_t *ce);
 /* Parent: bring up "lo" through a NETLINK_ROUTE socket created inside the sandbox's netns. */
 int net_bring_up_lo(int nl_fd, nsj_error_t *err);
 
+/* ---- a warm slot's reusable network namespaces (slotnet.c) ---- */
+
+#define SLOTNET_FILES 5
+#define SLOTNET_STATE 1024
+
+typedef struct slotnet {
+    int fd;                                  /* the namespace (its ns file), -1 = none */
+    int files[SLOTNET_FILES];                /* its net/dev, sockstat, sockstat6, ip6_flowlabel, unix */
+    char base[SLOTNET_FILES][SLOTNET_STATE]; /* their per-namespace figures when made */
+} slotnet_t;
+
+void slotnet_init(slotnet_t *n);
+/* Make one (host-owned, lo up) from the calling thread, which goes back to
+ * host_netns after. <0 with err. */
+int slotnet_make(slotnet_t *n, int host_netns, nsj_error_t *err);
+/* 1 when it is as made (a run that used no network left it so): reusable. */
+int slotnet_clean(const slotnet_t *n);
+void slotnet_close(slotnet_t *n);
+
 /* ---- rlimits (limits.c) ---- */
 
 typedef struct rlimit_plan {

@@ -120,11 +120,16 @@
  *                                             cold: cloned after sync 1b (CLONE_VFORK).
  *                                             CLONE_VM either way (no copy of the page
  *                                             tables); its own memory from its execve on
- *  network namespace with lo up     new       TIME_WAIT, bound ports, abstract sockets
- *                                             live in it, and its counters (lo's packets,
- *                                             /proc/net/snmp, netstat) would tell the next
- *                                             run what the last one sent; made ahead by
- *                                             the helper
+ *  network namespace with lo up     reused    warm: the slot's (slotnet.c), owned by the
+ *                                   while     host (the sandbox has no capability in it:
+ *                                   clean     its addresses, routes and sysctls cannot
+ *                                             change), one run at a time, handed on only
+ *                                             if the run left it as made: lo's counters
+ *                                             unchanged (no packet: no connection, no
+ *                                             TIME_WAIT, nothing to read in snmp/netstat),
+ *                                             no socket in use or listed, no IPv6 flow
+ *                                             label; else destroyed, the next run gets a
+ *                                             new one. cold: new, made by the helper
  *  ipc namespace, uts namespace     new       SysV objects outlive processes; come with
  *                                             the clone ahead
  *  cgroup (limits, counters)        new       a fresh cgroup's counters (memory peak, CPU
@@ -138,9 +143,9 @@
  *  rlimits, environment, cwd,       new       set by the program's own process from the
  *    credentials, capabilities                spec at sync 1b
  *
- * Overlap is the point of this order: the network namespace (~0.5 ms) is
- * made by a helper in the sandbox's user namespace (so the sandbox still
- * owns it) while init builds its root, and on v1 the parent creates the
+ * Overlap is the point of this order: a cold run's network namespace
+ * (~0.5 ms) is made by a helper in the sandbox's user namespace while init
+ * builds its root (a warm run is born in its slot's: see slotnet.c), and on v1 the parent creates the
  * cgroup meanwhile too. Nothing of the program exists before it is in its
  * cgroup and namespaces.
  *
@@ -452,11 +457,14 @@ static void init_net_ready(const run_t *r)
     if (child_wait(FD_SOCK, SYNC_NET_READY, fds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_NET_READY);
-    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + 1, SYNC_MAX_FDS - 1, &ce) < 0)
+    /* Born in the slot's network namespace (netns_fd), there is no netns
+     * fd: the cgroups' come first. */
+    int slotnet = r->netns_fd >= 0, first = slotnet ? 0 : 1;
+    if (r->join == CGROUP_JOIN_SELF && cgroup_join_self(fds + first, SYNC_MAX_FDS - first, &ce) < 0)
         child_die(FD_SOCK, &ce);
     if (r->join != CGROUP_JOIN_AT_CLONE && unshare(CLONE_NEWCGROUP) < 0)
         child_fail(&ce, errno, "unshare", "cgroup namespace"), child_die(FD_SOCK, &ce);
-    if (fds[0] < 0 || setns(fds[0], CLONE_NEWNET) < 0)
+    if (!slotnet && (fds[0] < 0 || setns(fds[0], CLONE_NEWNET) < 0))
         child_fail(&ce, fds[0] < 0 ? EPROTO : errno, "setns", "network namespace"), child_die(FD_SOCK, &ce);
     for (int i = 0; i < SYNC_MAX_FDS; i++)
         if (fds[i] >= 0)
@@ -474,7 +482,9 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     /* It shares our memory (CLONE_VM: no copy of the page tables, which
      * are the supervisor's) and runs on this array, which we never touch. */
     char helper_stack[32 << 10] __attribute__((aligned(64)));
-    pid_t helper = clone(helper_entry, helper_stack + sizeof helper_stack, CLONE_VM | SIGCHLD, (void *)r);
+    pid_t helper = 0; /* none when born in the slot's network namespace */
+    if (r->netns_fd < 0)
+        helper = clone(helper_entry, helper_stack + sizeof helper_stack, CLONE_VM | SIGCHLD, (void *)r);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
@@ -813,6 +823,10 @@ static pid_t do_clone(run_t *r)
         a.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
         a.cgroup = (uint64_t)cgfd;
     }
+    /* Born in the slot's network namespace: this thread enters it for the
+     * clone (a network namespace is per thread) and goes back after. */
+    if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET) < 0)
+        return -1;
     owner_saved_t saved;
     long pid = -1;
     if (become_slot_owner(r, &saved) == 0) {
@@ -826,6 +840,11 @@ static pid_t do_clone(run_t *r)
         init_main(r);
     int e = errno;
     back_to_root(&saved);
+    if (r->netns_fd >= 0 && setns(r->host_netns_fd, CLONE_NEWNET) < 0) {
+        /* Every later run of this thread would start in the wrong one. */
+        fprintf(stderr, "nsjudge: cannot go back to the host's network namespace: %s\n", strerror(errno));
+        abort();
+    }
     errno = e;
     return (pid_t)pid;
 }
@@ -1018,6 +1037,7 @@ run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
     r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
+    r->netns_fd = r->host_netns_fd = -1;
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         r->cg.dirfd[i] = r->cg.joinfd[i] = -1;
     r->sig_reset = signals_to_reset();
@@ -1271,8 +1291,10 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    /* sync 2 */
-    int nsfds[2];
+    /* sync 2 (none when born in the slot's network namespace: lo is up) */
+    int nsfds[2] = {-1, -1};
+    if (r->netns_fd >= 0)
+        goto net_ready;
     if (setup_recv(r, SYNC_NETNS, nsfds, NULL, NULL) < 0)
         goto kill;
     if (nsfds[0] < 0 || nsfds[1] < 0) {
@@ -1301,12 +1323,16 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         goto kill;
     }
     run_trace(r, "lo up");
-    /* sync 3: the netns, then (v1) the cgroups' tasks fds */
-    int ready[SYNC_MAX_FDS] = {nsfds[1]};
+net_ready:;
+    /* sync 3: the netns (unless born in the slot's), then (v1) the cgroups' tasks fds */
+    int ready[SYNC_MAX_FDS], nready = 0;
+    if (nsfds[1] >= 0)
+        ready[nready++] = nsfds[1];
     for (int i = 0; i < r->cg.njoin; i++)
-        ready[1 + i] = r->cg.joinfd[i];
-    int sent = sync_send(r->sock, SYNC_NET_READY, 0, NULL, ready, 1 + r->cg.njoin);
-    close(nsfds[1]);
+        ready[nready++] = r->cg.joinfd[i];
+    int sent = sync_send(r->sock, SYNC_NET_READY, 0, NULL, ready, nready);
+    if (nsfds[1] >= 0)
+        close(nsfds[1]);
     cgroup_close_join(&r->cg);
     if (sent < 0) {
         set_msg(r, "sandbox set-up: sync 3: %s", strerror(errno));
@@ -1430,6 +1456,11 @@ int run_result(run_t *r, int rc, nsj_result_t *res, int *retry)
 /* Whatever is left of a run, prepared or finished: its sandbox (killed),
  * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
  * could not be removed (r->msg says why, copied to msg). */
+void run_reap(run_t *r)
+{
+    kill_and_reap(r);
+}
+
 int run_teardown(run_t *r, char *msg, size_t cap)
 {
     kill_and_reap(r);

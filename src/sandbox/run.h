@@ -118,6 +118,10 @@ typedef struct run {
     int have_exit_msg;
     int exec_reached;        /* sync 4 done: the program is about to execve */
     uint32_t prog_go;        /* warm: the futex init wakes the prepared program with (child side) */
+    int netns_fd;            /* warm: the slot's network namespace to be born in (slotnet.c), -1 = a
+                              * new one from the netns helper; borrowed, not closed by the run */
+    int host_netns_fd;       /* with netns_fd: the namespace the cloning thread returns to */
+    slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */
@@ -138,6 +142,9 @@ int run_execute(run_t *r);
 int run_remove_cgroup(run_t *r);
 int run_result(run_t *r, int rc, nsj_result_t *res, int *retry);
 int run_teardown(run_t *r, char *msg, size_t cap);
+/* Kill what is left of the run's sandbox and reap its init (run_teardown
+ * does it first): every process of it gone, every file it held closed. */
+void run_reap(run_t *r);
 
 /* The one-shot run: a slot, everything made, used and removed in this call. */
 int run_cold(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, int *retry);

@@ -16,6 +16,7 @@
  * no prepared run (the preparation failed) runs cold in the same slot. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 /* A prepared run's arena: sources and file names of any ordinary
  * submission fit; its pages are made only as used (MAP_NORESERVE). */
 #define WARM_ARENA (16u << 20)
+#define WARM_NETS 2
 
 typedef struct warm_slot {
     nsj_sandbox_t *sb;
@@ -48,7 +50,54 @@ typedef struct warm_slot {
     int running;               /* a run is being set up: preparing now would compete with it */
     int stop;
     unsigned gen;              /* run numbers (cgroup names) */
+    /* Network namespaces (slotnet.c): clean ones wait here for a run; one
+     * in use goes with its run and comes back only if clean. */
+    int host_netns;            /* the preparer's way back from making one */
+    slotnet_t *nets[WARM_NETS];
+    int nnets;
+    int nets_off;              /* making one failed: every run makes its own */
 } warm_slot_t;
+
+/* A slot netns for a run being prepared: a clean one kept, or a new one;
+ * NULL when they are off (the run makes its own, by the netns helper). */
+static slotnet_t *net_take(warm_slot_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    slotnet_t *n = w->nnets ? w->nets[--w->nnets] : NULL;
+    int off = w->nets_off || w->host_netns < 0;
+    pthread_mutex_unlock(&w->mu);
+    if (n || off)
+        return n;
+    nsj_error_t err;
+    n = malloc(sizeof *n);
+    if (n && slotnet_make(n, w->host_netns, &err) == 0)
+        return n;
+    if (n)
+        fprintf(stderr, "nsjudge: warm slot: runs make their own network namespaces: %s\n", err.msg);
+    free(n);
+    pthread_mutex_lock(&w->mu);
+    w->nets_off = 1;
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* After its run's every process is gone (run_reap): kept if clean. */
+static void net_give_back(warm_slot_t *w, slotnet_t *n)
+{
+    if (!n)
+        return;
+    int keep = slotnet_clean(n);
+    pthread_mutex_lock(&w->mu);
+    if (keep && w->nnets < WARM_NETS && !w->stop) {
+        w->nets[w->nnets++] = n;
+        n = NULL;
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (n) {
+        slotnet_close(n);
+        free(n);
+    }
+}
 
 static void push_done(warm_slot_t *w, run_t *r)
 {
@@ -56,9 +105,16 @@ static void push_done(warm_slot_t *w, run_t *r)
     w->done = r;
 }
 
-static void teardown(run_t *r)
+static void teardown(warm_slot_t *w, run_t *r)
 {
     char msg[512];
+    /* Its network namespace first, once nothing of the run is left in it. */
+    slotnet_t *n = r->net;
+    r->net = NULL;
+    if (n) {
+        run_reap(r);
+        net_give_back(w, n);
+    }
     /* A cgroup that cannot be emptied is left to the sweep's next pass; the
      * run it belonged to has its result already. Say so where an operator
      * looks (the daemons' stderr is their journal). */
@@ -83,6 +139,20 @@ static void *preparer_main(void *arg)
     pthread_mutex_lock(&w->mu);
     for (;;) {
         if (!w->stop && w->want && !w->ready && !w->failed && !w->running) {
+            /* A finished run's network namespace is worth taking back
+             * before making another (its reap is all it needs first). */
+            run_t *held = w->done;
+            while (held && !held->net)
+                held = held->next;
+            if (held) {
+                slotnet_t *n = held->net;
+                held->net = NULL;
+                pthread_mutex_unlock(&w->mu);
+                run_reap(held);
+                net_give_back(w, n);
+                pthread_mutex_lock(&w->mu);
+                continue;
+            }
             char rootfs[PATH_MAX];
             nsj_limits_t limits = w->limits;
             snprintf(rootfs, sizeof rootfs, "%s", w->rootfs);
@@ -94,6 +164,8 @@ static void *preparer_main(void *arg)
             if (r) {
                 r->slot = w->slot;
                 r->gen = gen;
+                if ((r->net = net_take(w)) != NULL)
+                    r->netns_fd = r->net->fd, r->host_netns_fd = w->host_netns;
                 rc = run_prepare(r, rootfs, &limits);
             }
             pthread_mutex_lock(&w->mu);
@@ -114,7 +186,7 @@ static void *preparer_main(void *arg)
             run_t *r = w->done;
             w->done = r->next;
             pthread_mutex_unlock(&w->mu);
-            teardown(r);
+            teardown(w, r);
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -138,6 +210,12 @@ static void warm_slot_free(void *arg)
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->preparer, NULL);
+    for (int i = 0; i < w->nnets; i++) {
+        slotnet_close(w->nets[i]);
+        free(w->nets[i]);
+    }
+    if (w->host_netns >= 0)
+        close(w->host_netns);
     slot_release(&w->slot);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
@@ -168,8 +246,11 @@ static warm_slot_t *warm_slot_get(nsj_sandbox_t *sb, nsj_error_t *err)
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    w->host_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     int e = pthread_create(&w->preparer, NULL, preparer_main, w);
     if (e) {
+        if (w->host_netns >= 0)
+            close(w->host_netns);
         slot_release(&w->slot);
         free(w);
         nsj_error_set(err, e, "warm slot: start its preparer thread");

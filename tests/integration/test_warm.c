@@ -284,6 +284,79 @@ static void w_limits_follow_the_spec(void **state)
     }
 }
 
+/* A run that left its network namespace as it was made must find it so:
+ * lo's packet counters at 0, no flow label, no TIME_WAIT, the abstract
+ * name of an in-flight socket free. */
+static void expect_pristine_netns(const nsj_result_t *r, const char *after)
+{
+    if (!it_has_line(r->out, "lo_packets=0/0") || !it_has_line(r->out, "flowlabels=0") ||
+        !it_has_line(r->out, "tcp_tw=0") || !it_has_line(r->out, "inflight_name=free")) {
+        it_dump("reader", r);
+        fail_msg("after %s the reader's network namespace is not as made", after);
+    }
+}
+
+/* The slot's network namespace is handed to later runs only while no run
+ * has used it (slotnet.c). Evidence of both halves: runs that use no
+ * network share namespaces (their cookies, unique per namespace and never
+ * reused, repeat), and after a run that left packets and TIME_WAIT, an
+ * IPv6 flow label that outlives its socket, or an abstract name held by
+ * sockets in flight, no later run gets that namespace (its cookie never
+ * comes back) and every later run finds its own as made. */
+static void w_netns_reused_only_when_clean(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    char cookies[8][32], v[64];
+    int distinct = 0;
+    for (int i = 0; i < 8; i++) {
+        nsj_result_t r;
+        RUN_OK(probe_args(&r, NULL, "netns", NULL), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        expect_pristine_netns(&r, "a run that used no network");
+        value_of(r.out, "netns_cookie", cookies[i], sizeof cookies[i]);
+        if (!cookies[i][0]) {
+            it_dump("netns", &r);
+            fail_msg("no network namespace cookie (SO_NETNS_COOKIE needs Linux 5.14)");
+        }
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= strcmp(cookies[j], cookies[i]) == 0;
+        distinct += !seen;
+        nsj_result_free(&r);
+    }
+    /* A slot's first run finds nothing prepared (its own namespace); then
+     * two alternate: one serves a run while the next run is prepared in
+     * the other. Without reuse, 8 runs would have had 8. */
+    if (distinct > 3)
+        fail_msg("8 runs that used no network ran in %d network namespaces: not reused", distinct);
+    static const char *const kinds[] = {"tcp", "flowlabel", "inflight"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        nsj_result_t w;
+        RUN_OK(probe_args(&w, NULL, "dirty", kinds[k]), &w);
+        char made[32], dirty[32];
+        if (strcmp(value_of(w.out, "made", made, sizeof made), kinds[k]) != 0) {
+            it_dump("writer", &w);
+            fail_msg("the writer could not leave '%s' behind: the readers' finding nothing would prove nothing",
+                     kinds[k]);
+        }
+        value_of(w.out, "netns_cookie", dirty, sizeof dirty);
+        nsj_result_free(&w);
+        for (int i = 0; i < 4; i++) {
+            nsj_result_t r;
+            RUN_OK(probe_args(&r, NULL, "netns", NULL), &r);
+            EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+            expect_pristine_netns(&r, kinds[k]);
+            if (!dirty[0] || strcmp(value_of(r.out, "netns_cookie", v, sizeof v), dirty) == 0) {
+                it_dump("reader", &r);
+                fail_msg("a run got the network namespace (cookie %s) of a run that left %s in it", dirty, kinds[k]);
+            }
+            nsj_result_free(&r);
+        }
+    }
+}
+
 /* Set-up failures of a warm run are reported like a cold run's, and the
  * slot serves the next run. */
 static void w_bad_spec_then_good(void **state)
@@ -322,6 +395,7 @@ int it_run_warm_tests(void)
         cmocka_unit_test(w_nothing_survives),
         cmocka_unit_test(w_cgroup_counters_fresh),
         cmocka_unit_test(w_limits_follow_the_spec),
+        cmocka_unit_test(w_netns_reused_only_when_clean),
         cmocka_unit_test(w_bad_spec_then_good),
     };
     return cmocka_run_group_tests_name("warm slots: nothing survives into the next run", tests, NULL,

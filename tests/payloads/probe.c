@@ -295,6 +295,132 @@ static int cmd_leave(void)
 #undef MADE
 }
 
+/* ---- the slot's network namespace: reused only while clean ---- */
+
+static const char inflight_name[] = "\0nsjudge-inflight";
+
+/* The network namespace's cookie (unique, never reused) and what a run
+ * could have left in it. */
+static int cmd_netns(void)
+{
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    unsigned long long cookie = 0;
+    socklen_t cl = sizeof cookie;
+    if (u < 0 || getsockopt(u, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &cookie, &cl) < 0)
+        printf("netns_cookie_error=%s\n", ename(errno));
+    else
+        printf("netns_cookie=%llu\n", cookie);
+    close(u);
+    char line[512];
+    FILE *f = fopen("/proc/net/dev", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long rxb, rxp, txb, txp, skip;
+        char *lo = strstr(line, "lo:");
+        if (lo && sscanf(lo + 3, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rxb, &rxp, &skip, &skip, &skip,
+                         &skip, &skip, &skip, &txb, &txp) == 10)
+            printf("lo_packets=%llu/%llu\n", rxp, txp);
+    }
+    if (f)
+        fclose(f);
+    int labels = -1;
+    f = fopen("/proc/net/ip6_flowlabel", "r");
+    while (f && fgets(line, sizeof line, f))
+        labels++;
+    if (f)
+        fclose(f);
+    printf("flowlabels=%d\n", labels);
+    f = fopen("/proc/net/sockstat", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        int tw;
+        char *t = strstr(line, " tw ");
+        if (!strncmp(line, "TCP:", 4) && t && sscanf(t, " tw %d", &tw) == 1)
+            printf("tcp_tw=%d\n", tw);
+    }
+    if (f)
+        fclose(f);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    memcpy(a.sun_path, inflight_name, sizeof inflight_name - 1);
+    int b = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("inflight_name=%s\n", bind(b, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+                                                                           sizeof inflight_name - 1)) == 0
+                                      ? "free"
+                                      : ename(errno));
+    close(b);
+    return 0;
+}
+
+static int send_fd(int via, int fd)
+{
+    char c = 'x';
+    struct iovec iov = {.iov_base = &c, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET, cm->cmsg_type = SCM_RIGHTS, cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    return sendmsg(via, &m, 0) == 1 ? 0 : -1;
+}
+
+/* One kind of state a run can leave in its network namespace. */
+static int cmd_dirty(const char *kind)
+{
+    cmd_netns();
+    int made = 0;
+    if (!strcmp(kind, "tcp")) {
+        /* A connection over lo: packets, and TIME_WAIT on the closing side. */
+        struct sockaddr_in a = warm_addr();
+        int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        if (bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0 &&
+            connect(c, (struct sockaddr *)&a, sizeof a) == 0) {
+            int s = accept(l, NULL, NULL);
+            close(s);
+            usleep(20000);
+            close(c);
+            made = 1;
+        }
+    } else if (!strcmp(kind, "flowlabel")) {
+        /* An IPv6 flow label outlives its socket by its linger time; no packet. */
+        struct in6_flowlabel_req {
+            struct in6_addr flr_dst;
+            uint32_t flr_label;
+            uint8_t flr_action, flr_share;
+            uint16_t flr_flags, flr_expires, flr_linger;
+            uint32_t __flr_pad;
+        } req;
+        memset(&req, 0, sizeof req);
+        req.flr_dst = in6addr_loopback;
+        req.flr_label = htonl(0x5eed1);
+        req.flr_action = 0;                  /* IPV6_FL_A_GET */
+        req.flr_share = 255;                 /* IPV6_FL_S_ANY */
+        req.flr_flags = 1 | 2;               /* IPV6_FL_F_CREATE | IPV6_FL_F_EXCL */
+        req.flr_linger = 60;
+        int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
+        if (setsockopt(s6, IPPROTO_IPV6, 32 /* IPV6_FLOWLABEL_MGR */, &req, sizeof req) == 0)
+            made = 1;
+        else
+            printf("flowlabel_error=%s\n", ename(errno));
+        close(s6);
+    } else if (!strcmp(kind, "inflight")) {
+        /* An abstract name bound on a socket that only a cycle of unix
+         * sockets in flight keeps alive; no packet. */
+        int sv[2], x = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        memcpy(a.sun_path, inflight_name, sizeof inflight_name - 1);
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+            bind(x, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof inflight_name - 1)) == 0 &&
+            send_fd(sv[0], x) == 0 && send_fd(sv[0], sv[0]) == 0 && send_fd(sv[1], sv[1]) == 0)
+            made = 1;
+        close(x), close(sv[0]), close(sv[1]);
+    }
+    printf("made=%s\n", made ? kind : "nothing");
+    return 0;
+}
+
 static int cmd_find(void)
 {
     host_uid_line();
@@ -839,6 +965,10 @@ int main(int argc, char **argv)
         return cmd_status();
     if (!strcmp(c, "leave"))
         return cmd_leave();
+    if (!strcmp(c, "netns"))
+        return cmd_netns();
+    if (!strcmp(c, "dirty") && argc > 2)
+        return cmd_dirty(argv[2]);
     if (!strcmp(c, "find"))
         return cmd_find();
     if (!strcmp(c, "fds"))
