@@ -145,8 +145,8 @@
  *
  * Overlap is the point of this order: a cold run's network namespace
  * (~0.5 ms) is made by a helper in the sandbox's user namespace while init
- * builds its root (a warm run is born in its slot's: see slotnet.c), and on v1 the parent creates the
- * cgroup meanwhile too. Nothing of the program exists before it is in its
+ * builds its root (a warm run is born in its slot's: see slotnet.c), and
+ * on v1 the parent creates the cgroup meanwhile too. Nothing of the program exists before it is in its
  * cgroup and namespaces.
  *
  * Why an init: as pid 1 the program would ignore its own default-action
