@@ -21,13 +21,22 @@ fail() { say "FAIL $*"; failed=1; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 # What a running worker may keep under its cgroup: its supervisor, and with
 # warm slots one prepared run per job or session thread -- a run cgroup
-# holding that run's init alone. Prints anything else (a finished run's
-# cgroup, a run with processes beyond its init).
+# holding that run's init and its program waiting at sync 1b, both still
+# the worker's image (no program has run: no execve). leftover_runs prints
+# anything else (a finished run's cgroup, a run with other processes).
+prepared() {
+    local n=0 p
+    for p in $(cat "$1/cgroup.procs"); do
+        n=$((n + 1))
+        [ "$(cat /proc/$p/comm 2>/dev/null)" = nsjudge-worker ] || return 1
+    done
+    [ "$n" -ge 1 ] && [ "$n" -le 2 ]
+}
 leftover_runs() {
     find $svc -mindepth 1 -type d | grep -v /supervisor | while read -r d; do
         case ${d#$svc/} in
         run-*/*) echo "$d" ;;
-        run-*) [ "$(wc -l <"$d/cgroup.procs")" = 1 ] || echo "$d ($(wc -l <"$d/cgroup.procs") processes)" ;;
+        run-*) prepared "$d" || echo "$d ($(wc -l <"$d/cgroup.procs") processes)" ;;
         *) echo "$d" ;;
         esac
     done
