@@ -348,7 +348,11 @@ static void w_netns_reused_only_when_clean(void **state)
             RUN_OK(probe_args(&r, NULL, "netns", NULL), &r);
             EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
             expect_pristine_netns(&r, kinds[k]);
-            if (!dirty[0] || strcmp(value_of(r.out, "netns_cookie", v, sizeof v), dirty) == 0) {
+            /* Packets and a lingering label stay: that namespace is done
+             * for. Sockets in flight the kernel may collect as the writer
+             * exits (6.1 does, 6.18 later): then its namespace is clean
+             * again and may serve, as the reader's finding shows. */
+            if (k < 2 && (!dirty[0] || strcmp(value_of(r.out, "netns_cookie", v, sizeof v), dirty) == 0)) {
                 it_dump("reader", &r);
                 fail_msg("a run got the network namespace (cookie %s) of a run that left %s in it", dirty, kinds[k]);
             }
