@@ -349,20 +349,7 @@ static int cmd_netns(void)
     return 0;
 }
 
-static int send_fd(int via, int fd)
-{
-    char c = 'x';
-    struct iovec iov = {.iov_base = &c, .iov_len = 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-    cm->cmsg_level = SOL_SOCKET, cm->cmsg_type = SCM_RIGHTS, cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    return sendmsg(via, &m, 0) == 1 ? 0 : -1;
-}
+static int send_fds(int sock, const int *fds, int n);
 
 /* One kind of state a run can leave in its network namespace. */
 static int cmd_dirty(const char *kind)
@@ -413,7 +400,7 @@ static int cmd_dirty(const char *kind)
         memcpy(a.sun_path, inflight_name, sizeof inflight_name - 1);
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
             bind(x, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof inflight_name - 1)) == 0 &&
-            send_fd(sv[0], x) == 0 && send_fd(sv[0], sv[0]) == 0 && send_fd(sv[1], sv[1]) == 0)
+            send_fds(sv[0], &x, 1) == 0 && send_fds(sv[0], &sv[0], 1) == 0 && send_fds(sv[1], &sv[1], 1) == 0)
             made = 1;
         close(x), close(sv[0]), close(sv[1]);
     }
