@@ -560,7 +560,8 @@ static void session_disconnect_cleanup(void **state)
     wait_session_row(id, "terminated", ev, sizeof ev, 10000);
     assert_string_equal(ev, "cancelled: the client closed the session");
     /* No program process is left; the worker's threads keep their next
-     * runs prepared (warm slots): a run cgroup each, holding its init alone. */
+     * runs prepared (warm slots): a run cgroup each, holding its init (and
+     * its program waiting at sync 1b, which has not run). */
     const char *h = access("/sys/fs/cgroup/pids", F_OK) == 0 ? "/sys/fs/cgroup/pids" : "/sys/fs/cgroup"; /* one hierarchy */
     end = e2e_now_s() + 5;
     while (e2e_now_s() < end && (e2e_program_processes_of(worker_pid) > 0 ||

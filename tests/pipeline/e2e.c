@@ -278,11 +278,17 @@ long e2e_jint(const json_t *o, const char *k)
 /* Processes in one of the worker's run cgroups with the sandbox's uids
  * (the default slots: 100000 + 2N is a sandbox's init, + 2N + 1 what it
  * runs); with kill_inits the inits among them are SIGKILLed and counted. */
-/* which: 0 every sandbox process, 1 the programs' (odd ids), 2 the inits' (even ids). */
+/* which: 0 every sandbox process, 1 the programs' (odd ids) that ran (a
+ * warm slot's prepared program waits at sync 1b, still the worker's image:
+ * not counted), 2 the inits' (even ids). */
 static int sandboxes_of(pid_t worker, bool kill_inits, int which)
 {
-    char mark[32];
+    char mark[32], wcomm[64] = "";
     snprintf(mark, sizeof mark, "/run-%d-", (int)worker);
+    snprintf(wcomm, sizeof wcomm, "/proc/%d/comm", (int)worker);
+    char *wc = e2e_read_file(wcomm);
+    snprintf(wcomm, sizeof wcomm, "%s", wc ? wc : "");
+    free(wc);
     DIR *d = opendir("/proc");
     int n = 0;
     struct dirent *e;
@@ -297,6 +303,12 @@ static int sandboxes_of(pid_t worker, bool kill_inits, int which)
         bool wanted = uid && sscanf(uid + 5, "%u", &u) == 1 && u >= 100000 && u < 100000 + 2 * 64 &&
                       (u % 2 == 0 || !kill_inits) && (which == 0 || (which == 1) == (u % 2 == 1));
         free(t);
+        if (wanted && which == 1 && wcomm[0]) {
+            snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+            t = e2e_read_file(path);
+            wanted = !t || strcmp(t, wcomm) != 0;
+            free(t);
+        }
         if (!wanted)
             continue;
         snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);

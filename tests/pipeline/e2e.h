@@ -106,9 +106,10 @@ long e2e_jint(const json_t *o, const char *k);
  * (the default slots' ids, 100000..100127) in one of its run cgroups ("run-<pid>-N"). Other
  * programs on the host may run sandboxes of their own meanwhile. */
 int e2e_sandbox_processes_of(pid_t worker);
-/* Of those, the programs' (the slots' odd ids) and the inits' (even ids):
- * a running worker keeps a prepared run per job thread (warm slots), an
- * init alone in its run cgroup. */
+/* Of those, the programs' (the slots' odd ids) that ran, and the inits'
+ * (even ids): a running worker keeps a prepared run per job thread (warm
+ * slots), an init in its run cgroup with a program process that has not
+ * run (still the worker's image, waiting at sync 1b; not counted). */
 int e2e_program_processes_of(pid_t worker);
 int e2e_init_processes_of(pid_t worker);
 
