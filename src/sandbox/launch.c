@@ -146,8 +146,8 @@
  * Overlap is the point of this order: a cold run's network namespace
  * (~0.5 ms) is made by a helper in the sandbox's user namespace while init
  * builds its root (a warm run is born in its slot's: see slotnet.c), and
- * on v1 the parent creates the cgroup meanwhile too. Nothing of the program exists before it is in its
- * cgroup and namespaces.
+ * on v1 the parent creates the cgroup meanwhile too. Nothing of the program
+ * exists before it is in its cgroup and namespaces.
  *
  * Why an init: as pid 1 the program would ignore its own default-action
  * signals (abort() would end as SIGSEGV) and would have to reap orphans.
@@ -1167,7 +1167,6 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     }
     r->mounts.empty_layer = sb->empty_layer;
     r->cg_limits = *l;
-    r->prog_go = 0;
     if (r->warm)
         plan_limits_part(r, &r->premounts, l, r->pre_procbuf, sizeof r->pre_procbuf);
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
@@ -1453,14 +1452,14 @@ int run_result(run_t *r, int rc, nsj_result_t *res, int *retry)
     return rc;
 }
 
-/* Whatever is left of a run, prepared or finished: its sandbox (killed),
- * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
- * could not be removed (r->msg says why, copied to msg). */
 void run_reap(run_t *r)
 {
     kill_and_reap(r);
 }
 
+/* Whatever is left of a run, prepared or finished: its sandbox (killed),
+ * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
+ * could not be removed (r->msg says why, copied to msg). */
 int run_teardown(run_t *r, char *msg, size_t cap)
 {
     kill_and_reap(r);

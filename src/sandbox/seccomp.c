@@ -479,10 +479,10 @@ static int compile_text(const char *text, const char *path, seccomp_prog_t *out,
         nsj_error_set(err, ENOMEM, "seccomp_init");
         goto out;
     }
-    /* We set no_new_privs ourselves, right before loading. */
-    /* A binary tree of syscall numbers, not a list: the kernel runs the
-     * filter once per syscall number and architecture when it is loaded
-     * (the action cache of allowed calls), so every run's load costs less. */
+    /* We set no_new_privs ourselves, right before loading. A binary tree
+     * of syscall numbers, not a list: the kernel runs the filter once per
+     * syscall number and architecture when it is loaded (the action cache
+     * of allowed calls), so every run's load costs less. */
     if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
         seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
         seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, to_scmp(pol.badarch)) < 0) {

@@ -182,11 +182,10 @@ static void feed_stdin(run_t *r)
     }
 }
 
-/* sync 4: take the program's seccomp listener out of its fd table (the
- * program waits for sync 4b before execve closes it). */
-/* The program's seccomp listener, by its fd number in the program (sync 4).
- * 0, or <0 with r->msg; 1 when the program is gone already (killed: the
- * evidence tells why). */
+/* sync 4: take the program's seccomp listener out of its fd table, by its
+ * fd number there (the program waits before execve closes it). 0, or <0
+ * with r->msg; 1 when the program is gone already (killed: the evidence
+ * tells why). */
 int run_take_listener(run_t *r, pid_t sender, int fdnum)
 {
     if (r->listener >= 0)
