@@ -10,6 +10,9 @@
 #   pg_start_free DIR [ARGS..]     pg_start on a free port (another if that one is
 #                                  taken before the bind); sets PG_PORT and PG_PID
 #   pg_createdb PORT NAME          create a database unless it exists
+#   wait_own_listener NAME PID PORT READY LOG..
+#                                  wait until PID itself listens on PORT and
+#                                  READY succeeds (used by the two starts)
 #   stop_pid PID [SIGNAL] [SECS]   signal a process we started, wait for it to go
 #                                  (SIGKILL after SECS, default 30)
 
@@ -35,6 +38,34 @@ wait_for() {
     done
 }
 
+# wait_own_listener NAME PID PORT READY LOG..: up to 60 s on a busy host,
+# until process PID listens on PORT itself (another server on the port
+# would answer READY too; ss names the owner only to root) and command
+# READY succeeds. A process that exited at start (a port taken between
+# free_port and its bind) fails at once (status 2, reaped), with the end of
+# its logs as the reason; a timeout is status 1.
+wait_own_listener() {
+    _name=$1 _pid=$2 _port=$3 _ready=$4
+    shift 4
+    _n=0
+    until { [ "$(id -u)" != 0 ] || ss -Htlnp "sport = :$_port" 2>/dev/null | grep -q "pid=$_pid,"; } &&
+          eval "$_ready" >/dev/null 2>&1; do
+        if ! kill -0 "$_pid" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$_pid/stat" 2>/dev/null)" = Z ]; then
+            echo "$_name exited at start on port $_port; the end of its logs:" >&2
+            tail -n 5 "$@" >&2 2>/dev/null
+            wait "$_pid" 2>/dev/null || true
+            return 2
+        fi
+        _n=$((_n + 1))
+        if [ "$_n" -ge 600 ]; then
+            echo "$_name did not answer in 60 s on port $_port; the end of its logs:" >&2
+            tail -n 5 "$@" >&2 2>/dev/null
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
 redis_start() {
     _dir=$1 _port=$2
     shift 2
@@ -44,28 +75,8 @@ redis_start() {
     redis-server --port "$_port" --bind 127.0.0.1 --daemonize no --dir "$_dir" --save '' \
         --appendonly yes --appendfsync always --logfile "$_dir/redis.log" "$@" </dev/null >"$_dir/redis.out" 2>&1 &
     REDIS_PID=$!
-    # Up to 60 s on a busy host; a server that exited (a port taken between
-    # free_port and its bind) fails at once, with its reason. The listener
-    # must be ours: another server on the port would answer the ping too.
-    # (ss names the owner only to root.)
-    _n=0
-    until { [ "$(id -u)" != 0 ] || ss -Htlnp "sport = :$_port" 2>/dev/null | grep -q "pid=$REDIS_PID,"; } &&
-          redis-cli -h 127.0.0.1 -p "$_port" ping 2>/dev/null | grep -q PONG; do
-        if ! kill -0 "$REDIS_PID" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$REDIS_PID/stat" 2>/dev/null)" = Z ]; then
-            echo "redis-server exited at start on port $_port; the end of its logs:" >&2
-            tail -n 5 "$_dir/redis.log" "$_dir/redis.out" >&2 2>/dev/null
-            wait "$REDIS_PID" 2>/dev/null || true
-            REDIS_PID=""
-            return 1
-        fi
-        _n=$((_n + 1))
-        if [ "$_n" -ge 600 ]; then
-            echo "redis-server did not answer in 60 s on port $_port; the end of its logs:" >&2
-            tail -n 5 "$_dir/redis.log" "$_dir/redis.out" >&2 2>/dev/null
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_own_listener redis-server "$REDIS_PID" "$_port" "redis-cli -h 127.0.0.1 -p $_port ping | grep -q PONG" \
+        "$_dir/redis.log" "$_dir/redis.out" || { [ $? = 2 ] && REDIS_PID=""; return 1; }
 }
 
 redis_start_free() {
@@ -101,27 +112,8 @@ pg_start() {
         -k "$_dir/sock" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 "$@" \
         </dev/null >"$_dir/postgres.log" 2>&1 &
     PG_PID=$!
-    # Up to 60 s on a busy host; a postmaster that exited (a port taken
-    # between free_port and its bind) fails at once, with its reason.
-    _n=0
-    # The listener must be ours (ss names the owner only to root).
-    until { [ "$(id -u)" != 0 ] || ss -Htlnp "sport = :$_port" 2>/dev/null | grep -q "pid=$PG_PID,"; } &&
-          "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$_port" >/dev/null 2>&1; do
-        if ! kill -0 "$PG_PID" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$PG_PID/stat" 2>/dev/null)" = Z ]; then
-            echo "postgres exited at start on port $_port; the end of $_dir/postgres.log:" >&2
-            tail -n 5 "$_dir/postgres.log" >&2
-            wait "$PG_PID" 2>/dev/null || true
-            PG_PID=""
-            return 1
-        fi
-        _n=$((_n + 1))
-        if [ "$_n" -ge 600 ]; then
-            echo "postgres did not start in 60 s; the end of $_dir/postgres.log:" >&2
-            tail -n 5 "$_dir/postgres.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_own_listener postgres "$PG_PID" "$_port" "$PG_BIN/pg_isready -q -h 127.0.0.1 -p $_port" \
+        "$_dir/postgres.log" || { [ $? = 2 ] && PG_PID=""; return 1; }
 }
 
 pg_start_free() {
