@@ -155,6 +155,10 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
 int warm_init(nsj_sandbox_t *sb, nsj_error_t *err);
 void warm_fini(nsj_sandbox_t *sb);
 
+/* opts.lean_clones (lean.c): the shared libraries init never runs are not
+ * copied into it (MADV_DONTFORK); *trimmed counts the mappings marked. */
+int lean_clones_enable(int *trimmed, nsj_error_t *err);
+
 /* NSJUDGE_TRACE=1: print each phase's time since the run started to stderr. */
 void run_trace(const run_t *r, const char *phase);
 
