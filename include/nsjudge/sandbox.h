@@ -46,11 +46,6 @@ typedef struct nsj_sandbox_opts {
      * operation lists what is made per run). 0 = each run made and removed
      * within nsj_run() (the CLI). */
     int warm;
-    /* For a caller that forks nothing but through this library (the
-     * worker): shared libraries other than libc are left out of the copy
-     * of the caller that each run's init is (lean.c). A fork() of such a
-     * caller could crash in a library's atfork handler. */
-    int lean_clones;
 } nsj_sandbox_opts_t;
 
 typedef struct nsj_limits {

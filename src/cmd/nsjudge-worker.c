@@ -107,9 +107,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "nsjudge-worker: %s\n", err.msg);
         return 2;
     }
-    /* Warm slots: each job and session thread keeps its next run prepared.
-     * Lean clones: the worker forks nothing else. */
-    nsj_sandbox_opts_t sopts = {.warm = 1, .lean_clones = 1};
+    /* Warm slots: each job and session thread keeps its next run prepared. */
+    nsj_sandbox_opts_t sopts = {.warm = 1};
     nsj_sandbox_t *sb = NULL;
     if (cmd_sandbox_opts_from_env(&sopts, &err) < 0) {
         fprintf(stderr, "nsjudge-worker: %s\n", err.msg);

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cmd/sandbox_env.h"
 #include "common/util.h"
@@ -29,11 +28,6 @@ int cmd_sandbox_opts_from_env(nsj_sandbox_opts_t *o, nsj_error_t *err)
         if (v[0] != '/')
             return nsj_error_set(err, EINVAL, "NSJUDGE_RUN_DIR=%s: expected an absolute path", v);
         o->run_dir = v;
-    }
-    if ((v = getenv("NSJUDGE_LEAN_CLONES")) && *v) {
-        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-            return nsj_error_set(err, EINVAL, "NSJUDGE_LEAN_CLONES=%s: expected 0 or 1", v);
-        o->lean_clones = o->lean_clones && v[0] == '1';
     }
     return 0;
 }

@@ -1,16 +1,16 @@
 /* Internal interfaces between the sandbox's modules (one file per concern).
  *
  * Functions with a child_ prefix, and the userns_enter, mounts_*_root,
- * caps_ and limits_apply functions, run
- * in the cloned child of a possibly multi-threaded parent: they may only use
- * raw system calls and memory prepared by the parent (no malloc, no stdio,
- * no locks), and report failure through a child_err_t. */
+ * caps_ and limits_apply functions, run in init or the program before its
+ * execve, which share the memory of a possibly multi-threaded supervisor
+ * (carrier.c): they may only use system calls and memory prepared by the
+ * parent (no malloc, no stdio, no locks, no writes to globals), and report
+ * failure through a child_err_t. */
 #ifndef NSJ_SANDBOX_INTERNAL_H
 #define NSJ_SANDBOX_INTERNAL_H
 
 #include <linux/filter.h>
 #include <stdint.h>
-#include <sys/capability.h>
 #include <sys/types.h>
 
 #include "nsjudge/sandbox.h"
@@ -204,12 +204,12 @@ int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce);
  * files, the binds (from mounts_open_binds). */
 int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce);
 
-/* ---- capabilities (caps.c, libcap) ---- */
+/* ---- capabilities (caps.c, raw system calls) ---- */
 
 /* Child: drop the bounding and ambient sets and lock securebits (needs CAP_SETPCAP). */
 int caps_drop_bounding(child_err_t *ce);
 /* Child: clear permitted, effective and inheritable sets. */
-int caps_clear(cap_t empty, child_err_t *ce);
+int caps_clear(child_err_t *ce);
 
 /* ---- network (net.c, libnl-route) ---- */
 

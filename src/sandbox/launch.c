@@ -15,11 +15,14 @@
  *  v2: cgroup_create (limits)
  *  socketpair + pipes; seccomp
  *    filter compiled once (cached)
- *  clone3(CLONE_NEWUSER|NS|PID|    fork ----------------->  unshare(NEWNET)
- *    IPC|UTS[|NEWCGROUP|INTO_      keep fds 3-6, close rest   netlink socket
- *    CGROUP], PIDFD) as the slot's reset signals            sync 2: send
- *    root id (owns the userns);
- *    hold init's mount ns (fd)
+ *  a carrier thread (carrier.c):   fork ----------------->  unshare(NEWNET)
+ *    clone3(CLONE_NEWUSER|NS|PID|  keep fds 3-6, close rest   netlink socket
+ *    IPC|UTS[|NEWCGROUP|INTO_      reset signals            sync 2: send
+ *    CGROUP], PIDFD, VM|VFORK) as
+ *    the slot's root id (owns the
+ *    userns), then asleep until
+ *    init exits; hold init's
+ *    mount ns (fd)
  *  write uid/gid maps                                         netlink + netns
  *  sync 1: GO + /dev ----------->  become ns root,            fds, exit
  *  [cold: sync 1b, see below]      clear groups; hostname;
@@ -117,9 +120,10 @@
  *                                             prepared (in the run's own namespaces and
  *                                             cgroup), up to its seccomp filter; the spec's
  *                                             rlimits, cwd, argv and envp come at sync 1b.
- *                                             cold: cloned after sync 1b (CLONE_VFORK).
- *                                             CLONE_VM either way (no copy of the page
- *                                             tables); its own memory from its execve on
+ *                                             A vfork child either way (warm: of a thread
+ *                                             of init, which goes on; cold: of init, after
+ *                                             sync 1b), sharing the supervisor's memory as
+ *                                             init does; its own memory from its execve on
  *  network namespace with lo up     reused    warm: the slot's (slotnet.c), owned by the
  *                                   while     host (the sandbox has no capability in it:
  *                                   clean     its addresses, routes and sysctls cannot
@@ -154,12 +158,14 @@
  * With init as pid 1, killing init kills the whole namespace at once, which
  * no fork bomb or setsid double-fork can outrun.
  *
- * The cloned child shares nothing with the parent but is a copy of a
- * possibly multi-threaded process: until execve it uses raw system calls and
- * memory the parent prepared (see internal.h). In the worker the copy
- * leaves out the shared libraries other than libc (lean.c), which init
- * never runs: a clone and exit of a copy of the worker cost ~0.5 ms of CPU,
- * most of it the ~190 mappings of those libraries. */
+ * Init and the program until its execve share the supervisor's memory
+ * (CLONE_VM: no copy of a worker's page tables to make and tear down per
+ * run, ~0.5 ms of CPU), each as a vfork child, which the OOM killer never
+ * picks (carrier.c says why that matters). They run on the carrier's
+ * stacks with raw system calls, take no lock in that memory and write
+ * nothing in it but their stacks, their errno and the shared run_t (see
+ * internal.h); their fd tables, credentials, namespaces, signal handlers,
+ * rlimits and seccomp filters are their own. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -380,7 +386,7 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     if (userns_become_sandbox_user(&ce) < 0)
         child_die(FD_SOCK, &ce);
     /* ...and this clears the inheritable one. */
-    if (caps_clear(r->sb->empty_caps, &ce) < 0)
+    if (caps_clear(&ce) < 0)
         child_die(FD_SOCK, &ce);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail(&ce, errno, "prctl", "no_new_privs"), child_die(FD_SOCK, &ce);
@@ -413,11 +419,25 @@ static __attribute__((noreturn)) void program_main(const run_t *r)
     child_die(FD_SOCK, &ce);
 }
 
-enum { PROGRAM_STACK = 256 << 10 };
-
 static int program_entry(void *r)
 {
     program_main(r);
+}
+
+/* A warm run's: a thread of init (CLONE_THREAD, on the carrier's stack for
+ * it) whose vfork child the program is until its execve, which wakes the
+ * thread to exit. The kernel writes the program's pid into the shared
+ * run_t before the program runs (CLONE_PARENT_SETTID). */
+static int program_carrier_entry(void *arg)
+{
+    run_t *r = arg;
+    if (clone(program_entry, r->prog_stack_top, CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, r,
+              &r->prog_pid) < 0) {
+        child_err_t ce = {0};
+        child_fail(&ce, errno, "fork", "program");
+        child_send(FD_SOCK, SYNC_ERROR, 0, &ce, -1);
+    }
+    return 0;
 }
 
 /* Runs as a child of init, sharing its user namespace (and capabilities
@@ -448,6 +468,24 @@ static __attribute__((noreturn)) void netns_helper_main(const run_t *r, int sock
 static int helper_entry(void *r)
 {
     netns_helper_main(r, ((const run_t *)r)->init_fds[0]);
+}
+
+typedef struct helper_start {
+    run_t *r;
+    char *stack_top;         /* the helper's own: an array in init's frame */
+} helper_start_t;
+
+/* A thread of init (CLONE_THREAD) whose vfork child the netns helper is,
+ * as the program is of another (see program_carrier_entry). */
+static int helper_carrier_entry(void *arg)
+{
+    const helper_start_t *hs = arg;
+    if (clone(helper_entry, hs->stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)hs->r) < 0) {
+        child_err_t ce = {0};
+        child_fail(&ce, errno, "fork", "netns helper");
+        child_send(hs->r->init_fds[0], SYNC_ERROR, 0, &ce, -1);
+    }
+    return 0;
 }
 
 /* sync 3: lo is up and the run's cgroup exists. fds[0] is the network
@@ -482,12 +520,15 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
      * takes locks that other threads of the original process may have held
      * at clone time. */
     child_trace(r, TR_INIT_START);
-    /* It shares our memory (CLONE_VM: no copy of the page tables, which
-     * are the supervisor's) and runs on this array, which we never touch. */
+    /* It shares our memory (the supervisor's, carrier.c) as a vfork child
+     * of a thread of ours, which alone waits for it, and runs on this
+     * array, which we never touch. Only cold runs, and warm ones without a
+     * network namespace of the slot's, make one. */
     char helper_stack[32 << 10] __attribute__((aligned(64)));
+    helper_start_t hs = {.r = (run_t *)r, .stack_top = helper_stack + sizeof helper_stack};
     pid_t helper = 0; /* none when born in the slot's network namespace */
     if (r->netns_fd < 0)
-        helper = clone(helper_entry, helper_stack + sizeof helper_stack, CLONE_VM | SIGCHLD, (void *)r);
+        helper = clone(helper_carrier_entry, r->helper_thread_stack_top, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, &hs);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
@@ -529,10 +570,6 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (mounts_prepare_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_PREPARED);
-    /* The program's stack until its execve (see the clone below). */
-    char *prog_stack = mmap(NULL, PROGRAM_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (prog_stack == MAP_FAILED)
-        child_fail(&ce, errno, "mmap", "program stack"), child_die(FD_SOCK, &ce);
     /* Warm: /proc files, /dev/shm and /tmp for the limits we were prepared
      * with (most specs bring the same: a test after a test). */
     if (r->warm && mounts_limits_part(&r->premounts, &ce) < 0)
@@ -548,12 +585,12 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (r->warm) {
         init_net_ready(r);
         /* The program, made now (in its cgroup and namespaces) up to its
-         * seccomp filter: it shares our memory until its execve (its own
-         * stack; CLONE_VM without CLONE_VFORK, as we go on meanwhile) and
-         * waits for sync 1b's root (program_wait_go). */
-        prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | SIGCHLD, (void *)r);
-        if (prog < 0)
-            child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
+         * seccomp filter: it shares our memory until its execve and waits
+         * for sync 1b's root (program_wait_go). As init is, it is a vfork
+         * child (carrier.c), of a thread of ours, as we go on meanwhile. */
+        if (clone(program_carrier_entry, r->prog_thread_stack_top, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND,
+                  (void *)r) < 0)
+            child_fail(&ce, errno, "fork", "program's carrier thread"), child_die(FD_SOCK, &ce);
     }
     /* sync 1b: the spec's part of the run is in our (shared) run_t now, its
      * binds come as detached mounts. */
@@ -583,7 +620,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
          * stack, registers and the shared run_t; its fd table, credentials,
          * rlimits and seccomp filter are its own. glibc's clone() is a bare
          * system call wrapper (no locks), as raw clone is elsewhere. */
-        prog = clone(program_entry, prog_stack + PROGRAM_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
+        prog = clone(program_entry, r->prog_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
         if (prog < 0)
             child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
     }
@@ -591,13 +628,14 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     /* init from here on: nothing to do but wait, so hold nothing. */
     close(0), close(1), close(2);
     close(FD_IN), close(FD_OUT), close(FD_ERR);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* /proc/1/mem etc. closed to the program */
-    if (caps_clear(r->sb->empty_caps, &ce) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    /* Not dumpable (/proc/1/mem etc. closed to the program): the memory we
+     * share is the supervisor's, which nsj_sandbox_new made so. */
+    if (caps_clear(&ce) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_die(FD_SOCK, &ce);
     for (;;) {
         int st;
         pid_t p = (pid_t)syscall(SYS_wait4, -1, &st, __WALL, NULL);
-        if (p == prog) {
+        if (p > 0 && p == (prog > 0 ? prog : __atomic_load_n(&r->prog_pid, __ATOMIC_ACQUIRE))) {
             child_trace(r, TR_INIT_PROG_EXITED);
             /* sync 5: report, then exit; the kernel kills what is left
              * (other children, such as the netns helper, are just reaped). */
@@ -806,50 +844,97 @@ static void back_to_root(const owner_saved_t *saved)
     syscall(SYS_setresgid, -1, 0, -1);
     if (saved->secbits >= 0)
         prctl(PR_SET_SECUREBITS, saved->secbits, 0, 0, 0);
-    /* Changing the euid made the whole process non-dumpable: undo that. */
+    /* Changing the euid made the whole process non-dumpable: undo that
+     * (never the case in nsjudge, which keeps itself non-dumpable). */
     if (saved->dumpable > 0)
         prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
-static pid_t do_clone(run_t *r)
+/* Init's first step: tell the preparer the clone happened (its pid and
+ * pidfd are written by now); then it is init. */
+static int init_entry(void *arg)
 {
+    run_t *r = arg;
+    __atomic_store_n(&r->init_started, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &r->init_started, FUTEX_WAKE, 1, NULL, NULL, 0);
+    init_main(r);
+}
+
+/* On the run's carrier thread (carrier.c): clone init as its vfork child,
+ * sharing this memory, and sleep until init is gone. Once init exists, r
+ * is not touched again here: the run may be torn down (r unmapped) as soon
+ * as init is reaped, before this thread wakes. */
+static void clone_init(void *arg)
+{
+    run_t *r = arg;
     /* No CLONE_NEWNET: the netns helper makes it (see the top). */
     uint64_t ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     int cgfd = r->join == CGROUP_JOIN_AT_CLONE ? cgroup_clone_fd(&r->cg) : -1;
     struct nsj_clone_args a;
     memset(&a, 0, sizeof a);
-    a.flags = ns | CLONE_PIDFD;
+    a.flags = ns | CLONE_PIDFD | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID;
     a.pidfd = (uint64_t)(uintptr_t)&r->pidfd;
+    a.parent_tid = (uint64_t)(uintptr_t)&r->init_tid;
     a.exit_signal = SIGCHLD;
+    a.stack = (uint64_t)(uintptr_t)(carrier_stack_top(r->carrier, CARRIER_INIT_STACK) -
+                                    carrier_stack_size(CARRIER_INIT_STACK));
+    a.stack_size = carrier_stack_size(CARRIER_INIT_STACK);
     if (cgfd >= 0) {
         /* Born in its cgroup, so its cgroup namespace is rooted there. */
         a.flags |= CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
         a.cgroup = (uint64_t)cgfd;
     }
+    int home = carrier_home_netns(r->carrier);
     /* Born in the slot's network namespace: this thread enters it for the
      * clone (a network namespace is per thread) and goes back after. */
-    if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET) < 0)
-        return -1;
-    owner_saved_t saved;
+    int in_slotnet = r->netns_fd >= 0;
     long pid = -1;
-    if (become_slot_owner(r, &saved) == 0) {
-        pid = syscall(SYS_clone3, &a, sizeof a);
-        if (pid < 0 && errno == ENOSYS && r->join != CGROUP_JOIN_AT_CLONE) {
-            /* Before Linux 5.3: clone() with the pidfd returned in parent_tid. */
-            pid = syscall(SYS_clone, ns | CLONE_PIDFD | SIGCHLD, 0, &r->pidfd, 0, 0);
-        }
-    }
-    if (pid == 0)
-        init_main(r);
-    int e = errno;
+    int e = 0;
+    owner_saved_t saved = {.secbits = -1, .dumpable = 0};
+    if (in_slotnet && setns(r->netns_fd, CLONE_NEWNET) < 0)
+        e = errno;
+    else if (become_slot_owner(r, &saved) < 0)
+        e = errno;
+    else if ((pid = carrier_clone3(&a, sizeof a, init_entry, r)) < 0)
+        e = (int)-pid;
     back_to_root(&saved);
-    if (r->netns_fd >= 0 && setns(r->host_netns_fd, CLONE_NEWNET) < 0) {
+    if (in_slotnet && setns(home, CLONE_NEWNET) < 0) {
         /* Every later run of this thread would start in the wrong one. */
         fprintf(stderr, "nsjudge: cannot go back to the host's network namespace: %s\n", strerror(errno));
         abort();
     }
-    errno = e;
-    return (pid_t)pid;
+    if (e) {
+        /* No init was made: the preparer waits for this. */
+        r->clone_errno = e;
+        __atomic_store_n(&r->init_started, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &r->init_started, FUTEX_WAKE, 1, NULL, NULL, 0);
+    }
+}
+
+static pid_t do_clone(run_t *r)
+{
+    nsj_error_t err;
+    carrier_t *c = carrier_take(&r->sb->carriers, &err);
+    if (!c) {
+        errno = err.errnum ? err.errnum : ENOMEM;
+        return -1;
+    }
+    r->carrier = c;
+    r->prog_stack_top = carrier_stack_top(c, CARRIER_PROG_STACK);
+    r->prog_thread_stack_top = carrier_stack_top(c, CARRIER_THREAD_STACK);
+    r->helper_thread_stack_top = carrier_stack_top(c, CARRIER_HELPER_THREAD_STACK);
+    carrier_post(c, clone_init, r);
+    /* Until init's first step, or the clone's failure. The kernel wrote
+     * init's pid before init ran; an init killed before its first step is
+     * seen by that pid within a millisecond. */
+    struct timespec ms = {0, 1000000};
+    while (!__atomic_load_n(&r->init_started, __ATOMIC_ACQUIRE) && !__atomic_load_n(&r->init_tid, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &r->init_started, FUTEX_WAIT, 0, &ms, NULL, 0);
+    if (r->clone_errno) {
+        errno = r->clone_errno;
+        return -1;
+    }
+    return r->init_tid;
 }
 
 static void close_fd(int *fd)
@@ -1040,7 +1125,7 @@ run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
     r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
-    r->netns_fd = r->host_netns_fd = -1;
+    r->netns_fd = -1;
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         r->cg.dirfd[i] = r->cg.joinfd[i] = -1;
     r->sig_reset = signals_to_reset();
@@ -1466,6 +1551,9 @@ void run_reap(run_t *r)
 int run_teardown(run_t *r, char *msg, size_t cap)
 {
     kill_and_reap(r);
+    /* Its init is gone (reaped) or was never made: its stacks are free. */
+    if (r->carrier && (r->pid <= 0 || r->init_reaped))
+        carrier_give(&r->sb->carriers, r->carrier);
     int rc = run_remove_cgroup(r);
     if (rc < 0 && msg)
         snprintf(msg, cap, "%s", r->msg);
@@ -1589,9 +1677,22 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
         return nsj_error_set(err, ENOMEM, "sandbox");
     sb->scratch_dirfd = -1;
     sb->slots.dirfd = -1;
+    carrier_pool_init(&sb->carriers);
+    /* One carrier made now: its thread starts while the rest is set up. */
+    carrier_t *first = carrier_take(&sb->carriers, err);
+    if (first)
+        carrier_give(&sb->carriers, first);
     if (warm_init(sb, err) < 0) {
+        carrier_pool_fini(&sb->carriers);
         free(sb);
         return -1;
+    }
+    /* Each run's init shares this process's memory (carrier.c), so that
+     * memory is never dumpable: no core file, no /proc/PID/mem of init for
+     * anyone without CAP_SYS_PTRACE over the host. The process stays so. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        nsj_error_set(err, errno, "prctl PR_SET_DUMPABLE");
+        goto fail;
     }
     sb->warm = opts->warm;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1622,16 +1723,6 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
     scratch_sweep(sb->scratch_dirfd);
     if (cgroup_backend_open(opts->cgroup_mode, opts->cgroup_parent, &sb->cg, err) < 0)
         goto fail;
-    int trimmed = 0;
-    if (opts->lean_clones && lean_clones_enable(&trimmed, err) < 0)
-        goto fail;
-    if (trace_on() && opts->lean_clones)
-        fprintf(stderr, "nsjudge trace: lean clones: %d library mappings not copied into init\n", trimmed);
-    sb->empty_caps = cap_init();
-    if (!sb->empty_caps) {
-        nsj_error_set(err, ENOMEM, "caps: cap_init");
-        goto fail;
-    }
     *out = sb;
     return 0;
 fail:
@@ -1644,13 +1735,12 @@ void nsj_sandbox_free(nsj_sandbox_t *sb)
     if (!sb)
         return;
     warm_fini(sb);
+    carrier_pool_fini(&sb->carriers);
     seccomp_prog_free(&sb->prog);
     cgroup_backend_close(sb->cg);
     slot_table_close(&sb->slots);
     if (sb->scratch_dirfd >= 0)
         close(sb->scratch_dirfd);
-    if (sb->empty_caps)
-        cap_free(sb->empty_caps);
     free(sb);
 }
 

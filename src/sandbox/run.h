@@ -9,18 +9,33 @@
 
 #include "internal.h"
 
+/* Carriers (carrier.c): the threads whose vfork children the runs' inits
+ * are, each with the stacks of its run. */
+typedef struct carrier carrier_t;
+typedef struct carrier_pool {
+    pthread_mutex_t mu;
+    carrier_t *all;
+    pid_t owner;             /* the process whose threads they are */
+} carrier_pool_t;
+typedef enum carrier_stack {
+    CARRIER_INIT_STACK,
+    CARRIER_PROG_STACK,
+    CARRIER_THREAD_STACK,        /* init's thread that vforks the prepared program */
+    CARRIER_HELPER_THREAD_STACK, /* init's thread that vforks the netns helper */
+} carrier_stack_t;
+
 struct nsj_sandbox {
     int warm;                /* opts.warm: each calling thread keeps a warm slot (warm.c) */
     pthread_key_t warm_key;  /* that thread's warm_slot_t */
     _Atomic unsigned run_gen;/* numbers cold runs' cgroups */
     seccomp_prog_t prog;
     cgroup_backend_t *cg;
-    cap_t empty_caps;
     slot_table_t slots;
     int scratch_dirfd;       /* <run_dir>/scratch */
     unsigned ncpus;
     char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
     char host_cgroups[4096]; /* the host's /proc/cgroups, counts hidden (mounts_host_cgroups) */
+    carrier_pool_t carriers;
 };
 
 /* The sync protocol between supervisor, the sandbox's init and the program.
@@ -118,9 +133,16 @@ typedef struct run {
     int have_exit_msg;
     int exec_reached;        /* sync 4 done: the program is about to execve */
     uint32_t prog_go;        /* warm: the futex init wakes the prepared program with (child side) */
+    carrier_t *carrier;      /* the thread init is the vfork child of (carrier.c) */
+    uint32_t init_started;   /* futex: init runs (or its clone failed, or it exited) */
+    int clone_errno;         /* the carrier's clone3 failed with this */
+    pid_t init_tid;          /* init's pid, written by the kernel at the clone (CLONE_PARENT_SETTID) */
+    pid_t prog_pid;          /* warm: the program's pid in the sandbox, likewise */
+    char *prog_stack_top;    /* the carrier's stacks for the program and for init's thread */
+    char *prog_thread_stack_top;
+    char *helper_thread_stack_top;
     int netns_fd;            /* warm: the slot's network namespace to be born in (slotnet.c), -1 = a
                               * new one from the netns helper; borrowed, not closed by the run */
-    int host_netns_fd;       /* with netns_fd: the namespace the cloning thread returns to */
     slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
@@ -155,9 +177,22 @@ int warm_run(nsj_sandbox_t *sb, const nsj_run_spec_t *spec, nsj_result_t *res, i
 int warm_init(nsj_sandbox_t *sb, nsj_error_t *err);
 void warm_fini(nsj_sandbox_t *sb);
 
-/* opts.lean_clones (lean.c): the shared libraries init never runs are not
- * copied into it (MADV_DONTFORK); *trimmed counts the mappings marked. */
-int lean_clones_enable(int *trimmed, nsj_error_t *err);
+/* carrier.c */
+void carrier_pool_init(carrier_pool_t *p);
+/* Stops the idle carriers (every run torn down by then). */
+void carrier_pool_fini(carrier_pool_t *p);
+/* An idle carrier for one run, made when none is; NULL with err. */
+carrier_t *carrier_take(carrier_pool_t *p, nsj_error_t *err);
+char *carrier_stack_top(const carrier_t *c, carrier_stack_t which);
+size_t carrier_stack_size(carrier_stack_t which);
+/* An fd of the network namespace the carrier's thread goes back to. */
+int carrier_home_netns(const carrier_t *c);
+/* Run job(arg) on the carrier's thread; returns at once. */
+void carrier_post(carrier_t *c, void (*job)(void *), void *arg);
+/* After the run's init was reaped: the carrier may serve another run. */
+void carrier_give(carrier_pool_t *p, carrier_t *c);
+/* clone3 whose child runs fn(arg) on the stack args give, then exits. */
+long carrier_clone3(const void *args, size_t size, int (*fn)(void *), void *arg);
 
 /* NSJUDGE_TRACE=1: print each phase's time since the run started to stderr. */
 void run_trace(const run_t *r, const char *phase);

@@ -165,7 +165,7 @@ static void *preparer_main(void *arg)
                 r->slot = w->slot;
                 r->gen = gen;
                 if ((r->net = net_take(w)) != NULL)
-                    r->netns_fd = r->net->fd, r->host_netns_fd = w->host_netns;
+                    r->netns_fd = r->net->fd;
                 rc = run_prepare(r, rootfs, &limits);
             }
             pthread_mutex_lock(&w->mu);

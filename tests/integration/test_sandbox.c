@@ -720,9 +720,15 @@ static void k_supervisor_killed(void **state)
     }
     struct timespec ts = {0, 20 * 1000 * 1000};
     int seen = 0;
-    for (int i = 0; i < 500 && (seen = it_count_sandbox_processes_of(sup)) < 2; i++)
+    /* Started: its cgroup made (what the sweep is checked on below) and
+     * two processes in the sandbox (init and more: the netns helper comes
+     * first, before the cgroup, so both are waited for). */
+    int have_cg = 0;
+    for (int i = 0; i < 500 && ((seen = it_count_sandbox_processes_of(sup)) < 2 ||
+                                !(have_cg = it_count_run_cgroups_of(sup) > 0));
+         i++)
         nanosleep(&ts, NULL);
-    if (seen < 2) {
+    if (seen < 2 || !have_cg) {
         kill(sup, SIGKILL), waitpid(sup, NULL, 0);
         fail_msg("the sandbox of supervisor %d did not start (%d processes)", (int)sup, seen);
     }
@@ -735,6 +741,34 @@ static void k_supervisor_killed(void **state)
     assert_true(it_count_run_cgroups_of(sup) > 0); /* left by the dead supervisor... */
     assert_true(nsj_sandbox_sweep(it.sb) > 0);     /* ...until swept */
     assert_int_equal(it_count_run_cgroups_of(sup), 0);
+}
+
+/* Init shares this process's memory (src/sandbox/carrier.c), and the OOM
+ * killer kills every process sharing its victim's memory. Here the run's
+ * memory cgroup runs out while the program's own memory is small (what it
+ * writes is in /tmp's tmpfs) and init looks as large as this process, made
+ * larger still: the program must be the one killed (init, a vfork child, is
+ * never picked), and this process, the supervisor, lives on. */
+static void k_oom_spares_the_supervisor(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    size_t big = 128 << 20;
+    char *ballast = malloc(big);
+    assert_non_null(ballast);
+    memset(ballast, 1, big);
+    nsj_limits_t l = limits();
+    l.memory_bytes = 32 << 20;
+    l.tmp_bytes = 256 << 20;
+    nsj_result_t r;
+    RUN_OK(it_probe(&r, &l, "fill", "/tmp/big", "128", NULL), &r);
+    EXPECT_VERDICT(&r, NSJ_VERDICT_MEMORY_LIMIT);
+    nsj_result_free(&r);
+    RUN_OK(it_probe(&r, NULL, "hello", NULL), &r);
+    EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+    nsj_result_free(&r);
+    assert_int_equal(ballast[big - 1], 1);
+    free(ballast);
 }
 
 /* 200 runs, fork bombs and setsid daemons among them: nothing left behind. */
@@ -981,6 +1015,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(k_daemons_and_stopped_children),
         cmocka_unit_test(k_stale_cgroups_swept),
         cmocka_unit_test(k_supervisor_killed),
+        cmocka_unit_test(k_oom_spares_the_supervisor),
         cmocka_unit_test(k_two_hundred_runs),
     };
     const struct CMUnitTest host_tests[] = {

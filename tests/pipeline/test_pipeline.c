@@ -258,37 +258,6 @@ static int stop_leftovers(void **state)
 /* ---- tests ---- */
 
 /* Every verdict end to end, with what backs it. */
-/* Lean clones (src/sandbox/lean.c): the worker's shared libraries other
- * than libc (libpq here) are marked not to be copied into a run's init;
- * libc's are copied. The runs of the tests below show init works so. */
-static void assert_lean_clones(pid_t pid)
-{
-    char path[64], line[1024], cur[512] = "";
-    snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    int pq = 0, pq_dc = 0, libc = 0, libc_dc = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long a, b;
-        int off = 0;
-        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &a, &b, &off) == 2 && off > 0) {
-            snprintf(cur, sizeof cur, "%s", line + off);
-            continue;
-        }
-        if (strncmp(line, "VmFlags:", 8) != 0)
-            continue;
-        int dc = strstr(line, " dc") != NULL;
-        if (strstr(cur, "/libpq.so"))
-            pq++, pq_dc += dc;
-        if (strstr(cur, "/libc.so"))
-            libc++, libc_dc += dc;
-    }
-    fclose(f);
-    if (pq == 0 || pq_dc != pq || libc == 0 || libc_dc != 0)
-        fail_msg("worker %d: libpq mappings %d (%d not copied into init), libc mappings %d (%d not copied)", (int)pid,
-                 pq, pq_dc, libc, libc_dc);
-}
-
 static void verdicts(void **state)
 {
     (void)state;
@@ -299,7 +268,6 @@ static void verdicts(void **state)
     assert_true(e2e_has_line(log, "connected to Postgres"));
     assert_true(e2e_has_line(log, "2 workers started"));
     free(log);
-    assert_lean_clones(w.pid);
     static const struct {
         const char *src, *tests, *status;
         long score, max;
