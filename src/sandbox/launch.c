@@ -1228,12 +1228,13 @@ static void kill_and_reap(run_t *r)
     if (r->pid <= 0 || r->init_reaped)
         return;
     run_kill(r, KILL_NONE);
-    if (r->pidfd >= 0) {
+    /* Really reaped, not interrupted: the run's carrier (its stacks) is
+     * handed to another run only then (run_teardown). */
+    int rc;
+    do {
         siginfo_t si;
-        waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED);
-    } else {
-        waitpid(r->pid, NULL, 0);
-    }
+        rc = r->pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED) : waitpid(r->pid, NULL, 0);
+    } while (rc < 0 && errno == EINTR);
     r->init_reaped = 1;
     r->end_ns = util_now_ns();
 }
