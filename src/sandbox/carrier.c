@@ -142,23 +142,19 @@ static carrier_t *carrier_new(nsj_error_t *err)
         free(c);
         return NULL;
     }
-    char *a = c->map + GUARD, *b = a + INIT_STACK + GUARD, *t = b + PROG_STACK + GUARD, *h = t + THREAD_STACK + GUARD;
-    if (mprotect(a, INIT_STACK, PROT_READ | PROT_WRITE) < 0 || mprotect(b, PROG_STACK, PROT_READ | PROT_WRITE) < 0 ||
-        mprotect(t, THREAD_STACK, PROT_READ | PROT_WRITE) < 0 ||
-        mprotect(h, HELPER_THREAD_STACK, PROT_READ | PROT_WRITE) < 0) {
-        nsj_error_set(err, errno, "carrier: mprotect stacks");
-        munmap(c->map, c->map_len);
-        free(c);
-        return NULL;
-    }
+    c->home_netns = -1;
+    /* The stacks writable, the guards between them not. */
+    for (carrier_stack_t k = CARRIER_INIT_STACK; k <= CARRIER_HELPER_THREAD_STACK; k++)
+        if (mprotect(carrier_stack_top(c, k) - carrier_stack_size(k), carrier_stack_size(k), PROT_READ | PROT_WRITE) < 0) {
+            nsj_error_set(err, errno, "carrier: mprotect stacks");
+            goto fail;
+        }
     /* Made by a thread in the host's network namespace: carriers are the
      * only threads that ever leave it (launch.c: clone_init). */
     c->home_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (c->home_netns < 0) {
         nsj_error_set(err, errno, "carrier: open /proc/thread-self/ns/net");
-        munmap(c->map, c->map_len);
-        free(c);
-        return NULL;
+        goto fail;
     }
     c->idle = 1;
     pthread_attr_t at;
@@ -172,12 +168,15 @@ static carrier_t *carrier_new(nsj_error_t *err)
     pthread_attr_destroy(&at);
     if (rc != 0) {
         nsj_error_set(err, rc, "carrier: pthread_create");
-        close(c->home_netns);
-        munmap(c->map, c->map_len);
-        free(c);
-        return NULL;
+        goto fail;
     }
     return c;
+fail:
+    if (c->home_netns >= 0)
+        close(c->home_netns);
+    munmap(c->map, c->map_len);
+    free(c);
+    return NULL;
 }
 
 carrier_t *carrier_take(carrier_pool_t *p, nsj_error_t *err)

@@ -431,7 +431,8 @@ static int program_entry(void *r)
 static int program_carrier_entry(void *arg)
 {
     run_t *r = arg;
-    if (clone(program_entry, r->prog_stack_top, CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, r,
+    if (clone(program_entry, carrier_stack_top(r->carrier, CARRIER_PROG_STACK),
+              CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, r,
               &r->prog_pid) < 0) {
         child_err_t ce = {0};
         child_fail(&ce, errno, "fork", "program");
@@ -528,7 +529,8 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     helper_start_t hs = {.r = (run_t *)r, .stack_top = helper_stack + sizeof helper_stack};
     pid_t helper = 0; /* none when born in the slot's network namespace */
     if (r->netns_fd < 0)
-        helper = clone(helper_carrier_entry, r->helper_thread_stack_top, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, &hs);
+        helper = clone(helper_carrier_entry, carrier_stack_top(r->carrier, CARRIER_HELPER_THREAD_STACK),
+                       CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, &hs);
     int helper_errno = helper < 0 ? errno : 0;
     /* Keep exactly our four fds at 3..6 (0-2 are replaced in the program);
      * everything else this copy of the supervisor holds is closed now. */
@@ -588,8 +590,8 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
          * seccomp filter: it shares our memory until its execve and waits
          * for sync 1b's root (program_wait_go). As init is, it is a vfork
          * child (carrier.c), of a thread of ours, as we go on meanwhile. */
-        if (clone(program_carrier_entry, r->prog_thread_stack_top, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND,
-                  (void *)r) < 0)
+        if (clone(program_carrier_entry, carrier_stack_top(r->carrier, CARRIER_THREAD_STACK),
+                  CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, (void *)r) < 0)
             child_fail(&ce, errno, "fork", "program's carrier thread"), child_die(FD_SOCK, &ce);
     }
     /* sync 1b: the spec's part of the run is in our (shared) run_t now, its
@@ -620,7 +622,8 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
          * stack, registers and the shared run_t; its fd table, credentials,
          * rlimits and seccomp filter are its own. glibc's clone() is a bare
          * system call wrapper (no locks), as raw clone is elsewhere. */
-        prog = clone(program_entry, r->prog_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)r);
+        prog = clone(program_entry, carrier_stack_top(r->carrier, CARRIER_PROG_STACK), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                     (void *)r);
         if (prog < 0)
             child_fail(&ce, errno, "fork", "program"), child_die(FD_SOCK, &ce);
     }
@@ -850,14 +853,19 @@ static void back_to_root(const owner_saved_t *saved)
         prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
+/* Release the preparer waiting in do_clone. */
+static void init_started(run_t *r)
+{
+    __atomic_store_n(&r->init_started, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &r->init_started, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
 /* Init's first step: tell the preparer the clone happened (its pid and
  * pidfd are written by now); then it is init. */
 static int init_entry(void *arg)
 {
-    run_t *r = arg;
-    __atomic_store_n(&r->init_started, 1, __ATOMIC_RELEASE);
-    syscall(SYS_futex, &r->init_started, FUTEX_WAKE, 1, NULL, NULL, 0);
-    init_main(r);
+    init_started(arg);
+    init_main(arg);
 }
 
 /* On the run's carrier thread (carrier.c): clone init as its vfork child,
@@ -906,8 +914,7 @@ static void clone_init(void *arg)
     if (e) {
         /* No init was made: the preparer waits for this. */
         r->clone_errno = e;
-        __atomic_store_n(&r->init_started, 1, __ATOMIC_RELEASE);
-        syscall(SYS_futex, &r->init_started, FUTEX_WAKE, 1, NULL, NULL, 0);
+        init_started(r);
     }
 }
 
@@ -920,9 +927,6 @@ static pid_t do_clone(run_t *r)
         return -1;
     }
     r->carrier = c;
-    r->prog_stack_top = carrier_stack_top(c, CARRIER_PROG_STACK);
-    r->prog_thread_stack_top = carrier_stack_top(c, CARRIER_THREAD_STACK);
-    r->helper_thread_stack_top = carrier_stack_top(c, CARRIER_HELPER_THREAD_STACK);
     carrier_post(c, clone_init, r);
     /* Until init's first step, or the clone's failure. The kernel wrote
      * init's pid before init ran; an init killed before its first step is

@@ -138,9 +138,6 @@ typedef struct run {
     int clone_errno;         /* the carrier's clone3 failed with this */
     pid_t init_tid;          /* init's pid, written by the kernel at the clone (CLONE_PARENT_SETTID) */
     pid_t prog_pid;          /* warm: the program's pid in the sandbox, likewise */
-    char *prog_stack_top;    /* the carrier's stacks for the program and for init's thread */
-    char *prog_thread_stack_top;
-    char *helper_thread_stack_top;
     int netns_fd;            /* warm: the slot's network namespace to be born in (slotnet.c), -1 = a
                               * new one from the netns helper; borrowed, not closed by the run */
     slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
