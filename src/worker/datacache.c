@@ -24,7 +24,10 @@ struct datacache {
     int dirfd;
     char dir[4096];
     uint64_t max_bytes;
-    pthread_mutex_t evict_mu;    /* one eviction at a time in this process */
+    pthread_mutex_t evict_mu;    /* one eviction at a time in this process; guards the rest */
+    bool scanned;                /* the directory was read once */
+    uint64_t known_bytes;        /* its total at the last reading, plus our fills since */
+    uint64_t since_scan;         /* our fills' bytes since then */
 };
 
 /* mkdir -p: the default sits under /var/cache/nsjudge, which may not exist yet. */
@@ -108,12 +111,26 @@ static int by_use(const void *a, const void *b)
     return x->used.tv_nsec < y->used.tv_nsec ? -1 : x->used.tv_nsec > y->used.tv_nsec;
 }
 
-/* Remove the least recently used files until they fit in 90% of the bound
- * (so that not every fill evicts), never keep (just filled); also old
- * temporary files of fills that died. */
-static void evict(datacache_t *c, const char *keep)
+/* After a fill of `added` bytes: remove the least recently used files
+ * until they fit in 90% of the bound (so that not every fill evicts), never
+ * keep (just filled); also old temporary files of fills that died.
+ *
+ * Reading the directory costs a stat per file, so it is read only when it
+ * may hold too much: when the total known here passes the bound, or our
+ * own fills since the last reading pass the 10% the eviction leaves free.
+ * Other processes sharing the directory do the same, so each adds at most
+ * that slack (and one blob) unseen by the others: with P processes the
+ * files stay under the bound plus P times 10% of it. Reading it per fill
+ * made a fill cost one stat per cached blob. */
+static void evict(datacache_t *c, const char *keep, uint64_t added)
 {
     pthread_mutex_lock(&c->evict_mu);
+    c->known_bytes += added;
+    c->since_scan += added;
+    if (c->scanned && c->known_bytes <= c->max_bytes && c->since_scan <= c->max_bytes / 10) {
+        pthread_mutex_unlock(&c->evict_mu);
+        return;
+    }
     int fd = dup(c->dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
@@ -164,6 +181,9 @@ static void evict(datacache_t *c, const char *keep)
         }
     }
     free(es);
+    c->scanned = true;
+    c->known_bytes = total;
+    c->since_scan = 0;
     pthread_mutex_unlock(&c->evict_mu);
 }
 
@@ -262,7 +282,7 @@ static int fill(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetc
     }
     if (filled)
         *filled = true;
-    evict(c, blob->sha256);
+    evict(c, blob->sha256, blob->size);
     *out = f.fd;
     return 0;
 fail:

@@ -217,6 +217,43 @@ static void lru_eviction(void **state)
     datacache_close(c);
 }
 
+/* Two handles on one directory (as two worker processes): each reads the
+ * directory only when its own fills pass the 10% slack or the total it
+ * knows passes the bound, so the files may pass the bound by at most a
+ * slack per handle, and eviction still brings them back under it. */
+static void bound_shared_by_two(void **state)
+{
+    (void)state;
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/e", dir);
+    datacache_t *c[2];
+    nsj_error_t err;
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(datacache_open(sub, 10000, &c[k], &err), 0); /* slack: 1000 */
+    static char data[40][1000];
+    for (int i = 0; i < 40; i++) {
+        memset(data[i], 'A' + i, sizeof data[i]);
+        core_blob_t b = blob_of(data[i], sizeof data[i]);
+        src_t s = {.data = data[i], .len = sizeof data[i]};
+        int fd;
+        assert_int_equal(datacache_get(c[i % 2], &b, fetch, &s, &fd, NULL, &err), 0);
+        char buf[1000];
+        read_all(fd, buf, sizeof buf);
+        assert_memory_equal(buf, data[i], sizeof buf);
+        close(fd);
+        int blobs, fills;
+        count_files(sub, &blobs, &fills);
+        assert_int_equal(fills, 0);
+        assert_true(blobs * 1000 <= 10000 + 2 * 1000);
+    }
+    /* Each evicted as its own fills went on: not the 40 blobs of 40000 bytes. */
+    int blobs, fills;
+    count_files(sub, &blobs, &fills);
+    assert_true(blobs >= 9 && blobs <= 12);
+    for (int k = 0; k < 2; k++)
+        datacache_close(c[k]);
+}
+
 /* Four processes fill the same 2 MiB blob at once, slowly: each gets the
  * whole verified file, one of them fetched it, one copy stays, no
  * temporary or lock file is left. */
@@ -276,6 +313,7 @@ int main(void)
         cmocka_unit_test(fill_then_hit),
         cmocka_unit_test(corrupt_is_refused),
         cmocka_unit_test(lru_eviction),
+        cmocka_unit_test(bound_shared_by_two),
         cmocka_unit_test(concurrent_processes),
     };
     return cmocka_run_group_tests_name("datacache", tests, setup, teardown);
