@@ -161,6 +161,7 @@ typedef struct mount_plan {
     const char *rootfs;
     const char *empty_layer;  /* the overlay root's second, empty layer */
     int devfd;                /* the private /dev (mounts_make_dev), in init */
+    int rootfd;               /* in init: the warm slot's root, a detached clone (warm.c), or -1 */
     const nsj_bind_t *binds;
     size_t nbinds;
     const nsj_file_t *files;
@@ -189,10 +190,14 @@ int mounts_make_dev(nsj_error_t *err);
 /* Parent: each bind as a detached mount (open_tree, its flags set), in
  * fds[0..nbinds-1], for init to attach after the old root is gone. */
 int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
-/* Child, before the spec is known: the overlay of the rootfs, its /dev and
- * /proc (with the user namespace's caps and the masked files), then
- * pivot_root into it and detach the old root (cwd: the new /). Uses
- * plan->rootfs, empty_layer and devfd only. */
+/* Parent (a warm slot's preparer, in its own mount namespace): the
+ * read-only overlay of rootfs that is the root, mounted at target. */
+int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *target, nsj_error_t *err);
+/* Child, before the spec is known: the overlay of the rootfs (or the
+ * slot's, plan->rootfd, attached there), its /dev and /proc (with the user
+ * namespace's caps and the masked files), then pivot_root into it and
+ * detach the old root (cwd: the new /). Uses plan->rootfs, empty_layer,
+ * rootfd and devfd only. */
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce);
 /* Child: the part of the root that only the limits decide: generated
  * /proc files, /dev/shm and /tmp. A warm run's init mounts it before the

@@ -107,9 +107,27 @@
  *  user namespace + uid/gid maps    new       holds the userns sysctls (max_inotify_*),
  *                                             keyrings and ucounts of its users; made ahead
  *  pid namespace + init             new       one clone ahead; a pid ns dies with its init
- *  mount namespace, overlay root,   new       the overlay's own superblock gives the run its
- *    /proc, /dev (tmpfs made by               own inodes (flocks, inotify); made ahead and
- *    root)                                    pivoted into before the spec arrives
+ *  mount namespace, /proc, /dev     new       made ahead and pivoted into before the spec
+ *    (tmpfs made by root)                     arrives
+ *  the root: a read-only overlay    reused    warm: the slot's (warm.c), mounted by the
+ *    of the rootfs                  per slot  preparer in its own mount namespace and
+ *                                   while     attached to each run as a detached clone. Its
+ *                                   nothing   own superblock gives the slot its own inodes:
+ *                                   in flight a lock (flock, POSIX, OFD) or inotify watch on
+ *                                             a rootfs file is never seen by a run of
+ *                                             another slot, i.e. beside it. Nothing a run
+ *                                             does changes it (read-only, no upper layer;
+ *                                             leases are refused: the files are not the
+ *                                             sandbox's), and what a run attaches to its
+ *                                             inodes lives with an open file, gone with the
+ *                                             run's processes, unless a unix socket in
+ *                                             flight keeps the file open: a root serves
+ *                                             again only after a run whose network
+ *                                             namespace came back clean (none listed), and
+ *                                             one run at a time (two alternate). Left to
+ *                                             the next run: which dentries are cached
+ *                                             (timing, as the host's shared page cache).
+ *                                             cold: new, mounted by init
  *  /tmp, /dev/shm, generated        new       sized by the limits: mounted while the run is
  *    /proc files                              prepared, in its own new mount namespace, for
  *                                             the limits it is prepared with; replaced at
@@ -569,6 +587,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
      * prepared): its overlay, /dev, /proc; pivot_root into it. */
     mount_plan_t plan = r->mounts;
     plan.devfd = devfd;
+    plan.rootfd = gofds[1];
     if (mounts_prepare_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_PREPARED);
@@ -803,15 +822,6 @@ static int setup_recv(run_t *r, uint32_t want, int fd[2], sync_msg_t *got, pid_t
         struct pollfd p = {.fd = r->sock, .events = POLLIN};
         poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
     }
-}
-
-static int parent_send(run_t *r, uint32_t type, int fd)
-{
-    if (child_send(r->sock, type, 0, NULL, fd) < 0) {
-        set_msg(r, "sandbox set-up: sync %u: %s", type, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* The user namespace is owned by the euid of its creator, and the kernel
@@ -1129,7 +1139,7 @@ run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
     r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
-    r->netns_fd = -1;
+    r->netns_fd = r->root_fd = r->root_index = -1;
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         r->cg.dirfd[i] = r->cg.joinfd[i] = -1;
     r->sig_reset = signals_to_reset();
@@ -1354,14 +1364,18 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    /* sync 1, with the private /dev */
+    /* sync 1, with the private /dev and (warm) the slot's root */
     int devfd = mounts_make_dev(&err);
     if (devfd < 0) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    int go = parent_send(r, SYNC_GO, devfd);
+    int gofds[2] = {devfd, r->root_fd};
+    int go = sync_send(r->sock, SYNC_GO, 0, NULL, gofds, r->root_fd >= 0 ? 2 : 1);
+    if (go < 0)
+        set_msg(r, "sandbox set-up: sync %u: %s", SYNC_GO, strerror(errno));
     close(devfd);
+    close_fd(&r->root_fd);
     if (go < 0)
         goto kill;
     /* sync 1b (cold): the spec is planned already; init builds all of its root now. */
@@ -1576,6 +1590,7 @@ int run_teardown(run_t *r, char *msg, size_t cap)
     close_fd(&r->listener);
     close_fd(&r->pidfd);
     close_fd(&r->mntns);
+    close_fd(&r->root_fd);
     free(r->out.data);
     free(r->err.data);
     if (r->trace)
@@ -1726,6 +1741,12 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
     if (scratch_open_dir(run_dir, &sb->scratch_dirfd, err) < 0)
         goto fail;
     scratch_sweep(sb->scratch_dirfd);
+    /* Warm slots mount their roots here, each in a mount namespace of its
+     * own (warm.c); the directory itself stays empty. Without it every run
+     * mounts its own root. */
+    if (sb->warm && snprintf(sb->roots_dir, sizeof sb->roots_dir, "%s/roots", run_dir) < (int)sizeof sb->roots_dir &&
+        mkdir(sb->roots_dir, 0700) < 0 && errno != EEXIST)
+        sb->roots_dir[0] = '\0';
     if (cgroup_backend_open(opts->cgroup_mode, opts->cgroup_parent, &sb->cg, err) < 0)
         goto fail;
     *out = sb;

@@ -346,29 +346,56 @@ static void overlay_opts(char *buf, int a, int b)
     *p = '\0';
 }
 
+/* The read-only overlay of rootfs (lower) over empty (a second, empty
+ * layer), mounted at target. Its layers are named by fd: overlay shows its
+ * options verbatim in /proc/self/mountinfo, which must not reveal host
+ * paths. Raw calls and no allocation: init uses it too. errno on failure. */
+static int mount_overlay(const char *rootfs, const char *empty_layer, const char *target)
+{
+    int lower = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int empty = open(empty_layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int e = errno, m = -1;
+    if (lower >= 0 && empty >= 0) {
+        char opts[96];
+        overlay_opts(opts, lower, empty);
+        m = mount("overlay", target, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts);
+        e = errno;
+    }
+    if (lower >= 0)
+        close(lower);
+    if (empty >= 0)
+        close(empty);
+    errno = e;
+    return m;
+}
+
+int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *target, nsj_error_t *err)
+{
+    if (mount_overlay(rootfs, empty_layer, target) < 0)
+        return nsj_error_set(err, errno, "mount the overlay of %s at %s", rootfs, target);
+    return 0;
+}
+
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return child_fail(ce, errno, "make mounts private", "/");
     /* The root is a read-only overlay of the rootfs rather than a bind
-     * mount: its own superblock gives this run its own inodes, so no lock
-     * (flock, fcntl) or inotify watch on a rootfs file is seen by another
-     * run. The overlay is nodev, nosuid and read-only throughout. Its
-     * layers are named by fd: overlay shows its options verbatim in
-     * /proc/self/mountinfo, which must not reveal host paths. */
-    int lower = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int empty = open(plan->empty_layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (lower < 0 || empty < 0)
-        return child_fail(ce, errno, "open overlay layer", lower < 0 ? plan->rootfs : plan->empty_layer);
-    char opts[96];
-    overlay_opts(opts, lower, empty);
-    int m = mount("overlay", plan->rootfs, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts);
-    int e = errno;
-    close(lower);
-    close(empty);
-    if (m < 0)
-        return child_fail(ce, e, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
+     * mount: its own superblock gives this run (or, warm, this slot: see
+     * warm.c) its own inodes, so no lock (flock, fcntl) or inotify watch on
+     * a rootfs file is seen by a run beside it. The overlay is nodev,
+     * nosuid and read-only throughout. A warm slot's comes made, as a
+     * detached clone of the slot's (plan->rootfd); else we mount our own. */
+    if (plan->rootfd >= 0) {
+        long m = syscall(SYS_move_mount, plan->rootfd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH);
+        int e = errno;
+        close(plan->rootfd);
+        if (m < 0)
+            return child_fail(ce, e, "attach the slot's root at", plan->rootfs);
+    } else if (mount_overlay(plan->rootfs, plan->empty_layer, plan->rootfs) < 0) {
+        return child_fail(ce, errno, "mount overlay of the rootfs (is something mounted inside it?)", plan->rootfs);
+    }
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
     if (setup_dev(plan, ce) < 0 || setup_proc(ce) < 0)

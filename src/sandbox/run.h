@@ -34,6 +34,7 @@ struct nsj_sandbox {
     int scratch_dirfd;       /* <run_dir>/scratch */
     unsigned ncpus;
     char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
+    char roots_dir[4096];    /* <run_dir>/roots: where warm slots mount their roots, privately */
     char host_cgroups[4096]; /* the host's /proc/cgroups, counts hidden (mounts_host_cgroups) */
     carrier_pool_t carriers;
 };
@@ -141,6 +142,9 @@ typedef struct run {
     int netns_fd;            /* warm: the slot's network namespace to be born in (slotnet.c), -1 = a
                               * new one from the netns helper; borrowed, not closed by the run */
     slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
+    int root_fd;             /* warm: a detached clone of the slot's root (warm.c), sent at sync 1;
+                              * -1 = init mounts its own overlay */
+    int root_index;          /* warm.c's: the slot's root the run holds, -1 = none */
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */

@@ -6,6 +6,7 @@
  * reader, must find none of it, and the cgroup's counters (peak memory, CPU
  * time, OOM kills, pids.max refusals) must be its own. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -361,6 +362,115 @@ static void w_netns_reused_only_when_clean(void **state)
     }
 }
 
+/* A warm slot's root is an overlay of its own, mounted once in the slot's
+ * own mount namespace and attached to each of its runs (warm.c; launch.c's
+ * table says why that reuse is safe): runs of one slot find the same root
+ * superblock (its device number), a run in another slot at the same time
+ * finds another (so a lock or watch on a rootfs file stays in its slot:
+ * c_no_shared_inodes_between_runs), and the host's mount table never shows
+ * a slot's root. */
+struct rootid_run {
+    nsj_result_t r;
+    int rc;
+};
+
+static void *rootid_beside(void *arg)
+{
+    struct rootid_run *o = arg;
+    nsj_result_t first;
+    /* This thread's own warm slot: its first run, then one on its root. */
+    if ((o->rc = probe_args(&first, NULL, "rootid", NULL)) == 0) {
+        nsj_result_free(&first);
+        o->rc = probe_args(&o->r, NULL, "rootid", NULL);
+    }
+    nsj_sandbox_release_warm(warm_sb);
+    return NULL;
+}
+
+static void w_root_per_slot(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    char dev[6][64], fs[64], v[64];
+    int distinct = 0;
+    for (int i = 0; i < 6; i++) {
+        nsj_result_t r;
+        RUN_OK(probe_args(&r, NULL, "rootid", NULL), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        value_of(r.out, "root_dev", dev[i], sizeof dev[i]);
+        if (strcmp(value_of(r.out, "root_fstype", fs, sizeof fs), "overlay") != 0) {
+            it_dump("rootid", &r);
+            fail_msg("the root is '%s', not a read-only overlay", fs);
+        }
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= strcmp(dev[j], dev[i]) == 0;
+        distinct += !seen;
+        nsj_result_free(&r);
+    }
+    /* Two roots alternate (one serves a run while the next is prepared on
+     * the other), after a first run that may have found nothing prepared.
+     * Without reuse, 6 runs would have had 6. */
+    if (distinct > 3)
+        fail_msg("6 runs of one warm slot had %d roots: the slot's roots were not reused", distinct);
+    struct rootid_run beside;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, rootid_beside, &beside), 0);
+    nsj_result_t r;
+    RUN_OK(probe_args(&r, NULL, "rootid", NULL), &r);
+    nsj_result_free(&r);
+    pthread_join(t, NULL);
+    RUN_OK(beside.rc, &beside.r);
+    value_of(beside.r.out, "root_dev", v, sizeof v);
+    for (int i = 0; i < 6; i++)
+        if (!v[0] || strcmp(v, dev[i]) == 0)
+            fail_msg("a run in another slot had root %s, as this slot's run %d: one superblock for two slots", v, i);
+    nsj_result_free(&beside.r);
+    /* The probe from the host: neither this process's mount table nor the
+     * host's (pid 1's) has the slots' roots. */
+    static const char *const tables[] = {"/proc/self/mountinfo", "/proc/1/mountinfo"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(tables[i], "r");
+        assert_non_null(f);
+        char line[1024];
+        while (fgets(line, sizeof line, f))
+            if (strstr(line, " /run/nsjudge/roots"))
+                fail_msg("%s shows a warm slot's root: %s", tables[i], line);
+        fclose(f);
+    }
+}
+
+/* A slot's root serves again only after a run that left nothing alive:
+ * a lock on a rootfs inode whose file a cycle of unix sockets in flight
+ * keeps open outlives the run's processes (until the kernel collects the
+ * cycle), and no later run of the slot may see it. */
+static void w_root_not_reused_after_inflight(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    for (int round = 0; round < 2; round++) {
+        nsj_result_t w;
+        RUN_OK(probe_args(&w, NULL, "dirty", "inflight_lock"), &w);
+        char made[32];
+        if (strcmp(value_of(w.out, "made", made, sizeof made), "inflight_lock") != 0) {
+            it_dump("writer", &w);
+            fail_msg("the writer could not leave a lock in flight: the readers' finding none would prove nothing");
+        }
+        nsj_result_free(&w);
+        for (int i = 0; i < 4; i++) {
+            nsj_result_t r;
+            RUN_OK(probe_args(&r, NULL, "trylock", "/etc"), &r);
+            if (!it_has_line(r.out, "trylock=ok")) {
+                it_dump("reader", &r);
+                fail_msg("a run of the slot sees the lock an earlier run left in flight on /etc");
+            }
+            nsj_result_free(&r);
+        }
+    }
+}
+
 /* Set-up failures of a warm run are reported like a cold run's, and the
  * slot serves the next run. */
 static void w_bad_spec_then_good(void **state)
@@ -400,6 +510,8 @@ int it_run_warm_tests(void)
         cmocka_unit_test(w_cgroup_counters_fresh),
         cmocka_unit_test(w_limits_follow_the_spec),
         cmocka_unit_test(w_netns_reused_only_when_clean),
+        cmocka_unit_test(w_root_per_slot),
+        cmocka_unit_test(w_root_not_reused_after_inflight),
         cmocka_unit_test(w_bad_spec_then_good),
     };
     return cmocka_run_group_tests_name("warm slots: nothing survives into the next run", tests, NULL,

@@ -35,6 +35,7 @@
  *   probe fill PATH MIB              write MIB mebibytes, print how many fit
  *   probe execat PATH                copy self to PATH and exec it
  *   probe exists PATH...             print PATH=yes|no
+ *   probe rootid                     root_dev=MAJ:MIN of / and root_fstype= (mountinfo)
  *   probe echo                       copy stdin to stdout
  *   probe flock PATH MS              hold an exclusive flock on PATH for MS ms
  *   probe trylock PATH               try one: trylock=ok, or the errno if held elsewhere
@@ -77,6 +78,7 @@
 #include <sys/un.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -400,6 +402,15 @@ static int cmd_dirty(const char *kind)
         memcpy(a.sun_path, inflight_name, sizeof inflight_name - 1);
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
             bind(x, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof inflight_name - 1)) == 0 &&
+            send_fds(sv[0], &x, 1) == 0 && send_fds(sv[0], &sv[0], 1) == 0 && send_fds(sv[1], &sv[1], 1) == 0)
+            made = 1;
+        close(x), close(sv[0]), close(sv[1]);
+    } else if (!strcmp(kind, "inflight_lock")) {
+        /* A lock on a rootfs inode (/etc), its file kept open only by a
+         * cycle of unix sockets in flight: it outlives every process of
+         * the run until the kernel collects the cycle. */
+        int sv[2], x = open("/etc", O_RDONLY | O_DIRECTORY);
+        if (x >= 0 && flock(x, LOCK_EX | LOCK_NB) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
             send_fds(sv[0], &x, 1) == 0 && send_fds(sv[0], &sv[0], 1) == 0 && send_fds(sv[1], &sv[1], 1) == 0)
             made = 1;
         close(x), close(sv[0]), close(sv[1]);
@@ -981,6 +992,28 @@ int main(int argc, char **argv)
         return cmd_fill(argv[2], atol(argv[3]));
     if (!strcmp(c, "execat") && argc > 2)
         return cmd_execat(argv[2]);
+    if (!strcmp(c, "rootid")) {
+        /* The root's superblock (its device number, unique per mounted
+         * filesystem) and its filesystem type (/proc/self/mountinfo). */
+        struct stat st;
+        if (stat("/", &st) < 0)
+            printf("root_dev=%s\n", ename(errno));
+        else
+            printf("root_dev=%u:%u\n", major(st.st_dev), minor(st.st_dev));
+        FILE *f = fopen("/proc/self/mountinfo", "r");
+        char ml[1024];
+        while (f && fgets(ml, sizeof ml, f)) {
+            char mp[512], fs[64];
+            /* id parent maj:min root mountpoint options ... - fstype source superopts */
+            const char *dash = strstr(ml, " - ");
+            if (sscanf(ml, "%*s %*s %*s %*s %511s", mp) == 1 && !strcmp(mp, "/") && dash &&
+                sscanf(dash + 3, "%63s", fs) == 1)
+                printf("root_fstype=%s\n", fs);
+        }
+        if (f)
+            fclose(f);
+        return 0;
+    }
     if (!strcmp(c, "exists")) {
         for (int i = 2; i < argc; i++)
             printf("%s=%s\n", argv[i], access(argv[i], F_OK) == 0 ? "yes" : "no");
