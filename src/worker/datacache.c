@@ -19,6 +19,7 @@
 #define STALE_FILL_S 3600
 #define FILL_PREFIX ".fill-"
 #define LOCK_PREFIX ".lock-"
+#define LOCK_SHARD_HEX 2 /* lock files: .lock-00 to .lock-ff */
 
 struct datacache {
     int dirfd;
@@ -151,7 +152,8 @@ static void evict(datacache_t *c, const char *keep, uint64_t added)
             continue;
         if (strncmp(e->d_name, FILL_PREFIX, strlen(FILL_PREFIX)) == 0 ||
             strncmp(e->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) == 0) {
-            if (now - st.st_mtime > STALE_FILL_S)
+            /* The shards' lock files stay; a blob's own (older versions') go. */
+            if (now - st.st_mtime > STALE_FILL_S && strlen(e->d_name) != strlen(LOCK_PREFIX) + LOCK_SHARD_HEX)
                 unlinkat(c->dirfd, e->d_name, 0);
             continue;
         }
@@ -217,23 +219,24 @@ int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fe
     if ((*out = lookup(c, blob)) >= 0)
         return 0;
     /* One fill of a blob at a time on this host: threads and processes that
-     * want it meanwhile wait on its lock file (flock: per open file, so
-     * threads exclude each other too), then find it filled. Correctness
-     * does not rest on the lock (fills are verified and renamed whole):
-     * it only saves reading a blob from Postgres twice. */
-    char lock[80];
-    snprintf(lock, sizeof lock, LOCK_PREFIX "%s", blob->sha256);
+     * want it meanwhile wait on the lock file of its shard (flock: per open
+     * file, so threads exclude each other too), then find it filled.
+     * Correctness does not rest on the lock (fills are verified and renamed
+     * whole): it only saves reading a blob from Postgres twice. The lock
+     * files are made once and kept: one made and removed per fill cost an
+     * inode allocation each, and ext4 allocates slowly past the inodes it
+     * freed in the last seconds (it skips them one by one). Fills of other
+     * blobs of the same shard (1 in 256) wait meanwhile. */
+    char lock[16];
+    snprintf(lock, sizeof lock, LOCK_PREFIX "%.*s", LOCK_SHARD_HEX, blob->sha256);
     int lfd = openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (lfd >= 0 && flock(lfd, LOCK_EX) == 0 && (*out = lookup(c, blob)) >= 0) {
         close(lfd);
         return 0;
     }
     int rc = fill(c, blob, fetch, ud, out, filled, err);
-    if (lfd >= 0) {
-        /* Waiters hold the old inode and find the blob when they get it. */
-        unlinkat(c->dirfd, lock, 0);
+    if (lfd >= 0)
         close(lfd);
-    }
     return rc;
 }
 

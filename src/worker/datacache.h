@@ -6,8 +6,8 @@
  * and only a file whose hash and size are right is renamed to its name:
  * rename() is atomic, so concurrent fills of one blob (threads or
  * processes) each end with a complete, verified file and one survives; a
- * lock file per blob makes them wait for one fill instead of each reading
- * the blob from Postgres. A
+ * lock file (one per 256th of the blobs, by hash) makes them wait for one
+ * fill instead of each reading the blob from Postgres. A
  * use sets the file's mtime: eviction, when the files pass the size bound,
  * removes the least recently used first. A file removed while a test reads
  * it stays readable through the open descriptor. */

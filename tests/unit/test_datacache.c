@@ -82,7 +82,8 @@ static void read_all(int fd, char *buf, size_t len)
     assert_int_equal(read(fd, &extra, 1), 0);
 }
 
-/* Files of the cache directory: blobs and temporary fills. */
+/* Files of the cache directory: blobs, and temporary fills or a blob's
+ * own lock (the shards' lock files, .lock-XX, are made once and kept). */
 static void count_files(const char *d, int *blobs, int *fills)
 {
     *blobs = *fills = 0;
@@ -91,7 +92,7 @@ static void count_files(const char *d, int *blobs, int *fills)
     while ((e = readdir(dd))) {
         if (hash_hex_valid(e->d_name))
             (*blobs)++;
-        else if (strncmp(e->d_name, ".fill-", 6) == 0 || strncmp(e->d_name, ".lock-", 6) == 0)
+        else if (strncmp(e->d_name, ".fill-", 6) == 0 || (strncmp(e->d_name, ".lock-", 6) == 0 && strlen(e->d_name) != 8))
             (*fills)++;
     }
     closedir(dd);
