@@ -129,6 +129,163 @@ static bool own_transaction(store_t *s)
     return !store_broken(s) && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
 }
 
+/* A batch of store_blobs_put_mem: rows per statement (3 parameters a row at
+ * most, well under libpq's 65535) and bytes of chunks per statement. */
+#define PUT_ROWS 1000
+#define PUT_BYTES (16u << 20)
+
+static int put_oom(nsj_error_t *err)
+{
+    return nsj_error_set(err, ENOMEM, "postgres: out of memory");
+}
+
+/* Heads of items[from..to) in one statement; todo[i] set for one item per
+ * blob that was not stored yet (its chunks are to be written). */
+static int put_heads(store_t *s, store_mem_t *items, size_t from, size_t to, bool *todo, nsj_error_t *err)
+{
+    size_t rows = to - from;
+    const char **p = calloc(2 * rows, sizeof *p);
+    char(*sz)[24] = calloc(rows, sizeof *sz);
+    store_sbuf_t sql = {0};
+    int rc = -1;
+    if (!p || !sz) {
+        rc = put_oom(err);
+        goto out;
+    }
+    store_sb_add(&sql, "INSERT INTO blobs (sha256, size) VALUES ");
+    for (size_t i = 0; i < rows; i++) {
+        snprintf(sz[i], sizeof sz[i], "%" PRIu64, items[from + i].out->size);
+        p[2 * i] = items[from + i].out->sha256;
+        p[2 * i + 1] = sz[i];
+        store_sb_add(&sql, "%s($%zu, $%zu)", i ? ", " : "", 2 * i + 1, 2 * i + 2);
+    }
+    store_sb_add(&sql, " ON CONFLICT DO NOTHING RETURNING sha256");
+    if (sql.oom) {
+        rc = put_oom(err);
+        goto out;
+    }
+    PGresult *r = store_exec(s, sql.p, (int)(2 * rows), p, err);
+    if (!r)
+        goto out;
+    /* Each blob stored now comes back once (a duplicate in the list was
+     * a conflict): its first item writes the chunks. */
+    for (int k = 0; k < PQntuples(r); k++) {
+        const char *sha = PQgetvalue(r, k, 0);
+        for (size_t i = from; i < to; i++)
+            if (strcmp(items[i].out->sha256, sha) == 0) {
+                todo[i] = true;
+                break;
+            }
+    }
+    PQclear(r);
+    rc = 0;
+out:
+    free(p);
+    free(sz);
+    free(sql.p);
+    return rc;
+}
+
+/* The chunk rows of a batch, in one statement: (item, chunk number). */
+typedef struct chunk_row {
+    const store_mem_t *item;
+    int n;
+} chunk_row_t;
+
+static int put_chunks(store_t *s, const chunk_row_t *rows, size_t nrows, nsj_error_t *err)
+{
+    const char **p = calloc(3 * nrows, sizeof *p);
+    int *lens = calloc(3 * nrows, sizeof *lens), *fmts = calloc(3 * nrows, sizeof *fmts);
+    char(*num)[16] = calloc(nrows, sizeof *num);
+    store_sbuf_t sql = {0};
+    int rc = -1;
+    if (!p || !lens || !fmts || !num) {
+        rc = put_oom(err);
+        goto out;
+    }
+    store_sb_add(&sql, "INSERT INTO blob_chunks (sha256, n, data) VALUES ");
+    for (size_t i = 0; i < nrows; i++) {
+        const store_mem_t *it = rows[i].item;
+        size_t off = (size_t)rows[i].n * STORE_BLOB_CHUNK;
+        size_t len = it->len - off < STORE_BLOB_CHUNK ? it->len - off : STORE_BLOB_CHUNK;
+        snprintf(num[i], sizeof num[i], "%d", rows[i].n);
+        p[3 * i] = it->out->sha256;
+        p[3 * i + 1] = num[i];
+        p[3 * i + 2] = it->data + off;
+        lens[3 * i + 2] = (int)len;
+        fmts[3 * i + 2] = 1;
+        store_sb_add(&sql, "%s($%zu, $%zu, $%zu)", i ? ", " : "", 3 * i + 1, 3 * i + 2, 3 * i + 3);
+    }
+    if (sql.oom) {
+        rc = put_oom(err);
+        goto out;
+    }
+    PGresult *r = store_exec_binary(s, sql.p, (int)(3 * nrows), p, lens, fmts, 0, err);
+    if (!r) {
+        nsj_error_wrap(err, "storing blob chunks");
+        goto out;
+    }
+    PQclear(r);
+    rc = 0;
+out:
+    free(p);
+    free(lens);
+    free(fmts);
+    free(num);
+    free(sql.p);
+    return rc;
+}
+
+static int put_many(store_t *s, store_mem_t *items, size_t n, nsj_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (hash_sha256_hex(items[i].data, items[i].len, items[i].out->sha256) < 0)
+            return nsj_error_set(err, ENOMEM, "sha256");
+        items[i].out->size = items[i].len;
+    }
+    bool *todo = calloc(n + 1, sizeof *todo);
+    chunk_row_t *rows = calloc(PUT_ROWS, sizeof *rows);
+    int rc = todo && rows ? 0 : put_oom(err);
+    for (size_t from = 0; rc == 0 && from < n; from += PUT_ROWS)
+        rc = put_heads(s, items, from, from + PUT_ROWS < n ? from + PUT_ROWS : n, todo, err);
+    size_t nrows = 0, bytes = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!todo[i])
+            continue;
+        /* An empty blob is one empty chunk, as store_blob_read expects. */
+        for (size_t off = 0, k = 0; rc == 0 && (off < items[i].len || k == 0); k++) {
+            size_t len = items[i].len - off < STORE_BLOB_CHUNK ? items[i].len - off : STORE_BLOB_CHUNK;
+            if (nrows == PUT_ROWS || (nrows && bytes + len > PUT_BYTES)) {
+                rc = put_chunks(s, rows, nrows, err);
+                nrows = bytes = 0;
+            }
+            rows[nrows++] = (chunk_row_t){&items[i], (int)k};
+            bytes += len;
+            off += len;
+        }
+    }
+    if (rc == 0 && nrows)
+        rc = put_chunks(s, rows, nrows, err);
+    free(todo);
+    free(rows);
+    return rc;
+}
+
+int store_blobs_put_mem(store_t *s, store_mem_t *items, size_t n, nsj_error_t *err)
+{
+    if (n == 0)
+        return 0;
+    bool own = own_transaction(s);
+    if (own && store_begin(s, err) < 0)
+        return -1;
+    if (put_many(s, items, n, err) < 0 || (own && store_commit(s, err) < 0)) {
+        if (own)
+            store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
 int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *err)
 {
     bool own = own_transaction(s);

@@ -3,6 +3,7 @@
 #define NSJ_STORE_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "store.h"
 
@@ -18,6 +19,26 @@ PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const
  * with result_format 1, binary results (bytea as its bytes). */
 PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
                             const int *formats, int result_format, nsj_error_t *err);
+
+/* A growing SQL text; oom set (and the text unusable) if memory ran out. */
+typedef struct store_sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} store_sbuf_t;
+void store_sb_add(store_sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Bytes in memory to store as a blob; out gets its hash and size. */
+typedef struct store_mem {
+    const char *data;
+    size_t len;
+    core_blob_t *out;
+} store_mem_t;
+
+/* Store n blobs from memory in a few statements (their heads in one, the
+ * chunks of those not stored yet in another, per batch), in the caller's
+ * transaction or in one of their own. */
+int store_blobs_put_mem(store_t *s, store_mem_t *items, size_t n, nsj_error_t *err);
 
 /* BEGIN / COMMIT; ROLLBACK ignores errors (the connection may be gone). */
 int store_begin(store_t *s, nsj_error_t *err);

@@ -17,39 +17,6 @@
 /* Rows per INSERT: 18 parameters a result row, well under libpq's 65535. */
 #define BATCH_ROWS 1000
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf_t *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = b->oom ? -1 : vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->p && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
 static int oom(nsj_error_t *err)
 {
     snprintf(err->msg, sizeof err->msg, "postgres: out of memory");
@@ -60,14 +27,23 @@ static int oom(nsj_error_t *err)
 int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, int version, core_test_t *tests,
                        size_t n, nsj_error_t *err)
 {
-    /* An inline test's bytes become blobs first (the rows refer to them). */
+    /* An inline test's bytes become blobs first (the rows refer to them),
+     * all of them in a few statements. */
+    store_mem_t *mem = calloc(2 * n + 1, sizeof *mem);
+    if (!mem)
+        return oom(err);
+    size_t nmem = 0;
     for (size_t i = 0; i < n; i++) {
         core_test_t *t = &tests[i];
-        if (t->input_data && store_blob_put_mem(s, t->input_data, t->input_len, &t->input, err) < 0)
-            return -1;
-        if (t->answer_data && store_blob_put_mem(s, t->answer_data, t->answer_len, &t->answer, err) < 0)
-            return -1;
+        if (t->input_data)
+            mem[nmem++] = (store_mem_t){t->input_data, t->input_len, &t->input};
+        if (t->answer_data)
+            mem[nmem++] = (store_mem_t){t->answer_data, t->answer_len, &t->answer};
     }
+    int put = store_blobs_put_mem(s, mem, nmem, err);
+    free(mem);
+    if (put < 0)
+        return -1;
     enum { COLS = 4 };
     char ver[16];
     snprintf(ver, sizeof ver, "%d", version);
@@ -75,7 +51,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
         size_t rows = n - base < BATCH_ROWS ? n - base : BATCH_ROWS;
         const char **params = calloc(2 + rows * COLS, sizeof *params);
         char(*nums)[2][24] = calloc(rows, sizeof *nums);
-        sbuf_t sql = {0};
+        store_sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
             free(nums);
@@ -83,7 +59,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
         }
         params[0] = owner_id;
         params[1] = ver;
-        sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
+        store_sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
                owner_col);
         for (size_t i = 0; i < rows; i++) {
             const core_test_t *t = &tests[base + i];
@@ -94,7 +70,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
             params[k + 1] = t->input.sha256;
             params[k + 2] = t->answer.sha256;
             params[k + 3] = nums[i][1];
-            sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
+            store_sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
         }
         PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 2 + (int)rows * COLS, params, err);
         int was_oom = sql.oom;
@@ -291,14 +267,14 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
         size_t rows = rep->ntests - base < BATCH_ROWS ? rep->ntests - base : BATCH_ROWS;
         const char **params = calloc(1 + rows * (COLS - 1), sizeof *params);
         char(*nums)[11][24] = calloc(rows, sizeof *nums);
-        sbuf_t sql = {0};
+        store_sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
             free(nums);
             return oom(err);
         }
         params[0] = id;
-        sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
+        store_sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
                      " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
                      ", stdout_sha256, checker_message, points_fraction, subtask) VALUES ");
         for (size_t i = 0; i < rows; i++) {
@@ -329,12 +305,12 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
             q[18] = nums[i][10];
             q[19] = t->group[0] ? t->group : NULL;
             int k = 2 + (int)i * (COLS - 1);
-            sb_add(&sql, "%s($1", i ? ", " : "");
+            store_sb_add(&sql, "%s($1", i ? ", " : "");
             for (int c = 0; c < COLS - 1; c++)
-                sb_add(&sql, ", $%d", k + c);
-            sb_add(&sql, ")");
+                store_sb_add(&sql, ", $%d", k + c);
+            store_sb_add(&sql, ")");
         }
-        sb_add(&sql, " ON CONFLICT (submission_id, test_case_id) DO NOTHING");
+        store_sb_add(&sql, " ON CONFLICT (submission_id, test_case_id) DO NOTHING");
         PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 1 + (int)rows * (COLS - 1), params, err);
         int was_oom = sql.oom;
         free(sql.p);

@@ -281,6 +281,8 @@ static void verdicts(void **state)
         {"while True:\n    pass\n", "[" T2("", "", 1) "]", "time_limit", 0, 1, 1, "ms"},
         {"x = b'a' * (512 << 20)\nprint(len(x))\n", "[" T2("", "", 1) "]", "memory_limit", 0, 1, 1, "oom_kill"},
         {"import sys\nsys.stdout.write('x' * (1 << 20))\n", "[" T2("", "", 1) "]", "output_limit", 0, 1, 1, "stdout"},
+        /* The same input and answer twice in one submission: stored once. */
+        {DOUBLE, "[" T2("3", "6", 1) "," T2("3", "6", 2) "," T2("0", "0", 1) "]", "passed", 4, 4, 3, NULL},
     };
     enum { N = sizeof cases / sizeof cases[0] };
     char ids[N][37];
@@ -328,6 +330,15 @@ static void verdicts(void **state)
     s = get_submission(ids[5]);
     assert_true(strlen(e2e_jstr(s, "stdout")) <= 64 * 1024 + 100); /* stored output is bounded */
     json_decref(s);
+    /* A submission's inline test data is stored as blobs in a few
+     * statements: each content once, head and chunks, an empty one as one
+     * empty chunk. */
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM blobs WHERE sha256 IN (encode(sha256('3'), 'hex'),"
+                                  " encode(sha256('6'), 'hex'), encode(sha256(''), 'hex'))"), 3);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM blob_chunks WHERE sha256 IN (encode(sha256('3'), 'hex'),"
+                                  " encode(sha256('6'), 'hex'), encode(sha256(''), 'hex'))"), 3);
+    assert_int_equal(e2e_sql_long("SELECT count(*) FROM blob_chunks WHERE (sha256 = encode(sha256('6'), 'hex')"
+                                  " AND data = '6') OR (sha256 = encode(sha256(''), 'hex') AND data = '')"), 2);
     stop(w.pid, SIGTERM);
 }
 
