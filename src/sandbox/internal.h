@@ -191,10 +191,11 @@ int mounts_make_dev(nsj_error_t *err);
  * fds[0..nbinds-1], for init to attach after the old root is gone. */
 int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
 /* Parent (a warm slot's preparer, in its own mount namespace): the
- * read-only overlay of rootfs that is the root, mounted at target. */
+ * read-only overlay of rootfs that is the root, mounted at target, with
+ * the private /dev (mounts_make_dev) on its /dev. */
 int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *target, nsj_error_t *err);
-/* Child, before the spec is known: the overlay of the rootfs (or the
- * slot's, plan->rootfd, attached there), its /dev and /proc (with the user
+/* Child, before the spec is known: the overlay of the rootfs and its /dev
+ * (or the slot's root, plan->rootfd, /dev in it, attached there), /proc (with the user
  * namespace's caps and the masked files), then pivot_root into it and
  * detach the old root (cwd: the new /). Uses plan->rootfs, empty_layer,
  * rootfd and devfd only. */

@@ -107,12 +107,12 @@
  *  user namespace + uid/gid maps    new       holds the userns sysctls (max_inotify_*),
  *                                             keyrings and ucounts of its users; made ahead
  *  pid namespace + init             new       one clone ahead; a pid ns dies with its init
- *  mount namespace, /proc, /dev     new       made ahead and pivoted into before the spec
- *    (tmpfs made by root)                     arrives
+ *  mount namespace, /proc          new       made ahead and pivoted into before the spec
+ *                                             arrives
  *  the root: a read-only overlay    reused    warm: the slot's (warm.c), mounted by the
- *    of the rootfs                  per slot  preparer in its own mount namespace and
- *                                   while     attached to each run as a detached clone. Its
- *                                   nothing   own superblock gives the slot its own inodes:
+ *    of the rootfs, and /dev (a     per slot  preparer in its own mount namespace and
+ *    read-only tmpfs made by root)  while     attached to each run as a detached clone. Its
+ *                                   nothing   own superblocks give the slot its own inodes:
  *                                   in flight a lock (flock, POSIX, OFD) or inotify watch on
  *                                             a rootfs file is never seen by a run of
  *                                             another slot, i.e. beside it. Nothing a run
@@ -127,7 +127,8 @@
  *                                             one run at a time (two alternate). Left to
  *                                             the next run: which dentries are cached
  *                                             (timing, as the host's shared page cache).
- *                                             cold: new, mounted by init
+ *                                             cold: new, the overlay mounted by init, /dev
+ *                                             made by the parent
  *  /tmp, /dev/shm, generated        new       sized by the limits: mounted while the run is
  *    /proc files                              prepared, in its own new mount namespace, for
  *                                             the limits it is prepared with; replaced at
@@ -572,9 +573,10 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     if (child_wait(FD_SOCK, SYNC_GO, gofds, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_GO);
-    int devfd = gofds[0];
-    if (devfd < 0)
-        child_fail(&ce, EPROTO, "sync 1", "no /dev mount"), child_die(FD_SOCK, &ce);
+    /* The private /dev, or (warm) the slot's root with its /dev. */
+    int devfd = r->slot_root ? -1 : gofds[0], rootfd = r->slot_root ? gofds[0] : -1;
+    if (gofds[0] < 0)
+        child_fail(&ce, EPROTO, "sync 1", r->slot_root ? "no root mount" : "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Again: the kernel clears the parent-death signal on any change of
@@ -587,7 +589,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
      * prepared): its overlay, /dev, /proc; pivot_root into it. */
     mount_plan_t plan = r->mounts;
     plan.devfd = devfd;
-    plan.rootfd = gofds[1];
+    plan.rootfd = rootfd;
     if (mounts_prepare_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_PREPARED);
@@ -1364,18 +1366,19 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    /* sync 1, with the private /dev and (warm) the slot's root */
-    int devfd = mounts_make_dev(&err);
-    if (devfd < 0) {
+    /* sync 1, with the private /dev, or (warm) the slot's root, /dev in it */
+    int gofd = r->slot_root ? r->root_fd : mounts_make_dev(&err);
+    if (gofd < 0) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    int gofds[2] = {devfd, r->root_fd};
-    int go = sync_send(r->sock, SYNC_GO, 0, NULL, gofds, r->root_fd >= 0 ? 2 : 1);
+    int go = sync_send(r->sock, SYNC_GO, 0, NULL, &gofd, 1);
     if (go < 0)
         set_msg(r, "sandbox set-up: sync %u: %s", SYNC_GO, strerror(errno));
-    close(devfd);
-    close_fd(&r->root_fd);
+    if (r->slot_root)
+        close_fd(&r->root_fd);
+    else
+        close(gofd);
     if (go < 0)
         goto kill;
     /* sync 1b (cold): the spec is planned already; init builds all of its root now. */

@@ -373,7 +373,21 @@ int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *ta
 {
     if (mount_overlay(rootfs, empty_layer, target) < 0)
         return nsj_error_set(err, errno, "mount the overlay of %s at %s", rootfs, target);
-    return 0;
+    int dev = mounts_make_dev(err), e = errno;
+    if (dev >= 0) {
+        int dirfd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        long m = dirfd < 0 ? -1 : syscall(SYS_move_mount, dev, "", dirfd, "dev", MOVE_MOUNT_F_EMPTY_PATH);
+        e = errno;
+        if (dirfd >= 0)
+            close(dirfd);
+        close(dev);
+        if (m == 0)
+            return 0;
+        nsj_error_set(err, e, "attach /dev at %s/dev", target);
+    }
+    umount2(target, MNT_DETACH);
+    errno = e;
+    return -1;
 }
 
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
@@ -398,7 +412,7 @@ int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
     }
     if (chdir(plan->rootfs) < 0)
         return child_fail(ce, errno, "chdir", plan->rootfs);
-    if (setup_dev(plan, ce) < 0 || setup_proc(ce) < 0)
+    if ((plan->rootfd < 0 && setup_dev(plan, ce) < 0) || setup_proc(ce) < 0)
         return -1;
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it
      * leaves nothing of the host reachable by path. */

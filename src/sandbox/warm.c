@@ -51,9 +51,10 @@
 #define SLOT_ROOTS 4
 #define SLOT_ROOT_MAX_AGE_S 60
 
-/* A slot's root: the read-only overlay of one rootfs, mounted in the
- * preparer's own mount namespace (at <roots_dir>/<i>) and given to a run as
- * a detached clone (one more mount of the same superblock). It serves one
+/* A slot's root: the read-only overlay of one rootfs with its /dev (the
+ * read-only tmpfs of mounts_make_dev) on it, mounted in the preparer's own
+ * mount namespace (at <roots_dir>/<i>) and given to a run as a detached
+ * clone (two more mounts of the same superblocks). It serves one
  * run at a time, and serves again only if that run left nothing that could
  * outlive it: see root_release. */
 typedef struct slot_root {
@@ -177,9 +178,10 @@ static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
     }
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/%d", w->sb->roots_dir, pick);
-    r->root_fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    r->root_fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (r->root_fd < 0)
         return;
+    r->slot_root = 1;
     w->roots[pick].busy = 1;
     w->roots[pick].used = ++w->roots_clock;
     r->root_index = pick;
