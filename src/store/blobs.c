@@ -311,3 +311,39 @@ int store_blob_put_mem(store_t *s, const char *data, size_t len, core_blob_t *ou
     }
     return 0;
 }
+
+int store_blobs_read_small(store_t *s, const char *const *shas, size_t n,
+                           int (*each)(void *ud, const char *sha, const void *data, size_t len), void *ud,
+                           nsj_error_t *err)
+{
+    if (n == 0)
+        return 0;
+    /* One text[] parameter: "{hash,hash,...}" (hex digits need no quoting). */
+    store_sbuf_t arr = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!hash_hex_valid(shas[i])) {
+            free(arr.p);
+            return nsj_error_set(err, EINVAL, "blob '%.70s': not a SHA-256", shas[i]);
+        }
+        store_sb_add(&arr, "%c%s", i ? ',' : '{', shas[i]);
+    }
+    store_sb_add(&arr, "}");
+    if (arr.oom) {
+        free(arr.p);
+        return put_oom(err);
+    }
+    const char *p[] = {arr.p};
+    PGresult *r = store_exec_binary(s, "SELECT sha256, data FROM blob_chunks WHERE n = 0 AND sha256 = ANY($1::text[])",
+                                    1, p, NULL, NULL, 1, err);
+    free(arr.p);
+    if (!r)
+        return nsj_error_wrap(err, "reading %zu blobs", n);
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < PQntuples(r); k++) {
+        char sha[HASH_HEX_LEN + 1];
+        snprintf(sha, sizeof sha, "%.*s", PQgetlength(r, k, 0), PQgetvalue(r, k, 0));
+        rc = each(ud, sha, PQgetvalue(r, k, 1), (size_t)PQgetlength(r, k, 1));
+    }
+    PQclear(r);
+    return rc < 0 ? nsj_error_set(err, EIO, "reading blobs: the reader stopped") : 0;
+}

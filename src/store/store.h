@@ -127,6 +127,13 @@ int store_blob_put_fd(store_t *s, int fd, const core_blob_t *blob, nsj_error_t *
 int store_blob_read(store_t *s, const char *sha, int (*sink)(void *ud, const void *data, size_t len), void *ud,
                     uint64_t *size, nsj_error_t *err);
 
+/* Blobs of at most STORE_BLOB_CHUNK bytes are whole in their first chunk:
+ * read those of shas[0..n) in one query, each given to each() (<0 stops
+ * it); blobs not found are skipped. */
+int store_blobs_read_small(store_t *s, const char *const *shas, size_t n,
+                           int (*each)(void *ud, const char *sha, const void *data, size_t len), void *ud,
+                           nsj_error_t *err);
+
 /* ---- listings, newest first (listing.c) ---- */
 
 typedef struct store_list_query {

@@ -293,3 +293,37 @@ fail:
     close(f.fd);
     return rc;
 }
+
+bool datacache_has(datacache_t *c, const core_blob_t *blob)
+{
+    struct stat st;
+    return hash_hex_valid(blob->sha256) && fstatat(c->dirfd, blob->sha256, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISREG(st.st_mode) && (uint64_t)st.st_size == blob->size;
+}
+
+typedef struct mem_src {
+    const void *data;
+    size_t len;
+} mem_src_t;
+
+static int fetch_mem(void *ud, const char *sha, int (*give)(void *, const void *, size_t), void *sctx, nsj_error_t *err)
+{
+    const mem_src_t *m = ud;
+    if (give(sctx, m->data, m->len) < 0)
+        return nsj_error_set(err, EIO, "data cache: writing blob %.16s", sha);
+    return 0;
+}
+
+int datacache_put(datacache_t *c, const core_blob_t *blob, const void *data, size_t len, nsj_error_t *err)
+{
+    if (!hash_hex_valid(blob->sha256))
+        return nsj_error_set(err, EINVAL, "data cache: '%.70s' is not a SHA-256", blob->sha256);
+    if (datacache_has(c, blob))
+        return 0;
+    mem_src_t m = {data, len};
+    int fd;
+    if (fill(c, blob, fetch_mem, &m, &fd, NULL, err) < 0)
+        return -1;
+    close(fd);
+    return 0;
+}

@@ -38,4 +38,13 @@ void datacache_close(datacache_t *c);
 int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *fd,
                   bool *filled, nsj_error_t *err);
 
+/* Whether the blob's file is here whole (by its size; nothing opened). */
+bool datacache_has(datacache_t *c, const core_blob_t *blob);
+
+/* Put a blob whose bytes the caller has (read with others in one query),
+ * verified as a fill is; nothing when it is here already. Without the
+ * fill's lock: two processes putting one blob at once both read it (both
+ * renames leave the same verified file). */
+int datacache_put(datacache_t *c, const core_blob_t *blob, const void *data, size_t len, nsj_error_t *err);
+
 #endif

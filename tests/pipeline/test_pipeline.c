@@ -258,11 +258,17 @@ static int stop_leftovers(void **state)
 /* ---- tests ---- */
 
 /* Every verdict end to end, with what backs it. */
+static int fills_of(const char *log, const char *sha);
+
 static void verdicts(void **state)
 {
     (void)state;
     PIPE_REQUIRE();
-    worker_t w = worker_start("verdicts", 2, NULL);
+    /* A data cache of its own: the fills counted below are this test's. */
+    char cache_env[sizeof E.dir + 40];
+    snprintf(cache_env, sizeof cache_env, "NSJUDGE_DATA_CACHE=%s/cache-verdicts", E.dir);
+    const char *wenv[] = {cache_env, NULL};
+    worker_t w = worker_start("verdicts", 2, wenv);
     char *log = e2e_read_file(w.log);
     assert_true(e2e_has_line(log, "connected to Redis"));
     assert_true(e2e_has_line(log, "connected to Postgres"));
@@ -339,6 +345,15 @@ static void verdicts(void **state)
                                   " encode(sha256('6'), 'hex'), encode(sha256(''), 'hex'))"), 3);
     assert_int_equal(e2e_sql_long("SELECT count(*) FROM blob_chunks WHERE (sha256 = encode(sha256('6'), 'hex')"
                                   " AND data = '6') OR (sha256 = encode(sha256(''), 'hex') AND data = '')"), 2);
+    /* The worker read a submission's small data in one query into its
+     * cache (each blob once, used by both tests that share it). */
+    PGresult *h = e2e_sql("SELECT encode(sha256('3'), 'hex'), encode(sha256('6'), 'hex')");
+    char s3[65], s6[65];
+    snprintf(s3, sizeof s3, "%s", PQgetvalue(h, 0, 0));
+    snprintf(s6, sizeof s6, "%s", PQgetvalue(h, 0, 1));
+    PQclear(h);
+    assert_int_equal(fills_of(w.log, s3), 1);
+    assert_int_equal(fills_of(w.log, s6), 1);
     stop(w.pid, SIGTERM);
 }
 
