@@ -294,6 +294,27 @@ fail:
     return rc;
 }
 
+int datacache_shard(const core_blob_t *blob)
+{
+    unsigned v = 0;
+    sscanf(blob->sha256, "%2x", &v);
+    return (int)(v & 0xff);
+}
+
+int datacache_trylock(datacache_t *c, const core_blob_t *blob)
+{
+    if (!hash_hex_valid(blob->sha256))
+        return -1;
+    char lock[16];
+    snprintf(lock, sizeof lock, LOCK_PREFIX "%.*s", LOCK_SHARD_HEX, blob->sha256);
+    int fd = openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 bool datacache_has(datacache_t *c, const core_blob_t *blob)
 {
     struct stat st;

@@ -41,10 +41,18 @@ int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fe
 /* Whether the blob's file is here whole (by its size; nothing opened). */
 bool datacache_has(datacache_t *c, const core_blob_t *blob);
 
+/* The lock a fill of blob holds (its shard's, one of 256), taken without
+ * waiting: a descriptor to close when done, or -1 (held elsewhere: a fill
+ * of it or of a blob of the same shard is under way). */
+int datacache_trylock(datacache_t *c, const core_blob_t *blob);
+
+/* Which of the 256 shards blob belongs to (its lock). */
+int datacache_shard(const core_blob_t *blob);
+
 /* Put a blob whose bytes the caller has (read with others in one query),
- * verified as a fill is; nothing when it is here already. Without the
- * fill's lock: two processes putting one blob at once both read it (both
- * renames leave the same verified file). */
+ * verified as a fill is; nothing when it is here already. The caller
+ * holds its lock (datacache_trylock) since before it read the bytes, so
+ * that the host reads each blob once. */
 int datacache_put(datacache_t *c, const core_blob_t *blob, const void *data, size_t len, nsj_error_t *err);
 
 #endif

@@ -515,7 +515,14 @@ static void prefetch_data(job_thread_t *t, const core_job_t *job)
     if (!pf)
         return;
     pf->t = t;
+    datacache_t *c = t->pool->cache;
     const char *shas[PREFETCH_BLOBS_MAX];
+    /* The shards' locks, taken as a fill's are (without waiting: a blob
+     * whose shard is busy is left to open_data, which waits), so the host
+     * still reads each blob once. */
+    int held[256];
+    for (int i = 0; i < 256; i++)
+        held[i] = -1;
     uint64_t bytes = 0;
     for (size_t i = 0; i < job->ntests && pf->n < PREFETCH_BLOBS_MAX; i++)
         for (int k = 0; k < 2 && pf->n < PREFETCH_BLOBS_MAX; k++) {
@@ -525,7 +532,12 @@ static void prefetch_data(job_thread_t *t, const core_job_t *job)
             bool dup = false;
             for (size_t j = 0; j < pf->n && !dup; j++)
                 dup = strcmp(pf->want[j]->sha256, b->sha256) == 0;
-            if (dup || datacache_has(t->pool->cache, b))
+            if (dup || datacache_has(c, b))
+                continue;
+            int sh = datacache_shard(b);
+            if (held[sh] < 0 && (held[sh] = datacache_trylock(c, b)) < 0)
+                continue;
+            if (datacache_has(c, b)) /* filled while we took the lock */
                 continue;
             shas[pf->n] = b->sha256;
             pf->want[pf->n++] = b;
@@ -535,6 +547,9 @@ static void prefetch_data(job_thread_t *t, const core_job_t *job)
     /* One blob: its own fill costs the same query. */
     if (pf->n >= 2 && ensure_connected(t, NEED_DB, false) == 0)
         store_blobs_read_small(t->db, shas, pf->n, prefetched, pf, &err);
+    for (int i = 0; i < 256; i++)
+        if (held[i] >= 0)
+            close(held[i]);
     free(pf);
 }
 
