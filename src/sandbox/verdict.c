@@ -91,33 +91,40 @@ void verdict_decide(const run_facts_t *f, nsj_result_t *res)
         res->signal = SIGKILL;
     }
     uint64_t cpu_ms = f->cg.cpu_ns / 1000000;
+    /* A status from init means the program had ended before any kill of
+     * ours took effect (init reports it, then exits; init killed reports
+     * nothing): a wall timer, idle timer or cancel that fired after it,
+     * on a busy host, did not end it. Its measured wall time still counts. */
+    kill_reason_t killed = f->killed;
+    if (f->have_status && (killed == KILL_WALL || killed == KILL_IDLE || killed == KILL_CANCEL))
+        killed = KILL_NONE;
 
     if (f->internal_error) {
         res->verdict = NSJ_VERDICT_INTERNAL_ERROR;
-    } else if (f->killed == KILL_SECCOMP) {
+    } else if (killed == KILL_SECCOMP) {
         res->verdict = NSJ_VERDICT_SYSCALL_BLOCKED;
         verdict_add_evidence(res, "seccomp kill syscall=%s", f->blocked_syscall ? f->blocked_syscall : "?");
     } else if (f->cg.oom_kills) {
         res->verdict = NSJ_VERDICT_MEMORY_LIMIT;
         verdict_add_evidence(res, "oom_kill=%llu", (unsigned long long)f->cg.oom_kills);
-    } else if (f->killed == KILL_OUTPUT) {
+    } else if (killed == KILL_OUTPUT) {
         res->verdict = NSJ_VERDICT_OUTPUT_LIMIT;
         verdict_add_evidence(res, "%s over %llu bytes", f->out_over ? "stdout" : "stderr", (unsigned long long)f->output_limit);
-    } else if (f->killed == KILL_CPU || (f->cpu_limit_ms && cpu_ms >= f->cpu_limit_ms && f->killed != KILL_WALL)) {
+    } else if (killed == KILL_CPU || (f->cpu_limit_ms && cpu_ms >= f->cpu_limit_ms && killed != KILL_WALL)) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_CPU;
-        if (res->signal == SIGXCPU && f->killed != KILL_CPU)
+        if (res->signal == SIGXCPU && killed != KILL_CPU)
             verdict_add_evidence(res, "cpu time %llu ms > %llu ms (SIGXCPU)", (unsigned long long)cpu_ms,
                 (unsigned long long)f->cpu_limit_ms);
         else
             verdict_add_evidence(res, "cpu time %llu ms > %llu ms", (unsigned long long)cpu_ms, (unsigned long long)f->cpu_limit_ms);
-    } else if (f->killed == KILL_WALL || (f->wall_limit_ms && f->wall_ms > f->wall_limit_ms)) {
+    } else if (killed == KILL_WALL || (f->wall_limit_ms && f->wall_ms > f->wall_limit_ms)) {
         res->verdict = NSJ_VERDICT_TIME_LIMIT;
         res->time_kind = NSJ_TIME_WALL;
         verdict_add_evidence(res, "wall timer %llu ms", (unsigned long long)f->wall_limit_ms);
-    } else if (f->killed == KILL_CANCEL || f->killed == KILL_IDLE) {
+    } else if (killed == KILL_CANCEL || killed == KILL_IDLE) {
         res->verdict = NSJ_VERDICT_RUNTIME_ERROR;
-        verdict_add_evidence(res, f->killed == KILL_CANCEL ? "cancelled" : "idle timeout");
+        verdict_add_evidence(res, killed == KILL_CANCEL ? "cancelled" : "idle timeout");
     } else if (!f->have_status) {
         /* init died without reporting the program's status. */
         res->verdict = NSJ_VERDICT_INTERNAL_ERROR;

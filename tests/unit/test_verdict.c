@@ -153,6 +153,38 @@ static void precedence(void **state)
     assert_int_equal(r.verdict, NSJ_VERDICT_INTERNAL_ERROR);
 }
 
+/* The program's status came, then a timer or a cancel fired before the
+ * supervisor saw it (a busy host): the program had ended on its own, and
+ * its own status decides (an interactive contestant that printed its
+ * answer and exited 0 is not "cancelled" by the interactor's reply). */
+static void late_kill_after_status(void **state)
+{
+    (void)state;
+    static const kill_reason_t late[] = {KILL_CANCEL, KILL_IDLE, KILL_WALL};
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) {
+        run_facts_t f = facts();
+        f.killed = late[i];
+        f.wall_ms = 3;
+        nsj_result_t r = decide(&f);
+        assert_int_equal(r.verdict, NSJ_VERDICT_OK);
+        assert_int_equal(r.exit_code, 0);
+        assert_string_equal(r.evidence, "exit code 0");
+    }
+    /* Its measured wall time over the limit is still a time limit. */
+    run_facts_t f = facts();
+    f.killed = KILL_WALL;
+    f.wall_ms = 10001;
+    nsj_result_t r = decide(&f);
+    assert_int_equal(r.verdict, NSJ_VERDICT_TIME_LIMIT);
+    /* Without a status (init killed first) the kill decides, as before. */
+    f = facts();
+    f.have_status = 0;
+    f.killed = KILL_CANCEL;
+    r = decide(&f);
+    assert_int_equal(r.verdict, NSJ_VERDICT_RUNTIME_ERROR);
+    assert_string_equal(r.evidence, "cancelled");
+}
+
 static void pids_evidence_is_appended(void **state)
 {
     (void)state;
@@ -184,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ok_and_exit_codes), cmocka_unit_test(memory_from_oom_count_only),
         cmocka_unit_test(time_limits),       cmocka_unit_test(precedence),
+        cmocka_unit_test(late_kill_after_status),
         cmocka_unit_test(pids_evidence_is_appended), cmocka_unit_test(names),
     };
     return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
