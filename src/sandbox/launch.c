@@ -574,9 +574,10 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_GO);
     /* The private /dev, or (warm) the slot's root with its /dev. */
-    int devfd = r->slot_root ? -1 : gofds[0], rootfd = r->slot_root ? gofds[0] : -1;
+    int slot_root = r->root_index >= 0;
+    int devfd = slot_root ? -1 : gofds[0], rootfd = slot_root ? gofds[0] : -1;
     if (gofds[0] < 0)
-        child_fail(&ce, EPROTO, "sync 1", r->slot_root ? "no root mount" : "no /dev mount"), child_die(FD_SOCK, &ce);
+        child_fail(&ce, EPROTO, "sync 1", slot_root ? "no root mount" : "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
     /* Again: the kernel clears the parent-death signal on any change of
@@ -1367,7 +1368,8 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         goto kill;
     }
     /* sync 1, with the private /dev, or (warm) the slot's root, /dev in it */
-    int gofd = r->slot_root ? r->root_fd : mounts_make_dev(&err);
+    int slot_root = r->root_index >= 0;
+    int gofd = slot_root ? r->root_fd : mounts_make_dev(&err);
     if (gofd < 0) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
@@ -1375,7 +1377,7 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
     int go = sync_send(r->sock, SYNC_GO, 0, NULL, &gofd, 1);
     if (go < 0)
         set_msg(r, "sandbox set-up: sync %u: %s", SYNC_GO, strerror(errno));
-    if (r->slot_root)
+    if (slot_root)
         close_fd(&r->root_fd);
     else
         close(gofd);

@@ -144,8 +144,9 @@ typedef struct run {
     slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
     int root_fd;             /* warm: a detached clone of the slot's root (warm.c), sent at sync 1;
                               * -1 = init mounts its own overlay */
-    int root_index;          /* warm.c's: the slot's root the run holds, -1 = none */
-    int slot_root;           /* root_fd is the slot's root, its /dev in it (set before the clone) */
+    int root_index;          /* warm.c's: the slot's root the run holds (set before the clone,
+                              * kept until init is reaped), -1 = none: root_fd is the slot's root,
+                              * its /dev in it */
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */

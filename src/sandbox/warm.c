@@ -115,10 +115,19 @@ static int roots_init(warm_slot_t *w, nsj_error_t *err)
     return 0;
 }
 
+typedef char root_path_t[PATH_MAX + 32];
+
+/* Where the slot's root i is mounted (in the preparer's namespace). */
+static const char *root_path(const warm_slot_t *w, int i, root_path_t path)
+{
+    snprintf(path, sizeof(root_path_t), "%s/%d", w->sb->roots_dir, i);
+    return path;
+}
+
 static void root_unmount(warm_slot_t *w, int i)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%d", w->sb->roots_dir, i);
+    root_path_t path;
+    root_path(w, i, path);
     /* Runs that still use it keep it: their clones hold its superblock. */
     if (umount2(path, MNT_DETACH) < 0) {
         fprintf(stderr, "nsjudge: warm slot: unmount %s: %s; runs mount their own roots\n", path, strerror(errno));
@@ -160,8 +169,8 @@ static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
             root_unmount(w, pick);
         if (!w->roots_on)
             return;
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/%d", w->sb->roots_dir, pick);
+        root_path_t path;
+        root_path(w, pick, path);
         nsj_error_t err = {0};
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
             nsj_error_set(&err, errno, "mkdir %s", path);
@@ -176,12 +185,11 @@ static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
         snprintf(sr->rootfs, sizeof sr->rootfs, "%s", rootfs);
         sr->dev = st.st_dev, sr->ino = st.st_ino, sr->made = now, sr->mounted = 1;
     }
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%d", w->sb->roots_dir, pick);
-    r->root_fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    root_path_t path;
+    r->root_fd = (int)syscall(SYS_open_tree, AT_FDCWD, root_path(w, pick, path),
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (r->root_fd < 0)
         return;
-    r->slot_root = 1;
     w->roots[pick].busy = 1;
     w->roots[pick].used = ++w->roots_clock;
     r->root_index = pick;
@@ -236,7 +244,7 @@ static int net_give_back(warm_slot_t *w, slotnet_t *n)
 {
     if (!n)
         return 0;
-    int keep = slotnet_clean(n), clean = keep;
+    int keep = slotnet_clean(n);
     pthread_mutex_lock(&w->mu);
     if (keep && w->nnets < WARM_NETS && !w->stop) {
         w->nets[w->nnets++] = n;
@@ -247,7 +255,7 @@ static int net_give_back(warm_slot_t *w, slotnet_t *n)
         slotnet_close(n);
         free(n);
     }
-    return clean;
+    return keep;
 }
 
 static void push_done(warm_slot_t *w, run_t *r)

@@ -208,6 +208,14 @@ static int lookup(datacache_t *c, const core_blob_t *blob)
 static int fill(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *out, bool *filled,
                 nsj_error_t *err);
 
+/* The lock file of blob's shard (made the first time, kept), opened. */
+static int open_lock(datacache_t *c, const core_blob_t *blob)
+{
+    char lock[16];
+    snprintf(lock, sizeof lock, LOCK_PREFIX "%.*s", LOCK_SHARD_HEX, blob->sha256);
+    return openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
 int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fetch, void *ud, int *out,
                   bool *filled, nsj_error_t *err)
 {
@@ -227,9 +235,7 @@ int datacache_get(datacache_t *c, const core_blob_t *blob, datacache_fetch_fn fe
      * inode allocation each, and ext4 allocates slowly past the inodes it
      * freed in the last seconds (it skips them one by one). Fills of other
      * blobs of the same shard (1 in 256) wait meanwhile. */
-    char lock[16];
-    snprintf(lock, sizeof lock, LOCK_PREFIX "%.*s", LOCK_SHARD_HEX, blob->sha256);
-    int lfd = openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int lfd = open_lock(c, blob);
     if (lfd >= 0 && flock(lfd, LOCK_EX) == 0 && (*out = lookup(c, blob)) >= 0) {
         close(lfd);
         return 0;
@@ -305,9 +311,7 @@ int datacache_trylock(datacache_t *c, const core_blob_t *blob)
 {
     if (!hash_hex_valid(blob->sha256))
         return -1;
-    char lock[16];
-    snprintf(lock, sizeof lock, LOCK_PREFIX "%.*s", LOCK_SHARD_HEX, blob->sha256);
-    int fd = openat(c->dirfd, lock, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open_lock(c, blob);
     if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
         close(fd);
         fd = -1;
