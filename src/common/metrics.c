@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "common/metrics.h"
+#include "common/util.h"
 
 typedef enum kind { K_COUNTER, K_GAUGE, K_HISTOGRAM } kind_t;
 
@@ -240,71 +240,38 @@ void metric_observe(metric_t *f, const char *const *values, double v)
 
 /* ---- rendering ---- */
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} buf_t;
-
-static void put(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf_t *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)n;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
+typedef util_sbuf_t buf_t;
 
 /* A label value or help text escaped as the format says (\\, \n, and \" in values). */
 static void put_escaped(buf_t *b, const char *s, bool quote)
 {
     for (; *s; s++) {
         if (*s == '\\')
-            put(b, "\\\\");
+            util_sb_add(b, "\\\\");
         else if (*s == '\n')
-            put(b, "\\n");
+            util_sb_add(b, "\\n");
         else if (quote && *s == '"')
-            put(b, "\\\"");
+            util_sb_add(b, "\\\"");
         else
-            put(b, "%c", *s);
+            util_sb_add(b, "%c", *s);
     }
 }
 
 static void put_number(buf_t *b, double v)
 {
     if (isinf(v))
-        put(b, v > 0 ? "+Inf" : "-Inf");
+        util_sb_add(b, v > 0 ? "+Inf" : "-Inf");
     else if (isnan(v))
-        put(b, "NaN");
+        util_sb_add(b, "NaN");
     else if (v == (double)(int64_t)v && fabs(v) < 1e15)
-        put(b, "%lld", (long long)v);
+        util_sb_add(b, "%lld", (long long)v);
     else {
         /* The shortest form that reads back as the same double. */
         char t[32];
         snprintf(t, sizeof t, "%.15g", v);
         if (strtod(t, NULL) != v)
             snprintf(t, sizeof t, "%.17g", v);
-        put(b, "%s", t);
+        util_sb_add(b, "%s", t);
     }
 }
 
@@ -313,18 +280,18 @@ static void put_labels(buf_t *b, const metric_t *f, const series_t *s, const cha
 {
     if (!f->nlabels && !extra)
         return;
-    put(b, "{");
+    util_sb_add(b, "{");
     for (size_t i = 0; i < f->nlabels; i++) {
-        put(b, "%s%s=\"", i ? "," : "", f->labels[i]);
+        util_sb_add(b, "%s%s=\"", i ? "," : "", f->labels[i]);
         put_escaped(b, s->values[i], true);
-        put(b, "\"");
+        util_sb_add(b, "\"");
     }
     if (extra) {
-        put(b, "%s%s=\"", f->nlabels ? "," : "", extra);
+        util_sb_add(b, "%s%s=\"", f->nlabels ? "," : "", extra);
         put_number(b, le);
-        put(b, "\"");
+        util_sb_add(b, "\"");
     }
-    put(b, "}");
+    util_sb_add(b, "}");
 }
 
 char *metrics_render(metrics_t *m)
@@ -336,17 +303,17 @@ char *metrics_render(metrics_t *m)
     pthread_mutex_lock(&m->mu);
     for (metric_t *f = m->head; f; f = f->next) {
         static const char *const types[] = {"counter", "gauge", "histogram"};
-        put(&b, "# HELP %s ", f->name);
+        util_sb_add(&b, "# HELP %s ", f->name);
         put_escaped(&b, f->help, false);
-        put(&b, "\n# TYPE %s %s\n", f->name, types[f->kind]);
+        util_sb_add(&b, "\n# TYPE %s %s\n", f->name, types[f->kind]);
         pthread_mutex_lock(&f->mu);
         for (series_t *s = atomic_load(&f->head); s; s = s->next) {
             if (f->kind != K_HISTOGRAM) {
-                put(&b, "%s", f->name);
+                util_sb_add(&b, "%s", f->name);
                 put_labels(&b, f, s, NULL, 0);
-                put(&b, " ");
+                util_sb_add(&b, " ");
                 put_number(&b, bits_double(atomic_load(&s->value)));
-                put(&b, "\n");
+                util_sb_add(&b, "\n");
                 continue;
             }
             /* Read the count first: buckets only grow, so the +Inf bucket
@@ -356,24 +323,24 @@ char *metrics_render(metrics_t *m)
                 cum += atomic_load(&s->buckets[i]);
                 if (cum > count)
                     cum = count;
-                put(&b, "%s_bucket", f->name);
+                util_sb_add(&b, "%s_bucket", f->name);
                 put_labels(&b, f, s, "le", f->bounds[i]);
-                put(&b, " %llu\n", (unsigned long long)cum);
+                util_sb_add(&b, " %llu\n", (unsigned long long)cum);
             }
-            put(&b, "%s_bucket", f->name);
+            util_sb_add(&b, "%s_bucket", f->name);
             put_labels(&b, f, s, "le", INFINITY);
-            put(&b, " %llu\n%s_sum", (unsigned long long)count, f->name);
+            util_sb_add(&b, " %llu\n%s_sum", (unsigned long long)count, f->name);
             put_labels(&b, f, s, NULL, 0);
-            put(&b, " ");
+            util_sb_add(&b, " ");
             put_number(&b, bits_double(atomic_load(&s->value)));
-            put(&b, "\n%s_count", f->name);
+            util_sb_add(&b, "\n%s_count", f->name);
             put_labels(&b, f, s, NULL, 0);
-            put(&b, " %llu\n", (unsigned long long)count);
+            util_sb_add(&b, " %llu\n", (unsigned long long)count);
         }
         pthread_mutex_unlock(&f->mu);
     }
     pthread_mutex_unlock(&m->mu);
-    if (b.failed) {
+    if (b.oom) {
         free(b.p);
         return NULL;
     }

@@ -3,6 +3,7 @@
 #ifndef NSJ_UTIL_H
 #define NSJ_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -59,5 +60,14 @@ int util_rm_rf(const char *path);
  * 0755, files 0755 when executable else 0644; symlinks and other kinds are
  * left out (a compiler's artefacts are files and directories). */
 int util_copy_tree(int src, int dst, nsj_error_t *err);
+
+/* A growing text (SQL, a metrics page): util_sb_add appends printf-style;
+ * oom is set (and the text unusable) if memory ran out. {0} is empty. */
+typedef struct util_sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} util_sbuf_t;
+void util_sb_add(util_sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

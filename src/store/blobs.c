@@ -146,20 +146,20 @@ static int put_heads(store_t *s, store_mem_t *items, size_t from, size_t to, boo
     size_t rows = to - from;
     const char **p = calloc(2 * rows, sizeof *p);
     char(*sz)[24] = calloc(rows, sizeof *sz);
-    store_sbuf_t sql = {0};
+    util_sbuf_t sql = {0};
     int rc = -1;
     if (!p || !sz) {
         rc = put_oom(err);
         goto out;
     }
-    store_sb_add(&sql, "INSERT INTO blobs (sha256, size) VALUES ");
+    util_sb_add(&sql, "INSERT INTO blobs (sha256, size) VALUES ");
     for (size_t i = 0; i < rows; i++) {
         snprintf(sz[i], sizeof sz[i], "%" PRIu64, items[from + i].out->size);
         p[2 * i] = items[from + i].out->sha256;
         p[2 * i + 1] = sz[i];
-        store_sb_add(&sql, "%s($%zu, $%zu)", i ? ", " : "", 2 * i + 1, 2 * i + 2);
+        util_sb_add(&sql, "%s($%zu, $%zu)", i ? ", " : "", 2 * i + 1, 2 * i + 2);
     }
-    store_sb_add(&sql, " ON CONFLICT DO NOTHING RETURNING sha256");
+    util_sb_add(&sql, " ON CONFLICT DO NOTHING RETURNING sha256");
     if (sql.oom) {
         rc = put_oom(err);
         goto out;
@@ -197,13 +197,13 @@ static int put_chunks(store_t *s, const chunk_row_t *rows, size_t nrows, nsj_err
     const char **p = calloc(3 * nrows, sizeof *p);
     int *lens = calloc(3 * nrows, sizeof *lens), *fmts = calloc(3 * nrows, sizeof *fmts);
     char(*num)[16] = calloc(nrows, sizeof *num);
-    store_sbuf_t sql = {0};
+    util_sbuf_t sql = {0};
     int rc = -1;
     if (!p || !lens || !fmts || !num) {
         rc = put_oom(err);
         goto out;
     }
-    store_sb_add(&sql, "INSERT INTO blob_chunks (sha256, n, data) VALUES ");
+    util_sb_add(&sql, "INSERT INTO blob_chunks (sha256, n, data) VALUES ");
     for (size_t i = 0; i < nrows; i++) {
         const store_mem_t *it = rows[i].item;
         size_t off = (size_t)rows[i].n * STORE_BLOB_CHUNK;
@@ -214,7 +214,7 @@ static int put_chunks(store_t *s, const chunk_row_t *rows, size_t nrows, nsj_err
         p[3 * i + 2] = it->data + off;
         lens[3 * i + 2] = (int)len;
         fmts[3 * i + 2] = 1;
-        store_sb_add(&sql, "%s($%zu, $%zu, $%zu)", i ? ", " : "", 3 * i + 1, 3 * i + 2, 3 * i + 3);
+        util_sb_add(&sql, "%s($%zu, $%zu, $%zu)", i ? ", " : "", 3 * i + 1, 3 * i + 2, 3 * i + 3);
     }
     if (sql.oom) {
         rc = put_oom(err);
@@ -319,15 +319,15 @@ int store_blobs_read_small(store_t *s, const char *const *shas, size_t n,
     if (n == 0)
         return 0;
     /* One text[] parameter: "{hash,hash,...}" (hex digits need no quoting). */
-    store_sbuf_t arr = {0};
+    util_sbuf_t arr = {0};
     for (size_t i = 0; i < n; i++) {
         if (!hash_hex_valid(shas[i])) {
             free(arr.p);
             return nsj_error_set(err, EINVAL, "blob '%.70s': not a SHA-256", shas[i]);
         }
-        store_sb_add(&arr, "%c%s", i ? ',' : '{', shas[i]);
+        util_sb_add(&arr, "%c%s", i ? ',' : '{', shas[i]);
     }
-    store_sb_add(&arr, "}");
+    util_sb_add(&arr, "}");
     if (arr.oom) {
         free(arr.p);
         return put_oom(err);

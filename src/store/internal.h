@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "common/util.h"
 #include "store.h"
 
 struct store {
@@ -19,14 +20,6 @@ PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const
  * with result_format 1, binary results (bytea as its bytes). */
 PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
                             const int *formats, int result_format, nsj_error_t *err);
-
-/* A growing SQL text; oom set (and the text unusable) if memory ran out. */
-typedef struct store_sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} store_sbuf_t;
-void store_sb_add(store_sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Bytes in memory to store as a blob; out gets its hash and size. */
 typedef struct store_mem {

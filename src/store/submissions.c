@@ -51,7 +51,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
         size_t rows = n - base < BATCH_ROWS ? n - base : BATCH_ROWS;
         const char **params = calloc(2 + rows * COLS, sizeof *params);
         char(*nums)[2][24] = calloc(rows, sizeof *nums);
-        store_sbuf_t sql = {0};
+        util_sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
             free(nums);
@@ -59,7 +59,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
         }
         params[0] = owner_id;
         params[1] = ver;
-        store_sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
+        util_sb_add(&sql, "INSERT INTO test_cases (%s, version, ordinal, input_sha256, answer_sha256, score) VALUES ",
                owner_col);
         for (size_t i = 0; i < rows; i++) {
             const core_test_t *t = &tests[base + i];
@@ -70,7 +70,7 @@ int store_insert_tests(store_t *s, const char *owner_col, const char *owner_id, 
             params[k + 1] = t->input.sha256;
             params[k + 2] = t->answer.sha256;
             params[k + 3] = nums[i][1];
-            store_sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
+            util_sb_add(&sql, "%s($1, $2, $%d, $%d, $%d, $%d)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4);
         }
         PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 2 + (int)rows * COLS, params, err);
         int was_oom = sql.oom;
@@ -267,14 +267,14 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
         size_t rows = rep->ntests - base < BATCH_ROWS ? rep->ntests - base : BATCH_ROWS;
         const char **params = calloc(1 + rows * (COLS - 1), sizeof *params);
         char(*nums)[11][24] = calloc(rows, sizeof *nums);
-        store_sbuf_t sql = {0};
+        util_sbuf_t sql = {0};
         if (!params || !nums) {
             free(params);
             free(nums);
             return oom(err);
         }
         params[0] = id;
-        store_sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
+        util_sb_add(&sql, "INSERT INTO submission_results (submission_id, test_case_id, ordinal, status, passed, stdout,"
                      " stderr, execution_ms, cpu_ms, memory_kb, exit_code, signal, evidence, " STORE_LIMIT_COLUMNS
                      ", stdout_sha256, checker_message, points_fraction, subtask) VALUES ");
         for (size_t i = 0; i < rows; i++) {
@@ -305,12 +305,12 @@ static int insert_results(store_t *s, const char *id, const core_report_t *rep, 
             q[18] = nums[i][10];
             q[19] = t->group[0] ? t->group : NULL;
             int k = 2 + (int)i * (COLS - 1);
-            store_sb_add(&sql, "%s($1", i ? ", " : "");
+            util_sb_add(&sql, "%s($1", i ? ", " : "");
             for (int c = 0; c < COLS - 1; c++)
-                store_sb_add(&sql, ", $%d", k + c);
-            store_sb_add(&sql, ")");
+                util_sb_add(&sql, ", $%d", k + c);
+            util_sb_add(&sql, ")");
         }
-        store_sb_add(&sql, " ON CONFLICT (submission_id, test_case_id) DO NOTHING");
+        util_sb_add(&sql, " ON CONFLICT (submission_id, test_case_id) DO NOTHING");
         PGresult *r = sql.oom ? NULL : store_exec(s, sql.p, 1 + (int)rows * (COLS - 1), params, err);
         int was_oom = sql.oom;
         free(sql.p);
