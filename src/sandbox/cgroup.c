@@ -353,3 +353,33 @@ int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err)
     run->ndirs = 0;
     return rc;
 }
+
+int cgroup_recycle(cgroup_run_t *run, nsj_error_t *err)
+{
+    cgroup_close_join(run);
+    if (!run->be || run->ndirs == 0)
+        return 0;
+    if (run->be->ops->recycle) {
+        int kept = run->be->ops->recycle(run, err);
+        if (kept != 0)
+            return kept;
+    }
+    return cgroup_destroy(run, err) < 0 ? -1 : 0;
+}
+
+int cgroup_reuse(cgroup_run_t *kept, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
+{
+    *run = *kept;
+    memset(kept, 0, sizeof *kept);
+    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
+        kept->dirfd[i] = kept->joinfd[i] = -1;
+    run->njoin = 0;
+    run->base_usage = run->base_oom = run->base_pids = 0;
+    if (run->be->ops->reuse && run->be->ops->reuse(run, l, err) == 0)
+        return 0;
+    if (!run->be->ops->reuse)
+        nsj_error_set(err, ENOTSUP, "cgroup %s: this back end does not reuse", run->name);
+    nsj_error_t e;
+    cgroup_destroy(run, &e);
+    return -1;
+}

@@ -112,7 +112,9 @@ static int v1_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t
 {
     const cgroup_backend_t *be = run->be;
     char v[64];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
+    /* A recycled cgroup still holds base_usage of cache: the run gets its
+     * whole limit beside it. */
+    snprintf(v, sizeof v, "%llu", (unsigned long long)(l->memory_bytes + run->base_usage));
     /* memsw may never be below the limit: lowering, the limit goes first;
      * raising (a warm run's new limits), memsw does. */
     if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0) {
@@ -172,6 +174,10 @@ static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error
         return nsj_error_set(err, errno, "cgroup v1: read pids.events");
     if (util_read_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
         ev->peak_bytes = strtoull(buf, NULL, 10);
+    /* A recycled cgroup: only what this run added. */
+    ev->peak_bytes = ev->peak_bytes > run->base_usage ? ev->peak_bytes - run->base_usage : 0;
+    ev->oom_kills = ev->oom_kills > run->base_oom ? ev->oom_kills - run->base_oom : 0;
+    ev->pids_max_hits = ev->pids_max_hits > run->base_pids ? ev->pids_max_hits - run->base_pids : 0;
     return 0;
 }
 
@@ -198,9 +204,9 @@ static int kill_listed(int dirfd)
     return n;
 }
 
-static int v1_destroy(cgroup_run_t *run, nsj_error_t *err)
+/* Kill what is left in every hierarchy until none lists a task. */
+static int v1_empty(const cgroup_run_t *run, nsj_error_t *err)
 {
-    const cgroup_backend_t *be = run->be;
     /* The sandbox's pid namespace is gone by now, which took every task
      * with it; this loop is the second lock, bounded at 5 s. v1 has no
      * cgroup.kill, and a fork bomb can outrun one pass, hence the loop. */
@@ -210,12 +216,69 @@ static int v1_destroy(cgroup_run_t *run, nsj_error_t *err)
         for (int d = 0; d < run->ndirs; d++)
             n += kill_listed(run->dirfd[d]);
         if (n == 0)
-            break;
+            return 0;
         if (util_now_ns() >= deadline)
             return nsj_error_set(err, EBUSY, "cgroup v1: %s still has tasks after kill", run->name);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
+}
+
+static int read_u64(int dirfd, const char *file, uint64_t *v)
+{
+    char buf[64];
+    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
+        return -1;
+    *v = strtoull(buf, NULL, 10);
+    return 0;
+}
+
+/* Kept only while little stays charged: what a finished run leaves in its
+ * memory cgroup is page cache and slab (dentries, inodes) it brought in,
+ * reclaimable; its tmpfs went with its mount namespace. */
+static int v1_recycle(cgroup_run_t *run, nsj_error_t *err)
+{
+    if (v1_empty(run, err) < 0)
+        return -1;
+    uint64_t usage;
+    if (read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+        return 0;
+    return 1;
+}
+
+/* Reset what v1 lets us reset (the peak, to what is charged now; the CPU
+ * time, to 0) and note the rest: the bytes still charged (taken off the
+ * peak, added to the limit), the OOM kills and pids.max refusals so far.
+ * The CPU quota is written anew by v1_limits, which also ends any
+ * throttling left from the last run. */
+static int v1_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
+{
+    char buf[1024];
+    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", "0", err) < 0 ||
+        util_write_file_at(cdir(run, V1_CPUACCT), "cpuacct.usage", "0", err) < 0)
+        return nsj_error_wrap(err, "cgroup v1 %s: reset", run->name);
+    if (read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &run->base_usage) < 0 ||
+        util_read_file_at(cdir(run, V1_MEMORY), "memory.oom_control", buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 ||
+        util_read_file_at(cdir(run, V1_PIDS), "pids.events", buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "max", &run->base_pids) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v1 %s: read its counters", run->name);
+    if (v1_limits(run, l, err) < 0)
+        return -1;
+    for (int d = 0; d < run->ndirs; d++) {
+        run->joinfd[d] = openat(run->dirfd[d], "tasks", O_WRONLY | O_CLOEXEC);
+        if (run->joinfd[d] < 0)
+            return nsj_error_set(err, errno, "cgroup v1 %s: open tasks", run->name);
+        run->njoin = d + 1;
+    }
+    return 0;
+}
+
+static int v1_destroy(cgroup_run_t *run, nsj_error_t *err)
+{
+    const cgroup_backend_t *be = run->be;
+    if (v1_empty(run, err) < 0)
+        return -1;
     int rc = 0;
     for (int i = 0; i < V1_NCTRL; i++) {
         if (be->v1_parent_fd[i] < 0)
@@ -239,4 +302,6 @@ const cgroup_ops_t cgroup_v1_ops = {
     .cpu_ns = v1_cpu_ns,
     .evidence = v1_evidence,
     .destroy = v1_destroy,
+    .recycle = v1_recycle,
+    .reuse = v1_reuse,
 };

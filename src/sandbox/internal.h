@@ -25,7 +25,7 @@ typedef struct child_err {
 /* Record a failed step (errno taken from the caller) without allocating; returns -1. */
 int child_fail(child_err_t *ce, int errnum, const char *step, const char *detail);
 
-/* ---- cgroups: one run = one fresh cgroup (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
+/* ---- cgroups: one per run, new or (v1, warm) recycled (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
 
 typedef struct cgroup_evidence {
     uint64_t cpu_ns;          /* CPU time of the whole cgroup */
@@ -45,6 +45,11 @@ typedef struct cgroup_run {
     int ndirs;
     int joinfd[CGROUP_MAX_DIRS];   /* v1: each hierarchy's "tasks", opened by the parent */
     int njoin;
+    /* A recycled cgroup (cgroup_reuse): what earlier runs left in the
+     * counters that cannot be reset, taken off this run's evidence. */
+    uint64_t base_usage;           /* bytes still charged when this run got it */
+    uint64_t base_oom;             /* OOM kills counted before */
+    uint64_t base_pids;            /* pids.max refusals counted before */
 } cgroup_run_t;
 
 /* Find the back end to use (v2 first) and prepare the parent cgroup. */
@@ -84,6 +89,19 @@ int cgroup_cpu_ns(const cgroup_run_t *run, uint64_t *ns);
 int cgroup_read_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err);
 /* Kill everything left in the cgroup, confirm it is empty, remove it. */
 int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err);
+/* Kill everything left in a finished run's cgroup and confirm it is empty;
+ * then keep it for another run of the same slot (1: run stays valid, its
+ * join fds closed) if the back end can reset it and the run left at most
+ * CGROUP_RECYCLE_MAX bytes charged to it, else remove it (0). <0 + err
+ * when it cannot be emptied (run still valid: cgroup_destroy it). Call
+ * after the run's mount namespace is gone (its tmpfs uncharged). */
+#define CGROUP_RECYCLE_MAX (1u << 20)
+int cgroup_recycle(cgroup_run_t *run, nsj_error_t *err);
+/* A cgroup kept by cgroup_recycle for a new run: its counters reset (or
+ * their leftovers noted, see cgroup_run_t), the limits l written (the
+ * memory limit raised by what is still charged), the join fds opened.
+ * Takes kept (left empty); on failure kept is removed and <0 + err. */
+int cgroup_reuse(cgroup_run_t *kept, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err);
 
 /* ---- slots (slot.c): one per concurrently running sandbox on the host ---- */
 

@@ -80,6 +80,8 @@ typedef struct run {
     cgroup_run_t cg;
     int have_cg;
     nsj_limits_t cg_limits;      /* what the cgroup was made with */
+    cgroup_run_t kept_cg;        /* warm.c's: a cgroup an earlier run of the slot left (cgroup_recycle),
+                                    for run_prepare to reuse (ndirs 0: none) */
     unsigned gen;                /* the slot's run number (cgroup name) */
     slot_t slot;
     int own_slot;                /* the run took the slot itself (cold); a warm slot keeps its own */
@@ -167,6 +169,10 @@ int run_execute(run_t *r);
 int run_remove_cgroup(run_t *r);
 int run_result(run_t *r, int rc, nsj_result_t *res, int *retry);
 int run_teardown(run_t *r, char *msg, size_t cap);
+/* A finished run's cgroup for another run of the slot: the run reaped, its
+ * mount namespace let go, its cgroup emptied and kept (1: moved to *out)
+ * or removed (0); <0 (r->msg) when it could not be emptied. */
+int run_recycle_cgroup(run_t *r, cgroup_run_t *out);
 /* Kill what is left of the run's sandbox and reap its init (run_teardown
  * does it first): every process of it gone, every file it held closed. */
 void run_reap(run_t *r);

@@ -9,7 +9,9 @@
  * back. What is made per run and what is kept is the table in launch.c's
  * theory of operation.
  *
- * Kept per slot: the network namespaces (slotnet.c) and the roots. A root
+ * Kept per slot: the network namespaces (slotnet.c), on v1 the cgroups of
+ * finished runs (cgroup_recycle: emptied, their counters reset for the
+ * next run), and the roots. A root
  * is the read-only overlay of a rootfs, mounted once by the preparer in a
  * mount namespace of its own (a thread may have one; nothing else sees
  * it) and attached to each run as a detached clone, so a run no longer
@@ -49,6 +51,8 @@
  * say); and how long one is used before it is mounted anew: a rootfs
  * changed in place (not replaced) is seen within that. */
 #define SLOT_ROOTS 4
+/* Kept cgroups per slot: one serves a run while the next is prepared in another. */
+#define WARM_CGROUPS 2
 #define SLOT_ROOT_MAX_AGE_S 60
 
 /* A slot's root: the read-only overlay of one rootfs with its /dev (the
@@ -92,6 +96,10 @@ typedef struct warm_slot {
     slotnet_t *nets[WARM_NETS];
     int nnets;
     int nets_off;              /* making one failed: every run makes its own */
+    /* Cgroups finished runs left, emptied and kept (cgroup_recycle) for
+     * the next runs: the preparer's alone. */
+    cgroup_run_t cgs[WARM_CGROUPS];
+    int ncgs;
     /* Roots (the preparer's alone). */
     int roots_on;              /* the preparer has its mount namespace with roots_dir */
     slot_root_t roots[SLOT_ROOTS];
@@ -275,12 +283,37 @@ static void give_back(warm_slot_t *w, run_t *r)
     root_release(w, r, net_give_back(w, n));
 }
 
+/* A finished run's cgroup back to the slot, emptied, if it can serve again
+ * (cgroup_recycle says when); else removed. */
+static void cgroup_give_back(warm_slot_t *w, run_t *r)
+{
+    cgroup_run_t kept;
+    int rc = run_recycle_cgroup(r, &kept);
+    if (rc < 0) {
+        /* Not emptied: the removal's own tries, and the sweep's after them. */
+        if (run_remove_cgroup(r) < 0)
+            fprintf(stderr, "nsjudge: warm slot teardown: %s\n", r->msg);
+        return;
+    }
+    if (rc == 0)
+        return;
+    if (w->ncgs < WARM_CGROUPS && !w->stop) {
+        w->cgs[w->ncgs++] = kept;
+        return;
+    }
+    nsj_error_t err;
+    if (cgroup_destroy(&kept, &err) < 0)
+        fprintf(stderr, "nsjudge: warm slot teardown: %s\n", err.msg);
+}
+
 static void teardown(warm_slot_t *w, run_t *r)
 {
     char msg[512];
-    /* Its network namespace and root first, once nothing of the run is left. */
+    /* Its network namespace, root and cgroup first, once nothing of the run is left. */
     if (r->net || r->root_index >= 0)
         give_back(w, r);
+    if (r->have_cg)
+        cgroup_give_back(w, r);
     /* A cgroup that cannot be emptied is left to the sweep's next pass; the
      * run it belonged to has its result already. Say so where an operator
      * looks (the daemons' stderr is their journal). */
@@ -309,15 +342,18 @@ static void *preparer_main(void *arg)
     pthread_mutex_lock(&w->mu);
     for (;;) {
         if (!w->stop && w->want && !w->ready && !w->failed && !w->running) {
-            /* A finished run's network namespace and root are worth
-             * taking back before making another (its reap is all they
-             * need first). */
+            /* A finished run's network namespace, root and cgroup are
+             * worth taking back before making another (its reap is all
+             * they need first). */
             run_t *held = w->done;
-            while (held && !held->net && held->root_index < 0)
+            while (held && !held->net && held->root_index < 0 && !held->have_cg)
                 held = held->next;
             if (held) {
                 pthread_mutex_unlock(&w->mu);
-                give_back(w, held);
+                if (held->net || held->root_index >= 0)
+                    give_back(w, held);
+                if (held->have_cg)
+                    cgroup_give_back(w, held);
                 pthread_mutex_lock(&w->mu);
                 continue;
             }
@@ -335,6 +371,8 @@ static void *preparer_main(void *arg)
                 if ((r->net = net_take(w)) != NULL)
                     r->netns_fd = r->net->fd;
                 root_acquire(w, r, rootfs);
+                if (w->ncgs > 0)
+                    r->kept_cg = w->cgs[--w->ncgs];
                 rc = run_prepare(r, rootfs, &limits);
             }
             pthread_mutex_lock(&w->mu);
@@ -379,6 +417,11 @@ static void warm_slot_free(void *arg)
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->preparer, NULL);
+    for (int i = 0; i < w->ncgs; i++) {
+        nsj_error_t err;
+        if (cgroup_destroy(&w->cgs[i], &err) < 0)
+            fprintf(stderr, "nsjudge: warm slot: %s\n", err.msg);
+    }
     for (int i = 0; i < w->nnets; i++) {
         slotnet_close(w->nets[i]);
         free(w->nets[i]);
