@@ -402,7 +402,10 @@ int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
      * nosuid and read-only throughout. A warm slot's comes made, as a
      * detached clone of the slot's (plan->rootfd); else we mount our own. */
     if (plan->rootfd >= 0) {
-        long m = syscall(SYS_move_mount, plan->rootfd, "", AT_FDCWD, plan->rootfs, MOVE_MOUNT_F_EMPTY_PATH);
+        /* A rootfs named by a symlink (a versioned tree swapped in) is
+         * mounted where it points, as mount(2) would. */
+        long m = syscall(SYS_move_mount, plan->rootfd, "", AT_FDCWD, plan->rootfs,
+                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS);
         int e = errno;
         close(plan->rootfd);
         if (m < 0)

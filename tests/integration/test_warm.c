@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,47 @@ static void w_cgroup_recycled(void **state)
     if (v1 ? !seen_twice : seen_twice)
         fail_msg("%s: run cgroups before 4 runs '%s', after '%s'", v1 ? "v1 should have kept one" : "v2 kept one",
                  before, after);
+}
+
+/* A rootfs named by a symlink (a versioned tree swapped in by renaming a
+ * link) is served warm like any other: its runs are prepared ahead, so
+ * runs that use no network share the slot's namespaces (cold ones would
+ * each make one). It once went cold on every run: the slot's root could
+ * not be attached at a symlink. */
+static void w_symlinked_rootfs_runs_warm(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    char dir[] = "/tmp/nsjudge-it-link.XXXXXX", link[64];
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0); /* the sandbox's init looks it up */
+    snprintf(link, sizeof link, "%s/rootfs", dir);
+    char real[4096];
+    assert_non_null(realpath(it.rootfs, real));
+    assert_int_equal(symlink(real, link), 0);
+    char cookies[6][32];
+    int distinct = 0;
+    for (int i = 0; i < 6; i++) {
+        const char *argv[] = {"/code/main", "netns", NULL};
+        nsj_run_spec_t spec;
+        nsj_file_t f;
+        it_probe_spec(&spec, &f, NULL, argv);
+        spec.rootfs = link;
+        nsj_result_t r;
+        RUN_OK(nsj_run(warm_sb, &spec, &r), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        value_of(r.out, "netns_cookie", cookies[i], sizeof cookies[i]);
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= strcmp(cookies[j], cookies[i]) == 0;
+        distinct += !seen;
+        nsj_result_free(&r);
+    }
+    unlink(link);
+    rmdir(dir);
+    if (distinct > 3)
+        fail_msg("6 runs from a symlinked rootfs ran in %d network namespaces: not prepared ahead", distinct);
 }
 
 /* Mounts (in /proc/self/mountinfo) whose mount point is path, and whether
@@ -596,6 +638,7 @@ int it_run_warm_tests(void)
         cmocka_unit_test(w_nothing_survives),
         cmocka_unit_test(w_cgroup_counters_fresh),
         cmocka_unit_test(w_cgroup_recycled),
+        cmocka_unit_test(w_symlinked_rootfs_runs_warm),
         cmocka_unit_test(w_limits_follow_the_spec),
         cmocka_unit_test(w_netns_reused_only_when_clean),
         cmocka_unit_test(w_root_per_slot),
