@@ -219,10 +219,10 @@ static void w_cgroup_counters_fresh(void **state)
     }
 }
 
-/* The names of this process's run cgroups (run-<pid>-<slot>-<n>) that
- * exist now, each followed by a space: v1's in the memory hierarchy, v2's
- * under the parent. <0 when that directory is not found. */
-static int run_cgroups(char *out, size_t cap)
+/* The names of this process's run cgroups of slot (run-<pid>-<slot>-<n>)
+ * that exist now, each followed by a space: v1's in the memory hierarchy,
+ * v2's under the parent. <0 when that directory is not found. */
+static int run_cgroups(unsigned slot, char *out, size_t cap)
 {
     int v1 = strcmp(nsj_sandbox_cgroup_backend(warm_sb), "v1") == 0;
     const char *parent = getenv("NSJUDGE_CGROUP_PARENT");
@@ -244,7 +244,7 @@ static int run_cgroups(char *out, size_t cap)
         return -1;
     char dir[1100], prefix[32];
     snprintf(dir, sizeof dir, "%s%s", mnt, parent);
-    snprintf(prefix, sizeof prefix, "run-%d-", (int)getpid());
+    snprintf(prefix, sizeof prefix, "run-%d-%u-", (int)getpid(), slot);
     DIR *d = opendir(dir);
     if (!d)
         return -1;
@@ -267,12 +267,20 @@ static void w_cgroup_recycled(void **state)
     IT_REQUIRE_SANDBOX();
     need_warm_sandbox();
     nsj_result_t r;
-    char before[1024], after[1024];
+    char before[1024], after[1024], uid[32];
     for (int i = 0; i < 3; i++) {
         RUN_OK(probe_args(&r, NULL, "ids", "0"), &r);
+        value_of(r.out, "host_uid", uid, sizeof uid);
         nsj_result_free(&r);
     }
-    if (run_cgroups(before, sizeof before) < 0) {
+    /* The program runs as host uid base + 2 * slot + 1 (base: the library's
+     * default, which need_warm_sandbox keeps); other slots of this process
+     * (other threads' tests) keep their own cgroups meanwhile. */
+    unsigned long host_uid = strtoul(uid, NULL, 10);
+    if (host_uid < 100001)
+        fail_msg("the probe's host uid '%s' is not a slot's", uid);
+    unsigned slot = (unsigned)((host_uid - 100001) / 2);
+    if (run_cgroups(slot, before, sizeof before) < 0) {
         if (strcmp(getenv("NSJUDGE_CGROUP_PARENT") ? getenv("NSJUDGE_CGROUP_PARENT") : "", "self") == 0)
             return; /* a delegated v2 subtree: v2 makes a cgroup per run either way */
         fail_msg("the run cgroups' directory was not found");
@@ -282,7 +290,9 @@ static void w_cgroup_recycled(void **state)
         EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
         nsj_result_free(&r);
     }
-    assert_int_equal(run_cgroups(after, sizeof after), 0);
+    assert_int_equal(run_cgroups(slot, after, sizeof after), 0);
+    if (!before[0])
+        fail_msg("slot %u had no run cgroup before the runs", slot);
     int seen_twice = 0;
     for (char *p = before, *sp; *p; p = sp + 1) {
         sp = strchr(p, ' ');
@@ -294,8 +304,8 @@ static void w_cgroup_recycled(void **state)
     }
     int v1 = strcmp(nsj_sandbox_cgroup_backend(warm_sb), "v1") == 0;
     if (v1 ? !seen_twice : seen_twice)
-        fail_msg("%s: run cgroups before 4 runs '%s', after '%s'", v1 ? "v1 should have kept one" : "v2 kept one",
-                 before, after);
+        fail_msg("%s: slot %u's run cgroups before 4 runs '%s', after '%s'",
+                 v1 ? "v1 should have kept one" : "v2 kept one", slot, before, after);
 }
 
 /* A rootfs named by a symlink (a versioned tree swapped in by renaming a
