@@ -560,15 +560,16 @@ static void session_disconnect_cleanup(void **state)
     wait_session_row(id, "terminated", ev, sizeof ev, 10000);
     assert_string_equal(ev, "cancelled: the client closed the session");
     /* No program process is left; the worker's threads keep their next
-     * runs prepared (warm slots): a run cgroup each, holding its init (and
-     * its program waiting at sync 1b, which has not run). */
+     * runs prepared (warm slots): a run cgroup each with a task, holding
+     * its init (and its program waiting at sync 1b, which has not run);
+     * on v1 a slot also keeps its finished runs' cgroups, empty. */
     const char *h = access("/sys/fs/cgroup/pids", F_OK) == 0 ? "/sys/fs/cgroup/pids" : "/sys/fs/cgroup"; /* one hierarchy */
     end = e2e_now_s() + 5;
     while (e2e_now_s() < end && (e2e_program_processes_of(worker_pid) > 0 ||
-                                 e2e_run_cgroups_of(h, worker_pid, 8) != e2e_init_processes_of(worker_pid)))
+                                 e2e_busy_run_cgroups_of(h, worker_pid, 8) != e2e_init_processes_of(worker_pid)))
         e2e_sleep_ms(50);
     assert_int_equal(e2e_program_processes_of(worker_pid), 0);
-    assert_int_equal(e2e_run_cgroups_of(h, worker_pid, 8), e2e_init_processes_of(worker_pid));
+    assert_int_equal(e2e_busy_run_cgroups_of(h, worker_pid, 8), e2e_init_processes_of(worker_pid));
     /* Its input stream is gone; its output stream expires. */
     assert_int_equal(e2e_redis_int("EXISTS codesce:session:%s:in", id), 0);
     long long ttl = e2e_redis_int("TTL codesce:session:%s:out", id);

@@ -348,7 +348,8 @@ void e2e_kill_sandboxes_of(pid_t worker)
         e2e_sleep_ms(50);
 }
 
-int e2e_run_cgroups_of(const char *dir, pid_t worker, int depth)
+/* Run cgroups of worker under dir; with busy_only, those with a task. */
+static int run_cgroups(const char *dir, pid_t worker, int depth, int busy_only)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -360,15 +361,34 @@ int e2e_run_cgroups_of(const char *dir, pid_t worker, int depth)
     while ((e = readdir(d))) {
         if (e->d_type != DT_DIR || e->d_name[0] == '.')
             continue;
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-        if (depth > 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-            n += e2e_run_cgroups_of(sub, worker, depth - 1);
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            char procs[4200], buf[64] = "";
+            snprintf(procs, sizeof procs, "%s/cgroup.procs", sub);
+            FILE *f = busy_only ? fopen(procs, "re") : NULL;
+            if (f) {
+                if (!fgets(buf, sizeof buf, f))
+                    buf[0] = '\0';
+                fclose(f);
+            }
+            n += !busy_only || buf[0] != '\0';
         }
+        if (depth > 0)
+            n += run_cgroups(sub, worker, depth - 1, busy_only);
     }
     closedir(d);
     return n;
+}
+
+int e2e_run_cgroups_of(const char *dir, pid_t worker, int depth)
+{
+    return run_cgroups(dir, worker, depth, 0);
+}
+
+int e2e_busy_run_cgroups_of(const char *dir, pid_t worker, int depth)
+{
+    return run_cgroups(dir, worker, depth, 1);
 }
 
 /* ---- setup and teardown ---- */

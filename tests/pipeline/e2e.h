@@ -119,5 +119,7 @@ void e2e_kill_sandboxes_of(pid_t worker);
 
 /* Run cgroups ("run-<worker>-N") of one worker process below dir, depth levels down. */
 int e2e_run_cgroups_of(const char *dir, pid_t worker, int depth);
+/* Those of them with a task in them (a warm slot also keeps empty ones on v1). */
+int e2e_busy_run_cgroups_of(const char *dir, pid_t worker, int depth);
 
 #endif
