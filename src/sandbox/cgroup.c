@@ -267,13 +267,18 @@ int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_er
     return nsj_error_set(err, errno, "cgroup: rmdir %s/%s", parent, name);
 }
 
+void cgroup_run_clear(cgroup_run_t *run)
+{
+    memset(run, 0, sizeof *run);
+    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
+        run->dirfd[i] = run->joinfd[i] = -1;
+}
+
 int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, unsigned gen, cgroup_run_t *run,
                   nsj_error_t *err)
 {
-    memset(run, 0, sizeof *run);
+    cgroup_run_clear(run);
     run->be = be;
-    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
-        run->dirfd[i] = run->joinfd[i] = -1;
     /* Unique: a process holds each slot at most once at a time, and a warm
      * slot numbers its runs (the next run's cgroup exists before the last
      * one's is removed). */
@@ -370,9 +375,7 @@ int cgroup_recycle(cgroup_run_t *run, nsj_error_t *err)
 int cgroup_reuse(cgroup_run_t *kept, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
 {
     *run = *kept;
-    memset(kept, 0, sizeof *kept);
-    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
-        kept->dirfd[i] = kept->joinfd[i] = -1;
+    cgroup_run_clear(kept);
     run->njoin = 0;
     run->base_usage = run->base_oom = run->base_pids = 0;
     if (run->be->ops->reuse && run->be->ops->reuse(run, l, err) == 0)

@@ -152,13 +152,18 @@ static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
     return 0;
 }
 
-static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+static int read_u64(int dirfd, const char *file, uint64_t *v)
 {
     char buf[64];
-    if (util_read_file_at(cdir(run, V1_CPUACCT), "cpuacct.usage", buf, sizeof buf) <= 0)
+    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
         return -1;
-    *ns = strtoull(buf, NULL, 10);
+    *v = strtoull(buf, NULL, 10);
     return 0;
+}
+
+static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+{
+    return read_u64(cdir(run, V1_CPUACCT), "cpuacct.usage", ns);
 }
 
 static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
@@ -222,15 +227,6 @@ static int v1_empty(const cgroup_run_t *run, nsj_error_t *err)
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-}
-
-static int read_u64(int dirfd, const char *file, uint64_t *v)
-{
-    char buf[64];
-    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
-        return -1;
-    *v = strtoull(buf, NULL, 10);
-    return 0;
 }
 
 /* Kept only while little stays charged: what a finished run leaves in its

@@ -52,6 +52,8 @@ typedef struct cgroup_run {
     uint64_t base_pids;            /* pids.max refusals counted before */
 } cgroup_run_t;
 
+/* An empty cgroup_run_t: no directory, no fd. */
+void cgroup_run_clear(cgroup_run_t *run);
 /* Find the back end to use (v2 first) and prepare the parent cgroup. */
 int cgroup_backend_open(nsj_cgroup_mode_t mode, const char *parent, cgroup_backend_t **out, nsj_error_t *err);
 void cgroup_backend_close(cgroup_backend_t *be);

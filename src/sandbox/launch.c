@@ -1156,8 +1156,8 @@ run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
     r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
     r->netns_fd = r->root_fd = r->root_index = -1;
-    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
-        r->cg.dirfd[i] = r->cg.joinfd[i] = r->kept_cg.dirfd[i] = r->kept_cg.joinfd[i] = -1;
+    cgroup_run_clear(&r->cg);
+    cgroup_run_clear(&r->kept_cg);
     r->sig_reset = signals_to_reset();
     if (trace_on()) {
         void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1603,9 +1603,6 @@ void run_reap(run_t *r)
     kill_and_reap(r);
 }
 
-/* Whatever is left of a run, prepared or finished: its sandbox (killed),
- * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
- * could not be removed (r->msg says why, copied to msg). */
 int run_recycle_cgroup(run_t *r, cgroup_run_t *out)
 {
     kill_and_reap(r);
@@ -1622,13 +1619,14 @@ int run_recycle_cgroup(run_t *r, cgroup_run_t *out)
     r->have_cg = 0;
     if (kept)
         *out = r->cg;
-    memset(&r->cg, 0, sizeof r->cg);
-    for (int i = 0; i < CGROUP_MAX_DIRS; i++)
-        r->cg.dirfd[i] = r->cg.joinfd[i] = -1;
+    cgroup_run_clear(&r->cg);
     run_trace(r, kept ? "cgroup kept for the slot" : "cgroup removed");
     return kept;
 }
 
+/* Whatever is left of a run, prepared or finished: its sandbox (killed),
+ * cgroup, fds, slot (when it took its own) and mapping. <0 when the cgroup
+ * could not be removed (r->msg says why, copied to msg). */
 int run_teardown(run_t *r, char *msg, size_t cap)
 {
     kill_and_reap(r);
