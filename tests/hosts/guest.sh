@@ -93,8 +93,10 @@ if [ "$role" = multi ]; then
     systemctl enable --now nsjudge-worker
     check "nsjudge-worker active" [ "$(systemctl is-active nsjudge-worker)" = active ]
     say READY
-    # Every judged submission, as the worker logs it, for the host's count.
-    exec journalctl -f -n all -u nsjudge-worker -o cat
+    # Every judged submission, as the worker logs it, for the host's count;
+    # and the rest of the journal (systemd's, the kernel's), so that a host
+    # that stops judging shows why.
+    exec journalctl -f -n all -o short-monotonic
 fi
 
 # ---- readiness: active only once the worker is ready ----
