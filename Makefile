@@ -31,6 +31,8 @@ LIB     = $(BUILD)/libnsjudge.a
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_BIN = $(BUILD)/tests/test_integration
+# Defined before make v2's rule, whose prerequisites are expanded where it is read.
+WARM_BENCH_BIN = $(BUILD)/bench/warm
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
@@ -120,7 +122,6 @@ SUPCOST_BIN = $(BUILD)/bench/supcost
 $(SUPCOST_BIN): $(BUILD)/bench/supcost.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-WARM_BENCH_BIN = $(BUILD)/bench/warm
 $(WARM_BENCH_BIN): $(BUILD)/bench/warm.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 # Static: they run in the v2 guest too.
