@@ -10,7 +10,7 @@ build="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-d
 # headless by playwright-core from npm), the judge-host guests of make
 # hosts (debootstrap, mkfs.ext4 -d, curl), and the reference Prometheus
 # parser that make ops checks /metrics with, the problem set's client (python3).
-test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio chromium
+test="redis-server postgresql hyperfine qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio xz-utils kmod chromium
       debootstrap e2fsprogs curl python3 python3-prometheus-client"
 # A private dockerd (make bench-docker, make compose-check); Compose 1.29,
 # debootstrap for the stack's base image, iproute2 for its network namespace.

@@ -272,6 +272,7 @@ void cgroup_run_clear(cgroup_run_t *run)
     memset(run, 0, sizeof *run);
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         run->dirfd[i] = run->joinfd[i] = -1;
+    run->peak_fd = -1;
 }
 
 int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, unsigned gen, cgroup_run_t *run,
@@ -349,6 +350,9 @@ int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err)
     cgroup_close_join(run);
     if (!run->be || run->ndirs == 0)
         return 0;
+    if (run->peak_fd >= 0)
+        close(run->peak_fd);
+    run->peak_fd = -1;
     int rc = run->be->ops->destroy(run, err);
     for (int i = 0; i < run->ndirs; i++) {
         if (run->dirfd[i] >= 0)
@@ -377,7 +381,7 @@ int cgroup_reuse(cgroup_run_t *kept, const nsj_limits_t *l, cgroup_run_t *run, n
     *run = *kept;
     cgroup_run_clear(kept);
     run->njoin = 0;
-    run->base_usage = run->base_oom = run->base_pids = 0;
+    run->base_usage = run->base_oom = run->base_pids = run->base_cpu_ns = 0;
     if (run->be->ops->reuse && run->be->ops->reuse(run, l, err) == 0)
         return 0;
     if (!run->be->ops->reuse)

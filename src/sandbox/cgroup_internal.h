@@ -14,7 +14,7 @@ typedef struct cgroup_ops {
     int (*cpu_ns)(const cgroup_run_t *run, uint64_t *ns);
     int (*evidence)(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err);
     int (*destroy)(cgroup_run_t *run, nsj_error_t *err);
-    /* Optional (v1): see cgroup_recycle and cgroup_reuse. */
+    /* Optional: see cgroup_recycle and cgroup_reuse (v2: where memory.peak can be reset). */
     int (*recycle)(cgroup_run_t *run, nsj_error_t *err);
     int (*reuse)(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
 } cgroup_ops_t;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -127,8 +128,17 @@ static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         return -1;
     }
     run->ndirs = 1;
+    /* memory.peak held open (from Linux 5.19; read-write where root may,
+     * so that a reset can go through it later: v2_recycle): the evidence
+     * reads it there, and every cgroup holds the same fds, kept or new. */
+    run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDWR | O_CLOEXEC);
+    if (run->peak_fd < 0)
+        run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDONLY | O_CLOEXEC);
     if (v2_limits(run, l, err) < 0) {
         nsj_error_wrap(err, "cgroup v2 %s", run->name);
+        if (run->peak_fd >= 0)
+            close(run->peak_fd);
+        run->peak_fd = -1;
         close(run->dirfd[0]);
         run->dirfd[0] = -1;
         run->ndirs = 0;
@@ -142,7 +152,9 @@ static int v2_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t
 {
     int fd = run->dirfd[0];
     char v[64];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)l->memory_bytes);
+    /* A recycled cgroup still holds base_usage of cache: the run gets its
+     * whole limit beside it. */
+    snprintf(v, sizeof v, "%llu", (unsigned long long)(l->memory_bytes + run->base_usage));
     if (util_write_file_at(fd, "memory.max", v, err) < 0)
         return -1;
     /* No swap: a judge's memory limit is a hard limit. (Absent when the
@@ -168,29 +180,68 @@ static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
     return 0;
 }
 
-static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+static int read_u64(int dirfd, const char *file, uint64_t *v)
+{
+    char buf[64];
+    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
+        return -1;
+    *v = strtoull(buf, NULL, 10);
+    return 0;
+}
+
+/* The cgroup's counters as the kernel has them (a recycled cgroup's
+ * include its earlier runs'). */
+static int v2_counters(int fd, uint64_t *cpu_ns, uint64_t *oom_kills, uint64_t *pids_max_hits, nsj_error_t *err)
 {
     char buf[1024];
     uint64_t us;
-    if (util_read_file_at(run->dirfd[0], "cpu.stat", buf, sizeof buf) < 0 || util_kv_u64(buf, "usage_usec", &us) < 0)
+    if (util_read_file_at(fd, "cpu.stat", buf, sizeof buf) < 0 || util_kv_u64(buf, "usage_usec", &us) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read cpu.stat");
+    *cpu_ns = us * 1000;
+    if (!oom_kills)
+        return 0;
+    if (util_read_file_at(fd, "memory.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", oom_kills) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read memory.events");
+    if (util_read_file_at(fd, "pids.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "max", pids_max_hits) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read pids.events");
+    return 0;
+}
+
+static uint64_t minus(uint64_t v, uint64_t base)
+{
+    return v > base ? v - base : 0;
+}
+
+static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
+{
+    nsj_error_t err;
+    if (v2_counters(run->dirfd[0], ns, NULL, NULL, &err) < 0)
         return -1;
-    *ns = us * 1000;
+    *ns = minus(*ns, run->base_cpu_ns);
     return 0;
 }
 
 static int v2_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
 {
-    char buf[1024];
+    char buf[64];
     int fd = run->dirfd[0];
-    if (v2_cpu_ns(run, &ev->cpu_ns) < 0)
-        return nsj_error_set(err, errno, "cgroup v2: read cpu.stat");
-    if (util_read_file_at(fd, "memory.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
-        return nsj_error_set(err, errno, "cgroup v2: read memory.events");
-    if (util_read_file_at(fd, "pids.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
-        return nsj_error_set(err, errno, "cgroup v2: read pids.events");
-    /* memory.peak exists from Linux 5.19; older kernels give no peak. */
-    if (util_read_file_at(fd, "memory.peak", buf, sizeof buf) > 0)
+    if (v2_counters(fd, &ev->cpu_ns, &ev->oom_kills, &ev->pids_max_hits, err) < 0)
+        return -1;
+    /* memory.peak exists from Linux 5.19; older kernels give no peak. A
+     * recycled cgroup's is read through the fd its reset was written to
+     * (others see the cgroup's all-time peak). */
+    if (run->peak_fd >= 0) {
+        ssize_t n = pread(run->peak_fd, buf, sizeof buf - 1, 0);
+        if (n <= 0)
+            return nsj_error_set(err, n < 0 ? errno : EIO, "cgroup v2: read memory.peak");
+        buf[n] = '\0';
         ev->peak_bytes = strtoull(buf, NULL, 10);
+    }
+    /* A recycled cgroup: only what this run added. */
+    ev->peak_bytes = minus(ev->peak_bytes, run->base_usage);
+    ev->cpu_ns = minus(ev->cpu_ns, run->base_cpu_ns);
+    ev->oom_kills = minus(ev->oom_kills, run->base_oom);
+    ev->pids_max_hits = minus(ev->pids_max_hits, run->base_pids);
     return 0;
 }
 
@@ -221,10 +272,10 @@ static void kill_listed(int dirfd)
     }
 }
 
-static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
+/* Kill everything left in the cgroup and wait until it is empty. */
+static int v2_empty(const cgroup_run_t *run, nsj_error_t *err)
 {
     int fd = run->dirfd[0];
-    const cgroup_backend_t *be = run->be;
     /* cgroup.kill (5.14+) kills every task, including ones forking right now. */
     if (populated(fd) != 0) {
         nsj_error_t ignored;
@@ -242,7 +293,53 @@ static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
         struct pollfd p = {.fd = efd, .events = POLLPRI};
         poll(&p, 1, 10);
     }
-    return cgroup_rmdir_run(be->v2_parent_fd, be->v2_parent, run->name, err);
+    return 0;
+}
+
+static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
+{
+    if (v2_empty(run, err) < 0)
+        return -1;
+    return cgroup_rmdir_run(run->be->v2_parent_fd, run->be->v2_parent, run->name, err);
+}
+
+/* Kept, as on v1, only while little stays charged (the page cache and
+ * slab its run brought in; its tmpfs went with its mount namespace), and
+ * only where the kernel can reset the peak: memory.peak takes writes from
+ * Linux 6.12. Before, root may still open it for writing, but the write
+ * fails (EINVAL): then it is removed, a new cgroup per run. */
+static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
+{
+    if (v2_empty(run, err) < 0)
+        return -1;
+    int fd = run->dirfd[0];
+    uint64_t usage;
+    if (read_u64(fd, "memory.current", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+        return 0;
+    /* Opened read-write when the cgroup was made (v2_create). */
+    if (run->peak_fd < 0 || pwrite(run->peak_fd, "0", 1, 0) != 1)
+        return 0;
+    /* No quota until the next run's is written (v2_reuse): the change
+     * refills the bandwidth and ends any throttling this run left. */
+    nsj_error_t e;
+    return util_write_file_at(fd, "cpu.max", "max 100000", &e) < 0 ? 0 : 1;
+}
+
+/* Reset the peak (through peak_fd: to what is charged now) and note what
+ * cannot be reset: the bytes still charged (taken off the peak, added to
+ * the limit), the CPU time, OOM kills and pids.max refusals so far. */
+static int v2_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
+{
+    int fd = run->dirfd[0];
+    if (run->peak_fd < 0)
+        return nsj_error_set(err, ENOTSUP, "cgroup v2 %s: memory.peak not open", run->name);
+    if (pwrite(run->peak_fd, "0", 1, 0) != 1)
+        return nsj_error_set(err, errno, "cgroup v2 %s: reset memory.peak", run->name);
+    if (read_u64(fd, "memory.current", &run->base_usage) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v2 %s: read memory.current", run->name);
+    if (v2_counters(fd, &run->base_cpu_ns, &run->base_oom, &run->base_pids, err) < 0)
+        return nsj_error_wrap(err, "cgroup v2 %s", run->name);
+    return v2_limits(run, l, err);
 }
 
 const cgroup_ops_t cgroup_v2_ops = {
@@ -252,4 +349,6 @@ const cgroup_ops_t cgroup_v2_ops = {
     .cpu_ns = v2_cpu_ns,
     .evidence = v2_evidence,
     .destroy = v2_destroy,
+    .recycle = v2_recycle,
+    .reuse = v2_reuse,
 };

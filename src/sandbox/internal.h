@@ -25,7 +25,7 @@ typedef struct child_err {
 /* Record a failed step (errno taken from the caller) without allocating; returns -1. */
 int child_fail(child_err_t *ce, int errnum, const char *step, const char *detail);
 
-/* ---- cgroups: one per run, new or (v1, warm) recycled (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
+/* ---- cgroups: one per run, new or (warm) recycled (cgroup.c, cgroup_v1.c, cgroup_v2.c) ---- */
 
 typedef struct cgroup_evidence {
     uint64_t cpu_ns;          /* CPU time of the whole cgroup */
@@ -50,6 +50,9 @@ typedef struct cgroup_run {
     uint64_t base_usage;           /* bytes still charged when this run got it */
     uint64_t base_oom;             /* OOM kills counted before */
     uint64_t base_pids;            /* pids.max refusals counted before */
+    uint64_t base_cpu_ns;          /* v2: CPU time counted before (v1 resets cpuacct.usage) */
+    int peak_fd;                   /* v2, kept: memory.peak open read-write; a write through it
+                                    * resets the peak that reads through it see (Linux >= 6.12) */
 } cgroup_run_t;
 
 /* An empty cgroup_run_t: no directory, no fd. */

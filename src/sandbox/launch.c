@@ -155,25 +155,32 @@
  *                                             new one. cold: new, made by the helper
  *  ipc namespace, uts namespace     new       SysV objects outlive processes; come with
  *                                             the clone ahead
- *  cgroup (limits, counters)        v1: kept  v1, warm: a finished run's cgroup serves a
- *                                   per slot  later run of the slot (two alternate, as roots
- *                                   while     do) once emptied: every task gone (listed in
- *                                   nearly    no hierarchy), its mount namespace and so its
- *                                   empty     tmpfs gone, at most 1 MiB still charged (the
- *                                             page cache and slab it brought in, reclaimable;
- *                                             more and it is removed). The next run gets it
- *                                             reset: peak and CPU time reset by the kernel
- *                                             (max_usage_in_bytes, cpuacct.usage); the bytes
- *                                             still charged taken off its peak and added to
- *                                             its limit; the OOM kills and pids.max refusals
- *                                             counted before taken off its own; limits and
- *                                             the CPU quota written anew (which ends any
- *                                             throttling). Spared: a mkdir and an rmdir in
- *                                             each of v1's hierarchies, ~0.3 ms of CPU a run.
- *                                             v2 and cold: new per run (v2's memory.peak is
- *                                             not resettable on the 6.1 judge hosts); made
- *                                             ahead, its limits rewritten when the spec's
- *                                             differ
+ *  cgroup (limits, counters)        kept per  warm, v1 and v2 from Linux 6.12: a finished
+ *                                   slot      run's cgroup serves a later run of the slot
+ *                                   while     (two alternate, as roots do) once emptied:
+ *                                   nearly    every task gone (listed in no hierarchy; v2:
+ *                                   empty     cgroup.kill, then "populated 0"), its mount
+ *                                             namespace and so its tmpfs gone, at most 1 MiB
+ *                                             still charged (the page cache and slab it
+ *                                             brought in, reclaimable; more and it is
+ *                                             removed). The next run gets it reset: the peak
+ *                                             reset by the kernel (v1 max_usage_in_bytes; v2
+ *                                             a write to memory.peak, which from 6.12 resets
+ *                                             the peak read through that same fd, kept open
+ *                                             for the run's evidence); the CPU time reset
+ *                                             (v1 cpuacct.usage) or, on v2, counted before
+ *                                             and taken off; the bytes still charged taken
+ *                                             off its peak and added to its limit; the OOM
+ *                                             kills and pids.max refusals counted before
+ *                                             taken off its own; limits and the CPU quota
+ *                                             written anew (which ends any throttling; v2
+ *                                             lifts the quota at teardown so that the new
+ *                                             one is a change). Spared: a mkdir and an rmdir
+ *                                             in each of v1's hierarchies (~0.3 ms of CPU a
+ *                                             run), v2's one and its dying memcg. v2 before
+ *                                             6.12 (memory.peak cannot be reset: Debian 12's
+ *                                             6.1) and cold: new per run; made ahead, its
+ *                                             limits rewritten when the spec's differ
  *  cgroup namespace                 new       rooted at the run's own cgroup
  *  sync socket, pipes, pidfd        new       per run, made ahead
  *  rlimits, environment, cwd,       new       set by the program's own process from the

@@ -9,9 +9,9 @@
  * back. What is made per run and what is kept is the table in launch.c's
  * theory of operation.
  *
- * Kept per slot: the network namespaces (slotnet.c), on v1 the cgroups of
- * finished runs (cgroup_recycle: emptied, their counters reset for the
- * next run), and the roots. A root
+ * Kept per slot: the network namespaces (slotnet.c), on v1 and on v2 from
+ * Linux 6.12 the cgroups of finished runs (cgroup_recycle: emptied, their
+ * counters reset for the next run), and the roots. A root
  * is the read-only overlay of a rootfs, mounted once by the preparer in a
  * mount namespace of its own (a thread may have one; nothing else sees
  * it) and attached to each run as a detached clone, so a run no longer
