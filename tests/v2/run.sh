@@ -156,7 +156,7 @@ boot() {
     # the guest powered off or panicked without reporting, 124 on timeout.
     case $rc in
         1) if grep -q '^NSJUDGE-V2-RESULT: PASS$' "$log"; then
-               echo "v2: PASS on $(sed -n 's/^nsjudge-v2: kernel \([^,]*\),.*/\1/p' "$log") (cgroup v2, every pass, no run cgroup left)"
+               echo "v2: PASS on ${kernel##*/vmlinuz-} (cgroup v2, every pass, no run cgroup left)"
                grep '^nsjudge-v2-bench:' "$log" || true
                return 0
            fi
