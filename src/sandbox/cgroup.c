@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -251,6 +252,15 @@ int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_er
             return 0;
     }
     return nsj_error_set(err, errno, "cgroup: mkdir %s/%s", parent, name);
+}
+
+int cgroup_read_u64(int dirfd, const char *file, uint64_t *v)
+{
+    char buf[64];
+    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
+        return -1;
+    *v = strtoull(buf, NULL, 10);
+    return 0;
 }
 
 int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err)

@@ -152,18 +152,9 @@ static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
     return 0;
 }
 
-static int read_u64(int dirfd, const char *file, uint64_t *v)
-{
-    char buf[64];
-    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
-        return -1;
-    *v = strtoull(buf, NULL, 10);
-    return 0;
-}
-
 static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 {
-    return read_u64(cdir(run, V1_CPUACCT), "cpuacct.usage", ns);
+    return cgroup_read_u64(cdir(run, V1_CPUACCT), "cpuacct.usage", ns);
 }
 
 static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
@@ -237,7 +228,7 @@ static int v1_recycle(cgroup_run_t *run, nsj_error_t *err)
     if (v1_empty(run, err) < 0)
         return -1;
     uint64_t usage;
-    if (read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+    if (cgroup_read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
         return 0;
     return 1;
 }
@@ -253,7 +244,7 @@ static int v1_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
     if (util_write_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", "0", err) < 0 ||
         util_write_file_at(cdir(run, V1_CPUACCT), "cpuacct.usage", "0", err) < 0)
         return nsj_error_wrap(err, "cgroup v1 %s: reset", run->name);
-    if (read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &run->base_usage) < 0 ||
+    if (cgroup_read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &run->base_usage) < 0 ||
         util_read_file_at(cdir(run, V1_MEMORY), "memory.oom_control", buf, sizeof buf) < 0 ||
         util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 ||
         util_read_file_at(cdir(run, V1_PIDS), "pids.events", buf, sizeof buf) < 0 ||

@@ -180,15 +180,6 @@ static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
     return 0;
 }
 
-static int read_u64(int dirfd, const char *file, uint64_t *v)
-{
-    char buf[64];
-    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
-        return -1;
-    *v = strtoull(buf, NULL, 10);
-    return 0;
-}
-
 /* The cgroup's counters as the kernel has them (a recycled cgroup's
  * include its earlier runs'). */
 static int v2_counters(int fd, uint64_t *cpu_ns, uint64_t *oom_kills, uint64_t *pids_max_hits, nsj_error_t *err)
@@ -310,14 +301,15 @@ static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
  * fails (EINVAL): then it is removed, a new cgroup per run. */
 static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
 {
+    /* Opened read-write when the cgroup was made (v2_create). Tried
+     * first: where it fails, v2_destroy empties the cgroup, once. */
+    if (run->peak_fd < 0 || pwrite(run->peak_fd, "0", 1, 0) != 1)
+        return 0;
     if (v2_empty(run, err) < 0)
         return -1;
     int fd = run->dirfd[0];
     uint64_t usage;
-    if (read_u64(fd, "memory.current", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
-        return 0;
-    /* Opened read-write when the cgroup was made (v2_create). */
-    if (run->peak_fd < 0 || pwrite(run->peak_fd, "0", 1, 0) != 1)
+    if (cgroup_read_u64(fd, "memory.current", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
         return 0;
     /* No quota until the next run's is written (v2_reuse): the change
      * refills the bandwidth and ends any throttling this run left. */
@@ -335,7 +327,7 @@ static int v2_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
         return nsj_error_set(err, ENOTSUP, "cgroup v2 %s: memory.peak not open", run->name);
     if (pwrite(run->peak_fd, "0", 1, 0) != 1)
         return nsj_error_set(err, errno, "cgroup v2 %s: reset memory.peak", run->name);
-    if (read_u64(fd, "memory.current", &run->base_usage) < 0)
+    if (cgroup_read_u64(fd, "memory.current", &run->base_usage) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2 %s: read memory.current", run->name);
     if (v2_counters(fd, &run->base_cpu_ns, &run->base_oom, &run->base_pids, err) < 0)
         return nsj_error_wrap(err, "cgroup v2 %s", run->name);

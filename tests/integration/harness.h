@@ -118,8 +118,6 @@ int it_count_run_cgroups(void);
 int it_count_run_cgroups_of(pid_t supervisor);
 /* Host mounts at or under the rootfs, or of type overlay. */
 int it_count_mounts(void);
-/* The same, printing the first print of those mounts' mountinfo lines. */
-int it_count_mounts_print(int print);
 /* Open fds of this process. */
 int it_count_fds(void);
 
