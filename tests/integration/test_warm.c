@@ -303,15 +303,22 @@ static void w_cgroup_recycled(void **state)
         fail_msg("slot %u had no run cgroup before the runs", slot);
     int v1 = strcmp(nsj_sandbox_cgroup_backend(warm_sb), "v1") == 0, resettable = 0;
     if (!v1) {
-        char peak[1300];
-        snprintf(peak, sizeof peak, "%s/%.*s/memory.peak", dir, (int)strcspn(after, " "), after);
-        /* Root may open it for writing on any kernel; 6.1 refuses the write. */
+        /* Asked of a cgroup of the test's own beside the runs' (theirs come
+         * and go with the runs). Root may open memory.peak for writing on
+         * any kernel; 6.1 refuses the write. */
+        char probe[1200], peak[1300];
+        snprintf(probe, sizeof probe, "%s/peak-probe-%d", dir, (int)getpid());
+        if (mkdir(probe, 0755) < 0)
+            fail_msg("mkdir %s: %s", probe, strerror(errno));
+        snprintf(peak, sizeof peak, "%s/memory.peak", probe);
         int fd = open(peak, O_RDWR | O_CLOEXEC);
-        if (fd < 0 && errno != EACCES)
-            fail_msg("open %s: %s", peak, strerror(errno));
+        int open_errno = errno;
         resettable = fd >= 0 && write(fd, "0", 1) == 1;
         if (fd >= 0)
             close(fd);
+        rmdir(probe);
+        if (fd < 0 && open_errno != EACCES)
+            fail_msg("open %s: %s", peak, strerror(open_errno));
         print_message("v2: memory.peak %s resettable on this kernel\n", resettable ? "is" : "is not");
     }
     int seen_twice = 0;
