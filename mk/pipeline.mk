@@ -46,7 +46,7 @@ all: $(BUILD)/nsjudge-worker $(BUILD)/nsjudge-api $(BUILD)/nsjudge-admin
 $(PIPE_UNIT): $(PIPE_LIB)
 $(PIPE_UNIT): LIBS_TEST = $(PIPE_LIB) $(LIB) $(LIBS_CORE) $(PIPE_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-$(PIPE_E2E): $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o $(LIB)
+$(PIPE_E2E): $(BUILD)/tests/pipeline/test_pipeline.o $(BUILD)/tests/pipeline/e2e.o $(BUILD)/tests/pipeline/client.o $(PIPE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(PIPE_LIBS) $(LIBS_TEST) -lpthread
 

@@ -8,8 +8,24 @@
 #include "common/util.h"
 #include "store.h"
 
+/* Statements with parameters are prepared once per connection and then
+ * only bound and executed: Postgres parses, analyses and (after a few runs,
+ * for a generic plan) plans each text once, not at every call. Keyed by the
+ * statement's text; the multi-row inserts give one text per row count. */
+#define STORE_PREPARED_MAX 64
+
+typedef struct store_prepared {
+    char *sql;                   /* the text (a copy); NULL: free entry */
+    unsigned long hash;
+    int nparams;
+    char name[40];               /* nsj_<pid>_<serial>: never reused on a connection */
+} store_prepared_t;
+
 struct store {
     PGconn *conn;
+    store_prepared_t prepared[STORE_PREPARED_MAX];
+    unsigned serial;             /* names handed out on this connection */
+    bool prepare_off;            /* the server lost one (a pooler between): plain execution from now on */
 };
 
 /* Run sql with text parameters; the result when its status is want (or

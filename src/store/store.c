@@ -1,4 +1,4 @@
-/* Connection, error classification and migrations. */
+/* Connection, prepared statements, error classification and migrations. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "internal.h"
@@ -55,11 +56,21 @@ int store_connect(const char *conninfo, const char *app, store_t **out, nsj_erro
     return 0;
 }
 
+/* Forget every prepared statement (the server's are gone with its session). */
+static void prepared_clear(store_t *s)
+{
+    for (size_t i = 0; i < STORE_PREPARED_MAX; i++) {
+        free(s->prepared[i].sql);
+        s->prepared[i].sql = NULL;
+    }
+}
+
 void store_close(store_t *s)
 {
     if (!s)
         return;
     PQfinish(s->conn);
+    prepared_clear(s);
     free(s);
 }
 
@@ -70,6 +81,7 @@ bool store_broken(const store_t *s)
 
 int store_reconnect(store_t *s, nsj_error_t *err)
 {
+    prepared_clear(s);
     PQreset(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         nsj_error_kind(err, EAGAIN, "postgres: reconnect: %s", PQerrorMessage(s->conn));
@@ -98,6 +110,65 @@ PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const
     return store_exec_binary(s, sql, nparams, params, NULL, NULL, 0, err);
 }
 
+static unsigned long sql_hash(const char *sql)
+{
+    unsigned long h = 1469598103934665603UL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211UL;
+    return h;
+}
+
+/* The name sql is prepared under on this connection, preparing it now if
+ * need be; NULL when it cannot be (cache full, or the PREPARE failed: the
+ * plain execution then reports the error, if any). */
+static const char *prepared_name(store_t *s, const char *sql, int nparams)
+{
+    if (s->prepare_off)
+        return NULL;
+    unsigned long h = sql_hash(sql);
+    store_prepared_t *free_slot = NULL;
+    for (size_t i = 0; i < STORE_PREPARED_MAX; i++) {
+        store_prepared_t *p = &s->prepared[i];
+        if (!p->sql) {
+            free_slot = free_slot ? free_slot : p;
+            continue;
+        }
+        if (p->hash == h && p->nparams == nparams && strcmp(p->sql, sql) == 0)
+            return p->name;
+    }
+    if (!free_slot || !(free_slot->sql = strdup(sql)))
+        return NULL;
+    /* The pid too: behind a pooler, server sessions are shared. */
+    snprintf(free_slot->name, sizeof free_slot->name, "nsj_%ld_%u", (long)getpid(), s->serial++);
+    PGresult *r = PQprepare(s->conn, free_slot->name, sql, nparams, NULL);
+    bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strcmp(state, "42P05") == 0) /* "already exists": a session not ours alone */
+        s->prepare_off = true;
+    PQclear(r);
+    if (!ok) {
+        free(free_slot->sql);
+        free_slot->sql = NULL;
+        return NULL;
+    }
+    free_slot->hash = h;
+    free_slot->nparams = nparams;
+    return free_slot->name;
+}
+
+/* After "prepared statement does not exist" (a transaction-pooling proxy
+ * hands each statement to any server session) or "cached plan must not
+ * change result type" (a migration altered a table): prepare no more; the
+ * error is transient, and the caller's retry executes the text itself. */
+static bool prepared_lost(store_t *s, const char *state)
+{
+    if (!state || (strcmp(state, "26000") != 0 && strcmp(state, "0A000") != 0))
+        return false;
+    prepared_clear(s);
+    s->prepare_off = true;
+    return true;
+}
+
 PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char *const *params, const int *lengths,
                             const int *formats, int result_format, nsj_error_t *err)
 {
@@ -105,15 +176,23 @@ PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char
         nsj_error_kind(err, EAGAIN, "postgres: not connected");
         return NULL;
     }
-    PGresult *r = nparams || result_format
+    const char *name = nparams ? prepared_name(s, sql, nparams) : NULL;
+    PGresult *r = name ? PQexecPrepared(s->conn, name, nparams, params, lengths, formats, result_format)
+                  : nparams || result_format
                       ? PQexecParams(s->conn, sql, nparams, NULL, params, lengths, formats, result_format)
                       : PQexec(s->conn, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    bool lost = name && prepared_lost(s, state);
+    if (lost && PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
+        /* Not in a transaction: nothing was undone, execute the text now. */
+        PQclear(r);
+        return store_exec_binary(s, sql, nparams, params, lengths, formats, result_format, err);
+    }
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn);
-    bool transient = store_broken(s) || transient_state(state);
+    bool transient = store_broken(s) || transient_state(state) || lost;
     nsj_error_kind(err, transient ? EAGAIN : EIO, "postgres: %s%s%s", state ? state : "", state ? " " : "",
                    msg && *msg ? msg : "query failed");
     one_line(err->msg);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -25,6 +26,7 @@
 #include "client.h"
 #include "core/status.h"
 #include "e2e.h"
+#include "store/internal.h"
 
 #define STREAM "codesce:submissions"
 #define GROUP "nsjudge-workers"
@@ -1747,6 +1749,53 @@ static void stale_queued_row(void **state)
     stop(w.pid, SIGTERM);
 }
 
+/* Statements with parameters are prepared once per connection (store.c):
+ * the server holds one per text. A server that loses them (a transaction-
+ * pooling proxy in between, DEALLOCATE ALL) costs no error outside a
+ * transaction and one transient error (EAGAIN: the caller retries) inside
+ * one; from then on the connection executes the texts themselves. */
+static void prepared_statements(void **state)
+{
+    (void)state;
+    PIPE_REQUIRE();
+    static const char q[] = "SELECT $1::int * 6";
+    const char *seven[] = {"7"}, *text[] = {q};
+    nsj_error_t err = {0};
+    for (int inside = 0; inside < 2; inside++) {
+        store_t *s = NULL;
+        assert_int_equal(store_connect(E.db_url, "test-prepared", &s, &err), 0);
+        for (int i = 0; i < 3; i++) {
+            PGresult *r = store_exec(s, q, 1, seven, &err);
+            assert_non_null(r);
+            assert_string_equal(PQgetvalue(r, 0, 0), "42");
+            PQclear(r);
+        }
+        PGresult *r = store_exec(s, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", 1, text, &err);
+        assert_non_null(r);
+        assert_string_equal(PQgetvalue(r, 0, 0), "1");
+        PQclear(r);
+        assert_false(s->prepare_off);
+        if (inside)
+            assert_int_equal(store_begin(s, &err), 0);
+        PQclear(store_exec(s, "DEALLOCATE ALL", 0, NULL, &err));
+        r = store_exec(s, q, 1, seven, &err);
+        if (inside) {
+            assert_null(r);
+            assert_int_equal(err.errnum, EAGAIN);
+            store_rollback(s);
+            r = store_exec(s, q, 1, seven, &err);
+        }
+        assert_non_null(r);
+        assert_string_equal(PQgetvalue(r, 0, 0), "42");
+        PQclear(r);
+        assert_true(s->prepare_off);
+        r = store_exec(s, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &err);
+        assert_string_equal(PQgetvalue(r, 0, 0), "0");
+        PQclear(r);
+        store_close(s);
+    }
+}
+
 /* Bad settings: a clear message naming the variable, exit status 2. */
 static void bad_settings(void **state)
 {
@@ -1785,6 +1834,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(bad_settings, stop_leftovers),
+        cmocka_unit_test_teardown(prepared_statements, stop_leftovers),
         cmocka_unit_test_teardown(verdicts, stop_leftovers),
         cmocka_unit_test_teardown(compiled_languages, stop_leftovers),
         cmocka_unit_test_teardown(question_and_scores, stop_leftovers),
