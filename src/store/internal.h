@@ -11,12 +11,15 @@
 /* Statements with parameters are prepared once per connection and then
  * only bound and executed: Postgres parses, analyses and (after a few runs,
  * for a generic plan) plans each text once, not at every call. Keyed by the
- * statement's text; the multi-row inserts give one text per row count. */
+ * statement's text (the multi-row inserts give one text per row count); at
+ * most STORE_PREPARED_MAX per connection, the least recently used
+ * deallocated to make room. */
 #define STORE_PREPARED_MAX 64
 
 typedef struct store_prepared {
     char *sql;                   /* the text (a copy); NULL: free entry */
     unsigned long hash;
+    unsigned long used;          /* the store's clock at its last use */
     int nparams;
     char name[40];               /* nsj_<pid>_<serial>: never reused on a connection */
 } store_prepared_t;
@@ -24,6 +27,7 @@ typedef struct store_prepared {
 struct store {
     PGconn *conn;
     store_prepared_t prepared[STORE_PREPARED_MAX];
+    unsigned long clock;
     unsigned serial;             /* names handed out on this connection */
     bool prepare_off;            /* the server lost one (a pooler between): plain execution from now on */
 };

@@ -126,15 +126,32 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams)
     if (s->prepare_off)
         return NULL;
     unsigned long h = sql_hash(sql);
-    store_prepared_t *free_slot = NULL;
+    store_prepared_t *free_slot = NULL, *oldest = NULL;
+    s->clock++;
     for (size_t i = 0; i < STORE_PREPARED_MAX; i++) {
         store_prepared_t *p = &s->prepared[i];
         if (!p->sql) {
             free_slot = free_slot ? free_slot : p;
             continue;
         }
-        if (p->hash == h && p->nparams == nparams && strcmp(p->sql, sql) == 0)
+        if (p->hash == h && p->nparams == nparams && strcmp(p->sql, sql) == 0) {
+            p->used = s->clock;
             return p->name;
+        }
+        if (!oldest || p->used < oldest->used)
+            oldest = p;
+    }
+    if (!free_slot && oldest) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "DEALLOCATE %s", oldest->name);
+        PGresult *r = PQexec(s->conn, cmd);
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) /* an aborted transaction, say: this one runs unprepared */
+            return NULL;
+        free(oldest->sql);
+        oldest->sql = NULL;
+        free_slot = oldest;
     }
     if (!free_slot || !(free_slot->sql = strdup(sql)))
         return NULL;
@@ -153,6 +170,7 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams)
     }
     free_slot->hash = h;
     free_slot->nparams = nparams;
+    free_slot->used = s->clock;
     return free_slot->name;
 }
 

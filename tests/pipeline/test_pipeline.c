@@ -1794,6 +1794,35 @@ static void prepared_statements(void **state)
         PQclear(r);
         store_close(s);
     }
+    /* Past STORE_PREPARED_MAX texts, the least recently used goes: the
+     * server holds that many, and every text still answers. */
+    store_t *s = NULL;
+    assert_int_equal(store_connect(E.db_url, "test-prepared", &s, &err), 0);
+    for (int k = 0; k < STORE_PREPARED_MAX + 6; k++) {
+        char sql[64], want[16];
+        snprintf(sql, sizeof sql, "SELECT $1::int + %d", k);
+        snprintf(want, sizeof want, "%d", 7 + k);
+        for (int again = 0; again < (k == 0 ? 1 : 2); again++) {
+            PGresult *r = store_exec(s, k && again ? q : sql, 1, seven, &err);
+            assert_non_null(r);
+            assert_string_equal(PQgetvalue(r, 0, 0), k && again ? "42" : want);
+            PQclear(r);
+        }
+    }
+    char last[64];
+    snprintf(last, sizeof last, "SELECT $1::int + %d", STORE_PREPARED_MAX + 5);
+    const char *texts[] = {q, last, "SELECT $1::int + 0"};
+    PGresult *r = store_exec(s,
+                             "SELECT count(*), count(*) FILTER (WHERE statement = $1), count(*) FILTER (WHERE"
+                             " statement = $2), count(*) FILTER (WHERE statement = $3) FROM pg_prepared_statements",
+                             3, texts, &err);
+    assert_non_null(r);
+    assert_int_equal(atoi(PQgetvalue(r, 0, 0)), STORE_PREPARED_MAX);
+    assert_string_equal(PQgetvalue(r, 0, 1), "1"); /* used at every step: never the one to go */
+    assert_string_equal(PQgetvalue(r, 0, 2), "1"); /* the newest is prepared */
+    assert_string_equal(PQgetvalue(r, 0, 3), "0"); /* the least recently used went first */
+    PQclear(r);
+    store_close(s);
 }
 
 /* Bad settings: a clear message naming the variable, exit status 2. */
