@@ -21,13 +21,14 @@ typedef struct store_prepared {
     unsigned long hash;
     unsigned long used;          /* the store's clock at its last use */
     int nparams;
-    char name[40];               /* nsj_<pid>_<serial>: never reused on a connection */
+    char name[40];               /* nsj_<the store's tag>_<serial>: unique on a server session */
 } store_prepared_t;
 
 struct store {
     PGconn *conn;
     store_prepared_t prepared[STORE_PREPARED_MAX];
     unsigned long clock;
+    unsigned long long tag;      /* random: a pooler's server session may serve many stores */
     unsigned serial;             /* names handed out on this connection */
     bool prepare_off;            /* the server lost one (a pooler between): plain execution from now on */
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -52,6 +53,8 @@ int store_connect(const char *conninfo, const char *app, store_t **out, nsj_erro
         return nsj_error_kind(err, ENOMEM, "postgres: out of memory");
     }
     s->conn = c;
+    if (getrandom(&s->tag, sizeof s->tag, 0) != (ssize_t)sizeof s->tag)
+        s->tag = (unsigned long long)getpid() << 32 ^ (uintptr_t)s;
     *out = s;
     return 0;
 }
@@ -119,9 +122,12 @@ static unsigned long sql_hash(const char *sql)
 }
 
 /* The name sql is prepared under on this connection, preparing it now if
- * need be; NULL when it cannot be (cache full, or the PREPARE failed: the
- * plain execution then reports the error, if any). */
-static const char *prepared_name(store_t *s, const char *sql, int nparams)
+ * need be; NULL when it is not (the table full inside a transaction, or the
+ * PREPARE failed: the plain execution then reports the error, if any).
+ * When the failed PREPARE aborted the caller's transaction, *aborted gets
+ * its result, and this connection prepares no more: the caller's retry then
+ * runs the text itself (a pooler's shared session said "already exists"). */
+static const char *prepared_name(store_t *s, const char *sql, int nparams, PGresult **aborted)
 {
     if (s->prepare_off)
         return NULL;
@@ -141,13 +147,14 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams)
         if (!oldest || p->used < oldest->used)
             oldest = p;
     }
-    if (!free_slot && oldest) {
+    /* A DEALLOCATE that failed would abort a transaction: only between them. */
+    if (!free_slot && oldest && PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
         char cmd[64];
         snprintf(cmd, sizeof cmd, "DEALLOCATE %s", oldest->name);
         PGresult *r = PQexec(s->conn, cmd);
         bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
-        if (!ok) /* an aborted transaction, say: this one runs unprepared */
+        if (!ok)
             return NULL;
         free(oldest->sql);
         oldest->sql = NULL;
@@ -155,19 +162,24 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams)
     }
     if (!free_slot || !(free_slot->sql = strdup(sql)))
         return NULL;
-    /* The pid too: behind a pooler, server sessions are shared. */
-    snprintf(free_slot->name, sizeof free_slot->name, "nsj_%ld_%u", (long)getpid(), s->serial++);
+    snprintf(free_slot->name, sizeof free_slot->name, "nsj_%016llx_%u", s->tag, s->serial++);
     PGresult *r = PQprepare(s->conn, free_slot->name, sql, nparams, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (state && strcmp(state, "42P05") == 0) /* "already exists": a session not ours alone */
-        s->prepare_off = true;
-    PQclear(r);
     if (!ok) {
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state && strcmp(state, "42P05") == 0) /* "already exists": a session not ours alone */
+            s->prepare_off = true;
         free(free_slot->sql);
         free_slot->sql = NULL;
+        if (r && PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
+            s->prepare_off = true;
+            *aborted = r;
+            return NULL;
+        }
+        PQclear(r);
         return NULL;
     }
+    PQclear(r);
     free_slot->hash = h;
     free_slot->nparams = nparams;
     free_slot->used = s->clock;
@@ -194,8 +206,10 @@ PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char
         nsj_error_kind(err, EAGAIN, "postgres: not connected");
         return NULL;
     }
-    const char *name = nparams ? prepared_name(s, sql, nparams) : NULL;
-    PGresult *r = name ? PQexecPrepared(s->conn, name, nparams, params, lengths, formats, result_format)
+    PGresult *aborted = NULL;
+    const char *name = nparams ? prepared_name(s, sql, nparams, &aborted) : NULL;
+    PGresult *r = aborted ? aborted
+                  : name  ? PQexecPrepared(s->conn, name, nparams, params, lengths, formats, result_format)
                   : nparams || result_format
                       ? PQexecParams(s->conn, sql, nparams, NULL, params, lengths, formats, result_format)
                       : PQexec(s->conn, sql);
@@ -210,7 +224,7 @@ PGresult *store_exec_binary(store_t *s, const char *sql, int nparams, const char
         return store_exec_binary(s, sql, nparams, params, lengths, formats, result_format, err);
     }
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn);
-    bool transient = store_broken(s) || transient_state(state) || lost;
+    bool transient = store_broken(s) || transient_state(state) || lost || aborted;
     nsj_error_kind(err, transient ? EAGAIN : EIO, "postgres: %s%s%s", state ? state : "", state ? " " : "",
                    msg && *msg ? msg : "query failed");
     one_line(err->msg);

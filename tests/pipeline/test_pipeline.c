@@ -1794,25 +1794,46 @@ static void prepared_statements(void **state)
         PQclear(r);
         store_close(s);
     }
+    /* A PREPARE that fails inside a transaction (a pooler's server session
+     * already holds the name) aborts it: the error is transient, and the
+     * retry runs the text unprepared. */
+    store_t *s = NULL;
+    assert_int_equal(store_connect(E.db_url, "test-prepared", &s, &err), 0);
+    char taken[96];
+    snprintf(taken, sizeof taken, "PREPARE nsj_%016llx_%u AS SELECT 1", s->tag, s->serial);
+    PQclear(store_exec(s, taken, 0, NULL, &err));
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_null(store_exec(s, q, 1, seven, &err));
+    assert_int_equal(err.errnum, EAGAIN);
+    assert_true(s->prepare_off);
+    store_rollback(s);
+    assert_int_equal(store_begin(s, &err), 0);
+    PGresult *r = store_exec(s, q, 1, seven, &err);
+    assert_non_null(r);
+    assert_string_equal(PQgetvalue(r, 0, 0), "42");
+    PQclear(r);
+    assert_int_equal(store_commit(s, &err), 0);
+    store_close(s);
+
     /* Past STORE_PREPARED_MAX texts, the least recently used goes: the
      * server holds that many, and every text still answers. */
-    store_t *s = NULL;
+    s = NULL;
     assert_int_equal(store_connect(E.db_url, "test-prepared", &s, &err), 0);
     for (int k = 0; k < STORE_PREPARED_MAX + 6; k++) {
         char sql[64], want[16];
         snprintf(sql, sizeof sql, "SELECT $1::int + %d", k);
         snprintf(want, sizeof want, "%d", 7 + k);
         for (int again = 0; again < (k == 0 ? 1 : 2); again++) {
-            PGresult *r = store_exec(s, k && again ? q : sql, 1, seven, &err);
-            assert_non_null(r);
-            assert_string_equal(PQgetvalue(r, 0, 0), k && again ? "42" : want);
-            PQclear(r);
+            PGresult *kr = store_exec(s, k && again ? q : sql, 1, seven, &err);
+            assert_non_null(kr);
+            assert_string_equal(PQgetvalue(kr, 0, 0), k && again ? "42" : want);
+            PQclear(kr);
         }
     }
     char last[64];
     snprintf(last, sizeof last, "SELECT $1::int + %d", STORE_PREPARED_MAX + 5);
     const char *texts[] = {q, last, "SELECT $1::int + 0"};
-    PGresult *r = store_exec(s,
+    r = store_exec(s,
                              "SELECT count(*), count(*) FILTER (WHERE statement = $1), count(*) FILTER (WHERE"
                              " statement = $2), count(*) FILTER (WHERE statement = $3) FROM pg_prepared_statements",
                              3, texts, &err);
