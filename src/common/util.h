@@ -50,6 +50,12 @@ int util_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Monotonic clock in nanoseconds. */
 uint64_t util_now_ns(void);
 
+/* FNV-1a (64-bit) of len bytes, from h: UTIL_FNV1A_BASIS to start, or an
+ * earlier result to go on. For names and table keys, not a defence against
+ * chosen inputs. */
+#define UTIL_FNV1A_BASIS 0xcbf29ce484222325ULL
+uint64_t util_fnv1a(uint64_t h, const void *data, size_t len);
+
 /* The current UTC time as ISO 8601 with milliseconds ("2026-01-02T03:04:05.678Z"; cap >= 32). */
 void util_utc_iso8601(char *out, size_t cap);
 

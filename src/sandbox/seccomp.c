@@ -369,16 +369,6 @@ static int add_rule(scmp_filter_ctx ctx, const secpol_rule_t *r, const char *fna
 
 #define CACHE_FORMAT "nsjudge-seccomp-bpf-2" /* 2: binary-tree filter */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static int cache_path(const char *text, size_t len, char *out, size_t cap)
 {
     const char *dir = getenv("NSJUDGE_CACHE_DIR");
@@ -388,8 +378,8 @@ static int cache_path(const char *text, size_t len, char *out, size_t cap)
     char meta[128];
     int m = snprintf(meta, sizeof meta, "%s %u.%u.%u %u", CACHE_FORMAT, v ? v->major : 0, v ? v->minor : 0,
                      v ? v->micro : 0, seccomp_arch_native());
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, meta, (size_t)m);
-    h = fnv1a(h, text, len);
+    uint64_t h = util_fnv1a(UTIL_FNV1A_BASIS, meta, (size_t)m);
+    h = util_fnv1a(h, text, len);
     int n = snprintf(out, cap, "%s/seccomp-%016llx.bpf", dir, (unsigned long long)h);
     return (n > 0 && (size_t)n < cap) ? 0 : -1;
 }

@@ -18,7 +18,7 @@
 
 typedef struct store_prepared {
     char *sql;                   /* the text (a copy); NULL: free entry */
-    unsigned long hash;
+    uint64_t hash;
     unsigned long used;          /* the store's clock at its last use */
     int nparams;
     char name[40];               /* nsj_<the store's tag>_<serial>: unique on a server session */

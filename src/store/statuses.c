@@ -53,9 +53,9 @@ char *store_statuses_sql(char *version, size_t cap)
     free(test);
     free(fin);
     if (sql) {
-        uint64_t h = 1469598103934665603ULL; /* FNV-1a: a name, not a defence */
-        for (const char *p = sql; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        /* The basis is not FNV's (a digit short), and stays: it names the
+         * migrations already applied. */
+        uint64_t h = util_fnv1a(1469598103934665603ULL, sql, strlen(sql));
         snprintf(version, cap, "statuses-%016" PRIx64, h);
     }
     return sql;

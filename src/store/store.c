@@ -68,6 +68,14 @@ static void prepared_clear(store_t *s)
     }
 }
 
+/* Plain execution from now on, on this connection: a pooler shares or
+ * swaps its server sessions, or a PREPARE failed inside a transaction. */
+static void prepared_stop(store_t *s)
+{
+    prepared_clear(s);
+    s->prepare_off = true;
+}
+
 void store_close(store_t *s)
 {
     if (!s)
@@ -113,14 +121,6 @@ PGresult *store_exec(store_t *s, const char *sql, int nparams, const char *const
     return store_exec_binary(s, sql, nparams, params, NULL, NULL, 0, err);
 }
 
-static unsigned long sql_hash(const char *sql)
-{
-    unsigned long h = 1469598103934665603UL;
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-        h = (h ^ *p) * 1099511628211UL;
-    return h;
-}
-
 /* The name sql is prepared under on this connection, preparing it now if
  * need be; NULL when it is not (the table full inside a transaction, or the
  * PREPARE failed: the plain execution then reports the error, if any).
@@ -131,7 +131,7 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams, PGres
 {
     if (s->prepare_off)
         return NULL;
-    unsigned long h = sql_hash(sql);
+    uint64_t h = util_fnv1a(UTIL_FNV1A_BASIS, sql, strlen(sql));
     store_prepared_t *free_slot = NULL, *oldest = NULL;
     s->clock++;
     for (size_t i = 0; i < STORE_PREPARED_MAX; i++) {
@@ -166,17 +166,17 @@ static const char *prepared_name(store_t *s, const char *sql, int nparams, PGres
     PGresult *r = PQprepare(s->conn, free_slot->name, sql, nparams, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) {
-        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        if (state && strcmp(state, "42P05") == 0) /* "already exists": a session not ours alone */
-            s->prepare_off = true;
         free(free_slot->sql);
         free_slot->sql = NULL;
-        if (r && PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
-            s->prepare_off = true;
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        bool aborted_tx = r && PQtransactionStatus(s->conn) == PQTRANS_INERROR;
+        /* 42P05 "already exists": a server session not ours alone. */
+        if (aborted_tx || (state && strcmp(state, "42P05") == 0))
+            prepared_stop(s);
+        if (aborted_tx)
             *aborted = r;
-            return NULL;
-        }
-        PQclear(r);
+        else
+            PQclear(r);
         return NULL;
     }
     PQclear(r);
@@ -194,8 +194,7 @@ static bool prepared_lost(store_t *s, const char *state)
 {
     if (!state || (strcmp(state, "26000") != 0 && strcmp(state, "0A000") != 0))
         return false;
-    prepared_clear(s);
-    s->prepare_off = true;
+    prepared_stop(s);
     return true;
 }
 

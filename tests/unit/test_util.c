@@ -76,6 +76,16 @@ static void key_values(void **state)
 
 /* A compiler's artefacts copied (worker/progcache.c): files with their
  * execute bit, directories, no symlinks. */
+/* FNV-1a's published 64-bit vectors, and going on from an earlier result. */
+static void fnv1a(void **state)
+{
+    (void)state;
+    assert_true(util_fnv1a(UTIL_FNV1A_BASIS, "", 0) == 0xcbf29ce484222325ULL);
+    assert_true(util_fnv1a(UTIL_FNV1A_BASIS, "a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(util_fnv1a(UTIL_FNV1A_BASIS, "foobar", 6) == 0x85944171f73967e8ULL);
+    assert_true(util_fnv1a(util_fnv1a(UTIL_FNV1A_BASIS, "foo", 3), "bar", 3) == 0x85944171f73967e8ULL);
+}
+
 static void copy_tree(void **state)
 {
     (void)state;
@@ -122,7 +132,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sizes), cmocka_unit_test(seconds), cmocka_unit_test(fractions),
-        cmocka_unit_test(integers), cmocka_unit_test(key_values), cmocka_unit_test(copy_tree),
+        cmocka_unit_test(integers), cmocka_unit_test(key_values), cmocka_unit_test(fnv1a), cmocka_unit_test(copy_tree),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
