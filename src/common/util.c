@@ -45,16 +45,15 @@ int util_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-int util_write_file_at(int dirfd, const char *name, const char *s, nsj_error_t *err)
+/* One write() of s (cgroup files want one per value), at offset 0
+ * (positional: a kept kernfs file) or where the file is (a /proc map file
+ * takes no pwrite). */
+static int write_once(int fd, const char *name, const char *s, int positional, nsj_error_t *err)
 {
-    cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nsj_error_set(err, errno, "open %s", name);
-    /* cgroup files want one write() per value. */
     size_t len = strlen(s);
     ssize_t n;
     do
-        n = write(fd, s, len);
+        n = positional ? pwrite(fd, s, len, 0) : write(fd, s, len);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return nsj_error_set(err, errno, "write %s=%s", name, s);
@@ -63,14 +62,25 @@ int util_write_file_at(int dirfd, const char *name, const char *s, nsj_error_t *
     return 0;
 }
 
-ssize_t util_read_file_at(int dirfd, const char *name, char *buf, size_t cap)
+int util_write_fd(int fd, const char *name, const char *s, nsj_error_t *err)
 {
-    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    return write_once(fd, name, s, 1, err);
+}
+
+int util_write_file_at(int dirfd, const char *name, const char *s, nsj_error_t *err)
+{
+    cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
+        return nsj_error_set(err, errno, "open %s", name);
+    return write_once(fd, name, s, 0, err);
+}
+
+/* Up to cap-1 bytes of fd, from offset 0 (positional) or from where it is. */
+static ssize_t read_all(int fd, char *buf, size_t cap, int positional)
+{
     size_t len = 0;
     while (len + 1 < cap) {
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        ssize_t n = positional ? pread(fd, buf + len, cap - 1 - len, (off_t)len) : read(fd, buf + len, cap - 1 - len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -82,6 +92,19 @@ ssize_t util_read_file_at(int dirfd, const char *name, char *buf, size_t cap)
     }
     buf[len] = '\0';
     return (ssize_t)len;
+}
+
+ssize_t util_pread_all(int fd, char *buf, size_t cap)
+{
+    return read_all(fd, buf, cap, 1);
+}
+
+ssize_t util_read_file_at(int dirfd, const char *name, char *buf, size_t cap)
+{
+    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    return read_all(fd, buf, cap, 0);
 }
 
 int util_read_whole_file(const char *path, size_t max, char **out, size_t *lenp, nsj_error_t *err)

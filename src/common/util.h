@@ -24,6 +24,11 @@ int util_write_all(int fd, const void *buf, size_t len);
 
 /* Write a string to dirfd/name (O_WRONLY, no create); <0 + err on failure. */
 int util_write_file_at(int dirfd, const char *name, const char *s, nsj_error_t *err);
+/* The same through an open fd (a kept cgroup file), at offset 0; name is for the error. */
+int util_write_fd(int fd, const char *name, const char *s, nsj_error_t *err);
+/* Up to cap-1 bytes of fd from offset 0 into buf (NUL-terminated): a kept
+ * cgroup or kernfs file reads anew; returns length or <0. */
+ssize_t util_pread_all(int fd, char *buf, size_t cap);
 
 /* Read up to cap-1 bytes of dirfd/name into buf (NUL-terminated); returns length or <0. */
 ssize_t util_read_file_at(int dirfd, const char *name, char *buf, size_t cap);

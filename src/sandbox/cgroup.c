@@ -282,7 +282,18 @@ void cgroup_run_clear(cgroup_run_t *run)
     memset(run, 0, sizeof *run);
     for (int i = 0; i < CGROUP_MAX_DIRS; i++)
         run->dirfd[i] = run->joinfd[i] = -1;
+    for (int i = 0; i < CGROUP_MAX_FILES; i++)
+        run->filefd[i] = -1;
     run->peak_fd = -1;
+}
+
+void cgroup_close_files(cgroup_run_t *run)
+{
+    for (int i = 0; i < CGROUP_MAX_FILES; i++) {
+        if (run->filefd[i] >= 0)
+            close(run->filefd[i]);
+        run->filefd[i] = -1;
+    }
 }
 
 int cgroup_create(const cgroup_backend_t *be, const nsj_limits_t *l, unsigned slot, unsigned gen, cgroup_run_t *run,
@@ -363,6 +374,7 @@ int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err)
     if (run->peak_fd >= 0)
         close(run->peak_fd);
     run->peak_fd = -1;
+    cgroup_close_files(run);
     int rc = run->be->ops->destroy(run, err);
     for (int i = 0; i < run->ndirs; i++) {
         if (run->dirfd[i] >= 0)

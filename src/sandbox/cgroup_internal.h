@@ -50,6 +50,9 @@ int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], con
 /* mkdir parent/name; if a stale empty one of ours is there, replace it. */
 int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);
 
+/* Close the files a back end keeps open (run->filefd). */
+void cgroup_close_files(cgroup_run_t *run);
+
 /* A cgroup file holding one number (memory.current, cpuacct.usage...). */
 int cgroup_read_u64(int dirfd, const char *file, uint64_t *v);
 

@@ -55,6 +55,60 @@ static int cdir(const cgroup_run_t *run, int ctrl)
     return run->dirfd[run->be->v1_ctrl_dir[ctrl]];
 }
 
+/* The files every run writes or reads, held open for the cgroup's life
+ * (run->filefd): a kept cgroup's next run opens none of them (~0.1 ms of
+ * CPU a run on this host: a kernfs open and release each). Each read is a
+ * pread from 0, which makes a seq_file show the counters anew. Not
+ * cgroup.procs or tasks: an open cgroup.procs caches its pid list (for a
+ * second), which a loop that empties the cgroup must not read. */
+enum { F_LIMIT, F_MEMSW, F_KMEM_TCP, F_MAX_USAGE, F_USAGE, F_OOM, F_PERIOD, F_QUOTA, F_CPUACCT, F_PIDS_MAX,
+       F_PIDS_EVENTS, F_N };
+static const struct { int ctrl; const char *name; int flags; } v1_files[F_N] = {
+    [F_LIMIT] = {V1_MEMORY, "memory.limit_in_bytes", O_WRONLY},
+    [F_MEMSW] = {V1_MEMORY, "memory.memsw.limit_in_bytes", O_WRONLY},
+    [F_KMEM_TCP] = {V1_MEMORY, "memory.kmem.tcp.limit_in_bytes", O_WRONLY},
+    [F_MAX_USAGE] = {V1_MEMORY, "memory.max_usage_in_bytes", O_RDWR},
+    [F_USAGE] = {V1_MEMORY, "memory.usage_in_bytes", O_RDONLY},
+    [F_OOM] = {V1_MEMORY, "memory.oom_control", O_RDONLY},
+    [F_PERIOD] = {V1_CPU, "cpu.cfs_period_us", O_WRONLY},
+    [F_QUOTA] = {V1_CPU, "cpu.cfs_quota_us", O_WRONLY},
+    [F_CPUACCT] = {V1_CPUACCT, "cpuacct.usage", O_RDWR},
+    [F_PIDS_MAX] = {V1_PIDS, "pids.max", O_WRONLY},
+    [F_PIDS_EVENTS] = {V1_PIDS, "pids.events", O_RDONLY},
+};
+_Static_assert(F_N <= CGROUP_MAX_FILES, "cgroup_run_t holds every v1 file");
+
+static int open_files(cgroup_run_t *run, nsj_error_t *err)
+{
+    for (int f = 0; f < F_N; f++) {
+        if ((f == F_MEMSW && !run->be->v1_memsw) || (f == F_KMEM_TCP && !run->be->v1_kmem_tcp))
+            continue;
+        run->filefd[f] = openat(cdir(run, v1_files[f].ctrl), v1_files[f].name, v1_files[f].flags | O_CLOEXEC);
+        if (run->filefd[f] < 0)
+            return nsj_error_set(err, errno, "cgroup v1: open %s", v1_files[f].name);
+    }
+    return 0;
+}
+
+static int fwrite_v(const cgroup_run_t *run, int f, const char *v, nsj_error_t *err)
+{
+    return util_write_fd(run->filefd[f], v1_files[f].name, v, err);
+}
+
+static ssize_t fread_v(const cgroup_run_t *run, int f, char *buf, size_t cap)
+{
+    return util_pread_all(run->filefd[f], buf, cap);
+}
+
+static int fread_u64(const cgroup_run_t *run, int f, uint64_t *v)
+{
+    char buf[64];
+    if (fread_v(run, f, buf, sizeof buf) <= 0)
+        return -1;
+    *v = strtoull(buf, NULL, 10);
+    return 0;
+}
+
 static void remove_dirs(cgroup_run_t *run)
 {
     const cgroup_backend_t *be = run->be;
@@ -89,7 +143,7 @@ static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         }
         run->ndirs = be->v1_ndirs;
     }
-    if (v1_limits(run, l, err) < 0)
+    if (open_files(run, err) < 0 || v1_limits(run, l, err) < 0)
         goto fail;
     /* Opened here, written by the child (see cgroup_join_self). */
     for (int d = 0; d < run->ndirs; d++) {
@@ -104,6 +158,7 @@ static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
 fail:
     nsj_error_wrap(err, "cgroup v1 %s", run->name);
     cgroup_close_join(run);
+    cgroup_close_files(run);
     remove_dirs(run);
     return -1;
 }
@@ -117,29 +172,28 @@ static int v1_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t
     snprintf(v, sizeof v, "%llu", (unsigned long long)(l->memory_bytes + run->base_usage));
     /* memsw may never be below the limit: lowering, the limit goes first;
      * raising (a warm run's new limits), memsw does. */
-    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0) {
-        if (err->errnum != EINVAL || !be->v1_memsw ||
-            util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0 ||
-            util_write_file_at(cdir(run, V1_MEMORY), "memory.limit_in_bytes", v, err) < 0)
+    if (fwrite_v(run, F_LIMIT, v, err) < 0) {
+        if (err->errnum != EINVAL || !be->v1_memsw || fwrite_v(run, F_MEMSW, v, err) < 0 ||
+            fwrite_v(run, F_LIMIT, v, err) < 0)
             return -1;
     }
-    if (be->v1_memsw && util_write_file_at(cdir(run, V1_MEMORY), "memory.memsw.limit_in_bytes", v, err) < 0)
+    if (be->v1_memsw && fwrite_v(run, F_MEMSW, v, err) < 0)
         return -1;
     /* v1 charges socket buffers to a counter of their own, unlimited unless
      * set: without it a run parks hundreds of MiB in loopback TCP buffers
      * past its limit (v2 charges them to memory.current). */
-    if (be->v1_kmem_tcp && util_write_file_at(cdir(run, V1_MEMORY), "memory.kmem.tcp.limit_in_bytes", v, err) < 0)
+    if (be->v1_kmem_tcp && fwrite_v(run, F_KMEM_TCP, v, err) < 0)
         return -1;
-    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_period_us", "100000", err) < 0)
+    if (fwrite_v(run, F_PERIOD, "100000", err) < 0)
         return -1;
     if (l->cpu_millis)
         snprintf(v, sizeof v, "%u", l->cpu_millis * 100);
     else
         snprintf(v, sizeof v, "-1");
-    if (util_write_file_at(cdir(run, V1_CPU), "cpu.cfs_quota_us", v, err) < 0)
+    if (fwrite_v(run, F_QUOTA, v, err) < 0)
         return -1;
     snprintf(v, sizeof v, "%u", l->pids);
-    return util_write_file_at(cdir(run, V1_PIDS), "pids.max", v, err);
+    return fwrite_v(run, F_PIDS_MAX, v, err);
 }
 
 static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
@@ -154,7 +208,7 @@ static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
 
 static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 {
-    return cgroup_read_u64(cdir(run, V1_CPUACCT), "cpuacct.usage", ns);
+    return fread_u64(run, F_CPUACCT, ns);
 }
 
 static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
@@ -162,13 +216,11 @@ static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error
     char buf[1024];
     if (v1_cpu_ns(run, &ev->cpu_ns) < 0)
         return nsj_error_set(err, errno, "cgroup v1: read cpuacct.usage");
-    if (util_read_file_at(cdir(run, V1_MEMORY), "memory.oom_control", buf, sizeof buf) < 0 ||
-        util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
+    if (fread_v(run, F_OOM, buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
         return nsj_error_set(err, errno ? errno : ENOTSUP, "cgroup v1: read memory.oom_control oom_kill");
-    if (util_read_file_at(cdir(run, V1_PIDS), "pids.events", buf, sizeof buf) < 0 ||
-        util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
+    if (fread_v(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
         return nsj_error_set(err, errno, "cgroup v1: read pids.events");
-    if (util_read_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
+    if (fread_v(run, F_MAX_USAGE, buf, sizeof buf) > 0)
         ev->peak_bytes = strtoull(buf, NULL, 10);
     /* A recycled cgroup: only what this run added. */
     ev->peak_bytes = ev->peak_bytes > run->base_usage ? ev->peak_bytes - run->base_usage : 0;
@@ -228,7 +280,7 @@ static int v1_recycle(cgroup_run_t *run, nsj_error_t *err)
     if (v1_empty(run, err) < 0)
         return -1;
     uint64_t usage;
-    if (cgroup_read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+    if (fread_u64(run, F_USAGE, &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
         return 0;
     return 1;
 }
@@ -241,13 +293,10 @@ static int v1_recycle(cgroup_run_t *run, nsj_error_t *err)
 static int v1_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
 {
     char buf[1024];
-    if (util_write_file_at(cdir(run, V1_MEMORY), "memory.max_usage_in_bytes", "0", err) < 0 ||
-        util_write_file_at(cdir(run, V1_CPUACCT), "cpuacct.usage", "0", err) < 0)
+    if (fwrite_v(run, F_MAX_USAGE, "0", err) < 0 || fwrite_v(run, F_CPUACCT, "0", err) < 0)
         return nsj_error_wrap(err, "cgroup v1 %s: reset", run->name);
-    if (cgroup_read_u64(cdir(run, V1_MEMORY), "memory.usage_in_bytes", &run->base_usage) < 0 ||
-        util_read_file_at(cdir(run, V1_MEMORY), "memory.oom_control", buf, sizeof buf) < 0 ||
-        util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 ||
-        util_read_file_at(cdir(run, V1_PIDS), "pids.events", buf, sizeof buf) < 0 ||
+    if (fread_u64(run, F_USAGE, &run->base_usage) < 0 || fread_v(run, F_OOM, buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 || fread_v(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 ||
         util_kv_u64(buf, "max", &run->base_pids) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v1 %s: read its counters", run->name);
     if (v1_limits(run, l, err) < 0)

@@ -37,6 +37,7 @@ typedef struct cgroup_evidence {
 typedef struct cgroup_backend cgroup_backend_t;
 
 #define CGROUP_MAX_DIRS 4     /* v1: memory, cpu, cpuacct, pids */
+#define CGROUP_MAX_FILES 12
 
 typedef struct cgroup_run {
     const cgroup_backend_t *be;
@@ -53,6 +54,8 @@ typedef struct cgroup_run {
     uint64_t base_cpu_ns;          /* v2: CPU time counted before (v1 resets cpuacct.usage) */
     int peak_fd;                   /* v2, kept: memory.peak open read-write; a write through it
                                     * resets the peak that reads through it see (Linux >= 6.12) */
+    int filefd[CGROUP_MAX_FILES];  /* v1: the files every run writes or reads, open for the
+                                    * cgroup's life (cgroup_v1.c: v1_files), -1 = none */
 } cgroup_run_t;
 
 /* An empty cgroup_run_t: no directory, no fd. */
@@ -195,6 +198,8 @@ typedef struct mount_plan {
     proc_file_t proc_gen[PROC_GEN_MAX]; /* generated /proc files */
     int nproc_gen;
     int limits_ready;         /* sync 1b (warm): the premounted limits' part is the spec's */
+    int proc_gen_in_root;     /* warm: the generated files are tmp/f0.. of the slot's root already */
+    uint32_t proc_masks_absent; /* masked /proc files this kernel lacks (mounts_proc_masks_absent) */
 } mount_plan_t;
 
 /* Parent: generate the run's /proc files (meminfo with its memory limit,
@@ -203,6 +208,16 @@ typedef struct mount_plan {
  * /proc/cgroups rewritten once (mounts_host_cgroups). */
 void mounts_plan_proc(mount_plan_t *plan, const nsj_limits_t *l, unsigned ncpus, const char *host_cgroups,
                       char *buf, size_t cap);
+/* Parent, once: which of the masked /proc files this kernel lacks (bit i:
+ * the i-th), so that init skips their lookups; 0 masks them all. */
+uint32_t mounts_proc_masks_absent(void);
+/* Parent (a warm slot's preparer): the generated files of plan, as
+ * tmp/f0.. of the slot's root at root: a new read-only tmpfs on its tmp
+ * (the one there before, if mounted, detached). */
+int mounts_slot_proc_files(const char *root, const mount_plan_t *plan, int mounted, nsj_error_t *err);
+/* The generated files' names and contents packed into out (to compare a
+ * run's with a slot root's); the bytes used, or 0 when cap is too small. */
+size_t mounts_proc_gen_pack(const mount_plan_t *plan, char *out, size_t cap);
 /* Parent, once: the host's /proc/cgroups with every num_cgroups set to 1. */
 void mounts_host_cgroups(char *out, size_t cap);
 

@@ -129,11 +129,22 @@
  *                                             (timing, as the host's shared page cache).
  *                                             cold: new, the overlay mounted by init, /dev
  *                                             made by the parent
- *  /tmp, /dev/shm, generated        new       sized by the limits: mounted while the run is
- *    /proc files                              prepared, in its own new mount namespace, for
+ *  /tmp, /dev/shm                   new       sized by the limits: mounted while the run is
+ *                                             prepared, in its own new mount namespace, for
  *                                             the limits it is prepared with; replaced at
  *                                             sync 1b (unmounted, mounted anew) when the
  *                                             spec's limits give other sizes or files
+ *  generated /proc files (meminfo,  reused    warm: files of the slot's root, on a tmpfs
+ *    stat, loadavg, cgroups)        per root  mounted on its tmp (under the run's /tmp),
+ *                                   for the   made for the limits the root's last run was
+ *                                   same      prepared with; bound over /proc's. Read-only
+ *                                   limits    for the tmpfs's life (its superblock: no write,
+ *                                             no atime, so a run cannot tell that one before
+ *                                             it read them); other limits get a new tmpfs
+ *                                             (new inodes), made while no run holds the root.
+ *                                             What a run attaches to them (a lock, a watch)
+ *                                             goes as for the root's other files. cold, or
+ *                                             limits changed at sync 1b: new, made by init
  *  files tmpfs, binds               new       the spec's own: mounted at sync 1b
  *  the program's process            new       warm: cloned by init while the run is
  *                                             prepared (in the run's own namespaces and
@@ -177,7 +188,10 @@
  *                                             lifts the quota at teardown so that the new
  *                                             one is a change). Spared: a mkdir and an rmdir
  *                                             in each of v1's hierarchies (~0.3 ms of CPU a
- *                                             run), v2's one and its dying memcg. v2 before
+ *                                             run), v2's one and its dying memcg; on v1 the
+ *                                             files it writes and reads are held open for
+ *                                             its life (not cgroup.procs: see cgroup_v1.c).
+ *                                             v2 before
  *                                             6.12 (memory.peak cannot be reset: Debian 12's
  *                                             6.1) and cold: new per run; made ahead, its
  *                                             limits rewritten when the spec's differ
@@ -990,6 +1004,15 @@ static void plan_limits_part(run_t *r, mount_plan_t *m, const nsj_limits_t *l, c
     mounts_plan_proc(m, l, r->sb->ncpus, r->sb->host_cgroups, buf, cap);
 }
 
+/* Warm: the slot's root the run got has the premounted files in its tmp
+ * already (warm.c put them there for these limits). */
+static int root_has_proc_gen(const run_t *r)
+{
+    char packed[sizeof r->pre_procbuf + PROC_GEN_MAX * 64];
+    size_t n = r->root_gen ? mounts_proc_gen_pack(&r->premounts, packed, sizeof packed) : 0;
+    return r->root_index >= 0 && n && n == r->root_gen_len && memcmp(packed, r->root_gen, n) == 0;
+}
+
 static int check_spec(const nsj_run_spec_t *s, char *msg, size_t cap)
 {
     struct stat st;
@@ -1313,9 +1336,12 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         return -1;
     }
     r->mounts.empty_layer = sb->empty_layer;
+    r->mounts.proc_masks_absent = sb->proc_masks_absent;
     r->cg_limits = *l;
-    if (r->warm)
+    if (r->warm) {
         plan_limits_part(r, &r->premounts, l, r->pre_procbuf, sizeof r->pre_procbuf);
+        r->premounts.proc_gen_in_root = root_has_proc_gen(r);
+    }
     /* 1. cgroup (v2: now, to be born in it; v1: right after clone, so the
      * netns helper starts sooner), socket, pipes. */
     r->join = cgroup_backend_join_method(sb->cg);
@@ -1805,6 +1831,7 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
     if (make_empty_layer(sb->empty_layer, sizeof sb->empty_layer, err) < 0)
         goto fail;
     mounts_host_cgroups(sb->host_cgroups, sizeof sb->host_cgroups);
+    sb->proc_masks_absent = mounts_proc_masks_absent();
     const char *run_dir = opts->run_dir && *opts->run_dir ? opts->run_dir : "/run/nsjudge";
     if (slot_table_open(&sb->slots, run_dir, opts->slots ? opts->slots : 64, opts->uid_base ? opts->uid_base : 100000,
                         opts->slot_wait_ms ? opts->slot_wait_ms : 60000, err) < 0)

@@ -36,6 +36,7 @@ struct nsj_sandbox {
     char empty_layer[4096];  /* an empty directory: the overlay root's second layer */
     char roots_dir[4096];    /* <run_dir>/roots: where warm slots mount their roots, privately */
     char host_cgroups[4096]; /* the host's /proc/cgroups, counts hidden (mounts_host_cgroups) */
+    uint32_t proc_masks_absent; /* mounts_proc_masks_absent */
     carrier_pool_t carriers;
 };
 
@@ -149,6 +150,9 @@ typedef struct run {
     int root_index;          /* warm.c's: the slot's root the run holds (set before the clone,
                               * kept until init is reaped), -1 = none: root_fd is the slot's root,
                               * its /dev in it */
+    const char *root_gen;    /* warm.c's: the generated /proc files in that root's tmp, packed
+                              * (mounts_proc_gen_pack), or NULL */
+    size_t root_gen_len;
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
     char msg[512];           /* internal error text */

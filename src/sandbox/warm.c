@@ -18,7 +18,9 @@
  * makes an overlay superblock and its dentries and inodes afresh (~0.35 ms
  * of CPU per python run). Two per rootfs alternate, like the namespaces;
  * one serves again only after its run left nothing in flight
- * (root_release says why that is the condition).
+ * (root_release says why that is the condition). A root also carries the
+ * generated /proc files for its last run's limits, on its tmp
+ * (root_proc_files), which init binds rather than makes.
  *
  * nsj_run then only plans the spec into the prepared run's shared mapping,
  * sends sync 1b and supervises; the preparer starts on the next run at
@@ -69,6 +71,8 @@ typedef struct slot_root {
     unsigned long used;        /* LRU clock */
     int mounted;
     int busy;                  /* a run holds it (until root_release) */
+    char *gen;                 /* the generated /proc files on its tmp (mounts_slot_proc_files), */
+    size_t genlen;             /*   packed (mounts_proc_gen_pack), or NULL: none there */
 } slot_root_t;
 
 typedef struct warm_slot {
@@ -142,16 +146,47 @@ static void root_unmount(warm_slot_t *w, int i)
         w->roots_on = 0;
     }
     w->roots[i].mounted = 0;
+    free(w->roots[i].gen);
+    w->roots[i].gen = NULL;
+}
+
+/* The generated /proc files for limits on root i's tmp, unless they are
+ * there already (the same limits as its last run's, most often): init
+ * then binds them and makes no tmpfs of its own. On failure the root goes
+ * without (its run's init makes them). */
+static void root_proc_files(warm_slot_t *w, int i, const nsj_limits_t *limits)
+{
+    slot_root_t *sr = &w->roots[i];
+    mount_plan_t plan = {0};
+    char buf[sizeof ((run_t *)0)->pre_procbuf], packed[sizeof buf + PROC_GEN_MAX * 64];
+    mounts_plan_proc(&plan, limits, w->sb->ncpus, w->sb->host_cgroups, buf, sizeof buf);
+    size_t n = mounts_proc_gen_pack(&plan, packed, sizeof packed);
+    if (!n || (sr->gen && sr->genlen == n && memcmp(sr->gen, packed, n) == 0))
+        return;
+    root_path_t path;
+    nsj_error_t err;
+    int was = sr->gen != NULL;
+    free(sr->gen);
+    sr->gen = NULL;
+    if (mounts_slot_proc_files(root_path(w, i, path), &plan, was, &err) < 0) {
+        fprintf(stderr, "nsjudge: warm slot: %s; its runs make their own\n", err.msg);
+        if (was)
+            root_unmount(w, i); /* its tmp is in an unknown state */
+        return;
+    }
+    if ((sr->gen = malloc(n)) != NULL)
+        memcpy(sr->gen, packed, n), sr->genlen = n;
 }
 
 /* The root for run r of rootfs: a detached clone of a free root of the
  * slot's for it (one made now if none is free, or the rootfs directory was
  * replaced, or it is old) in r->root_fd, held by r (r->root_index); or
  * none (-1: the run's init mounts its own). */
-static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
+static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs, const nsj_limits_t *limits)
 {
     struct stat st;
     r->root_fd = r->root_index = -1;
+    r->root_gen = NULL;
     if (!w->roots_on || stat(rootfs, &st) < 0)
         return;
     time_t now = time(NULL);
@@ -193,6 +228,9 @@ static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
         snprintf(sr->rootfs, sizeof sr->rootfs, "%s", rootfs);
         sr->dev = st.st_dev, sr->ino = st.st_ino, sr->made = now, sr->mounted = 1;
     }
+    root_proc_files(w, pick, limits);
+    if (!w->roots[pick].mounted)
+        return;
     root_path_t path;
     r->root_fd = (int)syscall(SYS_open_tree, AT_FDCWD, root_path(w, pick, path),
                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -201,6 +239,8 @@ static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs)
     w->roots[pick].busy = 1;
     w->roots[pick].used = ++w->roots_clock;
     r->root_index = pick;
+    r->root_gen = w->roots[pick].gen;
+    r->root_gen_len = w->roots[pick].genlen;
 }
 
 /* Run r is reaped: its root is free again if nothing of the run can have
@@ -216,6 +256,7 @@ static void root_release(warm_slot_t *w, run_t *r, int clean)
 {
     int i = r->root_index;
     r->root_index = -1;
+    r->root_gen = NULL;
     if (i < 0)
         return;
     w->roots[i].busy = 0;
@@ -370,7 +411,7 @@ static void *preparer_main(void *arg)
                 r->gen = gen;
                 if ((r->net = net_take(w)) != NULL)
                     r->netns_fd = r->net->fd;
-                root_acquire(w, r, rootfs);
+                root_acquire(w, r, rootfs, &limits);
                 if (w->ncgs > 0)
                     r->kept_cg = w->cgs[--w->ncgs];
                 rc = run_prepare(r, rootfs, &limits);
@@ -429,6 +470,9 @@ static void warm_slot_free(void *arg)
     if (w->host_netns >= 0)
         close(w->host_netns);
     slot_release(&w->slot);
+    /* The roots went with the preparer's mount namespace. */
+    for (int i = 0; i < SLOT_ROOTS; i++)
+        free(w->roots[i].gen);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);

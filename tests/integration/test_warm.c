@@ -119,7 +119,11 @@ static void w_nothing_survives(void **state)
         EXPECT_MADE(daemon, "timewait");
         EXPECT_MADE(daemon, "inotify");
         EXPECT_MADE(daemon, "flock");
+        EXPECT_MADE(daemon, "meminfo_flock");
         EXPECT_MADE(daemon, "seccomp");
+        /* The slot's root keeps the generated /proc files: reading one
+         * leaves no trace (its tmpfs is read-only, so no atime). */
+        EXPECT_LINE(&w, "meminfo_atime=unchanged");
 
         RUN_OK(probe_in(&r, NULL, NULL, "find"), &r);
         EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
@@ -140,6 +144,7 @@ static void w_nothing_survives(void **state)
         EXPECT_LINE(&r, "tcp_sockets=0");    /* /proc/net/tcp is empty */
         EXPECT_LINE(&r, "inotify=16");       /* the user namespace's whole cap, none held */
         EXPECT_LINE(&r, "flock=ok");
+        EXPECT_LINE(&r, "meminfo_flock=ok");
         EXPECT_LINE(&r, "processes=1");      /* no daemon, no stopped child: itself */
         EXPECT_LINE(&r, "nofile=256");       /* the spec's rlimits, not the writer's */
         EXPECT_LINE(&r, "env_WARM=absent");

@@ -271,20 +271,34 @@ static int cmd_leave(void)
             ino++;
         int lk = open("/etc", O_RDONLY | O_DIRECTORY);
         int locked = lk >= 0 && flock(lk, LOCK_EX) == 0;
+        /* A generated /proc file: a warm slot's root keeps them between runs. */
+        int lm = open("/proc/meminfo", O_RDONLY);
+        int mlocked = lm >= 0 && flock(lm, LOCK_EX) == 0;
         struct rlimit rl = {16, 16};
         setrlimit(RLIMIT_NOFILE, &rl);
         struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
         struct sock_fprog prog = {.len = 1, .filter = &allow};
         int filtered = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
-        printf("daemon=%s%s%s%s%s%s\n", abs >= 0 ? "abstract," : "", path >= 0 ? "pathsock," : "",
+        printf("daemon=%s%s%s%s%s%s%s\n", abs >= 0 ? "abstract," : "", path >= 0 ? "pathsock," : "",
                tw ? "timewait,listen," : "", ino ? "inotify," : "", locked ? "flock," : "",
-               filtered ? "seccomp," : "");
+               mlocked ? "meminfo_flock," : "", filtered ? "seccomp," : "");
         fflush(stdout);
         for (int i = 0; i < 3; i++)
             close(i);
         for (;;)
             pause();
     }
+    /* Reading a file may stamp its atime, which a later run could see. */
+    struct stat m0, m1;
+    char buf[4096];
+    int mfd = open("/proc/meminfo", O_RDONLY);
+    int read_ok = mfd >= 0 && fstat(mfd, &m0) == 0 && read(mfd, buf, sizeof buf) > 0 && fstat(mfd, &m1) == 0;
+    printf("meminfo_atime=%s\n", !read_ok ? ename(errno)
+                                 : m0.st_atim.tv_sec == m1.st_atim.tv_sec && m0.st_atim.tv_nsec == m1.st_atim.tv_nsec
+                                     ? "unchanged"
+                                     : "changed");
+    if (mfd >= 0)
+        close(mfd);
     pid_t st = fork();
     if (st == 0) {
         raise(SIGSTOP);
@@ -451,6 +465,8 @@ static int cmd_find(void)
     printf("inotify=%d\n", ino);
     int lk = open("/etc", O_RDONLY | O_DIRECTORY);
     printf("flock=%s\n", lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 ? "ok" : ename(errno));
+    int lm = open("/proc/meminfo", O_RDONLY);
+    printf("meminfo_flock=%s\n", lm >= 0 && flock(lm, LOCK_EX | LOCK_NB) == 0 ? "ok" : ename(errno));
     int procs = 0;
     DIR *d = opendir("/proc");
     for (struct dirent *e; d && (e = readdir(d));)

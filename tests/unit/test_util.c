@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,32 @@ static void fnv1a(void **state)
     assert_true(util_fnv1a(util_fnv1a(UTIL_FNV1A_BASIS, "foo", 3), "bar", 3) == 0x85944171f73967e8ULL);
 }
 
+/* A kept file (a cgroup's) is written and read again through one fd:
+ * each write lands at 0, each read starts at 0, wherever the fd is. */
+static void kept_fd(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nsj-util-XXXXXX", buf[64];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    nsj_error_t err;
+    assert_int_equal(util_write_fd(fd, "x", "123456", &err), 0);
+    assert_int_equal(util_pread_all(fd, buf, sizeof buf), 6);
+    assert_string_equal(buf, "123456");
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(util_write_fd(fd, "x", "78", &err), 0);
+    assert_true(lseek(fd, 0, SEEK_END) == 2);
+    assert_int_equal(util_pread_all(fd, buf, sizeof buf), 2);
+    assert_string_equal(buf, "78");
+    assert_int_equal(util_pread_all(fd, buf, 2), 1); /* cap - 1 bytes, terminated */
+    assert_string_equal(buf, "7");
+    close(fd);
+    assert_int_equal(util_write_fd(fd, "closed", "1", &err), -1);
+    assert_int_equal(err.errnum, EBADF);
+    assert_true(util_pread_all(fd, buf, sizeof buf) < 0);
+}
+
 static void copy_tree(void **state)
 {
     (void)state;
@@ -132,7 +159,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sizes), cmocka_unit_test(seconds), cmocka_unit_test(fractions),
-        cmocka_unit_test(integers), cmocka_unit_test(key_values), cmocka_unit_test(fnv1a), cmocka_unit_test(copy_tree),
+        cmocka_unit_test(integers), cmocka_unit_test(key_values), cmocka_unit_test(fnv1a), cmocka_unit_test(kept_fd),
+        cmocka_unit_test(copy_tree),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
