@@ -254,15 +254,6 @@ int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_er
     return nsj_error_set(err, errno, "cgroup: mkdir %s/%s", parent, name);
 }
 
-int cgroup_read_u64(int dirfd, const char *file, uint64_t *v)
-{
-    char buf[64];
-    if (util_read_file_at(dirfd, file, buf, sizeof buf) <= 0)
-        return -1;
-    *v = strtoull(buf, NULL, 10);
-    return 0;
-}
-
 int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err)
 {
     /* Reaped tasks can linger in a cgroup for a moment: retry for up to 2 s. */
@@ -285,6 +276,38 @@ void cgroup_run_clear(cgroup_run_t *run)
     for (int i = 0; i < CGROUP_MAX_FILES; i++)
         run->filefd[i] = -1;
     run->peak_fd = -1;
+}
+
+int cgroup_open_files(cgroup_run_t *run, const cgroup_file_t *table, int n, const int *dir_of, uint32_t skip,
+                      uint32_t optional, nsj_error_t *err)
+{
+    for (int i = 0; i < n && i < CGROUP_MAX_FILES; i++) {
+        if (skip & (1u << i))
+            continue;
+        run->filefd[i] = openat(run->dirfd[dir_of[table[i].dir]], table[i].name, table[i].flags | O_CLOEXEC);
+        if (run->filefd[i] < 0 && !(errno == ENOENT && (optional & (1u << i))))
+            return nsj_error_set(err, errno, "cgroup: open %s", table[i].name);
+    }
+    return 0;
+}
+
+int cgroup_file_write(const cgroup_run_t *run, const cgroup_file_t *table, int i, const char *v, nsj_error_t *err)
+{
+    return util_write_fd(run->filefd[i], table[i].name, v, err);
+}
+
+ssize_t cgroup_file_read(const cgroup_run_t *run, int i, char *buf, size_t cap)
+{
+    return util_pread_all(run->filefd[i], buf, cap);
+}
+
+int cgroup_file_u64(const cgroup_run_t *run, int i, uint64_t *v)
+{
+    char buf[64];
+    if (cgroup_file_read(run, i, buf, sizeof buf) <= 0)
+        return -1;
+    *v = strtoull(buf, NULL, 10);
+    return 0;
 }
 
 void cgroup_close_files(cgroup_run_t *run)

@@ -50,11 +50,26 @@ int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], con
 /* mkdir parent/name; if a stale empty one of ours is there, replace it. */
 int cgroup_mkdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);
 
-/* Close the files a back end keeps open (run->filefd). */
+/* The files a back end holds open for a cgroup's life (run->filefd[i] is
+ * table[i]'s), so that a kept cgroup's next run opens none of them (a
+ * kernfs open and release each). Reads are preads from 0, which make a
+ * seq_file show the counters anew. Not cgroup.procs or tasks: an open
+ * one caches its pid list (v1, for a second), which a loop that empties
+ * the cgroup must not read. */
+typedef struct cgroup_file {
+    int dir;                   /* v1: the controller (V1_*); v2: 0 */
+    const char *name;
+    int flags;                 /* O_RDONLY, O_WRONLY, O_RDWR */
+} cgroup_file_t;
+/* Open table[0..n-1] (dir_of[t->dir] indexes run->dirfd), but not those in
+ * skip (bit i), nor those in optional that do not exist. */
+int cgroup_open_files(cgroup_run_t *run, const cgroup_file_t *table, int n, const int *dir_of, uint32_t skip,
+                      uint32_t optional, nsj_error_t *err);
+int cgroup_file_write(const cgroup_run_t *run, const cgroup_file_t *table, int i, const char *v, nsj_error_t *err);
+ssize_t cgroup_file_read(const cgroup_run_t *run, int i, char *buf, size_t cap);
+int cgroup_file_u64(const cgroup_run_t *run, int i, uint64_t *v);
+/* Close them. */
 void cgroup_close_files(cgroup_run_t *run);
-
-/* A cgroup file holding one number (memory.current, cpuacct.usage...). */
-int cgroup_read_u64(int dirfd, const char *file, uint64_t *v);
 
 /* rmdir, retrying briefly while the kernel finishes releasing exited tasks. */
 int cgroup_rmdir_run(int parent_fd, const char *parent, const char *name, nsj_error_t *err);

@@ -49,21 +49,10 @@ int cgroup_v1_open(cgroup_backend_t *be, const char *const mounts[V1_NCTRL], con
     return 0;
 }
 
-/* The controller's directory fd in this run. */
-static int cdir(const cgroup_run_t *run, int ctrl)
-{
-    return run->dirfd[run->be->v1_ctrl_dir[ctrl]];
-}
-
-/* The files every run writes or reads, held open for the cgroup's life
- * (run->filefd): a kept cgroup's next run opens none of them (~0.1 ms of
- * CPU a run on this host: a kernfs open and release each). Each read is a
- * pread from 0, which makes a seq_file show the counters anew. Not
- * cgroup.procs or tasks: an open cgroup.procs caches its pid list (for a
- * second), which a loop that empties the cgroup must not read. */
+/* The files every run writes or reads, held open (cgroup_open_files). */
 enum { F_LIMIT, F_MEMSW, F_KMEM_TCP, F_MAX_USAGE, F_USAGE, F_OOM, F_PERIOD, F_QUOTA, F_CPUACCT, F_PIDS_MAX,
        F_PIDS_EVENTS, F_N };
-static const struct { int ctrl; const char *name; int flags; } v1_files[F_N] = {
+static const cgroup_file_t v1_files[F_N] = {
     [F_LIMIT] = {V1_MEMORY, "memory.limit_in_bytes", O_WRONLY},
     [F_MEMSW] = {V1_MEMORY, "memory.memsw.limit_in_bytes", O_WRONLY},
     [F_KMEM_TCP] = {V1_MEMORY, "memory.kmem.tcp.limit_in_bytes", O_WRONLY},
@@ -78,35 +67,9 @@ static const struct { int ctrl; const char *name; int flags; } v1_files[F_N] = {
 };
 _Static_assert(F_N <= CGROUP_MAX_FILES, "cgroup_run_t holds every v1 file");
 
-static int open_files(cgroup_run_t *run, nsj_error_t *err)
-{
-    for (int f = 0; f < F_N; f++) {
-        if ((f == F_MEMSW && !run->be->v1_memsw) || (f == F_KMEM_TCP && !run->be->v1_kmem_tcp))
-            continue;
-        run->filefd[f] = openat(cdir(run, v1_files[f].ctrl), v1_files[f].name, v1_files[f].flags | O_CLOEXEC);
-        if (run->filefd[f] < 0)
-            return nsj_error_set(err, errno, "cgroup v1: open %s", v1_files[f].name);
-    }
-    return 0;
-}
-
 static int fwrite_v(const cgroup_run_t *run, int f, const char *v, nsj_error_t *err)
 {
-    return util_write_fd(run->filefd[f], v1_files[f].name, v, err);
-}
-
-static ssize_t fread_v(const cgroup_run_t *run, int f, char *buf, size_t cap)
-{
-    return util_pread_all(run->filefd[f], buf, cap);
-}
-
-static int fread_u64(const cgroup_run_t *run, int f, uint64_t *v)
-{
-    char buf[64];
-    if (fread_v(run, f, buf, sizeof buf) <= 0)
-        return -1;
-    *v = strtoull(buf, NULL, 10);
-    return 0;
+    return cgroup_file_write(run, v1_files, f, v, err);
 }
 
 static void remove_dirs(cgroup_run_t *run)
@@ -143,7 +106,8 @@ static int v1_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         }
         run->ndirs = be->v1_ndirs;
     }
-    if (open_files(run, err) < 0 || v1_limits(run, l, err) < 0)
+    uint32_t skip = (be->v1_memsw ? 0 : 1u << F_MEMSW) | (be->v1_kmem_tcp ? 0 : 1u << F_KMEM_TCP);
+    if (cgroup_open_files(run, v1_files, F_N, be->v1_ctrl_dir, skip, 0, err) < 0 || v1_limits(run, l, err) < 0)
         goto fail;
     /* Opened here, written by the child (see cgroup_join_self). */
     for (int d = 0; d < run->ndirs; d++) {
@@ -208,7 +172,7 @@ static int v1_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
 
 static int v1_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 {
-    return fread_u64(run, F_CPUACCT, ns);
+    return cgroup_file_u64(run, F_CPUACCT, ns);
 }
 
 static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
@@ -216,11 +180,11 @@ static int v1_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error
     char buf[1024];
     if (v1_cpu_ns(run, &ev->cpu_ns) < 0)
         return nsj_error_set(err, errno, "cgroup v1: read cpuacct.usage");
-    if (fread_v(run, F_OOM, buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
+    if (cgroup_file_read(run, F_OOM, buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", &ev->oom_kills) < 0)
         return nsj_error_set(err, errno ? errno : ENOTSUP, "cgroup v1: read memory.oom_control oom_kill");
-    if (fread_v(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
+    if (cgroup_file_read(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "max", &ev->pids_max_hits) < 0)
         return nsj_error_set(err, errno, "cgroup v1: read pids.events");
-    if (fread_v(run, F_MAX_USAGE, buf, sizeof buf) > 0)
+    if (cgroup_file_read(run, F_MAX_USAGE, buf, sizeof buf) > 0)
         ev->peak_bytes = strtoull(buf, NULL, 10);
     /* A recycled cgroup: only what this run added. */
     ev->peak_bytes = ev->peak_bytes > run->base_usage ? ev->peak_bytes - run->base_usage : 0;
@@ -280,7 +244,7 @@ static int v1_recycle(cgroup_run_t *run, nsj_error_t *err)
     if (v1_empty(run, err) < 0)
         return -1;
     uint64_t usage;
-    if (fread_u64(run, F_USAGE, &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+    if (cgroup_file_u64(run, F_USAGE, &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
         return 0;
     return 1;
 }
@@ -295,8 +259,8 @@ static int v1_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
     char buf[1024];
     if (fwrite_v(run, F_MAX_USAGE, "0", err) < 0 || fwrite_v(run, F_CPUACCT, "0", err) < 0)
         return nsj_error_wrap(err, "cgroup v1 %s: reset", run->name);
-    if (fread_u64(run, F_USAGE, &run->base_usage) < 0 || fread_v(run, F_OOM, buf, sizeof buf) < 0 ||
-        util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 || fread_v(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 ||
+    if (cgroup_file_u64(run, F_USAGE, &run->base_usage) < 0 || cgroup_file_read(run, F_OOM, buf, sizeof buf) < 0 ||
+        util_kv_u64(buf, "oom_kill", &run->base_oom) < 0 || cgroup_file_read(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 ||
         util_kv_u64(buf, "max", &run->base_pids) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v1 %s: read its counters", run->name);
     if (v1_limits(run, l, err) < 0)

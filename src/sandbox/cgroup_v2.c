@@ -115,6 +115,24 @@ int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, 
     return 0;
 }
 
+/* The files every run writes or reads, held open (cgroup_open_files). */
+enum { F_MAX, F_SWAP_MAX, F_CPU_MAX, F_PIDS_MAX, F_CURRENT, F_CPU_STAT, F_MEM_EVENTS, F_PIDS_EVENTS, F_EVENTS, F_KILL,
+       F_N };
+static const cgroup_file_t v2_files[F_N] = {
+    [F_MAX] = {0, "memory.max", O_WRONLY},
+    [F_SWAP_MAX] = {0, "memory.swap.max", O_WRONLY},   /* absent without swap accounting */
+    [F_CPU_MAX] = {0, "cpu.max", O_WRONLY},
+    [F_PIDS_MAX] = {0, "pids.max", O_WRONLY},
+    [F_CURRENT] = {0, "memory.current", O_RDONLY},
+    [F_CPU_STAT] = {0, "cpu.stat", O_RDONLY},
+    [F_MEM_EVENTS] = {0, "memory.events", O_RDONLY},
+    [F_PIDS_EVENTS] = {0, "pids.events", O_RDONLY},
+    [F_EVENTS] = {0, "cgroup.events", O_RDONLY},
+    [F_KILL] = {0, "cgroup.kill", O_WRONLY},           /* from Linux 5.14 */
+};
+_Static_assert(F_N <= CGROUP_MAX_FILES, "cgroup_run_t holds every v2 file");
+static const int v2_dir[1] = {0};
+
 static int v2_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err);
 
 static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_run_t *run, nsj_error_t *err)
@@ -134,8 +152,10 @@ static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
     run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDWR | O_CLOEXEC);
     if (run->peak_fd < 0)
         run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDONLY | O_CLOEXEC);
-    if (v2_limits(run, l, err) < 0) {
+    if (cgroup_open_files(run, v2_files, F_N, v2_dir, 0, 1u << F_SWAP_MAX | 1u << F_KILL, err) < 0 ||
+        v2_limits(run, l, err) < 0) {
         nsj_error_wrap(err, "cgroup v2 %s", run->name);
+        cgroup_close_files(run);
         if (run->peak_fd >= 0)
             close(run->peak_fd);
         run->peak_fd = -1;
@@ -150,25 +170,24 @@ static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
 
 static int v2_limits(const cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
 {
-    int fd = run->dirfd[0];
     char v[64];
     /* A recycled cgroup still holds base_usage of cache: the run gets its
      * whole limit beside it. */
     snprintf(v, sizeof v, "%llu", (unsigned long long)(l->memory_bytes + run->base_usage));
-    if (util_write_file_at(fd, "memory.max", v, err) < 0)
+    if (cgroup_file_write(run, v2_files, F_MAX, v, err) < 0)
         return -1;
     /* No swap: a judge's memory limit is a hard limit. (Absent when the
      * kernel has no swap accounting; then there is no swap to limit.) */
-    if (util_write_file_at(fd, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
+    if (run->filefd[F_SWAP_MAX] >= 0 && cgroup_file_write(run, v2_files, F_SWAP_MAX, "0", err) < 0)
         return -1;
     if (l->cpu_millis)
         snprintf(v, sizeof v, "%u 100000", l->cpu_millis * 100);
     else
         snprintf(v, sizeof v, "max 100000");
-    if (util_write_file_at(fd, "cpu.max", v, err) < 0)
+    if (cgroup_file_write(run, v2_files, F_CPU_MAX, v, err) < 0)
         return -1;
     snprintf(v, sizeof v, "%u", l->pids);
-    return util_write_file_at(fd, "pids.max", v, err);
+    return cgroup_file_write(run, v2_files, F_PIDS_MAX, v, err);
 }
 
 static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
@@ -182,18 +201,19 @@ static int v2_attach(const cgroup_run_t *run, pid_t pid, nsj_error_t *err)
 
 /* The cgroup's counters as the kernel has them (a recycled cgroup's
  * include its earlier runs'). */
-static int v2_counters(int fd, uint64_t *cpu_ns, uint64_t *oom_kills, uint64_t *pids_max_hits, nsj_error_t *err)
+static int v2_counters(const cgroup_run_t *run, uint64_t *cpu_ns, uint64_t *oom_kills, uint64_t *pids_max_hits,
+                       nsj_error_t *err)
 {
     char buf[1024];
     uint64_t us;
-    if (util_read_file_at(fd, "cpu.stat", buf, sizeof buf) < 0 || util_kv_u64(buf, "usage_usec", &us) < 0)
+    if (cgroup_file_read(run, F_CPU_STAT, buf, sizeof buf) < 0 || util_kv_u64(buf, "usage_usec", &us) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read cpu.stat");
     *cpu_ns = us * 1000;
     if (!oom_kills)
         return 0;
-    if (util_read_file_at(fd, "memory.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", oom_kills) < 0)
+    if (cgroup_file_read(run, F_MEM_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "oom_kill", oom_kills) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read memory.events");
-    if (util_read_file_at(fd, "pids.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "max", pids_max_hits) < 0)
+    if (cgroup_file_read(run, F_PIDS_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "max", pids_max_hits) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read pids.events");
     return 0;
 }
@@ -206,7 +226,7 @@ static uint64_t minus(uint64_t v, uint64_t base)
 static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 {
     nsj_error_t err;
-    if (v2_counters(run->dirfd[0], ns, NULL, NULL, &err) < 0)
+    if (v2_counters(run, ns, NULL, NULL, &err) < 0)
         return -1;
     *ns = minus(*ns, run->base_cpu_ns);
     return 0;
@@ -215,8 +235,7 @@ static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 static int v2_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
 {
     char buf[64];
-    int fd = run->dirfd[0];
-    if (v2_counters(fd, &ev->cpu_ns, &ev->oom_kills, &ev->pids_max_hits, err) < 0)
+    if (v2_counters(run, &ev->cpu_ns, &ev->oom_kills, &ev->pids_max_hits, err) < 0)
         return -1;
     /* memory.peak exists from Linux 5.19; older kernels give no peak. A
      * recycled cgroup's is read through the fd its reset was written to
@@ -236,11 +255,11 @@ static int v2_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error
     return 0;
 }
 
-static int populated(int dirfd)
+static int populated(const cgroup_run_t *run)
 {
     char buf[256];
     uint64_t v = 1;
-    if (util_read_file_at(dirfd, "cgroup.events", buf, sizeof buf) < 0 || util_kv_u64(buf, "populated", &v) < 0)
+    if (cgroup_file_read(run, F_EVENTS, buf, sizeof buf) < 0 || util_kv_u64(buf, "populated", &v) < 0)
         return -1;
     return v != 0;
 }
@@ -268,20 +287,20 @@ static int v2_empty(const cgroup_run_t *run, nsj_error_t *err)
 {
     int fd = run->dirfd[0];
     /* cgroup.kill (5.14+) kills every task, including ones forking right now. */
-    if (populated(fd) != 0) {
+    if (populated(run) != 0) {
         nsj_error_t ignored;
-        if (util_write_file_at(fd, "cgroup.kill", "1", &ignored) < 0)
+        if (run->filefd[F_KILL] < 0 || cgroup_file_write(run, v2_files, F_KILL, "1", &ignored) < 0)
             kill_listed(fd);
     }
-    /* Wait for "populated 0": cgroup.events signals changes with POLLPRI. */
-    cleanup_close int efd = openat(fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    /* Wait for "populated 0": cgroup.events signals changes with POLLPRI
+     * (after each read through the same fd, the next change). */
     uint64_t deadline = util_now_ns() + 5000000000ULL;
-    while (populated(fd) == 1) {
+    while (populated(run) == 1) {
         uint64_t now = util_now_ns();
         if (now >= deadline)
             return nsj_error_set(err, EBUSY, "cgroup v2: %s still has tasks after kill", run->name);
         kill_listed(fd);
-        struct pollfd p = {.fd = efd, .events = POLLPRI};
+        struct pollfd p = {.fd = run->filefd[F_EVENTS], .events = POLLPRI};
         poll(&p, 1, 10);
     }
     return 0;
@@ -307,14 +326,13 @@ static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
         return 0;
     if (v2_empty(run, err) < 0)
         return -1;
-    int fd = run->dirfd[0];
     uint64_t usage;
-    if (cgroup_read_u64(fd, "memory.current", &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
+    if (cgroup_file_u64(run, F_CURRENT, &usage) < 0 || usage > CGROUP_RECYCLE_MAX)
         return 0;
     /* No quota until the next run's is written (v2_reuse): the change
      * refills the bandwidth and ends any throttling this run left. */
     nsj_error_t e;
-    return util_write_file_at(fd, "cpu.max", "max 100000", &e) < 0 ? 0 : 1;
+    return cgroup_file_write(run, v2_files, F_CPU_MAX, "max 100000", &e) < 0 ? 0 : 1;
 }
 
 /* Reset the peak (through peak_fd: to what is charged now) and note what
@@ -322,14 +340,13 @@ static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
  * the limit), the CPU time, OOM kills and pids.max refusals so far. */
 static int v2_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
 {
-    int fd = run->dirfd[0];
     if (run->peak_fd < 0)
         return nsj_error_set(err, ENOTSUP, "cgroup v2 %s: memory.peak not open", run->name);
     if (pwrite(run->peak_fd, "0", 1, 0) != 1)
         return nsj_error_set(err, errno, "cgroup v2 %s: reset memory.peak", run->name);
-    if (cgroup_read_u64(fd, "memory.current", &run->base_usage) < 0)
+    if (cgroup_file_u64(run, F_CURRENT, &run->base_usage) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2 %s: read memory.current", run->name);
-    if (v2_counters(fd, &run->base_cpu_ns, &run->base_oom, &run->base_pids, err) < 0)
+    if (v2_counters(run, &run->base_cpu_ns, &run->base_oom, &run->base_pids, err) < 0)
         return nsj_error_wrap(err, "cgroup v2 %s", run->name);
     return v2_limits(run, l, err);
 }

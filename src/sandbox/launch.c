@@ -188,9 +188,9 @@
  *                                             lifts the quota at teardown so that the new
  *                                             one is a change). Spared: a mkdir and an rmdir
  *                                             in each of v1's hierarchies (~0.3 ms of CPU a
- *                                             run), v2's one and its dying memcg; on v1 the
+ *                                             run), v2's one and its dying memcg; the
  *                                             files it writes and reads are held open for
- *                                             its life (not cgroup.procs: see cgroup_v1.c).
+ *                                             its life (not cgroup.procs: cgroup_open_files).
  *                                             v2 before
  *                                             6.12 (memory.peak cannot be reset: Debian 12's
  *                                             6.1) and cold: new per run; made ahead, its
@@ -698,8 +698,9 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
             child_trace(r, TR_INIT_PROG_EXITED);
             /* sync 5: report, then exit; the kernel kills what is left
              * (other children, such as the netns helper, are just reaped). */
-            child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1);
-            _exit(0);
+            /* Exit codes for the supervisor's message when this fails:
+             * 125, the status could not be sent; 124, wait4 failed. */
+            _exit(child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1) < 0 ? 125 : 0);
         }
         if (p < 0 && errno != EINTR)
             _exit(124);
@@ -1608,7 +1609,14 @@ int run_result(run_t *r, int rc, nsj_result_t *res, int *retry)
     r->facts.err_over = r->err.over;
     verdict_decide(&r->facts, res);
     if (rc == 0 && res->verdict == NSJ_VERDICT_INTERNAL_ERROR) {
-        set_msg(r, "sandbox init ended without reporting the program's status");
+        if (r->init_code == CLD_EXITED)
+            set_msg(r, "sandbox init ended without reporting the program's status (init exited with %d)",
+                    r->init_status);
+        else if (r->init_code == CLD_KILLED || r->init_code == CLD_DUMPED)
+            set_msg(r, "sandbox init ended without reporting the program's status (init killed by signal %d)",
+                    r->init_status);
+        else
+            set_msg(r, "sandbox init ended without reporting the program's status");
         rc = -1;
     }
     snprintf(res->message, sizeof res->message, "%s", r->msg);

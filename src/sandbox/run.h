@@ -155,6 +155,7 @@ typedef struct run {
     size_t root_gen_len;
     int src_read;            /* bytes were read from spec->stdin_fd (a retry would lose them) */
     int init_reaped;
+    int init_code, init_status; /* how init ended (waitid's si_code, si_status), once reaped */
     char msg[512];           /* internal error text */
     int msg_errno;           /* its errno (0 = none): decides whether the host's fault is retried */
     uint64_t *trace;         /* NSJUDGE_TRACE: TR_N stamps shared with the children, or NULL */

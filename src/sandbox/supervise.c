@@ -448,6 +448,7 @@ int supervise(run_t *r)
             memset(&si, 0, sizeof si);
             if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
                 r->init_reaped = 1;
+                r->init_code = si.si_code, r->init_status = si.si_status;
                 if (!r->facts.have_status)
                     r->end_ns = util_now_ns();
                 if (r->listener >= 0) {
