@@ -1839,7 +1839,10 @@ int nsj_sandbox_new(const nsj_sandbox_opts_t *opts, nsj_sandbox_t **out, nsj_err
     if (make_empty_layer(sb->empty_layer, sizeof sb->empty_layer, err) < 0)
         goto fail;
     mounts_host_cgroups(sb->host_cgroups, sizeof sb->host_cgroups);
-    sb->proc_masks_absent = mounts_proc_masks_absent();
+    /* Found once for a long-lived caller's many runs; a one-shot run would
+     * spend more on looking than init saves (it tries every mask). */
+    if (sb->warm)
+        sb->proc_masks_absent = mounts_proc_masks_absent();
     const char *run_dir = opts->run_dir && *opts->run_dir ? opts->run_dir : "/run/nsjudge";
     if (slot_table_open(&sb->slots, run_dir, opts->slots ? opts->slots : 64, opts->uid_base ? opts->uid_base : 100000,
                         opts->slot_wait_ms ? opts->slot_wait_ms : 60000, err) < 0)
