@@ -699,8 +699,9 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
             /* sync 5: report, then exit; the kernel kills what is left
              * (other children, such as the netns helper, are just reaped). */
             /* Exit codes for the supervisor's message when this fails:
-             * 125, the status could not be sent; 124, wait4 failed. */
-            _exit(child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1) < 0 ? 125 : 0);
+             * 123, the status could not be sent; 124, wait4 failed (125:
+             * init's fds could not be set up, above). */
+            _exit(child_send(FD_SOCK, SYNC_EXIT, st, NULL, -1) < 0 ? 123 : 0);
         }
         if (p < 0 && errno != EINTR)
             _exit(124);

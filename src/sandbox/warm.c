@@ -73,6 +73,7 @@ typedef struct slot_root {
     int busy;                  /* a run holds it (until root_release) */
     char *gen;                 /* the generated /proc files on its tmp (mounts_slot_proc_files), */
     size_t genlen;             /*   packed (mounts_proc_gen_pack), or NULL: none there */
+    int gen_off;               /* making them failed: this root's runs make their own */
 } slot_root_t;
 
 typedef struct warm_slot {
@@ -148,6 +149,7 @@ static void root_unmount(warm_slot_t *w, int i)
     w->roots[i].mounted = 0;
     free(w->roots[i].gen);
     w->roots[i].gen = NULL;
+    w->roots[i].gen_off = 0;
 }
 
 /* The generated /proc files for limits on root i's tmp, unless they are
@@ -161,7 +163,7 @@ static void root_proc_files(warm_slot_t *w, int i, const nsj_limits_t *limits)
     char buf[sizeof ((run_t *)0)->pre_procbuf], packed[sizeof buf + PROC_GEN_MAX * 64];
     mounts_plan_proc(&plan, limits, w->sb->ncpus, w->sb->host_cgroups, buf, sizeof buf);
     size_t n = mounts_proc_gen_pack(&plan, packed, sizeof packed);
-    if (!n || (sr->gen && sr->genlen == n && memcmp(sr->gen, packed, n) == 0))
+    if (!n || sr->gen_off || (sr->gen && sr->genlen == n && memcmp(sr->gen, packed, n) == 0))
         return;
     root_path_t path;
     nsj_error_t err;
@@ -169,13 +171,19 @@ static void root_proc_files(warm_slot_t *w, int i, const nsj_limits_t *limits)
     free(sr->gen);
     sr->gen = NULL;
     if (mounts_slot_proc_files(root_path(w, i, path), &plan, was, &err) < 0) {
+        /* Once per root: a rootfs without a tmp directory would say it at every run. */
         fprintf(stderr, "nsjudge: warm slot: %s; its runs make their own\n", err.msg);
+        sr->gen_off = 1;
         if (was)
             root_unmount(w, i); /* its tmp is in an unknown state */
         return;
     }
-    if ((sr->gen = malloc(n)) != NULL)
-        memcpy(sr->gen, packed, n), sr->genlen = n;
+    if ((sr->gen = malloc(n)) == NULL) {
+        root_unmount(w, i); /* files there that nothing records */
+        return;
+    }
+    memcpy(sr->gen, packed, n);
+    sr->genlen = n;
 }
 
 /* The root for run r of rootfs: a detached clone of a free root of the
