@@ -225,33 +225,56 @@ int it_count_sandbox_processes(void)
     return it_count_sandbox_processes_of(getpid());
 }
 
+/* Whether process pid (a host pid, as text) is a sandbox process of
+ * supervisor's: a slot's host uid, in a run cgroup supervisor made. */
+static bool is_sandbox_process_of(const char *pid, pid_t supervisor)
+{
+    char path[300], buf[4096];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    if (util_read_file_at(AT_FDCWD, path, buf, sizeof buf) <= 0)
+        return false;
+    char *uid = strstr(buf, "\nUid:");
+    unsigned r = 0;
+    /* The slots' host ids (default base and count). */
+    if (!uid || sscanf(uid + 5, "%u", &r) != 1 || r < IT_UID_BASE || r >= IT_UID_BASE + 2 * IT_SLOTS)
+        return false;
+    /* Ours: in a run cgroup this test process made (run-<our pid>-N);
+     * sandboxes of other supervisors on the host are not counted. */
+    char cg[4096], mine[64];
+    snprintf(path, sizeof path, "/proc/%s/cgroup", pid);
+    snprintf(mine, sizeof mine, "/run-%d-", (int)supervisor);
+    return util_read_file_at(AT_FDCWD, path, cg, sizeof cg) > 0 && strstr(cg, mine);
+}
+
 int it_count_sandbox_processes_of(pid_t supervisor)
 {
     DIR *d = opendir("/proc");
     int n = 0;
     struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300], buf[4096];
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        if (util_read_file_at(AT_FDCWD, path, buf, sizeof buf) <= 0)
-            continue;
-        char *uid = strstr(buf, "\nUid:");
-        unsigned r = 0;
-        /* The slots' host ids (default base and count). */
-        if (!uid || sscanf(uid + 5, "%u", &r) != 1 || r < IT_UID_BASE || r >= IT_UID_BASE + 2 * IT_SLOTS)
-            continue;
-        /* Ours: in a run cgroup this test process made (run-<our pid>-N);
-         * sandboxes of other supervisors on the host are not counted. */
-        char cg[4096], mine[64];
-        snprintf(path, sizeof path, "/proc/%s/cgroup", e->d_name);
-        snprintf(mine, sizeof mine, "/run-%d-", (int)supervisor);
-        if (util_read_file_at(AT_FDCWD, path, cg, sizeof cg) > 0 && strstr(cg, mine))
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && is_sandbox_process_of(e->d_name, supervisor))
             n++;
-    }
     if (d)
         closedir(d);
+    return n;
+}
+
+int it_count_sandbox_flocks(void)
+{
+    /* "1: FLOCK  ADVISORY  WRITE 1234 00:2a:17 0 EOF"; a waiter's line
+     * has "->" after the number. The pid is the host's. */
+    FILE *f = fopen("/proc/locks", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char type[16], kind[16], mode[16], pid[16];
+        if (sscanf(line, "%*s %15s %15s %15s %15s", type, kind, mode, pid) == 4 && !strcmp(type, "FLOCK") &&
+            is_sandbox_process_of(pid, getpid()))
+            n++;
+    }
+    fclose(f);
     return n;
 }
 

@@ -109,6 +109,9 @@ int it_cli(char **out, char **err, const char *stdin_text, const char *arg, ...)
 int it_count_sandbox_processes(void);
 /* The same for the run cgroups of another supervisor process. */
 int it_count_sandbox_processes_of(pid_t supervisor);
+/* Locks taken with flock() by this process's sandboxes, as the host's
+ * /proc/locks lists them (waiters not counted); -1 if it cannot be read. */
+int it_count_sandbox_flocks(void);
 /* The sandbox's default slots: host ids IT_UID_BASE .. +2*IT_SLOTS-1. */
 #define IT_UID_BASE 100000u
 #define IT_SLOTS 64u
