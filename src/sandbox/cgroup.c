@@ -275,7 +275,6 @@ void cgroup_run_clear(cgroup_run_t *run)
         run->dirfd[i] = run->joinfd[i] = -1;
     for (int i = 0; i < CGROUP_MAX_FILES; i++)
         run->filefd[i] = -1;
-    run->peak_fd = -1;
 }
 
 int cgroup_open_files(cgroup_run_t *run, const cgroup_file_t *table, int n, const int *dir_of, uint32_t skip,
@@ -284,7 +283,10 @@ int cgroup_open_files(cgroup_run_t *run, const cgroup_file_t *table, int n, cons
     for (int i = 0; i < n && i < CGROUP_MAX_FILES; i++) {
         if (skip & (1u << i))
             continue;
-        run->filefd[i] = openat(run->dirfd[dir_of[table[i].dir]], table[i].name, table[i].flags | O_CLOEXEC);
+        int dfd = run->dirfd[dir_of[table[i].dir]];
+        run->filefd[i] = openat(dfd, table[i].name, table[i].flags | O_CLOEXEC);
+        if (run->filefd[i] < 0 && errno == EACCES && table[i].read_only_else)
+            run->filefd[i] = openat(dfd, table[i].name, O_RDONLY | O_CLOEXEC);
         if (run->filefd[i] < 0 && !(errno == ENOENT && (optional & (1u << i))))
             return nsj_error_set(err, errno, "cgroup: open %s", table[i].name);
     }
@@ -394,9 +396,6 @@ int cgroup_destroy(cgroup_run_t *run, nsj_error_t *err)
     cgroup_close_join(run);
     if (!run->be || run->ndirs == 0)
         return 0;
-    if (run->peak_fd >= 0)
-        close(run->peak_fd);
-    run->peak_fd = -1;
     cgroup_close_files(run);
     int rc = run->be->ops->destroy(run, err);
     for (int i = 0; i < run->ndirs; i++) {

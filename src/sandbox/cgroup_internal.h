@@ -60,6 +60,7 @@ typedef struct cgroup_file {
     int dir;                   /* v1: the controller (V1_*); v2: 0 */
     const char *name;
     int flags;                 /* O_RDONLY, O_WRONLY, O_RDWR */
+    int read_only_else;        /* O_RDWR refused (EACCES): open it O_RDONLY */
 } cgroup_file_t;
 /* Open table[0..n-1] (dir_of[t->dir] indexes run->dirfd), but not those in
  * skip (bit i), nor those in optional that do not exist. */

@@ -117,7 +117,7 @@ int cgroup_v2_open(cgroup_backend_t *be, const char *mount, const char *parent, 
 
 /* The files every run writes or reads, held open (cgroup_open_files). */
 enum { F_MAX, F_SWAP_MAX, F_CPU_MAX, F_PIDS_MAX, F_CURRENT, F_CPU_STAT, F_MEM_EVENTS, F_PIDS_EVENTS, F_EVENTS, F_KILL,
-       F_N };
+       F_PEAK, F_N };
 static const cgroup_file_t v2_files[F_N] = {
     [F_MAX] = {0, "memory.max", O_WRONLY},
     [F_SWAP_MAX] = {0, "memory.swap.max", O_WRONLY},   /* absent without swap accounting */
@@ -129,6 +129,11 @@ static const cgroup_file_t v2_files[F_N] = {
     [F_PIDS_EVENTS] = {0, "pids.events", O_RDONLY},
     [F_EVENTS] = {0, "cgroup.events", O_RDONLY},
     [F_KILL] = {0, "cgroup.kill", O_WRONLY},           /* from Linux 5.14 */
+    /* From Linux 5.19. Read-write where the kernel lets root,
+     * so that a reset can go through it later (v2_recycle): a write resets
+     * the peak that reads through the same fd see; the evidence reads it
+     * there. Where writing is refused (EACCES), it is opened read-only. */
+    [F_PEAK] = {0, "memory.peak", O_RDWR, 1},
 };
 _Static_assert(F_N <= CGROUP_MAX_FILES, "cgroup_run_t holds every v2 file");
 static const int v2_dir[1] = {0};
@@ -146,19 +151,10 @@ static int v2_create(const cgroup_backend_t *be, const nsj_limits_t *l, cgroup_r
         return -1;
     }
     run->ndirs = 1;
-    /* memory.peak held open (from Linux 5.19; read-write where root may,
-     * so that a reset can go through it later: v2_recycle): the evidence
-     * reads it there, and every cgroup holds the same fds, kept or new. */
-    run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDWR | O_CLOEXEC);
-    if (run->peak_fd < 0)
-        run->peak_fd = openat(run->dirfd[0], "memory.peak", O_RDONLY | O_CLOEXEC);
-    if (cgroup_open_files(run, v2_files, F_N, v2_dir, 0, 1u << F_SWAP_MAX | 1u << F_KILL, err) < 0 ||
+    if (cgroup_open_files(run, v2_files, F_N, v2_dir, 0, 1u << F_SWAP_MAX | 1u << F_KILL | 1u << F_PEAK, err) < 0 ||
         v2_limits(run, l, err) < 0) {
         nsj_error_wrap(err, "cgroup v2 %s", run->name);
         cgroup_close_files(run);
-        if (run->peak_fd >= 0)
-            close(run->peak_fd);
-        run->peak_fd = -1;
         close(run->dirfd[0]);
         run->dirfd[0] = -1;
         run->ndirs = 0;
@@ -234,19 +230,13 @@ static int v2_cpu_ns(const cgroup_run_t *run, uint64_t *ns)
 
 static int v2_evidence(const cgroup_run_t *run, cgroup_evidence_t *ev, nsj_error_t *err)
 {
-    char buf[64];
     if (v2_counters(run, &ev->cpu_ns, &ev->oom_kills, &ev->pids_max_hits, err) < 0)
         return -1;
     /* memory.peak exists from Linux 5.19; older kernels give no peak. A
      * recycled cgroup's is read through the fd its reset was written to
      * (others see the cgroup's all-time peak). */
-    if (run->peak_fd >= 0) {
-        ssize_t n = pread(run->peak_fd, buf, sizeof buf - 1, 0);
-        if (n <= 0)
-            return nsj_error_set(err, n < 0 ? errno : EIO, "cgroup v2: read memory.peak");
-        buf[n] = '\0';
-        ev->peak_bytes = strtoull(buf, NULL, 10);
-    }
+    if (run->filefd[F_PEAK] >= 0 && cgroup_file_u64(run, F_PEAK, &ev->peak_bytes) < 0)
+        return nsj_error_set(err, errno ? errno : EIO, "cgroup v2: read memory.peak");
     /* A recycled cgroup: only what this run added. */
     ev->peak_bytes = minus(ev->peak_bytes, run->base_usage);
     ev->cpu_ns = minus(ev->cpu_ns, run->base_cpu_ns);
@@ -316,13 +306,15 @@ static int v2_destroy(cgroup_run_t *run, nsj_error_t *err)
 /* Kept, as on v1, only while little stays charged (the page cache and
  * slab its run brought in; its tmpfs went with its mount namespace), and
  * only where the kernel can reset the peak: memory.peak takes writes from
- * Linux 6.12. Before, root may still open it for writing, but the write
- * fails (EINVAL): then it is removed, a new cgroup per run. */
+ * Linux 6.12. Before, the write fails (the file is open read-only, or the
+ * kernel refuses the value): then it is removed, a new cgroup per run. */
 static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
 {
-    /* Opened read-write when the cgroup was made (v2_create). Tried
-     * first: where it fails, v2_destroy empties the cgroup, once. */
-    if (run->peak_fd < 0 || pwrite(run->peak_fd, "0", 1, 0) != 1)
+    /* Opened read-write, where the kernel lets us, when the cgroup was
+     * made (v2_create). Tried first: where it fails, v2_destroy empties
+     * the cgroup, once. */
+    nsj_error_t e;
+    if (cgroup_file_write(run, v2_files, F_PEAK, "0", &e) < 0)
         return 0;
     if (v2_empty(run, err) < 0)
         return -1;
@@ -331,19 +323,18 @@ static int v2_recycle(cgroup_run_t *run, nsj_error_t *err)
         return 0;
     /* No quota until the next run's is written (v2_reuse): the change
      * refills the bandwidth and ends any throttling this run left. */
-    nsj_error_t e;
     return cgroup_file_write(run, v2_files, F_CPU_MAX, "max 100000", &e) < 0 ? 0 : 1;
 }
 
-/* Reset the peak (through peak_fd: to what is charged now) and note what
+/* Reset the peak (through F_PEAK's fd: to what is charged now) and note what
  * cannot be reset: the bytes still charged (taken off the peak, added to
  * the limit), the CPU time, OOM kills and pids.max refusals so far. */
 static int v2_reuse(cgroup_run_t *run, const nsj_limits_t *l, nsj_error_t *err)
 {
-    if (run->peak_fd < 0)
+    if (run->filefd[F_PEAK] < 0)
         return nsj_error_set(err, ENOTSUP, "cgroup v2 %s: memory.peak not open", run->name);
-    if (pwrite(run->peak_fd, "0", 1, 0) != 1)
-        return nsj_error_set(err, errno, "cgroup v2 %s: reset memory.peak", run->name);
+    if (cgroup_file_write(run, v2_files, F_PEAK, "0", err) < 0)
+        return nsj_error_wrap(err, "cgroup v2 %s: reset memory.peak", run->name);
     if (cgroup_file_u64(run, F_CURRENT, &run->base_usage) < 0)
         return nsj_error_set(err, errno ? errno : EIO, "cgroup v2 %s: read memory.current", run->name);
     if (v2_counters(run, &run->base_cpu_ns, &run->base_oom, &run->base_pids, err) < 0)

@@ -52,10 +52,8 @@ typedef struct cgroup_run {
     uint64_t base_oom;             /* OOM kills counted before */
     uint64_t base_pids;            /* pids.max refusals counted before */
     uint64_t base_cpu_ns;          /* v2: CPU time counted before (v1 resets cpuacct.usage) */
-    int peak_fd;                   /* v2, kept: memory.peak open read-write; a write through it
-                                    * resets the peak that reads through it see (Linux >= 6.12) */
-    int filefd[CGROUP_MAX_FILES];  /* v1: the files every run writes or reads, open for the
-                                    * cgroup's life (cgroup_v1.c: v1_files), -1 = none */
+    int filefd[CGROUP_MAX_FILES];  /* the files every run writes or reads, open for the
+                                    * cgroup's life (v1_files, v2_files), -1 = none */
 } cgroup_run_t;
 
 /* An empty cgroup_run_t: no directory, no fd. */
