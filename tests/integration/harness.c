@@ -269,8 +269,8 @@ int it_count_sandbox_flocks(void)
     char line[512];
     int n = 0;
     while (fgets(line, sizeof line, f)) {
-        char type[16], kind[16], mode[16], pid[16];
-        if (sscanf(line, "%*s %15s %15s %15s %15s", type, kind, mode, pid) == 4 && !strcmp(type, "FLOCK") &&
+        char type[16], pid[16]; /* the number, type, ADVISORY, mode, pid */
+        if (sscanf(line, "%*s %15s %*s %*s %15s", type, pid) == 2 && !strcmp(type, "FLOCK") &&
             is_sandbox_process_of(pid, getpid()))
             n++;
     }
