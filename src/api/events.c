@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ typedef struct sse {
     size_t len, off, cap;
     bool started, final_seen, done;
     bool synth_tried;
+    int fd;                      /* the client's socket, watched for its close (-1: unknown) */
     uint64_t last_sent_ms, last_event_ms;
     unsigned char seen[MAX_ORDINALS / 8]; /* ordinals of results sent */
 } sse_t;
@@ -182,6 +184,17 @@ static bool redis_ready(sse_t *e)
     return queue_connect(&e->s->redis, BLOCK_MS + 5000, &e->q, &err) == 0;
 }
 
+/* The client has closed (an EventSource closed, a tab gone): its FIN or
+ * RST shows on the socket at once, while no write fails until the
+ * keep-alive after next (~30 s), all that time holding a MAX_STREAMS
+ * place. A client sends nothing after its request: only an end or an
+ * error counts. */
+static bool client_gone(const sse_t *e)
+{
+    struct pollfd p = {.fd = e->fd, .events = POLLRDHUP};
+    return e->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* Fill the buffer with at least something: events, a keep-alive, or the end. */
 static void fill(sse_t *e)
 {
@@ -211,6 +224,10 @@ static void fill(sse_t *e)
     while (e->len == e->off && !e->done) {
         if (atomic_load(&e->s->stopping)) {
             e->done = true; /* the client reconnects, to this server's successor */
+            return;
+        }
+        if (client_gone(e)) {
+            e->done = true;
             return;
         }
         if (e->final_seen) {
@@ -296,6 +313,8 @@ enum MHD_Result api_events_answer(api_server_t *s, struct MHD_Connection *c, req
     if (!e)
         return MHD_NO;
     e->s = s;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    e->fd = ci ? ci->connect_fd : -1;
     memcpy(e->id, r->id, sizeof e->id);
     live_events_key(r->id, e->key);
     snprintf(e->last, sizeof e->last, "%s", last && *last ? last : "0");
