@@ -22,6 +22,9 @@ cleanup() {
     status=$?
     stop_pid "$API_PID" TERM
     stop_pid "$AUTH_API_PID" TERM
+    # The access phase stops the worker (SIGSTOP) while it measures: a
+    # stopped process would not act on TERM.
+    [ -z "$WORKER_PID" ] || kill -CONT "$WORKER_PID" 2>/dev/null || true
     stop_pid "$WORKER_PID" TERM
     stop_pid "$REDIS_PID" TERM
     stop_pid "$PG_PID" INT
