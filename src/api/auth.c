@@ -34,6 +34,7 @@
 
 #include "api/auth.h"
 #include "api/internal.h"
+#include "api/reserve.h"
 #include "common/hash.h"
 #include "common/util.h"
 #include "queue/ratelimit.h"
@@ -233,6 +234,7 @@ typedef struct queued_entry {
 struct api_auth {
     pthread_mutex_t mu;
     _Atomic uint64_t limits_off_until_ms; /* Redis failed: the limits rest until then */
+    api_reserve_t *reserve;               /* busy clients' tokens, taken in batches (api/reserve.h) */
     cache_entry_t slots[CACHE_SLOTS];
     queued_entry_t queued[QUEUED_SLOTS];
 };
@@ -245,8 +247,13 @@ static uint64_t now_ms(void)
 api_auth_t *api_auth_new(void)
 {
     api_auth_t *a = calloc(1, sizeof *a);
-    if (a)
-        pthread_mutex_init(&a->mu, NULL);
+    if (!a)
+        return NULL;
+    if (!(a->reserve = api_reserve_new())) {
+        free(a);
+        return NULL;
+    }
+    pthread_mutex_init(&a->mu, NULL);
     return a;
 }
 
@@ -254,6 +261,7 @@ void api_auth_free(api_auth_t *a)
 {
     if (!a)
         return;
+    api_reserve_free(a->reserve);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
@@ -457,19 +465,45 @@ static int limit_redis(api_server_t *s, queue_conn_t **q, size_t *slot)
 }
 
 /* Take a token from each bucket (all or none): true when refused, with
- * *retry_ms and *which (the first bucket without a token). */
+ * *retry_ms and *which (the first bucket without a token). From this
+ * process's reserve for the client when it has one, else from Redis, a
+ * batch at a time for a busy client; refused here while Redis said it has
+ * none (api/reserve.h). */
 static bool limit_buckets(api_server_t *s, const queue_bucket_t *b, size_t n, uint64_t *retry_ms, size_t *which)
 {
+    *retry_ms = 0;
+    if (!n)
+        return false;
+    /* The reserve's name: the client's buckets, which name the client. */
+    char name[QUEUE_BUCKETS_MAX * 201];
+    size_t len = 0;
+    double rate = b[0].rate;
+    for (size_t i = 0; i < n && len < sizeof name; i++) {
+        len += (size_t)snprintf(name + len, sizeof name - len, "%s%s", i ? " " : "", b[i].key);
+        rate = b[i].rate < rate ? b[i].rate : rate;
+    }
+    unsigned want, got;
+    switch (api_reserve_take(s->auth->reserve, name, api_reserve_cap(rate), now_ms(), &want, retry_ms, which)) {
+    case API_RESERVE_SPENT:
+        return false;
+    case API_RESERVE_REFUSED:
+        return true;
+    case API_RESERVE_ASK:
+        break;
+    }
     queue_conn_t *q;
     size_t slot;
-    *retry_ms = 0;
-    if (!n || limit_redis(s, &q, &slot) < 0)
+    if (limit_redis(s, &q, &slot) < 0)
         return false;
     nsj_error_t err;
-    int rc = queue_rate_take(q, b, n, retry_ms, which, &err);
+    int rc = queue_rate_take(q, b, n, want, &got, retry_ms, which, &err);
     api_redis_give(s, slot);
     if (rc < 0)
         service_log("rate limits not applied: %s", err.msg);
+    else if (*retry_ms == 0)
+        api_reserve_put(s->auth->reserve, name, got, now_ms());
+    else
+        api_reserve_refused(s->auth->reserve, name, *retry_ms, *which, now_ms());
     return rc == 0 && *retry_ms > 0;
 }
 

@@ -12,31 +12,34 @@
 #include "queue/internal.h"
 #include "queue/ratelimit.h"
 
-/* KEYS[i] a bucket; ARGV[2i-1], ARGV[2i] its rate/s and burst. Takes a
- * token from each, or none: returns {0, 0} (taken) or {ms until each has
- * one, the first bucket without}. */
+/* KEYS[i] a bucket; ARGV[2i-1], ARGV[2i] its rate/s and burst; the last
+ * ARGV: how many tokens to take from each (at most; at least 1). Takes the
+ * same number from each, or none: returns {0, 0, taken} or {ms until each
+ * has one, the first bucket without, 0}. */
 static const char bucket_lua[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local tokens, stamp, wait, first = {}, {}, 0, 0\n"
+    "local take = tonumber(ARGV[2 * #KEYS + 1])\n"
     "for i, key in ipairs(KEYS) do\n"
     "  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])\n"
     "  local b = redis.call('HMGET', key, 'tokens', 'ts')\n"
     "  local n, ts = tonumber(b[1]) or burst, tonumber(b[2]) or now\n"
     "  if now > ts then n = math.min(burst, n + (now - ts) * rate / 1000) end\n"
     "  tokens[i], stamp[i] = n, math.max(now, ts)\n"
+    "  take = math.min(take, math.floor(n))\n"
     "  if n < 1 then\n"
     "    wait = math.max(wait, math.max(1, math.ceil((1 - n) * 1000 / rate)))\n"
     "    if first == 0 then first = i end\n"
     "  end\n"
     "end\n"
-    "if wait > 0 then return {wait, first} end\n"
+    "if wait > 0 then return {wait, first, 0} end\n"
     "for i, key in ipairs(KEYS) do\n"
     "  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])\n"
-    "  redis.call('HSET', key, 'tokens', tostring(tokens[i] - 1), 'ts', tostring(stamp[i]))\n"
+    "  redis.call('HSET', key, 'tokens', tostring(tokens[i] - take), 'ts', tostring(stamp[i]))\n"
     "  redis.call('PEXPIRE', key, math.ceil(burst * 1000 / rate) + 1000)\n"
     "end\n"
-    "return {0, 0}\n";
+    "return {0, 0, take}\n";
 
 /* KEYS[1] lease set; ARGV member, cap, lease ms. Returns 1 (held) or 0. */
 static const char lease_lua[] =
@@ -103,17 +106,18 @@ static redisReply *run(queue_conn_t *q, script_t *sc, size_t nkeys, const char *
     return r;
 }
 
-int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, uint64_t *retry_ms, size_t *which,
-                    nsj_error_t *err)
+int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, unsigned want, unsigned *taken,
+                    uint64_t *retry_ms, size_t *which, nsj_error_t *err)
 {
     *retry_ms = 0;
     *which = 0;
+    *taken = 0;
     if (n == 0)
         return 0;
     if (n > QUEUE_BUCKETS_MAX)
         return nsj_error_set(err, EINVAL, "redis: at most %d buckets at once", QUEUE_BUCKETS_MAX);
-    const char *keys[QUEUE_BUCKETS_MAX], *args[2 * QUEUE_BUCKETS_MAX];
-    char nums[2 * QUEUE_BUCKETS_MAX][32];
+    const char *keys[QUEUE_BUCKETS_MAX], *args[2 * QUEUE_BUCKETS_MAX + 1];
+    char nums[2 * QUEUE_BUCKETS_MAX + 1][32];
     for (size_t i = 0; i < n; i++) {
         keys[i] = b[i].key;
         snprintf(nums[2 * i], sizeof nums[0], "%.6f", b[i].rate);
@@ -121,16 +125,20 @@ int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, uint64_t
         args[2 * i] = nums[2 * i];
         args[2 * i + 1] = nums[2 * i + 1];
     }
-    redisReply *r = run(q, &bucket, n, keys, 2 * n, args, err);
+    snprintf(nums[2 * n], sizeof nums[0], "%u", want ? want : 1);
+    args[2 * n] = nums[2 * n];
+    redisReply *r = run(q, &bucket, n, keys, 2 * n + 1, args, err);
     if (!r)
         return -1;
     int rc = 0;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
-        r->element[1]->type != REDIS_REPLY_INTEGER) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+        r->element[1]->type != REDIS_REPLY_INTEGER || r->element[2]->type != REDIS_REPLY_INTEGER) {
         rc = nsj_error_set(err, EPROTO, "redis: the rate-limit script answered something unexpected");
     } else if (r->element[0]->integer > 0) {
         *retry_ms = (uint64_t)r->element[0]->integer;
         *which = r->element[1]->integer > 0 ? (size_t)r->element[1]->integer - 1 : 0;
+    } else {
+        *taken = r->element[2]->integer > 0 ? (unsigned)r->element[2]->integer : 1;
     }
     freeReplyObject(r);
     return rc;

@@ -23,11 +23,12 @@ typedef struct queue_bucket {
 
 #define QUEUE_BUCKETS_MAX 4
 
-/* Take a token from each of n buckets, all or none: 0 with *retry_ms 0
- * when taken, else *retry_ms > 0 (nothing taken) says when every bucket
- * will have one, and *which the first bucket that had none. */
-int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, uint64_t *retry_ms, size_t *which,
-                    nsj_error_t *err);
+/* Take up to want (at least 1) tokens from each of n buckets, the same
+ * number from all or none: 0 with *retry_ms 0 and *taken (1..want) when
+ * taken, else *retry_ms > 0 (nothing taken) says when every bucket will
+ * have one, and *which the first bucket that had none. */
+int queue_rate_take(queue_conn_t *q, const queue_bucket_t *b, size_t n, unsigned want, unsigned *taken,
+                    uint64_t *retry_ms, size_t *which, nsj_error_t *err);
 
 /* Hold one of cap places of the set at key as member for lease_ms:
  * *held true when taken (or renewed), false when all are held. */

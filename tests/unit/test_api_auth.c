@@ -1,6 +1,7 @@
 /* Unit tests of access control's pure parts (issue #13): the scope table,
  * the Authorization header, the key routes, which scope each route needs,
- * POST /keys bodies, new keys, and the access settings. */
+ * POST /keys bodies, new keys, the access settings, and the token
+ * reserves of busy clients. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api/auth.h"
+#include "api/reserve.h"
 #include "common/hash.h"
 #include "core/scope.h"
 #include "service/config.h"
@@ -195,11 +197,79 @@ static void access_settings(void **state)
     }
 }
 
+/* Token reserves (api/reserve.h): batches sized by the client's demand,
+ * spent locally within their window, refusals remembered. */
+static void token_reserves(void **state)
+{
+    (void)state;
+    assert_int_equal(api_reserve_cap(5), 1);      /* 5/s: no batches */
+    assert_int_equal(api_reserve_cap(39.9), 1);
+    assert_int_equal(api_reserve_cap(100), 5);    /* 5% of a second */
+    assert_int_equal(api_reserve_cap(1e6), API_RESERVE_BATCH_MAX);
+    assert_int_equal(api_reserve_cap(0), 1);
+    api_reserve_t *r = api_reserve_new();
+    assert_non_null(r);
+    unsigned want;
+    uint64_t retry, t = 1000000;
+    size_t which;
+    /* A new client asks for one; a client that asks once a window stays at one. */
+    assert_int_equal(api_reserve_take(r, "k:a", 5, t, &want, &retry, &which), API_RESERVE_ASK);
+    assert_int_equal(want, 1);
+    api_reserve_put(r, "k:a", 1, t);
+    for (int i = 1; i < 5; i++) {
+        t += API_RESERVE_WINDOW_MS;
+        assert_int_equal(api_reserve_take(r, "k:a", 5, t, &want, &retry, &which), API_RESERVE_ASK);
+        assert_int_equal(want, 1);
+        api_reserve_put(r, "k:a", want, t);
+    }
+    /* A burst: each ask wants what the window has seen, up to the cap. */
+    t += 10 * API_RESERVE_WINDOW_MS;
+    unsigned asked = 0, spent = 0;
+    for (int i = 0; i < 20; i++) {
+        api_reserve_outcome_t o = api_reserve_take(r, "k:b", 5, t + (uint64_t)i, &want, &retry, &which);
+        if (o == API_RESERVE_ASK) {
+            assert_in_range(want, 1, 5);
+            api_reserve_put(r, "k:b", want, t + (uint64_t)i); /* Redis gave all it was asked for */
+            asked++;
+        } else {
+            assert_int_equal(o, API_RESERVE_SPENT);
+            spent++;
+        }
+    }
+    assert_int_equal(asked + spent, 20);
+    assert_int_equal(asked, 6); /* for 1, 2, 4, then 5 at a time (2 left, until t + 17 + the window) */
+    /* Within the batch's window its rest is spent; after it, not: the
+     * last window's demand sizes the next batch at once. */
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t + 17 + API_RESERVE_WINDOW_MS - 1, &want, &retry, &which),
+                     API_RESERVE_SPENT);
+    uint64_t t2 = t + 17 + API_RESERVE_WINDOW_MS;
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t2, &want, &retry, &which), API_RESERVE_ASK);
+    assert_int_equal(want, 5);
+    /* Redis gave fewer than asked: only those are spent. */
+    api_reserve_put(r, "k:b", 2, t2);
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t2 + 1, &want, &retry, &which), API_RESERVE_SPENT);
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t2 + 2, &want, &retry, &which), API_RESERVE_ASK);
+    /* Refused: refused here until Redis's time, then asked again. */
+    api_reserve_refused(r, "k:b", 40, 1, t2 + 2);
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t2 + 12, &want, &retry, &which), API_RESERVE_REFUSED);
+    assert_int_equal(retry, 30);
+    assert_int_equal(which, 1);
+    assert_int_equal(api_reserve_take(r, "k:b", 5, t2 + 42, &want, &retry, &which), API_RESERVE_ASK);
+    /* Another client is apart; a cap of one never batches. */
+    assert_int_equal(api_reserve_take(r, "k:c", 1, t2, &want, &retry, &which), API_RESERVE_ASK);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(api_reserve_take(r, "k:c", 1, t2 + 1, &want, &retry, &which), API_RESERVE_ASK);
+        assert_int_equal(want, 1);
+    }
+    api_reserve_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scope_table),     cmocka_unit_test(bearer_header), cmocka_unit_test(key_routes_and_scopes),
         cmocka_unit_test(key_requests),    cmocka_unit_test(new_keys),      cmocka_unit_test(access_settings),
+        cmocka_unit_test(token_reserves),
     };
     return cmocka_run_group_tests_name("api_auth", tests, NULL, NULL);
 }
