@@ -298,10 +298,7 @@ static void cache_put(api_auth_t *a, const char *sha, const auth_principal_t *p)
 
 static queued_entry_t *queued_slot(api_auth_t *a, const char *key_id)
 {
-    unsigned h = 5381;
-    for (const char *p = key_id; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    return &a->queued[h % QUEUED_SLOTS];
+    return &a->queued[util_fnv1a(UTIL_FNV1A_BASIS, key_id, strlen(key_id)) % QUEUED_SLOTS];
 }
 
 /* The key's unfinished submissions as last counted, plus one for the

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/reserve.h"
+#include "common/util.h"
 
 #define RESERVE_SLOTS 256
 #define NAME_MAX_LEN 448
@@ -58,10 +59,7 @@ static reserve_entry_t *slot_of(api_reserve_t *r, const char *name)
     size_t len = strlen(name);
     if (len >= NAME_MAX_LEN)
         return NULL;
-    unsigned h = 5381;
-    for (const char *p = name; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    reserve_entry_t *e = &r->slots[h % RESERVE_SLOTS];
+    reserve_entry_t *e = &r->slots[util_fnv1a(UTIL_FNV1A_BASIS, name, len) % RESERVE_SLOTS];
     if (strcmp(e->name, name) != 0) {
         memset(e, 0, sizeof *e);
         memcpy(e->name, name, len + 1);
