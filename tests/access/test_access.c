@@ -43,8 +43,9 @@ typedef struct api {
     char log[1200];
 } api_t;
 
-/* The APIs a test runs (stopped by the teardown when the test failed half-way). */
-static pid_t running_api, running_api2;
+/* The APIs a test runs, two at most (stopped by the teardown when the test
+ * failed half-way). */
+static pid_t running_apis[2];
 
 /* Start a worker on the test's Redis and Postgres with settings (its log's name in log). */
 static pid_t worker_spawn(const char *name, const char *const *settings, char *log, size_t cap)
@@ -75,7 +76,12 @@ static api_t api_start(const char *name, const char *const *settings)
     envp[k] = NULL;
     const char *argv[] = {E.bin[1], NULL};
     a.pid = e2e_spawn(name, argv, envp, a.log, sizeof a.log);
-    running_api = a.pid;
+    size_t i = 0;
+    while (i < 2 && running_apis[i] > 0)
+        i++;
+    if (i == 2)
+        fail_msg("API %s: a test runs two APIs at most", name);
+    running_apis[i] = a.pid;
     char ready[80];
     snprintf(ready, sizeof ready, "listening on http://127.0.0.1:%d", a.port);
     if (!e2e_wait_line(a.log, ready, 60000)) {
@@ -89,7 +95,10 @@ static void api_stop(api_t *a)
 {
     if (a->pid > 0)
         e2e_stop(a->pid, SIGTERM);
-    a->pid = running_api = 0;
+    for (size_t i = 0; i < 2; i++)
+        if (running_apis[i] == a->pid)
+            running_apis[i] = 0;
+    a->pid = 0;
 }
 
 /* One request from a chosen loopback address (127.0.0.1 or .2) with a key
@@ -236,11 +245,11 @@ static int group_setup(void **state)
 static int stop_leftovers(void **state)
 {
     (void)state;
-    if (running_api > 0)
-        e2e_stop(running_api, SIGTERM);
-    if (running_api2 > 0)
-        e2e_stop(running_api2, SIGTERM);
-    running_api = running_api2 = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (running_apis[i] > 0)
+            e2e_stop(running_apis[i], SIGTERM);
+        running_apis[i] = 0;
+    }
     return 0;
 }
 
@@ -578,9 +587,7 @@ static void rate_limits_batched(void **state)
     PIPE_REQUIRE();
     const char *set[] = {"RATE_REQUESTS=100", NULL};
     api_t a = api_start("api-batch-a", set);
-    pid_t first = running_api;
     api_t b = api_start("api-batch-b", set);
-    running_api2 = first;
     char out[4096], key[128];
     assert_int_equal(admin_tool(out, sizeof out, "key create --name busy --scopes read"), 0);
     last_line(out, key, sizeof key);
@@ -630,9 +637,7 @@ static void rate_limits_batched(void **state)
                       ok + refused, t);
     }
     api_stop(&b);
-    running_api = first;
     api_stop(&a);
-    running_api2 = 0;
 }
 
 /* Raw bytes to the API; the answer (malloc'd). */
