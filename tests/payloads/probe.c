@@ -245,9 +245,16 @@ static int cmd_leave(void)
     long mq = syscall(SYS_mq_open, "nsjudge-warm", O_RDWR | O_CREAT, 0666, NULL);
     printf("mqueue_create=%s\n", mq >= 0 ? "ok" : ename(errno));
     MADE("mqueue", mq >= 0);
-    /* The sockets and the rest are held by a setsid daemon. */
+    /* The sockets and the rest are held by a setsid daemon, which says
+     * when its line is out (ready): this run must not end before. */
+    int ready[2];
+    if (pipe(ready) < 0) {
+        printf("error=pipe %s\n", ename(errno));
+        return 1;
+    }
     pid_t d = fork();
     if (d == 0) {
+        close(ready[0]);
         setsid();
         int abs = unix_socket_at(warm_abstract, sizeof warm_abstract - 1, 1);
         int path = unix_socket_at("/dev/shm/warm.sock", sizeof "/dev/shm/warm.sock", 1);
@@ -283,11 +290,13 @@ static int cmd_leave(void)
                tw ? "timewait,listen," : "", ino ? "inotify," : "", locked ? "flock," : "",
                mlocked ? "meminfo_flock," : "", filtered ? "seccomp," : "");
         fflush(stdout);
+        close(ready[1]);
         for (int i = 0; i < 3; i++)
             close(i);
         for (;;)
             pause();
     }
+    close(ready[1]);
     /* Reading a file may stamp its atime, which a later run could see. */
     struct stat m0, m1;
     char buf[4096];
@@ -305,7 +314,11 @@ static int cmd_leave(void)
         for (;;)
             pause();
     }
-    usleep(100000); /* the daemon's line first */
+    /* The daemon's line first: its end of the pipe closes after it (EOF
+     * here), however slow the host. */
+    char b;
+    while (read(ready[0], &b, 1) < 0 && errno == EINTR)
+        ;
     printf("made=%s\n", made);
     return 0;
 #undef MADE
