@@ -36,7 +36,7 @@ WARM_BENCH_BIN = $(BUILD)/bench/warm
 PAYLOAD_SRC = $(wildcard tests/payloads/*.c)
 PAYLOAD_BIN = $(PAYLOAD_SRC:tests/payloads/%.c=$(BUILD)/payloads/%)
 
-.PHONY: all deps rootfs check unit integration languages v2 asan bench bench-sandbox bench-languages clean
+.PHONY: all deps rootfs check unit integration languages v2 asan bench bench-sandbox bench-languages bench-mntns clean
 all: $(BUILD)/nsjudge
 
 deps:
@@ -134,6 +134,15 @@ $(BUILD)/bench/abrun: bench/abrun.c
 
 bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun rootfs
 	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
+
+# A run's mount namespace as made today against one cloned from its root's
+# (README, Pipeline): MNTNS_EXTRA more mounts stand for a busier host.
+MNTNS_EXTRA ?= 0
+$(BUILD)/bench/mntns: bench/mntns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -o $@ $<
+bench-mntns: $(BUILD)/bench/mntns rootfs
+	@$(BUILD)/bench/mntns $(CURDIR)/rootfs/python 2000 6 $(MNTNS_EXTRA)
 
 bench-languages: $(BUILD)/nsjudge rootfs
 	@bench/languages.sh $(BUILD)
