@@ -41,6 +41,8 @@
 
 static char root_dir[] = "/tmp/nsjudge-mntns.XXXXXX";
 static int tree_fd = -1;
+static pid_t holder;         /* the process holding the root's namespace */
+static int extra_made;       /* directories root_dir-<i> made */
 static char child_stack[64 << 10] __attribute__((aligned(16)));
 
 static long cpu_ticks(void)
@@ -106,6 +108,24 @@ static pid_t clone_rootns(int rootns, int home)
     return p;
 }
 
+/* At every exit once root_dir exists: nothing left on the host's /tmp, no
+ * holder left waiting (the mounts go with our namespace). */
+static void cleanup(void)
+{
+    if (holder > 0) {
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+    }
+    umount2(root_dir, MNT_DETACH);
+    rmdir(root_dir);
+    for (int i = 0; i < extra_made; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "%s-%d", root_dir, i);
+        umount2(d, MNT_DETACH);
+        rmdir(d);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4 || argc > 5) {
@@ -121,6 +141,7 @@ int main(int argc, char **argv)
         perror("mntns: mkdtemp");
         return 1;
     }
+    atexit(cleanup);
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         perror("mntns: a mount namespace of our own");
         return 1;
@@ -132,7 +153,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < extra; i++) {
         char d[64];
         snprintf(d, sizeof d, "%s-%d", root_dir, i);
-        if ((mkdir(d, 0700) < 0 && errno != EEXIST) || mount("tmpfs", d, "tmpfs", 0, "size=64k") < 0) {
+        if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+            fprintf(stderr, "mntns: mkdir %s: %s\n", d, strerror(errno));
+            return 1;
+        }
+        extra_made = i + 1;
+        if (mount("tmpfs", d, "tmpfs", 0, "size=64k") < 0) {
             fprintf(stderr, "mntns: extra mount %s: %s\n", d, strerror(errno));
             return 1;
         }
@@ -146,9 +172,11 @@ int main(int argc, char **argv)
     int home = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
     /* The namespace whose root is the bind mount: a child pivots into it and waits. */
     int ready[2];
-    if (home < 0 || pipe(ready) < 0)
+    if (home < 0 || pipe(ready) < 0) {
+        perror("mntns: our namespace's fd, or a pipe");
         return 1;
-    pid_t holder = fork();
+    }
+    holder = fork();
     if (holder == 0) {
         if (unshare(CLONE_NEWNS) < 0 || chdir(root_dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
             umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
@@ -165,8 +193,10 @@ int main(int argc, char **argv)
     }
     snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)holder);
     int rootns = open(path, O_RDONLY | O_CLOEXEC);
-    if (rootns < 0)
+    if (rootns < 0) {
+        fprintf(stderr, "mntns: open %s: %s\n", path, strerror(errno));
         return 1;
+    }
     printf("mount namespace of %d mounts copied per clone today; %d clones a block\n", lines, n);
     long tick = sysconf(_SC_CLK_TCK);
     int rc = 0;
@@ -189,14 +219,5 @@ int main(int argc, char **argv)
             printf("%-6s %.0f us wall, %.0f us CPU (all CPUs) a clone\n", v ? "rootns" : "today", wall / n * 1e6,
                    (double)cpu * 1e6 / (double)tick / n);
         }
-    kill(holder, SIGKILL);
-    waitpid(holder, NULL, 0);
-    umount2(root_dir, MNT_DETACH);
-    rmdir(root_dir);
-    for (int i = 0; i < extra; i++) {
-        snprintf(path, sizeof path, "%s-%d", root_dir, i);
-        umount2(path, MNT_DETACH);
-        rmdir(path);
-    }
     return rc;
 }
