@@ -33,7 +33,9 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -60,6 +62,9 @@ struct carrier {
     uint32_t posted;         /* futex: 1 a job waits, 2 quit */
     uint32_t idle;           /* back from its last job */
     int home_netns;          /* the network namespace it was made in (the host's) */
+    int home_mntns;          /* the mount namespace it was made in */
+    int home_cwd;            /* and its working directory there */
+    int fs_errno;            /* its fs_struct could not be made its own (carrier_enter_mntns fails) */
     int taken;               /* a run holds it (pool lock) */
     void (*job)(void *);
     void *arg;
@@ -109,6 +114,11 @@ static void futex_wake(uint32_t *w)
 static void *carrier_main(void *arg)
 {
     carrier_t *c = arg;
+    /* setns into a mount namespace (carrier_enter_mntns) wants an
+     * fs_struct of the thread's own, not the one it shares with the
+     * process: a copy, the same root and working directory. */
+    if (unshare(CLONE_FS) < 0)
+        c->fs_errno = errno;
     for (;;) {
         uint32_t p;
         while ((p = __atomic_load_n(&c->posted, __ATOMIC_ACQUIRE)) == 0)
@@ -142,7 +152,7 @@ static carrier_t *carrier_new(nsj_error_t *err)
         free(c);
         return NULL;
     }
-    c->home_netns = -1;
+    c->home_netns = c->home_mntns = c->home_cwd = -1;
     /* The stacks writable, the guards between them not. */
     for (carrier_stack_t k = CARRIER_INIT_STACK; k <= CARRIER_HELPER_THREAD_STACK; k++)
         if (mprotect(carrier_stack_top(c, k) - carrier_stack_size(k), carrier_stack_size(k), PROT_READ | PROT_WRITE) < 0) {
@@ -154,6 +164,14 @@ static carrier_t *carrier_new(nsj_error_t *err)
     c->home_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (c->home_netns < 0) {
         nsj_error_set(err, errno, "carrier: open /proc/thread-self/ns/net");
+        goto fail;
+    }
+    /* Likewise the mount namespace and working directory it goes back to
+     * (carrier_leave_mntns): this thread's, which the new one starts with. */
+    c->home_mntns = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    c->home_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->home_mntns < 0 || c->home_cwd < 0) {
+        nsj_error_set(err, errno, "carrier: open its mount namespace and working directory");
         goto fail;
     }
     c->idle = 1;
@@ -174,6 +192,10 @@ static carrier_t *carrier_new(nsj_error_t *err)
 fail:
     if (c->home_netns >= 0)
         close(c->home_netns);
+    if (c->home_mntns >= 0)
+        close(c->home_mntns);
+    if (c->home_cwd >= 0)
+        close(c->home_cwd);
     munmap(c->map, c->map_len);
     free(c);
     return NULL;
@@ -241,6 +263,26 @@ int carrier_home_netns(const carrier_t *c)
     return c->home_netns;
 }
 
+int carrier_enter_mntns(carrier_t *c, int nsfd)
+{
+    if (c->fs_errno) {
+        errno = c->fs_errno;
+        return -1;
+    }
+    return setns(nsfd, CLONE_NEWNS);
+}
+
+void carrier_leave_mntns(carrier_t *c)
+{
+    /* setns gives the namespace's root as the working directory: the one
+     * it had comes back too (a cold run's paths may be relative to it). */
+    if (setns(c->home_mntns, CLONE_NEWNS) < 0 || fchdir(c->home_cwd) < 0) {
+        /* Every later run of this thread would start in the wrong one. */
+        fprintf(stderr, "nsjudge: cannot go back to the host's mount namespace: %s\n", strerror(errno));
+        abort();
+    }
+}
+
 void carrier_post(carrier_t *c, void (*job)(void *), void *arg)
 {
     c->job = job;
@@ -271,6 +313,8 @@ void carrier_pool_fini(carrier_pool_t *p)
             futex_wake(&c->posted);
             pthread_join(c->th, NULL);
             close(c->home_netns);
+            close(c->home_mntns);
+            close(c->home_cwd);
             munmap(c->map, c->map_len);
             free(c);
         }

@@ -186,6 +186,7 @@ typedef struct mount_plan {
     const char *empty_layer;  /* the overlay root's second, empty layer */
     int devfd;                /* the private /dev (mounts_make_dev), in init */
     int rootfd;               /* in init: the warm slot's root, a detached clone (warm.c), or -1 */
+    int rooted;               /* in init: cloned in the warm slot root's namespace (mounts_root_ns) */
     const nsj_bind_t *binds;
     size_t nbinds;
     const nsj_file_t *files;
@@ -230,18 +231,26 @@ int mounts_open_binds(const mount_plan_t *plan, int *fds, nsj_error_t *err);
  * read-only overlay of rootfs that is the root, mounted at target, with
  * the private /dev (mounts_make_dev) on its /dev. */
 int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *target, nsj_error_t *err);
+/* Parent (a warm slot's preparer): a mount namespace whose root is the
+ * slot's root mounted at root (its copies of the root's mounts private),
+ * with an empty proc (subset=pid, of a pid namespace gone with its maker)
+ * on its /proc, so that a run's user namespace may mount its own there;
+ * its fd, or -1 with err. A run cloned in it has nothing of the host's
+ * mount table to copy or detach. */
+int mounts_root_ns(const char *root, nsj_error_t *err);
 /* Child, before the spec is known: the overlay of the rootfs and its /dev
  * (or the slot's root, plan->rootfd, /dev in it, attached there), /proc (with the user
  * namespace's caps and the masked files), then pivot_root into it and
- * detach the old root (cwd: the new /). Uses plan->rootfs, empty_layer,
- * rootfd and devfd only. */
+ * detach the old root (cwd: the new /); or, plan->rooted, /proc alone.
+ * Uses plan->rootfs, empty_layer, rootfd, rooted and devfd only. */
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce);
 /* Child: the part of the root that only the limits decide: generated
  * /proc files, /dev/shm and /tmp. A warm run's init mounts it before the
  * spec for the limits it was prepared with; mounts_unmount_limits undoes
- * that when the spec's limits differ. */
+ * that when the spec's limits differ (rooted: all but the slot root's
+ * /proc files, which stay beneath). */
 int mounts_limits_part(const mount_plan_t *plan, child_err_t *ce);
-int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce);
+int mounts_unmount_limits(const mount_plan_t *plan, int rooted, child_err_t *ce);
 /* Child, with the spec: the limits' part (unless plan->limits_ready), the
  * files, the binds (from mounts_open_binds). */
 int mounts_finish_root(const mount_plan_t *plan, const int *bindfds, child_err_t *ce);

@@ -29,7 +29,9 @@
  *  v1: cgroup_create (limits)      overlay of the rootfs,
  *  sync 2: recv netlink + netns <----------------------------
  *  bring lo up (libnl)             /dev, /proc; pivot_root;
- *                                  old root detached
+ *                                  old root detached (warm:
+ *                                    born in its root's own
+ *                                    namespace: /proc only)
  *                                  warm: /proc files, /dev/shm,
  *                                    /tmp for the limits it
  *                                    was prepared with
@@ -108,7 +110,20 @@
  *                                             keyrings and ucounts of its users; made ahead
  *  pid namespace + init             new       one clone ahead; a pid ns dies with its init
  *  mount namespace, /proc          new       made ahead and pivoted into before the spec
- *                                             arrives
+ *                                             arrives. warm: a copy of the slot root's own
+ *                                             namespace (below), which init is cloned in
+ *                                             (the carrier enters it for the clone): only
+ *                                             the root's mounts are copied, nothing of the
+ *                                             host's is there to pivot from or detach
+ *  a slot root's mount namespace    reused    warm (mounts_root_ns): the root's mounts,
+ *    (the root, its /dev, its       per root  private, and beneath /proc an empty procfs
+ *    /proc files' tmpfs)                      (of a pid namespace gone with its maker,
+ *                                             subset=pid: no file but pid directories,
+ *                                             none) that lets the run's user namespace
+ *                                             mount its own. No run is in it: each gets a
+ *                                             copy, and what a run mounts or unmounts in
+ *                                             its copy never reaches it (private). Made
+ *                                             anew with the root's /proc files
  *  the root: a read-only overlay    reused    warm: the slot's (warm.c), mounted by the
  *    of the rootfs, and /dev (a     per slot  preparer in its own mount namespace and
  *    read-only tmpfs made by root)  while     attached to each run as a detached clone. Its
@@ -127,6 +142,8 @@
  *                                             one run at a time (two alternate). Left to
  *                                             the next run: which dentries are cached
  *                                             (timing, as the host's shared page cache).
+ *                                             In its own namespace (the row above); a
+ *                                             detached clone if that cannot be made.
  *                                             cold: new, the overlay mounted by init, /dev
  *                                             made by the parent
  *  /tmp, /dev/shm                   new       sized by the limits: mounted while the run is
@@ -608,9 +625,9 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_GO);
     /* The private /dev, or (warm) the slot's root with its /dev. */
-    int slot_root = r->root_index >= 0;
+    int slot_root = r->root_index >= 0, rooted = slot_root && r->root_ns_fd >= 0;
     int devfd = slot_root ? -1 : gofds[0], rootfd = slot_root ? gofds[0] : -1;
-    if (gofds[0] < 0)
+    if (gofds[0] < 0 && !rooted)
         child_fail(&ce, EPROTO, "sync 1", slot_root ? "no root mount" : "no /dev mount"), child_die(FD_SOCK, &ce);
     if (userns_enter(&ce) < 0)
         child_die(FD_SOCK, &ce);
@@ -625,6 +642,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
     mount_plan_t plan = r->mounts;
     plan.devfd = devfd;
     plan.rootfd = rootfd;
+    plan.rooted = rooted;
     if (mounts_prepare_root(&plan, &ce) < 0)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_PREPARED);
@@ -657,7 +675,7 @@ static __attribute__((noreturn)) void init_main(const run_t *r)
         child_die(FD_SOCK, &ce);
     child_trace(r, TR_INIT_SPEC);
     plan = r->mounts;
-    if (r->warm && !plan.limits_ready && mounts_unmount_limits(&r->premounts, &ce) < 0)
+    if (r->warm && !plan.limits_ready && mounts_unmount_limits(&r->premounts, rooted, &ce) < 0)
         child_die(FD_SOCK, &ce);
     if (mounts_finish_root(&plan, bindfds, &ce) < 0)
         child_die(FD_SOCK, &ce);
@@ -948,7 +966,13 @@ static void clone_init(void *arg)
     long pid = -1;
     int e = 0;
     owner_saved_t saved = {.secbits = -1, .dumpable = 0};
-    if (in_slotnet && setns(r->netns_fd, CLONE_NEWNET) < 0)
+    /* Likewise the slot root's mount namespace (a warm run: warm.c), entered
+     * while still root on the host (setns wants CAP_SYS_ADMIN over it). */
+    int in_rootns = r->root_ns_fd >= 0;
+    carrier_t *carrier = r->carrier; /* r may be gone once init is */
+    if (in_rootns && carrier_enter_mntns(carrier, r->root_ns_fd) < 0)
+        e = errno, in_rootns = 0;
+    else if (in_slotnet && setns(r->netns_fd, CLONE_NEWNET) < 0)
         e = errno;
     else if (become_slot_owner(r, &saved) < 0)
         e = errno;
@@ -960,6 +984,8 @@ static void clone_init(void *arg)
         fprintf(stderr, "nsjudge: cannot go back to the host's network namespace: %s\n", strerror(errno));
         abort();
     }
+    if (in_rootns)
+        carrier_leave_mntns(carrier);
     if (e) {
         /* No init was made: the preparer waits for this. */
         r->clone_errno = e;
@@ -1187,7 +1213,7 @@ run_t *run_new(nsj_sandbox_t *sb, size_t arena_cap, int warm)
     r->slot.index = r->slot.lockfd = -1;
     r->sock = r->child_sock = r->in_w = r->in_r = r->out_w = r->err_w = -1;
     r->out.fd = r->err.fd = r->pidfd = r->listener = r->wall_tfd = r->in_src = r->mntns = -1;
-    r->netns_fd = r->root_fd = r->root_index = -1;
+    r->netns_fd = r->root_fd = r->root_index = r->root_ns_fd = -1;
     cgroup_run_clear(&r->cg);
     cgroup_run_clear(&r->kept_cg);
     r->sig_reset = signals_to_reset();
@@ -1437,18 +1463,19 @@ int run_prepare(run_t *r, const char *rootfs, const nsj_limits_t *l)
         goto kill;
     }
     /* sync 1, with the private /dev, or (warm) the slot's root, /dev in it */
-    int slot_root = r->root_index >= 0;
-    int gofd = slot_root ? r->root_fd : mounts_make_dev(&err);
-    if (gofd < 0) {
+    int slot_root = r->root_index >= 0, rooted = slot_root && r->root_ns_fd >= 0;
+    int gofd = rooted ? -1 : slot_root ? r->root_fd : mounts_make_dev(&err);
+    if (gofd < 0 && !rooted) {
         errno = err.errnum, set_msg(r, "%s", err.msg);
         goto kill;
     }
-    int go = sync_send(r->sock, SYNC_GO, 0, NULL, &gofd, 1);
+    /* Rooted, init was born in its root: nothing to send. */
+    int go = sync_send(r->sock, SYNC_GO, 0, NULL, &gofd, rooted ? 0 : 1);
     if (go < 0)
         set_msg(r, "sandbox set-up: sync %u: %s", SYNC_GO, strerror(errno));
     if (slot_root)
         close_fd(&r->root_fd);
-    else
+    else if (gofd >= 0)
         close(gofd);
     if (go < 0)
         goto kill;

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -475,11 +478,80 @@ int mounts_slot_root(const char *rootfs, const char *empty_layer, const char *ta
     return -1;
 }
 
+/* mounts_root_ns's child: a vfork child sharing the caller's memory and
+ * descriptor table, in a new mount and pid namespace (raw calls only). */
+typedef struct root_ns_job {
+    const char *root;
+    int fd;                  /* out: the namespace */
+    int err;
+    const char *what;
+} root_ns_job_t;
+
+static int root_ns_child(void *arg)
+{
+    root_ns_job_t *j = arg;
+    /* Nothing of the namespace is shared with the caller's: its copies of
+     * the slot's root change only by being made anew. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        j->what = "make mounts private";
+    else if (chdir(j->root) < 0)
+        j->what = "chdir into the root";
+    /* What lets a run's user namespace mount its own proc here: the kernel
+     * wants a proc mount already fully visible in the mount namespace
+     * (mount_too_revealing). This one is of our own pid namespace, empty
+     * once we exit, and shows pid directories only (subset=pid): none. */
+    else if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "subset=pid") < 0)
+        j->what = "mount an empty proc (subset=pid) on its /proc";
+    else if ((j->fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
+        j->what = "open /proc/self/ns/mnt";
+    else if (syscall(SYS_pivot_root, ".", ".") < 0)
+        j->what = "pivot_root";
+    else if (umount2(".", MNT_DETACH) < 0)
+        j->what = "detach the old root";
+    else
+        return 0;
+    j->err = errno;
+    return 1;
+}
+
+int mounts_root_ns(const char *root, nsj_error_t *err)
+{
+    enum { STACK = 64 << 10 };
+    char *stack = malloc(STACK);
+    if (!stack)
+        return nsj_error_set(err, ENOMEM, "root namespace: stack");
+    root_ns_job_t j = {.root = root, .fd = -1};
+    /* CLONE_VFORK: we go on once it is gone, its namespace held by j.fd. */
+    pid_t pid = clone(root_ns_child, stack + STACK, CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_NEWNS | CLONE_NEWPID, &j);
+    int e = errno, st = 0;
+    if (pid > 0)
+        while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR)
+            ;
+    free(stack);
+    if (pid < 0)
+        return nsj_error_set(err, e, "root namespace: clone");
+    if (j.what || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (j.fd >= 0)
+            close(j.fd);
+        return nsj_error_set(err, j.what ? j.err : EPROTO, "root namespace of %s: %s", root,
+                             j.what ? j.what : "its maker died");
+    }
+    return j.fd;
+}
+
 int mounts_prepare_root(const mount_plan_t *plan, child_err_t *ce)
 {
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return child_fail(ce, errno, "make mounts private", "/");
+    /* Warm, cloned in the slot root's own namespace (mounts_root_ns): that
+     * root is ours already, /dev in it, and nothing of the host is here to
+     * copy, pivot from or detach; only /proc is made. */
+    if (plan->rooted) {
+        if (chdir("/") < 0)
+            return child_fail(ce, errno, "chdir", "/");
+        return setup_proc(plan, ce);
+    }
     /* The root is a read-only overlay of the rootfs rather than a bind
      * mount: its own superblock gives this run (or, warm, this slot: see
      * warm.c) its own inodes, so no lock (flock, fcntl) or inotify watch on
@@ -526,7 +598,7 @@ int mounts_limits_part(const mount_plan_t *plan, child_err_t *ce)
 }
 
 /* In the reverse order of mounts_limits_part; nothing has used them yet. */
-int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce)
+int mounts_unmount_limits(const mount_plan_t *plan, int rooted, child_err_t *ce)
 {
     if (umount2("tmp", MNT_DETACH) < 0)
         return child_fail(ce, errno, "umount", "/tmp");
@@ -537,6 +609,10 @@ int mounts_unmount_limits(const mount_plan_t *plan, child_err_t *ce)
     for (int i = 0; i < plan->nproc_gen; i++)
         if (umount2(plan->proc_gen[i].name, MNT_DETACH) < 0 && errno != EINVAL)
             return child_fail(ce, errno, "umount", plan->proc_gen[i].name);
+    /* The root's own, in a root's namespace: a copy the kernel locks to
+     * what lies beneath (MNT_LOCKED), read-only, left under the spec's. */
+    if (rooted && plan->proc_gen_in_root)
+        return 0;
     if (umount2("tmp", MNT_DETACH) < 0)
         return child_fail(ce, errno, "umount", "/proc files");
     return 0;

@@ -147,6 +147,8 @@ typedef struct run {
     slotnet_t *net;          /* warm.c's: the slot netns netns_fd belongs to */
     int root_fd;             /* warm: a detached clone of the slot's root (warm.c), sent at sync 1;
                               * -1 = init mounts its own overlay */
+    int root_ns_fd;          /* warm.c's: that root's own mount namespace (mounts_root_ns), which
+                              * init is cloned in (then root_fd is -1); borrowed, -1 = none */
     int root_index;          /* warm.c's: the slot's root the run holds (set before the clone,
                               * kept until init is reaped), -1 = none: root_fd is the slot's root,
                               * its /dev in it */
@@ -201,6 +203,12 @@ char *carrier_stack_top(const carrier_t *c, carrier_stack_t which);
 size_t carrier_stack_size(carrier_stack_t which);
 /* An fd of the network namespace the carrier's thread goes back to. */
 int carrier_home_netns(const carrier_t *c);
+/* On the carrier's thread (which has an fs_struct of its own): enter the
+ * mount namespace nsfd (a warm slot root's, for init's clone); 0, or -1
+ * with errno. carrier_leave_mntns goes back to the one it was made in,
+ * and its working directory (aborts if it cannot). */
+int carrier_enter_mntns(carrier_t *c, int nsfd);
+void carrier_leave_mntns(carrier_t *c);
 /* Run job(arg) on the carrier's thread; returns at once. */
 void carrier_post(carrier_t *c, void (*job)(void *), void *arg);
 /* After the run's init was reaped: the carrier may serve another run. */

@@ -383,9 +383,10 @@ static void w_symlinked_rootfs_runs_warm(void **state)
         fail_msg("6 runs from a symlinked rootfs ran in %d network namespaces: not prepared ahead", distinct);
 }
 
-/* Mounts (in /proc/self/mountinfo) whose mount point is path, and whether
- * the last (the one on top) has "size=<kib>k" among its options. */
-static int mounts_at(const char *mountinfo, const char *path, unsigned long long kib, int *sized)
+/* Mounts (in /proc/self/mountinfo) whose mount point is path (only the
+ * writable ones if rw_only), and whether the last (the one on top) has
+ * "size=<kib>k" among its options. */
+static int mounts_at(const char *mountinfo, const char *path, int rw_only, unsigned long long kib, int *sized)
 {
     char want[64], pat[96];
     snprintf(want, sizeof want, "size=%lluk", kib);
@@ -401,7 +402,7 @@ static int mounts_at(const char *mountinfo, const char *path, unsigned long long
         const char *f = line;
         for (int i = 0; i < 4 && f; i++)
             f = strchr(f + 1, ' ');
-        if (f && strncmp(f, pat, strlen(pat)) == 0) {
+        if (f && strncmp(f, pat, strlen(pat)) == 0 && (!rw_only || strncmp(f + strlen(pat), "rw,", 3) == 0)) {
             n++;
             *sized = strstr(line, want) != NULL;
         }
@@ -436,14 +437,18 @@ static void w_limits_follow_the_spec(void **state)
         snprintf(line, sizeof line, "MemTotal:       %u kB", seq[i].mem_mib << 10);
         EXPECT_LINE(&r, line);
         int sized_tmp, sized_shm, sized_meminfo;
-        int ntmp = mounts_at(r.out, "/tmp", (unsigned long long)seq[i].tmp_mib << 10, &sized_tmp);
-        int nshm = mounts_at(r.out, "/dev/shm", (unsigned long long)seq[i].tmp_mib << 10, &sized_shm);
-        int nmeminfo = mounts_at(r.out, "/proc/meminfo", 256, &sized_meminfo);
-        /* Two at /tmp: the /proc files' read-only tmpfs lies beneath it. */
-        if (ntmp != 2 || nshm != 1 || !sized_tmp || !sized_shm || nmeminfo != 1) {
+        int ntmp = mounts_at(r.out, "/tmp", 1, (unsigned long long)seq[i].tmp_mib << 10, &sized_tmp);
+        int nshm = mounts_at(r.out, "/dev/shm", 0, (unsigned long long)seq[i].tmp_mib << 10, &sized_shm);
+        int nmeminfo = mounts_at(r.out, "/proc/meminfo", 0, 256, &sized_meminfo);
+        int ro_tmp = mounts_at(r.out, "/tmp", 0, 0, &(int){0}) - ntmp;
+        /* One writable /tmp, the run's; beneath it the read-only tmpfs of the
+         * /proc files (two when the spec's limits are not those the slot's
+         * root has files for: its own lie under the spec's). */
+        if (ntmp != 1 || ro_tmp < 1 || ro_tmp > 2 || nshm != 1 || !sized_tmp || !sized_shm || nmeminfo != 1) {
             it_dump("mounts", &r);
-            fail_msg("run %zu (tmp %u MiB): /tmp mounted %d times (sized %d), /dev/shm %d (sized %d), "
-                     "/proc/meminfo %d", i, seq[i].tmp_mib, ntmp, sized_tmp, nshm, sized_shm, nmeminfo);
+            fail_msg("run %zu (tmp %u MiB): /tmp mounted writable %d times (sized %d), read-only %d, /dev/shm %d "
+                     "(sized %d), /proc/meminfo %d", i, seq[i].tmp_mib, ntmp, sized_tmp, ro_tmp, nshm, sized_shm,
+                     nmeminfo);
         }
         /* The same warm slot throughout. */
         nsj_result_t id;
@@ -614,6 +619,79 @@ static void w_root_per_slot(void **state)
     }
 }
 
+/* Lines of a mount table (a file) whose text has needle. */
+static int table_lines_with(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* A warm run is cloned in its root's own mount namespace (warm.c,
+ * mounts_root_ns): its table holds the root, its /dev, the /proc files'
+ * tmpfs and the run's own mounts, and nothing of the host's. Beneath its
+ * /proc lies the procfs that lets its user namespace mount one (the kernel
+ * wants one fully visible): an empty one, of a pid namespace gone with its
+ * maker, showing pid directories only (subset=pid), so that even uncovered
+ * it would show nothing. Neither this process's table nor the host's
+ * (pid 1's) gains those namespaces' mounts. */
+static void w_root_namespace(void **state)
+{
+    (void)state;
+    IT_REQUIRE_SANDBOX();
+    need_warm_sandbox();
+    static const char *const tables[] = {"/proc/self/mountinfo", "/proc/1/mountinfo"};
+    int host_before[2];
+    for (int i = 0; i < 2; i++)
+        host_before[i] = table_lines_with(tables[i], "subset=pid");
+    for (int run = 0; run < 4; run++) {
+        nsj_result_t r;
+        const char *argv[] = {"/code/main", "cat", "/proc/self/mountinfo", NULL};
+        nsj_run_spec_t spec;
+        nsj_file_t f;
+        it_probe_spec(&spec, &f, NULL, argv);
+        RUN_OK(nsj_run(warm_sb, &spec, &r), &r);
+        EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
+        int nroot = 0, nproc = 0, lower_subset = 0, mounts = 0;
+        for (const char *p = r.out; p && *p;) {
+            const char *eol = strchr(p, '\n');
+            char line[1024], point[256] = "";
+            snprintf(line, sizeof line, "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
+            p = eol ? eol + 1 : NULL;
+            if (sscanf(line, "%*s %*s %*s %*s %255s", point) != 1)
+                continue;
+            mounts++;
+            const char *super = strstr(line, " - ");
+            if (strcmp(point, "/") == 0)
+                nroot++;
+            if (strcmp(point, "/proc") == 0 && super && nproc++ == 0)
+                lower_subset = strstr(super, " proc ") && strstr(super, "subset=pid");
+            if (!strncmp(point, "/work", 5) || !strncmp(point, "/run", 4) || !strncmp(point, "/sys", 4)) {
+                it_dump("mounts", &r);
+                fail_msg("run %d's mount table has the host's %s", run, point);
+            }
+        }
+        if (nroot != 1 || nproc != 2 || !lower_subset) {
+            it_dump("mounts", &r);
+            fail_msg("run %d (%d mounts): %d at /, %d procs at /proc, the lower %s: not cloned in its root's "
+                     "namespace", run, mounts, nroot, nproc, lower_subset ? "subset=pid" : "not an empty subset=pid proc");
+        }
+        nsj_result_free(&r);
+    }
+    for (int i = 0; i < 2; i++) {
+        int after = table_lines_with(tables[i], "subset=pid");
+        if (after != host_before[i])
+            fail_msg("%s had %d subset=pid procs before the runs and %d after: a root's namespace leaked into it",
+                     tables[i], host_before[i], after);
+    }
+}
+
 /* A slot's root serves again only after a run that left nothing alive:
  * a lock on a rootfs inode whose file a cycle of unix sockets in flight
  * keeps open outlives the run's processes (until the kernel collects the
@@ -686,6 +764,7 @@ int it_run_warm_tests(void)
         cmocka_unit_test(w_limits_follow_the_spec),
         cmocka_unit_test(w_netns_reused_only_when_clean),
         cmocka_unit_test(w_root_per_slot),
+        cmocka_unit_test(w_root_namespace),
         cmocka_unit_test(w_root_not_reused_after_inflight),
         cmocka_unit_test(w_bad_spec_then_good),
     };
