@@ -135,7 +135,7 @@ $(BUILD)/bench/abrun: bench/abrun.c
 bench-sandbox: $(BUILD)/nsjudge $(PAYLOAD_BIN) $(SUPCOST_BIN) $(WARM_BENCH_BIN) $(BUILD)/bench/true $(BUILD)/bench/abrun rootfs
 	@$(TEST_ENV) bench/sandbox.sh $(BUILD)
 
-# A run's mount namespace as made today against one cloned from its root's
+# A run's mount namespace as a cold run makes it against one cloned from its root's (a warm run's)
 # (README, Pipeline): MNTNS_EXTRA more mounts stand for a busier host.
 MNTNS_EXTRA ?= 0
 $(BUILD)/bench/mntns: bench/mntns.c

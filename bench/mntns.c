@@ -1,4 +1,5 @@
-/* mntns: what a run's mount namespace costs as it is made today, against
+/* mntns: what a run's mount namespace costs made as a cold run makes it
+ * (and a warm run did until 4adf990: "today" below), against
  * one cloned from a namespace whose root is already the run's root.
  *
  *   mntns ROOTFS CLONES BLOCKS [EXTRA_MOUNTS]
