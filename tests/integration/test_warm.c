@@ -633,14 +633,78 @@ static int table_lines_with(const char *path, const char *needle)
     return n;
 }
 
+/* A run's mount table (it cats its /proc/self/mountinfo). */
+static int mountinfo_run(nsj_result_t *r)
+{
+    const char *argv[] = {"/code/main", "cat", "/proc/self/mountinfo", NULL};
+    nsj_run_spec_t spec;
+    nsj_file_t f;
+    it_probe_spec(&spec, &f, NULL, argv);
+    return nsj_run(warm_sb, &spec, r);
+}
+
+/* Whether a run's mount table (r->out) is that of a copy of its root's
+ * namespace: one root, nothing of the host's, two procs at /proc, the
+ * lower an empty subset=pid one (its maj:min in lower_dev); else why not,
+ * in why. */
+static int rooted_table(const nsj_result_t *r, char *lower_dev, size_t cap, char *why, size_t whycap)
+{
+    int nroot = 0, nproc = 0, lower_subset = 0, mounts = 0;
+    lower_dev[0] = '\0';
+    for (const char *p = r->out; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        char line[1024], dev[32] = "", point[256] = "";
+        snprintf(line, sizeof line, "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
+        p = eol ? eol + 1 : NULL;
+        if (sscanf(line, "%*s %*s %31s %*s %255s", dev, point) != 2)
+            continue;
+        mounts++;
+        const char *super = strstr(line, " - ");
+        if (strcmp(point, "/") == 0)
+            nroot++;
+        if (strcmp(point, "/proc") == 0 && super && nproc++ == 0) {
+            lower_subset = strstr(super, " proc ") && strstr(super, "subset=pid");
+            snprintf(lower_dev, cap, "%s", dev);
+        }
+        if (!strncmp(point, "/work", 5) || !strncmp(point, "/run", 4) || !strncmp(point, "/sys", 4)) {
+            snprintf(why, whycap, "the mount table has the host's %s", point);
+            return 0;
+        }
+    }
+    if (nroot == 1 && nproc == 2 && lower_subset)
+        return 1;
+    snprintf(why, whycap, "%d mounts: %d at /, %d procs at /proc, the lower %s: not cloned in its root's namespace",
+             mounts, nroot, nproc, lower_subset ? "subset=pid" : "not an empty subset=pid proc");
+    return 0;
+}
+
+struct rooted_run {
+    nsj_result_t r;
+    int rc;
+};
+
+static void *rooted_beside(void *arg)
+{
+    struct rooted_run *o = arg;
+    nsj_result_t first;
+    /* This thread's own warm slot: its first run, then one prepared. */
+    if ((o->rc = mountinfo_run(&first)) == 0) {
+        nsj_result_free(&first);
+        o->rc = mountinfo_run(&o->r);
+    }
+    nsj_sandbox_release_warm(warm_sb);
+    return NULL;
+}
+
 /* A warm run is cloned in its root's own mount namespace (warm.c,
  * mounts_root_ns): its table holds the root, its /dev, the /proc files'
  * tmpfs and the run's own mounts, and nothing of the host's. Beneath its
  * /proc lies the procfs that lets its user namespace mount one (the kernel
  * wants one fully visible): an empty one, of a pid namespace gone with its
  * maker, showing pid directories only (subset=pid), so that even uncovered
- * it would show nothing. Neither this process's table nor the host's
- * (pid 1's) gains those namespaces' mounts. */
+ * it would show nothing. A run of another slot at the same time has a
+ * namespace of its own (another such procfs), and neither this process's
+ * table nor the host's (pid 1's) gains those namespaces' mounts. */
 static void w_root_namespace(void **state)
 {
     (void)state;
@@ -650,40 +714,36 @@ static void w_root_namespace(void **state)
     int host_before[2];
     for (int i = 0; i < 2; i++)
         host_before[i] = table_lines_with(tables[i], "subset=pid");
+    char dev[4][32], why[256];
     for (int run = 0; run < 4; run++) {
         nsj_result_t r;
-        const char *argv[] = {"/code/main", "cat", "/proc/self/mountinfo", NULL};
-        nsj_run_spec_t spec;
-        nsj_file_t f;
-        it_probe_spec(&spec, &f, NULL, argv);
-        RUN_OK(nsj_run(warm_sb, &spec, &r), &r);
+        RUN_OK(mountinfo_run(&r), &r);
         EXPECT_VERDICT(&r, NSJ_VERDICT_OK);
-        int nroot = 0, nproc = 0, lower_subset = 0, mounts = 0;
-        for (const char *p = r.out; p && *p;) {
-            const char *eol = strchr(p, '\n');
-            char line[1024], point[256] = "";
-            snprintf(line, sizeof line, "%.*s", (int)(eol ? (size_t)(eol - p) : strlen(p)), p);
-            p = eol ? eol + 1 : NULL;
-            if (sscanf(line, "%*s %*s %*s %*s %255s", point) != 1)
-                continue;
-            mounts++;
-            const char *super = strstr(line, " - ");
-            if (strcmp(point, "/") == 0)
-                nroot++;
-            if (strcmp(point, "/proc") == 0 && super && nproc++ == 0)
-                lower_subset = strstr(super, " proc ") && strstr(super, "subset=pid");
-            if (!strncmp(point, "/work", 5) || !strncmp(point, "/run", 4) || !strncmp(point, "/sys", 4)) {
-                it_dump("mounts", &r);
-                fail_msg("run %d's mount table has the host's %s", run, point);
-            }
-        }
-        if (nroot != 1 || nproc != 2 || !lower_subset) {
+        if (!rooted_table(&r, dev[run], sizeof dev[run], why, sizeof why)) {
             it_dump("mounts", &r);
-            fail_msg("run %d (%d mounts): %d at /, %d procs at /proc, the lower %s: not cloned in its root's "
-                     "namespace", run, mounts, nroot, nproc, lower_subset ? "subset=pid" : "not an empty subset=pid proc");
+            fail_msg("run %d: %s", run, why);
         }
         nsj_result_free(&r);
     }
+    /* Beside them, a run of another slot. */
+    struct rooted_run beside;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, rooted_beside, &beside), 0);
+    nsj_result_t r;
+    RUN_OK(mountinfo_run(&r), &r);
+    nsj_result_free(&r);
+    pthread_join(t, NULL);
+    RUN_OK(beside.rc, &beside.r);
+    char other[32];
+    if (!rooted_table(&beside.r, other, sizeof other, why, sizeof why)) {
+        it_dump("mounts beside", &beside.r);
+        fail_msg("a run of another slot: %s", why);
+    }
+    for (int i = 0; i < 4; i++)
+        if (strcmp(other, dev[i]) == 0)
+            fail_msg("a run of another slot had the empty proc %s beneath its /proc, as this slot's run %d: "
+                     "one root namespace for two slots", other, i);
+    nsj_result_free(&beside.r);
     for (int i = 0; i < 2; i++) {
         int after = table_lines_with(tables[i], "subset=pid");
         if (after != host_before[i])
