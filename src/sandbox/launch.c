@@ -126,7 +126,7 @@
  *                                             anew with the root's /proc files
  *  the root: a read-only overlay    reused    warm: the slot's (warm.c), mounted by the
  *    of the rootfs, and /dev (a     per slot  preparer in its own mount namespace and
- *    read-only tmpfs made by root)  while     attached to each run as a detached clone. Its
+ *    read-only tmpfs made by root)  while     given to each run (a copy of its namespace). Its
  *                                   nothing   own superblocks give the slot its own inodes:
  *                                   in flight a lock (flock, POSIX, OFD) or inotify watch on
  *                                             a rootfs file is never seen by a run of

@@ -14,7 +14,7 @@
  * counters reset for the next run), and the roots. A root
  * is the read-only overlay of a rootfs, mounted once by the preparer in a
  * mount namespace of its own (a thread may have one; nothing else sees
- * it) and attached to each run as a detached clone, so a run no longer
+ * it) and given to each run (below), so a run no longer
  * makes an overlay superblock and its dentries and inodes afresh (~0.35 ms
  * of CPU per python run). Two per rootfs alternate, like the namespaces;
  * one serves again only after its run left nothing in flight
@@ -205,10 +205,11 @@ static void root_proc_files(warm_slot_t *w, int i, const nsj_limits_t *limits)
     sr->genlen = n;
 }
 
-/* The root for run r of rootfs: a detached clone of a free root of the
- * slot's for it (one made now if none is free, or the rootfs directory was
- * replaced, or it is old) in r->root_fd, held by r (r->root_index); or
- * none (-1: the run's init mounts its own). */
+/* The root for run r of rootfs: a free root of the slot's for it (one
+ * made now if none is free, or the rootfs directory was replaced, or it is
+ * old), held by r (r->root_index): its namespace in r->root_ns_fd (init is
+ * cloned in it), or else a detached clone of it in r->root_fd; or none
+ * (-1: the run's init mounts its own). */
 static void root_acquire(warm_slot_t *w, run_t *r, const char *rootfs, const nsj_limits_t *limits)
 {
     struct stat st;
