@@ -540,6 +540,46 @@ static void w_netns_reused_only_when_clean(void **state)
     }
 }
 
+/* Lines of a mount table (a file) whose text has needle. */
+static int table_lines_with(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* A run of another slot at the same time: this thread's own warm slot,
+ * its first run (which may have found nothing prepared), then the one
+ * kept in r. */
+struct beside_run {
+    int (*run)(nsj_result_t *);
+    nsj_result_t r;
+    int rc;
+};
+
+static void *run_beside(void *arg)
+{
+    struct beside_run *o = arg;
+    nsj_result_t first;
+    if ((o->rc = o->run(&first)) == 0) {
+        nsj_result_free(&first);
+        o->rc = o->run(&o->r);
+    }
+    nsj_sandbox_release_warm(warm_sb);
+    return NULL;
+}
+
+static int rootid_run(nsj_result_t *r)
+{
+    return probe_args(r, NULL, "rootid", NULL);
+}
+
 /* A warm slot's root is an overlay of its own, mounted once in the slot's
  * own mount namespace and attached to each of its runs (warm.c; launch.c's
  * table says why that reuse is safe): runs of one slot find the same root
@@ -547,24 +587,6 @@ static void w_netns_reused_only_when_clean(void **state)
  * finds another (so a lock or watch on a rootfs file stays in its slot:
  * c_no_shared_inodes_between_runs), and the host's mount table never shows
  * a slot's root. */
-struct rootid_run {
-    nsj_result_t r;
-    int rc;
-};
-
-static void *rootid_beside(void *arg)
-{
-    struct rootid_run *o = arg;
-    nsj_result_t first;
-    /* This thread's own warm slot: its first run, then one on its root. */
-    if ((o->rc = probe_args(&first, NULL, "rootid", NULL)) == 0) {
-        nsj_result_free(&first);
-        o->rc = probe_args(&o->r, NULL, "rootid", NULL);
-    }
-    nsj_sandbox_release_warm(warm_sb);
-    return NULL;
-}
-
 static void w_root_per_slot(void **state)
 {
     (void)state;
@@ -592,11 +614,11 @@ static void w_root_per_slot(void **state)
      * Without reuse, 6 runs would have had 6. */
     if (distinct > 3)
         fail_msg("6 runs of one warm slot had %d roots: the slot's roots were not reused", distinct);
-    struct rootid_run beside;
+    struct beside_run beside = {.run = rootid_run};
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, rootid_beside, &beside), 0);
+    assert_int_equal(pthread_create(&t, NULL, run_beside, &beside), 0);
     nsj_result_t r;
-    RUN_OK(probe_args(&r, NULL, "rootid", NULL), &r);
+    RUN_OK(rootid_run(&r), &r);
     nsj_result_free(&r);
     pthread_join(t, NULL);
     RUN_OK(beside.rc, &beside.r);
@@ -609,28 +631,10 @@ static void w_root_per_slot(void **state)
      * host's (pid 1's) has the slots' roots. */
     static const char *const tables[] = {"/proc/self/mountinfo", "/proc/1/mountinfo"};
     for (int i = 0; i < 2; i++) {
-        FILE *f = fopen(tables[i], "r");
-        assert_non_null(f);
-        char line[1024];
-        while (fgets(line, sizeof line, f))
-            if (strstr(line, " /run/nsjudge/roots"))
-                fail_msg("%s shows a warm slot's root: %s", tables[i], line);
-        fclose(f);
+        int n = table_lines_with(tables[i], " /run/nsjudge/roots");
+        if (n != 0)
+            fail_msg("%s shows a warm slot's root (%d lines; -1: unreadable)", tables[i], n);
     }
-}
-
-/* Lines of a mount table (a file) whose text has needle. */
-static int table_lines_with(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    char line[1024];
-    int n = 0;
-    while (fgets(line, sizeof line, f))
-        n += strstr(line, needle) != NULL;
-    fclose(f);
-    return n;
 }
 
 /* A run's mount table (it cats its /proc/self/mountinfo). */
@@ -678,24 +682,6 @@ static int rooted_table(const nsj_result_t *r, char *lower_dev, size_t cap, char
     return 0;
 }
 
-struct rooted_run {
-    nsj_result_t r;
-    int rc;
-};
-
-static void *rooted_beside(void *arg)
-{
-    struct rooted_run *o = arg;
-    nsj_result_t first;
-    /* This thread's own warm slot: its first run, then one prepared. */
-    if ((o->rc = mountinfo_run(&first)) == 0) {
-        nsj_result_free(&first);
-        o->rc = mountinfo_run(&o->r);
-    }
-    nsj_sandbox_release_warm(warm_sb);
-    return NULL;
-}
-
 /* A warm run is cloned in its root's own mount namespace (warm.c,
  * mounts_root_ns): its table holds the root, its /dev, the /proc files'
  * tmpfs and the run's own mounts, and nothing of the host's. Beneath its
@@ -730,9 +716,9 @@ static void w_root_namespace(void **state)
         nsj_result_free(&r);
     }
     /* Beside them, a run of another slot. */
-    struct rooted_run beside;
+    struct beside_run beside = {.run = mountinfo_run};
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, rooted_beside, &beside), 0);
+    assert_int_equal(pthread_create(&t, NULL, run_beside, &beside), 0);
     nsj_result_t r;
     RUN_OK(mountinfo_run(&r), &r);
     nsj_result_free(&r);
