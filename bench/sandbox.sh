@@ -2,7 +2,8 @@
 # make bench-sandbox: the sandbox's own cost, side by side in one run.
 #   1. warm path (the worker's): one long-lived process running N runs back
 #      to back through the library (bench/warm.c, opts.warm), each run
-#      alternated with a bare fork+exec of the same program; and the same
+#      alternated with a bare fork+exec of the same program (posix_spawn,
+#      the cheapest one: a fork would copy the harness's page tables); and the same
 #      with a pause of BENCH_GAP_US (5 ms) before each run, as a worker has
 #      between tests, in which the next run is prepared
 #   2. cold path (the CLI's): `nsjudge run` alternated with the bare command
