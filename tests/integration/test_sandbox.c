@@ -224,14 +224,46 @@ static void v_syscall_blocked(void **state)
     nsj_result_free(&r);
 }
 
+/* The probe's "i386" (int 0x80 getpid) run on the host, outside any
+ * sandbox: 1 if the host's kernel itself refuses the i386 entry point (the
+ * process dies of SIGSEGV: a PVM guest's kernel cannot take int 0x80 from
+ * user mode), 0 if the call is made. */
+static int host_refuses_int80(void)
+{
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 1);
+        execl(it.probe_path, it.probe_path, "i386", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(p, &st, 0), p);
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+        return 1;
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* the call was made: the probe printed what it got */
+    return 0;
+}
+
 static void v_syscall_foreign_abi(void **state)
 {
     (void)state;
     IT_REQUIRE_SANDBOX();
     nsj_result_t r;
     RUN_OK(it_probe(&r, NULL, "i386", NULL), &r);
-    EXPECT_VERDICT(&r, NSJ_VERDICT_SYSCALL_BLOCKED);
-    EXPECT_EVIDENCE(&r, "syscall=i386:");
+    if (host_refuses_int80()) {
+        /* Nothing reaches seccomp: the sandboxed attack must end as the
+         * bare one does. make v2's guests (Debian kernels) check the filter. */
+        print_message("  [ this host's kernel refuses int 0x80 itself (SIGSEGV outside the sandbox too):"
+                      " the i386 attempt is checked as refused here, seccomp's i386 rule in make v2 ]\n");
+        EXPECT_VERDICT(&r, NSJ_VERDICT_RUNTIME_ERROR);
+        assert_int_equal(r.signal, SIGSEGV);
+    } else {
+        EXPECT_VERDICT(&r, NSJ_VERDICT_SYSCALL_BLOCKED);
+        EXPECT_EVIDENCE(&r, "syscall=i386:");
+    }
     assert_null(strstr(r.out, "ESCAPED"));
     nsj_result_free(&r);
     RUN_OK(it_probe(&r, NULL, "x32", NULL), &r);
