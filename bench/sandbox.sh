@@ -11,11 +11,20 @@
 #   3. the sandbox machinery's CPU per run outside the program's cgroup
 #      (warm path), and the supervisor's CPU against the program's for a
 #      1-byte-write flood
+#   4. with BENCH_COLD_BASE=DIR (a checkout of an earlier build: DIR/build/nsjudge,
+#      DIR/rootfs/<lang> as in this one, symlinks will do), the cold path side
+#      by side with that build's CLI: both through /usr/bin/env, each with
+#      its own NSJUDGE_HOME, in two rounds, the second with the order swapped
 # Medians and p99 go to bench/results/sandbox.md and .json. Targets (issue
 # #14): warm <= +1.0 ms over bare true at p50, p99 <= +3 ms; python <= 1.05x
-# bare warm; cold no worse than before (+3.16 ms, python 1.15x).
+# bare warm; cold no worse than before (+3.16 ms, python 1.15x on the host of
+# 2026-11-30; on another host, only the side-by-side rows of 4. say it).
 set -eu
 build=${1:-build}
+if [ -n "${BENCH_COLD_BASE:-}" ] && [ ! -x "$BENCH_COLD_BASE/build/nsjudge" ]; then
+    echo "bench: BENCH_COLD_BASE=$BENCH_COLD_BASE has no build/nsjudge" >&2
+    exit 2
+fi
 out=bench/results/sandbox.md
 runs_true=${BENCH_RUNS_TRUE:-400}
 runs_py=${BENCH_RUNS_PY:-150}
@@ -65,6 +74,27 @@ ms() { awk "BEGIN { printf \"%.2f\", $1 / 1000 }"; }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 diff_ms() { awk "BEGIN { printf \"%+.2f\", ($1 - $2) / 1000 }"; }
 check() { awk "BEGIN { print ($1) ? \"met\" : \"MISSED\" }"; }
+
+# The cold path against an earlier build's CLI (4.): then/now medians, the
+# two rounds' sums compared.
+base=${BENCH_COLD_BASE:-}
+if [ -n "$base" ]; then
+    base_rev=$(git -C "$base" rev-parse --short HEAD 2>/dev/null || echo "$base")
+    then_cli="/usr/bin/env NSJUDGE_HOME=$base $base/build/nsjudge run"
+    now_cli="/usr/bin/env NSJUDGE_HOME=$PWD $PWD/$build/nsjudge run"
+    side() { # RUNS ARGS... -> then_ms now_ms (the sums of two rounds' medians)
+        n=$1; shift
+        bench "$n" "$then_cli $*" "$now_cli $*"; t1=$am n1=$bm
+        bench "$n" "$now_cli $*" "$then_cli $*"; n2=$am t2=$bm
+        side_then=$((t1 + t2)) side_now=$((n1 + n2))
+        side_rounds="$(ms "$t1")/$(ms "$n1"), $(ms "$t2")/$(ms "$n2")"
+    }
+    side "$runs_true" --lang binary "$build/bench/true"
+    c_then=$side_then c_now=$side_now c_rounds=$side_rounds
+    side "$runs_py" bench/hello.py
+    cp_then=$side_then cp_now=$side_now cp_rounds=$side_rounds
+fi
+
 overhead=$(diff_ms "$t_ns" "$t_bare")
 py_ratio=$(ratio "$p_ns" "$p_bare")
 ok_o=$(check "$overhead <= 3.16")
@@ -91,6 +121,13 @@ backend=$("$build/nsjudge" run --lang binary "$build/bench/true" >/dev/null 2>&1
     echo "| warm, $(ms "$gap") ms between runs | python3 hello ($runs_py runs) | $(ms "$wpg_bare") ms | $(ms "$wpg") ms | ${wpg_ratio}× | ≤ 1.05×: $ok_wpg |"
     echo "| cold (\`nsjudge run\`) | static \`true\` ($runs_true runs) | $(ms "$t_bare") ms | $(ms "$t_ns") ms | $overhead ms (p99 $(ms "$t_ns99") ms) | no worse than +3.16 ms: $ok_o |"
     echo "| cold (\`nsjudge run\`) | python3 hello ($runs_py runs) | $(ms "$p_bare") ms | $(ms "$p_ns") ms | ${py_ratio}× (p99 $(ms "$p_ns99") vs $(ms "$p_bare99") ms) | no worse than 1.15×: $ok_p |"
+    if [ -n "$base" ]; then
+        echo
+        echo "| cold, side by side with $base_rev's CLI (two rounds, the order swapped in the second) | then | now | medians then/now | now/then | no worse (≤ 1.02×, the noise) |"
+        echo "|---|---|---|---|---|---|"
+        echo "| static \`true\` ($runs_true runs a round) | $(ms $((c_then / 2))) ms | $(ms $((c_now / 2))) ms | $c_rounds ms | $(ratio "$c_now" "$c_then")× | $(check "$c_now <= 1.02 * $c_then") |"
+        echo "| python3 hello ($runs_py runs a round) | $(ms $((cp_then / 2))) ms | $(ms $((cp_now / 2))) ms | $cp_rounds ms | $(ratio "$cp_now" "$cp_then")× | $(check "$cp_now <= 1.02 * $cp_then") |"
+    fi
     echo
     echo "| CPU | measured | |"
     echo "|---|---|---|"
@@ -108,6 +145,8 @@ cat >"${out%.md}.json" <<JSON
  "warm_gap_bare_python_ms": $(ms "$wpg_bare"), "warm_gap_python_ms": $(ms "$wpg"),
  "cold_bare_python_ms": $(ms "$p_bare"), "cold_python_ms": $(ms "$p_ns"), "cold_python_p99_ms": $(ms "$p_ns99"),
  "machinery_cpu_ms_per_warm_run_true": $wt_cpu, "machinery_cpu_ms_per_warm_run_python": $wp_cpu,
- "supervisor_flood_program_cpu_ms": $s_prog, "supervisor_flood_cpu_ms": $s_sup, "supervisor_flood_ratio": $s_ratio}
+ "supervisor_flood_program_cpu_ms": $s_prog, "supervisor_flood_cpu_ms": $s_sup, "supervisor_flood_ratio": $s_ratio$(
+ [ -z "$base" ] || printf ',\n "cold_base": "%s", "cold_base_true_ms": %s, "cold_now_true_ms": %s, "cold_base_python_ms": %s, "cold_now_python_ms": %s' \
+     "$base_rev" "$(ms $((c_then / 2)))" "$(ms $((c_now / 2)))" "$(ms $((cp_then / 2)))" "$(ms $((cp_now / 2)))")}
 JSON
 cat "$out"
